@@ -1,0 +1,116 @@
+"""Process orchestration: open the resources a command needs, run its components, stop cleanly.
+
+Every command goes through `open_resources`, so the embedded default, pools and clients are
+opened one way and always closed. `serve` runs any mix of bridge, worker and API in one event
+loop with a shared stop event, set by SIGTERM/SIGINT or by a component that dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+import redis.asyncio as aioredis
+import structlog
+from docket import Docket
+
+from randomatch_bot.config import Settings
+from randomatch_bot.db.migrate import MigrationReport, migrate
+from randomatch_bot.errors import RedisUnavailable
+from randomatch_bot.infra.embedded import Endpoints
+from randomatch_bot.infra.postgres import connect, open_pool
+from randomatch_bot.infra.redis import open_redis
+from randomatch_bot.infra.services import resolve_endpoints
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True)
+class Resources:
+    settings: Settings
+    endpoints: Endpoints
+    pool: asyncpg.Pool
+    redis: aioredis.Redis
+    docket: Docket
+
+
+@contextlib.asynccontextmanager
+async def open_endpoints(settings: Settings, *, exclusive: bool = False) -> AsyncIterator[Endpoints]:
+    """Endpoints from configuration, or embedded servers started in a thread."""
+    stack = contextlib.ExitStack()
+    manager = resolve_endpoints(settings, exclusive=exclusive)
+    endpoints = await asyncio.to_thread(stack.enter_context, manager)
+    try:
+        yield endpoints
+    finally:
+        await asyncio.to_thread(stack.close)
+
+
+@contextlib.asynccontextmanager
+async def open_resources(
+    settings: Settings, *, exclusive: bool = False, pool_size: int = 10
+) -> AsyncIterator[Resources]:
+    """Servers reachable, schema migrated check left to the caller, everything closed on exit."""
+    async with (
+        open_endpoints(settings, exclusive=exclusive) as endpoints,
+        open_pool(endpoints.postgres_dsn, max_size=pool_size) as pool,
+        open_redis(endpoints.redis_url) as redis,
+    ):
+        try:
+            docket = Docket(name=settings.docket_name, url=endpoints.redis_url)
+            await docket.__aenter__()
+        except Exception as exc:
+            raise RedisUnavailable(f"cannot open the task queue on Redis: {exc}") from exc
+        try:
+            yield Resources(settings, endpoints, pool, redis, docket)
+        finally:
+            await docket.__aexit__(None, None, None)
+
+
+async def migrate_database(dsn: str) -> MigrationReport:
+    conn = await connect(dsn, attempts=3)
+    try:
+        return await migrate(conn)
+    finally:
+        await conn.close()
+
+
+Component = Callable[[asyncio.Event], Awaitable[None]]
+
+
+async def serve(components: dict[str, Component], *, stop: asyncio.Event | None = None) -> None:
+    """Run named components until a signal or until one of them ends; then stop them all."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    running = {
+        asyncio.create_task(component(stop), name=name): name
+        for name, component in components.items()
+    }
+    try:
+        done, _ = await asyncio.wait(
+            [*running, asyncio.create_task(stop.wait(), name="stop")],
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        for task in done:
+            if task in running:
+                error = task.exception()
+                if error is not None:
+                    log.error("component died", component=running[task], error=str(error))
+                else:
+                    log.info("component ended", component=running[task])
+        stop.set()
+        results = await asyncio.gather(*running, return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors and not isinstance(errors[0], asyncio.CancelledError):
+            raise errors[0]
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)

@@ -1,0 +1,1 @@
+"""The bridge: PostgreSQL NOTIFY and a periodic catch-up scan turned into scheduled steps."""

@@ -1,0 +1,228 @@
+"""LISTEN `bot_events` → scheduled steps on Redis, with a catch-up scan as the safety net.
+
+NOTIFY is a hint and PostgreSQL is the record: notifications sent while nobody listens are
+gone. So the bridge LISTENs first, then scans for conversations that need waking (catch-up),
+then waits; it scans again every CATCHUP_INTERVAL and after every reconnect. The LISTEN
+connection is dedicated (never a pool connection), has TCP keepalives, and is checked with
+`SELECT 1` whenever it has been silent for LISTEN_TIMEOUT.
+
+Two bridges may run at once: a wake-up's task key is derived from the message id (or from
+"catch-up" for the scan), so the second one to schedule finds the key taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import socket
+import time
+from collections.abc import Callable
+
+import asyncpg
+import redis.asyncio as aioredis
+import structlog
+from docket import Docket
+
+from randomatch_bot.bridge.payloads import BadPayload, MatchStatusEvent, parse_event
+from randomatch_bot.config import Settings
+from randomatch_bot.db.queries import Q
+from randomatch_bot.errors import DatabaseUnavailable
+from randomatch_bot.infra.postgres import check_listen_capable, connect
+from randomatch_bot.metrics import METRICS
+from randomatch_bot.worker import tasks
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "bot_events"
+HEARTBEAT_KEY = "randomatch:bridge:heartbeat"  # hash: bridge name -> unix time of last beat
+RECONNECT_MIN = 0.5  # seconds before the first reconnect attempt
+RECONNECT_MAX = 30.0  # seconds between attempts once backed off
+QUEUE_USAGE_WARNING = 0.5  # fraction of PostgreSQL's notification queue
+
+
+def bridge_name() -> str:
+    return f"{socket.gethostname()}#{os.getpid()}"
+
+
+class Bridge:
+    """One bridge process (or task, inside `run`)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        dsn: str,
+        docket: Docket,
+        redis: aioredis.Redis,
+        *,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        name: str | None = None,
+    ) -> None:
+        check_listen_capable(dsn)
+        self.settings = settings
+        self.dsn = dsn
+        self.docket = docket
+        self.redis = redis
+        self.clock = clock
+        self.name = name or bridge_name()
+        self._events: asyncio.Queue[str] = asyncio.Queue()
+        self._lost = asyncio.Event()
+        self.connected = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Listen, catch up and hand work over until `stop` is set; reconnect on any loss."""
+        delay = RECONNECT_MIN
+        first = True
+        heartbeat = asyncio.create_task(self._heartbeat(stop), name="bridge-heartbeat")
+        try:
+            while not stop.is_set():
+                try:
+                    conn = await connect(self.dsn, keepalives=True)
+                except DatabaseUnavailable as exc:
+                    log.warning("bridge cannot connect, retrying", error=str(exc), in_s=delay)
+                    if await _wait(stop, delay):
+                        return
+                    delay = min(delay * 2, RECONNECT_MAX)
+                    continue
+                if not first:
+                    METRICS.reconnects.inc()
+                first = False
+                delay = RECONNECT_MIN
+                try:
+                    await self._serve(conn, stop)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("LISTEN connection lost, reconnecting", error=str(exc))
+                finally:
+                    self.connected.clear()
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(conn.close(), timeout=2)
+                if not stop.is_set() and await _wait(stop, delay):
+                    return
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _serve(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        self._lost.clear()
+        conn.add_termination_listener(lambda _conn: self._lost.set())
+        await conn.add_listener(CHANNEL, self._on_notify)
+        self.connected.set()
+        log.info("listening", channel=CHANNEL, bridge=self.name)
+        # LISTEN is in place before the scan, so nothing falls between the two.
+        await self.catch_up()
+        next_scan = time.monotonic() + self.settings.catchup_interval
+        while not stop.is_set():
+            if self._lost.is_set() or conn.is_closed():
+                raise ConnectionResetError("LISTEN connection closed")
+            timeout = min(self.settings.listen_timeout, max(0.0, next_scan - time.monotonic()))
+            payload = await self._next_event(stop, timeout)
+            if payload is not None:
+                await self.handle(payload)
+                continue
+            if time.monotonic() >= next_scan:
+                await self.catch_up()
+                await self._watch_queue(conn)
+                next_scan = time.monotonic() + self.settings.catchup_interval
+            else:
+                # Silent for LISTEN_TIMEOUT: make sure the connection still answers.
+                await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=10)
+
+    async def _next_event(self, stop: asyncio.Event, timeout: float) -> str | None:
+        if not self._events.empty():
+            return self._events.get_nowait()
+        getter = asyncio.ensure_future(self._events.get())
+        stopper = asyncio.ensure_future(stop.wait())
+        lost = asyncio.ensure_future(self._lost.wait())
+        done, pending = await asyncio.wait(
+            {getter, stopper, lost}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        for future in pending:
+            future.cancel()
+        if getter in done:
+            return getter.result()
+        return None
+
+    def _on_notify(
+        self, _conn: asyncpg.Connection, _pid: int, _channel: str, payload: str
+    ) -> None:
+        self._events.put_nowait(payload)
+
+    async def handle(self, payload: str) -> None:
+        """Validate one notification and schedule the conversation's step."""
+        try:
+            event = parse_event(payload)
+        except BadPayload as exc:
+            METRICS.notifications.labels("malformed").inc()
+            log.warning("malformed notification skipped", problem=str(exc), size=len(payload))
+            return
+        METRICS.notifications.labels(event.kind).inc()
+        if isinstance(event, MatchStatusEvent):
+            key = tasks.status_key(event.match_id, event.status)
+            await tasks.wake(self.docket, event.match_id, key)
+            log.info("match status changed", match_id=str(event.match_id), status=event.status)
+            return
+        key = tasks.message_key(event.match_id, event.message_id)
+        scheduled = await tasks.wake(self.docket, event.match_id, key)
+        lag = (self.clock() - event.created_at).total_seconds()
+        METRICS.enqueue_latency.observe(max(0.0, lag))
+        log.info(
+            "message handed over",
+            match_id=str(event.match_id),
+            message_id=str(event.message_id),
+            duplicate=not scheduled,
+            lag_ms=round(lag * 1000, 1),
+        )
+
+    async def catch_up(self) -> int:
+        """Wake every conversation that has unanswered messages and no wake-up on time."""
+        now = self.clock()
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                conn = await connect(self.dsn)
+                stack.push_async_callback(conn.close)
+                rows = await conn.fetch(
+                    Q.conversations_to_wake,
+                    self.settings.catchup_lookback,
+                    now,
+                    self.settings.catchup_slack,
+                    self.settings.catchup_batch,
+                )
+                closed = await conn.fetch(Q.closed_conversations_with_plans)
+        except (DatabaseUnavailable, asyncpg.PostgresError, OSError) as exc:
+            log.warning("catch-up scan failed", error=str(exc))
+            return 0
+        woken = 0
+        for row in rows:
+            if await tasks.wake(self.docket, row["match_id"], tasks.catchup_key(row["match_id"])):
+                woken += 1
+        for row in closed:
+            await tasks.wake(self.docket, row["match_id"], tasks.catchup_key(row["match_id"]))
+        METRICS.catchup_wakes.inc(woken)
+        if rows or closed:
+            log.info("catch-up", woken=woken, candidates=len(rows), closed=len(closed))
+        return woken
+
+    async def _watch_queue(self, conn: asyncpg.Connection) -> None:
+        usage = await conn.fetchval("SELECT pg_notification_queue_usage()")
+        if usage is not None and usage > QUEUE_USAGE_WARNING:
+            log.warning("PostgreSQL notification queue filling up", usage=round(usage, 3))
+
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            beat = {"at": time.time(), "connected": int(self.connected.is_set())}
+            try:
+                await self.redis.hset(HEARTBEAT_KEY, self.name, f"{beat['at']:.3f}")
+                await self.redis.expire(HEARTBEAT_KEY, 3600)
+            except Exception as exc:  # noqa: BLE001 - a missed beat must not stop the bridge
+                log.warning("bridge heartbeat failed", error=str(exc))
+            if await _wait(stop, self.settings.heartbeat_interval):
+                return
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    """Wait up to `seconds` for `event`; True if it was set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout=seconds)
+    return event.is_set()

@@ -1,0 +1,58 @@
+"""The notification payloads of `bot_events`, validated before anything acts on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+
+class MessageEvent(BaseModel):
+    """A human wrote in a match with a bot (trigger `on_message_notify_bot`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: Literal["message"] = "message"
+    message_id: uuid.UUID
+    match_id: uuid.UUID
+    sender_id: uuid.UUID
+    bot_id: uuid.UUID
+    created_at: dt.datetime
+
+
+class MatchStatusEvent(BaseModel):
+    """A match with a bot changed status (unmatched, blocked, reactivated)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: Literal["match_status"]
+    match_id: uuid.UUID
+    bot_id: uuid.UUID
+    status: str = Field(max_length=40)
+
+
+Event = Annotated[MessageEvent | MatchStatusEvent, Field(discriminator="kind")]
+_ADAPTER: TypeAdapter[MessageEvent | MatchStatusEvent] = TypeAdapter(Event)
+
+MAX_PAYLOAD = 8000  # bytes; PostgreSQL's own NOTIFY cap
+
+
+class BadPayload(ValueError):
+    """A notification that is not one of ours; logged and skipped."""
+
+
+def parse_event(payload: str) -> MessageEvent | MatchStatusEvent:
+    """The event in a NOTIFY payload; payloads without `kind` are message events (the seed's)."""
+    if len(payload) > MAX_PAYLOAD:
+        raise BadPayload(f"payload of {len(payload)} bytes is larger than NOTIFY allows")
+    try:
+        if '"kind"' not in payload:
+            return MessageEvent.model_validate_json(payload)
+        return _ADAPTER.validate_json(payload)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in exc.errors()
+        )
+        raise BadPayload(problems[:300]) from exc

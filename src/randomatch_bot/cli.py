@@ -1,0 +1,261 @@
+"""`randomatch-bot`: the service's command line.
+
+Each command builds the settings (a bad value stops it with one line naming the variable),
+configures logging, and runs one async entry point. Errors of the service's own family are
+printed as one line with a non-zero exit, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from randomatch_bot.config import Settings, load_settings
+from randomatch_bot.errors import ConfigurationError, RandomatchError
+from randomatch_bot.logs import configure_logging
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="randomatch-bot",
+    help="AI personas of RandoMatch that chat like people: bridge, worker, API and tools.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    settings = load_settings(**overrides)
+    configure_logging(settings)
+    return settings
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (idempotent: a second run changes nothing)."""
+    settings = _settings()
+    from randomatch_bot.app import migrate_database, open_endpoints
+
+    async def main() -> None:
+        async with open_endpoints(settings) as endpoints:
+            report = await migrate_database(endpoints.postgres_dsn)
+        if report.applied:
+            console.print(f"applied: {', '.join(report.applied)}")
+        else:
+            console.print("database already up to date")
+        console.print(f"schema version: {report.current}")
+        if report.changed:
+            console.print(
+                f"[yellow]warning:[/] applied migrations differ from the shipped files: "
+                f"{', '.join(report.changed)}"
+            )
+
+    _run(main())
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show databases, schema, queue depth, replies in flight, dead letters and the bridge."""
+    settings = _settings()
+    from randomatch_bot.app import open_endpoints
+    from randomatch_bot.infra.postgres import connect
+    from randomatch_bot.infra.redis import connect_redis
+    from randomatch_bot.status import collect_status
+
+    async def main() -> None:
+        async with open_endpoints(settings) as endpoints:
+            conn = await connect(endpoints.postgres_dsn, attempts=2)
+            redis = await connect_redis(endpoints.redis_url)
+            try:
+                report = await collect_status(settings, conn, redis)
+            finally:
+                await conn.close()
+                await redis.aclose()
+        if as_json:
+            import json
+
+            console.print_json(json.dumps(report.as_dict()))
+            return
+        print_status(report, embedded=endpoints.embedded)
+
+    _run(main())
+
+
+def print_status(report: Any, *, embedded: bool) -> None:
+    table = Table(title="randomatch-bot status", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    table.add_row("servers", "embedded (local data directory)" if embedded else "configured URLs")
+    table.add_row("PostgreSQL", report.postgres)
+    table.add_row("Redis", report.redis)
+    schema = report.schema_version or "not migrated (run `randomatch-bot migrate`)"
+    if report.schema_version and report.schema_version != report.schema_latest:
+        schema += f" (latest is {report.schema_latest})"
+    table.add_row("schema", schema)
+    table.add_row("LLM", report.llm)
+    table.add_row("queue", f"{report.queue_due} due, {report.queue_scheduled} scheduled")
+    for key, value in report.counts.items():
+        table.add_row(key.replace("_", " "), str(value))
+    age = report.last_heartbeat_age
+    table.add_row("bridge heartbeat", "none" if age is None else f"{age:.1f} s ago")
+    console.print(table)
+
+
+@app.command()
+def bridge() -> None:
+    """LISTEN for new messages and hand them to the workers (plus the periodic catch-up)."""
+    settings = _settings()
+    from randomatch_bot.app import open_resources, serve
+    from randomatch_bot.bridge.listener import Bridge
+
+    async def main() -> None:
+        async with open_resources(settings, pool_size=2) as res:
+            listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+            await serve({"bridge": listener.run})
+
+    _run(main())
+
+
+@app.command()
+def worker(
+    name: Annotated[str | None, typer.Option(help="Worker name shown in logs.")] = None,
+) -> None:
+    """Run conversation steps from Redis: read, think, type and send replies."""
+    settings = _settings()
+    from randomatch_bot.app import open_resources, serve
+    from randomatch_bot.worker.service import run_worker
+
+    async def main() -> None:
+        async with open_resources(settings) as res:
+            await serve(
+                {"worker": lambda stop: run_worker(settings, res.pool, res.docket, stop, name=name)}
+            )
+
+    _run(main())
+
+
+@app.command()
+def run() -> None:
+    """Everything in one process on the embedded servers (or the configured ones): migrate,
+    seed the demo persona and hiker, then bridge and worker until Ctrl-C."""
+    settings = _settings()
+    from randomatch_bot.app import migrate_database, open_resources, serve
+    from randomatch_bot.bridge.listener import Bridge
+    from randomatch_bot.db.demo import seed_demo
+    from randomatch_bot.infra.postgres import connect
+    from randomatch_bot.status import collect_status
+    from randomatch_bot.worker.service import run_worker
+
+    async def main() -> None:
+        async with open_resources(settings, exclusive=True) as res:
+            await migrate_database(res.endpoints.postgres_dsn)
+            bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else None
+            async with res.pool.acquire() as conn:
+                demo = await (seed_demo(conn, bot_id=bot_id) if bot_id else seed_demo(conn))
+            conn = await connect(res.endpoints.postgres_dsn)
+            try:
+                print_status(
+                    await collect_status(settings, conn, res.redis),
+                    embedded=res.endpoints.embedded,
+                )
+            finally:
+                await conn.close()
+            console.print(
+                f"[bold]{demo.bot_name}[/] is online. Talk to her from another terminal with "
+                "[bold]randomatch-bot chat[/]. Ctrl-C stops the service."
+            )
+            listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+            await serve(
+                {
+                    "bridge": listener.run,
+                    "worker": lambda stop: run_worker(settings, res.pool, res.docket, stop),
+                }
+            )
+        console.print("stopped cleanly")
+
+    _run(main())
+
+
+@app.command()
+def generate(
+    message: Annotated[str, typer.Argument(help="What the human says to the persona.")],
+) -> None:
+    """One generation with the configured persona and model, printed as the chat parts."""
+    settings = _settings()
+    import random
+
+    from randomatch_bot.conversation import compose, prompt
+    from randomatch_bot.conversation.persona import Persona
+    from randomatch_bot.llm import build_llm_client
+
+    async def main() -> None:
+        bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else uuid.uuid4()
+        persona = Persona.default(settings, bot_id)
+        client = build_llm_client(settings)
+        try:
+            import datetime as dt
+
+            history = [prompt.HistoryMessage(uuid.uuid4(), message, dt.datetime.now(dt.UTC))]
+            messages = prompt.reply_messages(
+                persona, history, disclosure=settings.disclosure_policy
+            )
+            completion = await client.complete(
+                messages, model=persona.model, temperature=persona.temperature
+            )
+        finally:
+            await client.aclose()
+        text = compose.clean_reply(
+            completion.text,
+            persona_name=persona.name,
+            forbidden=compose.fragments_of(persona.system_prompt),
+        )
+        parts = compose.split_reply(text, max_parts=settings.max_parts, rng=random.Random())
+        err_console.print(f"[dim]{client.mode} · {completion.model} · "
+                          f"{completion.prompt_tokens}+{completion.completion_tokens} tokens[/]")
+        for part in parts:
+            console.print(f"[bold]{persona.name}:[/] {part}")
+
+    _run(main())
+
+
+@app.command()
+def chat() -> None:
+    """Talk to the demo persona from the terminal through the real pipeline."""
+    settings = _settings()
+    from randomatch_bot.terminal_chat import run_chat
+
+    _run(run_chat(settings, console))
+
+
+def main() -> None:
+    """Console-script entry point: one clear line and a non-zero exit on failure."""
+    try:
+        app()
+    except ConfigurationError as exc:
+        err_console.print(f"randomatch-bot: {exc}", markup=False, highlight=False)
+        sys.exit(2)
+    except RandomatchError as exc:
+        err_console.print(f"randomatch-bot: error: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

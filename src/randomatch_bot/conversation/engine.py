@@ -1,0 +1,474 @@
+"""The conversation engine: one short, idempotent step at a time, redone safely from PostgreSQL.
+
+Each call of `advance(match_id)` locks the conversation's row, reads where things stand and does
+the one thing that is due — start a plan after the grouping window, mark messages read, start
+"is typing…", send a part, pause — in the same transaction as the state change. It returns when
+it wants to be called again; the worker turns that into a scheduled step on Redis. Nothing
+sleeps: every human-like delay is a due time stored in the plan.
+
+    idle ─(human writes)─► waiting (grouping window) ─► reading ─► thinking ─► typing ⟲ parts ─► done
+                                   ▲                                   │ (LLM call runs here)
+                                   └──── interrupted (new human message at any step) ◄──┘
+
+Exactly once: a part's message id is derived from (plan id, part index) and inserted with
+ON CONFLICT DO NOTHING; the plan row is written before its first part; the conversation row lock
+plus the plan's status make a stale or duplicate step a no-op; a partial unique index allows one
+active plan per conversation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from randomatch_bot.config import Settings
+from randomatch_bot.conversation import availability, compose, prompt, timing
+from randomatch_bot.conversation.persona import Persona, load_persona
+from randomatch_bot.db.queries import Q
+from randomatch_bot.errors import LLMError, LLMPermanentError
+from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
+
+log = structlog.get_logger(__name__)
+
+PART_NAMESPACE = uuid.UUID("6f1c1c39-5f43-4bb5-9b7a-4d3c2a8e0b11")
+HISTORY_FETCH = 60  # messages read from the database for the prompt window
+GENERATION_WATCH = 60.0  # seconds after which a missing generation is asked for again
+RECENT_BOT_SECONDS_UNKNOWN = None
+
+Clock = Callable[[], dt.datetime]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def part_message_id(plan_id: uuid.UUID, index: int) -> uuid.UUID:
+    """The deterministic id of a plan's part: inserting it twice inserts it once."""
+    return uuid.uuid5(PART_NAMESPACE, f"{plan_id}:{index}")
+
+
+class SeededRandom:
+    """RNGs derived from a base seed and a decision's identity.
+
+    A step that is redone after a crash draws the same delays as the first time, so redoing
+    never changes a plan's shape; tests pass a base seed to vary the whole run.
+    """
+
+    def __init__(self, seed: int | str = 0) -> None:
+        self.seed = seed
+
+    def __call__(self, *parts: object) -> random.Random:
+        text = ":".join(str(p) for p in (self.seed, *parts))
+        return random.Random(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What a step did and what it wants next."""
+
+    note: str
+    wake_at: dt.datetime | None = None
+    generate: uuid.UUID | None = None
+    match_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    match_id: uuid.UUID
+    status: str
+    bot_id: uuid.UUID
+    bot_name: str
+    human_id: uuid.UUID
+
+
+class ConversationEngine:
+    """Runs conversation steps against PostgreSQL. Stateless: any worker may run any step."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        *,
+        rng: SeededRandom | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.rng = rng or SeededRandom()
+        self.clock = clock
+
+    # ------------------------------------------------------------------ advance
+    async def advance(self, match_id: uuid.UUID) -> StepResult:
+        """Do what is due in this conversation now; say when to come back."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            ctx = await self._context(conn, match_id)
+            if ctx is None:
+                await self._close_missing(conn, match_id)
+                return StepResult("match gone")
+            await conn.execute(Q.ensure_conversation, match_id, ctx.bot_id, ctx.human_id)
+            conv = await conn.fetchrow(Q.lock_conversation, match_id)
+            assert conv is not None
+            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
+                return await self._advance_locked(conn, ctx, conv)
+
+    async def _context(self, conn: asyncpg.Connection, match_id: uuid.UUID) -> _Context | None:
+        row = await conn.fetchrow(Q.match_context, match_id)
+        if row is None:
+            return None
+        return _Context(
+            row["match_id"], row["status"], row["bot_id"], row["bot_name"], row["human_id"]
+        )
+
+    async def _close_missing(self, conn: asyncpg.Connection, match_id: uuid.UUID) -> None:
+        plan = await conn.fetchrow(Q.active_plan, match_id)
+        if plan is not None:
+            await self._end_plan(conn, plan, "cancelled", "match or profile deleted")
+
+    async def _advance_locked(
+        self, conn: asyncpg.Connection, ctx: _Context, conv: asyncpg.Record
+    ) -> StepResult:
+        now = self.clock()
+        epoch: int = conv["epoch"]
+        plan = await conn.fetchrow(Q.active_plan, ctx.match_id)
+
+        if ctx.status != "active":
+            if plan is not None:
+                await self._end_plan(conn, plan, "cancelled", f"match {ctx.status}")
+            await self._save(conn, ctx.match_id, epoch + 1, "closed", None)
+            log.info("conversation closed", reason=ctx.status)
+            return StepResult(f"match {ctx.status}")
+        if conv["status"] == "dead_letter":
+            return StepResult("dead letter: waiting for an operator")
+
+        unanswered = await conn.fetch(
+            Q.unanswered_messages,
+            ctx.match_id,
+            ctx.human_id,
+            conv["baseline_at"],
+            now - dt.timedelta(seconds=self.settings.catchup_lookback),
+        )
+        if plan is not None:
+            triggers = set(plan["trigger_message_ids"])
+            if any(m["id"] not in triggers for m in unanswered):
+                await self._end_plan(conn, plan, "interrupted", "new human message")
+                epoch += 1
+                log.info("plan interrupted", plan_id=str(plan["id"]), sent=plan["next_part"])
+            else:
+                return await self._step_plan(conn, ctx, plan, now)
+
+        if not unanswered:
+            await self._save(conn, ctx.match_id, epoch, "idle", None)
+            return StepResult("nothing to answer")
+
+        persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+        if not persona.enabled:
+            await self._save(conn, ctx.match_id, epoch, "idle", None)
+            return StepResult("persona disabled")
+        profile = self._profile(persona)
+        first, last = unanswered[0], unanswered[-1]
+        due = timing.grouping_due(
+            first["created_at"], last["created_at"], profile, self.rng(ctx.match_id, last["id"])
+        )
+        if now < due:
+            await self._save(conn, ctx.match_id, epoch, "waiting", due)
+            return StepResult("grouping", wake_at=due)
+
+        return await self._start_plan(conn, ctx, persona, profile, unanswered, epoch + 1, now)
+
+    async def _start_plan(
+        self,
+        conn: asyncpg.Connection,
+        ctx: _Context,
+        persona: Persona,
+        profile: timing.TimingProfile,
+        unanswered: Sequence[asyncpg.Record],
+        epoch: int,
+        now: dt.datetime,
+    ) -> StepResult:
+        plan_id = uuid.uuid4()
+        rng = self.rng(ctx.match_id, epoch)
+        away = availability.availability_delay(
+            now, persona.active_hours, persona.timezone, rng, time_scale=self.settings.time_scale
+        )
+        unread = [m["content"] for m in unanswered if m["read_at"] is None]
+        reading = timing.reading_delay("\n".join(unread), profile, rng) if unread else 0.0
+        read_due = now + dt.timedelta(seconds=away + reading)
+        await conn.execute(
+            Q.insert_plan,
+            plan_id,
+            ctx.match_id,
+            ctx.bot_id,
+            epoch,
+            [m["id"] for m in unanswered],
+            read_due,
+        )
+        await self._save(conn, ctx.match_id, epoch, "replying", read_due)
+        log.info(
+            "plan started",
+            plan_id=str(plan_id),
+            messages=len(unanswered),
+            away_s=round(away, 2),
+            reading_s=round(reading, 2),
+        )
+        return StepResult("plan started", wake_at=read_due)
+
+    # ------------------------------------------------------------------ plan steps
+    async def _step_plan(
+        self, conn: asyncpg.Connection, ctx: _Context, plan: asyncpg.Record, now: dt.datetime
+    ) -> StepResult:
+        plan_id: uuid.UUID = plan["id"]
+        due: dt.datetime | None = plan["next_due_at"]
+        status: str = plan["status"]
+        epoch: int = plan["epoch"]
+
+        if status == "thinking" and plan["parts"] is None:
+            # The generation runs beside the thinking delay; ask again if it seems lost.
+            watch = max(due or now, now) + dt.timedelta(seconds=GENERATION_WATCH)
+            await self._save(conn, ctx.match_id, epoch, "replying", watch)
+            return StepResult("waiting for generation", wake_at=watch, generate=plan_id)
+        if due is not None and now < due:
+            await self._save(conn, ctx.match_id, epoch, "replying", due)
+            return StepResult("not due yet", wake_at=due)
+
+        persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+        profile = self._profile(persona)
+
+        if status == "reading":
+            await conn.execute(Q.mark_read, plan["trigger_message_ids"], now)
+            since = await conn.fetchval(Q.seconds_since_bot_message, ctx.match_id, ctx.bot_id, now)
+            think = timing.thinking_delay(
+                profile, self.rng(plan_id, "think"), seconds_since_last_bot_message=since
+            )
+            until = now + dt.timedelta(seconds=think)
+            await conn.execute(Q.plan_to_thinking, plan_id, until)
+            await self._save(conn, ctx.match_id, epoch, "replying", until)
+            log.info("messages read", plan_id=str(plan_id), thinking_s=round(think, 2))
+            return StepResult("read", wake_at=until, generate=plan_id)
+
+        parts: list[str] = list(plan["parts"])
+        index: int = plan["next_part"]
+        if status == "thinking" or not plan["typing"]:
+            # Start typing part `index` (the first one after thinking, the next after a pause).
+            await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, True)
+            duration = timing.typing_duration(
+                parts[index], profile, self.rng(plan_id, "type", index)
+            )
+            until = now + dt.timedelta(seconds=duration)
+            await conn.execute(Q.plan_typing, plan_id, True, index, until)
+            await self._save(conn, ctx.match_id, epoch, "replying", until)
+            return StepResult(f"typing part {index}", wake_at=until)
+
+        # Typing is over: send part `index`, indicator off, then pause or finish.
+        message_id = part_message_id(plan_id, index)
+        await conn.execute(Q.insert_part, message_id, ctx.match_id, ctx.bot_id, parts[index])
+        await conn.execute(Q.record_part, message_id, plan_id, ctx.match_id, index)
+        await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, False)
+        log.info("part sent", plan_id=str(plan_id), part=index, of=len(parts))
+        if index + 1 >= len(parts):
+            await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan_id)
+            await conn.execute(Q.plan_finish, plan_id, "done", None)
+            await self._save(conn, ctx.match_id, epoch, "idle", None)
+            return StepResult("reply done")
+        pause = timing.pause_between_parts(profile, self.rng(plan_id, "pause", index))
+        until = now + dt.timedelta(seconds=pause)
+        await conn.execute(Q.plan_typing, plan_id, False, index + 1, until)
+        await self._save(conn, ctx.match_id, epoch, "replying", until)
+        return StepResult(f"sent part {index}", wake_at=until)
+
+    # ------------------------------------------------------------------ generation
+    async def generate(self, plan_id: uuid.UUID, llm: LLMClient) -> StepResult:
+        """Compose the plan's parts with the model, outside any lock; store them if still wanted.
+
+        Raises LLMError when the model fails; the worker retries and, after the last attempt,
+        calls `dead_letter`.
+        """
+        async with self.pool.acquire() as conn:
+            plan = await conn.fetchrow(Q.get_plan, plan_id)
+            if plan is None or plan["status"] != "thinking" or plan["parts"] is not None:
+                return StepResult("generation not needed")
+            ctx = await self._context(conn, plan["match_id"])
+            if ctx is None:
+                return StepResult("match gone")
+            persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+            rows = await conn.fetch(Q.recent_messages, ctx.match_id, HISTORY_FETCH)
+        history = [
+            prompt.HistoryMessage(r["sender_id"], r["content"], r["created_at"]) for r in rows
+        ]
+        messages = prompt.reply_messages(
+            persona,
+            history,
+            disclosure=self.settings.disclosure_policy,
+            max_message_chars=self.settings.max_input_chars,
+        )
+        with structlog.contextvars.bound_contextvars(
+            match_id=str(ctx.match_id), plan_id=str(plan_id)
+        ):
+            completion, parts = await self._compose(llm, persona, messages, ctx, plan_id)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.fetchrow(Q.lock_conversation, ctx.match_id)
+            stored = await conn.execute(
+                Q.plan_set_parts,
+                plan_id,
+                parts,
+                completion.model,
+                completion.prompt_tokens,
+                completion.completion_tokens,
+                completion.cost,
+            )
+            if stored != "UPDATE 1":
+                return StepResult("generation dropped: plan moved on")
+            think_until: dt.datetime = plan["think_until"] or self.clock()
+            wake = max(think_until, self.clock())
+            await self._save(conn, ctx.match_id, plan["epoch"], "replying", wake)
+        log.info("reply composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
+        return StepResult("generated", wake_at=wake, match_id=ctx.match_id)
+
+    async def _compose(
+        self,
+        llm: LLMClient,
+        persona: Persona,
+        messages: list[ChatMessage],
+        ctx: _Context,
+        plan_id: uuid.UUID,
+    ) -> tuple[Completion, list[str]]:
+        forbidden = compose.fragments_of(persona.system_prompt)
+        completion: Completion | None = None
+        for attempt in range(2):
+            completion = await self._call_llm(llm, persona, messages, ctx, plan_id)
+            leaked = compose.leaks_instructions(completion.text, forbidden)
+            text = compose.clean_reply(
+                completion.text, persona_name=persona.name, forbidden=forbidden
+            )
+            if text and not leaked:
+                rng = self.rng(plan_id, "split")
+                return completion, compose.split_reply(
+                    text, max_parts=self.settings.max_parts, rng=rng
+                )
+            log.warning("unusable reply, regenerating", attempt=attempt, leaked=leaked)
+        assert completion is not None
+        # Twice unusable: a short, safe answer in character rather than silence.
+        return completion, [_FALLBACK_REPLY]
+
+    async def _call_llm(
+        self,
+        llm: LLMClient,
+        persona: Persona,
+        messages: list[ChatMessage],
+        ctx: _Context,
+        plan_id: uuid.UUID,
+    ) -> Completion:
+        started = time.perf_counter()
+        model = persona.model
+        try:
+            completion = await llm.complete(
+                messages,
+                model=model,
+                temperature=persona.temperature,
+                max_tokens=self.settings.llm_max_tokens,
+            )
+        except LLMError as exc:
+            latency = int((time.perf_counter() - started) * 1000)
+            await self._record_call(ctx, plan_id, model, latency, error=exc)
+            raise
+        await self._record_call(
+            ctx, plan_id, completion.model, int(completion.latency_s * 1000), completion=completion
+        )
+        return completion
+
+    async def _record_call(
+        self,
+        ctx: _Context,
+        plan_id: uuid.UUID,
+        model: str,
+        latency_ms: int,
+        *,
+        completion: Completion | None = None,
+        error: LLMError | None = None,
+    ) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                Q.record_llm_call,
+                ctx.bot_id,
+                ctx.match_id,
+                plan_id,
+                "reply",
+                model,
+                error is None,
+                error.status if error is not None else None,
+                str(error)[:500] if error is not None else None,
+                completion.prompt_tokens if completion else 0,
+                completion.completion_tokens if completion else 0,
+                completion.cost if completion else None,
+                latency_ms,
+            )
+
+    # ------------------------------------------------------------------ failure
+    async def dead_letter(
+        self, plan_id: uuid.UUID, error: BaseException, attempts: int
+    ) -> int | None:
+        """Give up on a plan after its last attempt: record why, clear the indicator, park the
+        conversation until an operator retries or discards it. Returns the dead letter's id."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            plan = await conn.fetchrow(Q.get_plan, plan_id)
+            if plan is None:
+                return None
+            conv = await conn.fetchrow(Q.lock_conversation, plan["match_id"])
+            if conv is None or plan["status"] not in ("reading", "thinking", "typing"):
+                return None
+            message = f"{type(error).__name__}: {error}"[:2000]
+            await self._end_plan(conn, plan, "failed", message)
+            letter_id: int = await conn.fetchval(
+                Q.insert_dead_letter,
+                plan["match_id"],
+                plan_id,
+                "generate",
+                json.dumps(
+                    {"plan_id": str(plan_id), "permanent": isinstance(error, LLMPermanentError)}
+                ),
+                message,
+                attempts,
+            )
+            await self._save(
+                conn, plan["match_id"], conv["epoch"] + 1, "dead_letter", None, message
+            )
+        log.error("reply dead-lettered", plan_id=str(plan_id), error=message, attempts=attempts)
+        return letter_id
+
+    # ------------------------------------------------------------------ helpers
+    async def _end_plan(
+        self, conn: asyncpg.Connection, plan: asyncpg.Record, status: str, reason: str | None
+    ) -> None:
+        await conn.execute(Q.plan_finish, plan["id"], status, reason)
+        if plan["typing"] or status != "done":
+            await conn.execute(Q.set_typing, plan["match_id"], plan["bot_id"], False)
+
+    async def _save(
+        self,
+        conn: asyncpg.Connection,
+        match_id: uuid.UUID,
+        epoch: int,
+        status: str,
+        wake_at: dt.datetime | None,
+        error: str | None = None,
+    ) -> None:
+        await conn.execute(Q.update_conversation, match_id, epoch, status, wake_at, error)
+
+    def _profile(self, persona: Persona) -> timing.TimingProfile:
+        return timing.TimingProfile.from_settings(
+            self.settings,
+            typing_speed_cps=persona.typing_speed_cps,
+            min_thinking=persona.min_thinking,
+            max_thinking=persona.max_thinking,
+        )
+
+
+_FALLBACK_REPLY = "Haha pardon, j'ai perdu le fil 😅 tu disais ?"

@@ -1,0 +1,43 @@
+"""The demo conversation of `run` and `chat`: Camille (a bot) matched with a hiker."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+from randomatch_bot.db.queries import Q
+
+DEMO_BOT_ID = uuid.UUID("0c0ffee0-ca11-4e11-8000-000000000001")
+DEMO_HUMAN_ID = uuid.UUID("0c0ffee0-ca11-4e11-8000-000000000002")
+
+
+def demo_match_id(bot_id: uuid.UUID) -> uuid.UUID:
+    """The demo match of a bot: stable across runs, different for each configured bot."""
+    return uuid.uuid5(DEMO_HUMAN_ID, f"demo-match:{bot_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Demo:
+    bot_id: uuid.UUID
+    human_id: uuid.UUID
+    match_id: uuid.UUID
+    bot_name: str
+    human_name: str
+
+
+async def seed_demo(
+    conn: asyncpg.Connection,
+    *,
+    bot_id: uuid.UUID = DEMO_BOT_ID,
+    bot_name: str = "Camille",
+    human_name: str = "Alex",
+) -> Demo:
+    """Create (or keep) the demo bot, the demo hiker and their match."""
+    match_id = demo_match_id(bot_id)
+    async with conn.transaction():
+        await conn.execute(Q.upsert_profile, bot_id, bot_name, True)
+        await conn.execute(Q.upsert_profile, DEMO_HUMAN_ID, human_name, False)
+        await conn.execute(Q.ensure_match, match_id, DEMO_HUMAN_ID, bot_id)
+    return Demo(bot_id, DEMO_HUMAN_ID, match_id, bot_name, human_name)

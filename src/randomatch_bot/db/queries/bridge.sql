@@ -1,0 +1,55 @@
+-- name: conversations_to_wake
+-- The safety net behind NOTIFY (which is lost while nobody listens) and behind Redis (which
+-- may lose its data): conversations in active bot matches that have unanswered human messages
+-- and no wake-up on time, or a reply in progress whose next step is overdue.
+WITH bot_matches AS (
+    SELECT m.id AS match_id, b.id AS bot_id, h.id AS human_id
+      FROM public.matches m
+      JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
+      JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
+     WHERE m.status = 'active'
+)
+SELECT bm.match_id, bm.bot_id, c.next_wake_at
+  FROM bot_matches bm
+  LEFT JOIN bot.conversations c ON c.match_id = bm.match_id
+ WHERE coalesce(c.status, 'idle') <> 'dead_letter'
+   AND (c.next_wake_at IS NULL OR c.next_wake_at < $2::timestamptz - $3 * interval '1 second')
+   AND (
+        c.next_wake_at IS NOT NULL
+        OR EXISTS (
+            SELECT 1 FROM public.messages msg
+             WHERE msg.match_id = bm.match_id
+               AND msg.sender_id = bm.human_id
+               AND msg.created_at > $2::timestamptz - $1 * interval '1 second'
+               AND msg.created_at > coalesce(
+                     c.baseline_at,
+                     (SELECT max(created_at) FROM public.messages
+                       WHERE match_id = bm.match_id AND sender_id = bm.bot_id),
+                     '-infinity'::timestamptz)
+               AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
+        )
+   )
+ LIMIT $4;
+
+-- name: closed_conversations_with_plans
+-- Matches unmatched or blocked while a reply is in progress.
+SELECT p.match_id
+  FROM bot.reply_plans p
+  JOIN public.matches m ON m.id = p.match_id
+ WHERE p.status IN ('reading', 'thinking', 'typing') AND m.status <> 'active';
+
+-- name: stale_typing_indicators
+-- Indicators of bot profiles left on with no reply typing in that match: a crash between
+-- "typing on" and the part's insertion. Cleared by the sweeper.
+UPDATE public.typing_indicators t
+   SET is_typing = false, updated_at = now()
+  FROM public.profiles p
+ WHERE p.id = t.user_id AND p.is_bot
+   AND t.is_typing
+   AND t.updated_at < now() - $1 * interval '1 second'
+   AND NOT EXISTS (
+        SELECT 1 FROM bot.reply_plans rp
+         WHERE rp.match_id = t.match_id AND rp.status = 'typing' AND rp.typing
+           AND rp.next_due_at > now() - $1 * interval '1 second'
+   )
+RETURNING t.match_id, t.user_id;

@@ -1,0 +1,1 @@
+"""Backing servers: embedded PostgreSQL and Redis for local use, pools and clients for all."""

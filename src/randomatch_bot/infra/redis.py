@@ -1,0 +1,59 @@
+"""Redis clients, with the URL validated once and the server pinged before use."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from randomatch_bot.errors import RedisUnavailable
+
+PING_TIMEOUT = 5.0  # seconds
+
+
+def describe_redis(url: str) -> str:
+    """scheme://host:port of a Redis URL without credentials."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}"
+    try:
+        port = parts.port or 6379
+    except ValueError:
+        port = 6379
+    return f"{parts.scheme}://{parts.hostname or 'localhost'}:{port}"
+
+
+async def connect_redis(url: str) -> aioredis.Redis:
+    """A client whose server answered PING, or RedisUnavailable with what to check."""
+    try:
+        client: aioredis.Redis = aioredis.Redis.from_url(
+            url,
+            socket_connect_timeout=PING_TIMEOUT,
+            socket_timeout=PING_TIMEOUT * 2,
+            health_check_interval=30,
+            decode_responses=True,
+        )
+    except (ValueError, RedisError) as exc:
+        raise RedisUnavailable(f"REDIS_URL is not a usable Redis URL: {exc}") from exc
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        raise RedisUnavailable(
+            f"cannot reach Redis at {describe_redis(url)}: {exc}; "
+            "check REDIS_URL and that the server is up"
+        ) from exc
+    return client
+
+
+@asynccontextmanager
+async def open_redis(url: str) -> AsyncIterator[aioredis.Redis]:
+    """`connect_redis` as an async context manager that always closes the client."""
+    client = await connect_redis(url)
+    try:
+        yield client
+    finally:
+        await client.aclose()

@@ -1,0 +1,78 @@
+"""The service at a glance: what `randomatch-bot status` prints and the API serves."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import asyncpg
+import redis.asyncio as aioredis
+from docket import Docket
+
+from randomatch_bot.bridge.listener import HEARTBEAT_KEY
+from randomatch_bot.config import Settings
+from randomatch_bot.db.migrate import load_migrations, schema_version
+from randomatch_bot.db.queries import Q
+
+
+@dataclass(slots=True)
+class Status:
+    postgres: str = "unknown"
+    redis: str = "unknown"
+    schema_version: str | None = None
+    schema_latest: str | None = None
+    llm: str = "unknown"
+    counts: dict[str, int] = field(default_factory=dict)
+    queue_due: int = 0  # steps ready to run now
+    queue_scheduled: int = 0  # steps waiting for their time
+    bridges: dict[str, float] = field(default_factory=dict)  # name -> seconds since heartbeat
+
+    @property
+    def last_heartbeat_age(self) -> float | None:
+        return min(self.bridges.values()) if self.bridges else None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["last_heartbeat_age"] = self.last_heartbeat_age
+        return data
+
+
+def llm_mode(settings: Settings) -> str:
+    if settings.llm_online:
+        return f"online: {settings.llm_model} via {settings.llm_base_url}"
+    return "offline persona responder (no LLM_API_KEY set)"
+
+
+async def collect_status(
+    settings: Settings, conn: asyncpg.Connection | None, redis: aioredis.Redis | None
+) -> Status:
+    """Gather what can be gathered; a server that is down shows as such, it does not raise."""
+    status = Status(llm=llm_mode(settings))
+    migrations = load_migrations()
+    status.schema_latest = migrations[-1].version if migrations else None
+    if conn is not None:
+        try:
+            status.schema_version = await schema_version(conn)
+            status.postgres = "ok"
+            if status.schema_version is not None:
+                row = await conn.fetchrow(Q.status_counts)
+                status.counts = {k: int(v) for k, v in dict(row or {}).items()}
+        except (asyncpg.PostgresError, OSError) as exc:
+            status.postgres = f"error: {exc}"
+    else:
+        status.postgres = "unreachable"
+    if redis is not None:
+        try:
+            docket = Docket(name=settings.docket_name)
+            status.queue_due = int(await redis.xlen(docket.stream_key))
+            status.queue_scheduled = int(await redis.zcard(docket.queue_key))
+            beats = await redis.hgetall(HEARTBEAT_KEY)
+            now = time.time()
+            status.bridges = {name: round(now - float(at), 1) for name, at in beats.items()}
+            status.redis = "ok"
+        except Exception as exc:  # noqa: BLE001 - any Redis failure is reported, not raised
+            status.redis = f"error: {exc}"
+    else:
+        status.redis = "unreachable"
+    return status

@@ -1,0 +1,105 @@
+"""`randomatch-bot chat`: a person talks to the demo persona from the terminal.
+
+Messages go into `public.messages` as the app would insert them, so they travel the real
+pipeline (trigger → bridge → Redis → worker → model → rows). The screen shows what the app
+would: "Vu" when the persona has read, "… est en train d'écrire" while it types, each part as
+it arrives. If no service is running, the chat starts a bridge and a worker in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import uuid
+
+import asyncpg
+from rich.console import Console
+
+from randomatch_bot.app import migrate_database, open_resources
+from randomatch_bot.bridge.listener import Bridge
+from randomatch_bot.config import Settings
+from randomatch_bot.db.demo import Demo, seed_demo
+from randomatch_bot.db.queries import Q
+from randomatch_bot.infra.postgres import connect
+from randomatch_bot.status import collect_status
+from randomatch_bot.worker.service import run_worker
+
+POLL_INTERVAL = 0.25  # seconds; one indexed look-up of a single match
+FRESH_HEARTBEAT = 30.0  # seconds: a bridge seen this recently is serving the conversation
+
+
+async def run_chat(settings: Settings, console: Console) -> None:
+    """Interactive loop until EOF (Ctrl-D) or Ctrl-C."""
+    async with open_resources(settings) as res:
+        await migrate_database(res.endpoints.postgres_dsn)
+        async with res.pool.acquire() as conn:
+            bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else None
+            demo = await (seed_demo(conn, bot_id=bot_id) if bot_id else seed_demo(conn))
+        conn = await connect(res.endpoints.postgres_dsn)
+        status = await collect_status(settings, conn, res.redis)
+        await conn.close()
+        stop = asyncio.Event()
+        background: list[asyncio.Task[None]] = []
+        age = status.last_heartbeat_age
+        if age is None or age > FRESH_HEARTBEAT:
+            console.print("[dim]no running service found: starting a bridge and a worker here[/]")
+            listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+            background = [
+                asyncio.create_task(listener.run(stop), name="chat-bridge"),
+                asyncio.create_task(
+                    run_worker(settings, res.pool, res.docket, stop), name="chat-worker"
+                ),
+            ]
+        console.print(
+            f"[bold]Tu discutes avec {demo.bot_name}[/] ({status.llm}). "
+            "Écris un message, Ctrl-D pour quitter."
+        )
+        watcher = asyncio.create_task(_watch(res.pool, demo, console), name="chat-watch")
+        try:
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "")
+                except EOFError:
+                    break
+                text = line.strip()
+                if text:
+                    async with res.pool.acquire() as conn:
+                        await conn.execute(Q.insert_message, demo.match_id, demo.human_id, text)
+        finally:
+            watcher.cancel()
+            stop.set()
+            for task in [watcher, *background]:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+
+async def _watch(pool: asyncpg.Pool, demo: Demo, console: Console) -> None:
+    """Print read receipts, the typing indicator and new parts as they happen."""
+    seen: set[uuid.UUID] = set()
+    read_shown: set[uuid.UUID] = set()
+    typing = False
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    async with pool.acquire() as conn:
+        for row in await conn.fetch(Q.recent_messages, demo.match_id, 200):
+            seen.add(row["id"])
+            read_shown.add(row["id"])
+    while True:
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(Q.chat_messages_since, demo.match_id, since)
+            now_typing = bool(await conn.fetchval(Q.is_typing, demo.match_id, demo.bot_id))
+        for row in rows:
+            if row["sender_id"] == demo.bot_id and row["id"] not in seen:
+                seen.add(row["id"])
+                console.print(f"[bold magenta]{demo.bot_name}:[/] {row['content']}")
+            if (
+                row["sender_id"] == demo.human_id
+                and row["read_at"] is not None
+                and row["id"] not in read_shown
+            ):
+                read_shown.add(row["id"])
+                console.print("[dim]   Vu ✓✓[/]")
+        if now_typing and not typing:
+            console.print(f"[dim italic]{demo.bot_name} est en train d'écrire…[/]")
+        typing = now_typing
+        await asyncio.sleep(POLL_INTERVAL)

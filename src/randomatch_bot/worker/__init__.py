@@ -1,0 +1,1 @@
+"""Workers: run the scheduled conversation steps from Redis, sweep what crashes leave behind."""

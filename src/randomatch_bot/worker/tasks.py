@@ -1,0 +1,140 @@
+"""The scheduled steps on Redis (docket tasks) and the keys that make them collapse.
+
+Two task functions exist: `advance(match_id)` runs one conversation step and `generate(plan_id)`
+composes a reply with the model. Both are short. Each step says when the conversation wants to
+be woken next; that wake-up becomes a task whose key is derived from the due time, so a step
+that is redone (by a retry, a redelivery, or two wake-ups racing) schedules the same key and
+docket keeps one. Anything Redis forgets is found again by the bridge's catch-up from
+PostgreSQL, which is the record.
+
+The functions are module-level so that the bridge (which only schedules) and the workers (which
+run them) agree on their names; the worker sets the runtime they use with `install_runtime`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import structlog
+from docket import CurrentExecution, Docket, Execution
+
+from randomatch_bot.errors import LLMPermanentError
+from randomatch_bot.metrics import METRICS
+
+if TYPE_CHECKING:
+    from randomatch_bot.conversation.engine import ConversationEngine, StepResult
+    from randomatch_bot.llm.types import LLMClient
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What the task functions need, set once per worker process."""
+
+    docket: Docket
+    engine: ConversationEngine
+    llm: LLMClient
+    attempts: int
+
+
+_runtime: Runtime | None = None
+
+
+def install_runtime(runtime: Runtime | None) -> None:
+    global _runtime  # noqa: PLW0603 - one runtime per worker process, set at start-up
+    _runtime = runtime
+
+
+def current_runtime() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("no worker runtime installed: tasks run only inside a worker")
+    return _runtime
+
+
+# ---------------------------------------------------------------------- keys
+def wake_key(match_id: uuid.UUID | str, when: dt.datetime) -> str:
+    return f"advance:{match_id}:at:{int(when.timestamp() * 1000)}"
+
+
+def message_key(match_id: uuid.UUID | str, message_id: uuid.UUID | str) -> str:
+    return f"advance:{match_id}:msg:{message_id}"
+
+
+def catchup_key(match_id: uuid.UUID | str) -> str:
+    return f"advance:{match_id}:catchup"
+
+
+def status_key(match_id: uuid.UUID | str, status: str) -> str:
+    return f"advance:{match_id}:status:{status}"
+
+
+def generate_key(plan_id: uuid.UUID | str) -> str:
+    return f"generate:{plan_id}"
+
+
+# ---------------------------------------------------------------------- scheduling
+async def wake(
+    docket: Docket, match_id: uuid.UUID | str, key: str, when: dt.datetime | None = None
+) -> bool:
+    """Schedule `advance(match_id)` under `key`; False when that key was already scheduled."""
+    execution = await docket.add(advance, when=when, key=key)(str(match_id))
+    return execution.disposition.value == "scheduled"
+
+
+async def follow_up(docket: Docket, match_id: uuid.UUID | str, result: StepResult) -> None:
+    """Turn a step's wishes into scheduled tasks."""
+    if result.generate is not None:
+        await docket.add(generate, key=generate_key(result.generate))(str(result.generate))
+    if result.wake_at is not None:
+        await wake(docket, match_id, wake_key(match_id, result.wake_at), result.wake_at)
+
+
+# ---------------------------------------------------------------------- tasks
+async def advance(match_id: str, execution: Execution = CurrentExecution()) -> None:
+    """Run the due step of one conversation, then schedule what it asks for."""
+    runtime = current_runtime()
+    with structlog.contextvars.bound_contextvars(match_id=match_id):
+        try:
+            result = await runtime.engine.advance(uuid.UUID(match_id))
+        except ValueError:
+            log.warning("advance skipped: not a match id", value=match_id[:80])
+            return
+        except Exception:
+            METRICS.step_errors.labels("advance").inc()
+            if execution.attempt >= runtime.attempts:
+                # The catch-up finds the conversation overdue and wakes it again later.
+                log.exception("conversation step failed on its last attempt")
+                return
+            raise
+        METRICS.steps.labels("advance").inc()
+        await follow_up(runtime.docket, match_id, result)
+
+
+async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> None:
+    """Compose a plan's reply with the model; dead-letter it after the last attempt."""
+    runtime = current_runtime()
+    plan = uuid.UUID(plan_id)
+    with structlog.contextvars.bound_contextvars(plan_id=plan_id):
+        try:
+            result = await runtime.engine.generate(plan, runtime.llm)
+        except Exception as exc:
+            METRICS.step_errors.labels("generate").inc()
+            permanent = isinstance(exc, LLMPermanentError)
+            if permanent or execution.attempt >= runtime.attempts:
+                await runtime.engine.dead_letter(plan, exc, execution.attempt)
+                METRICS.dead_letters.inc()
+                return
+            log.warning(
+                "generation failed, will retry", attempt=execution.attempt, error=str(exc)[:200]
+            )
+            raise
+        METRICS.steps.labels("generate").inc()
+        if result.match_id is not None:
+            await follow_up(runtime.docket, result.match_id, result)
+
+
+TASKS = [advance, generate]

@@ -1,0 +1,123 @@
+"""Shared fixtures: real embedded PostgreSQL and Redis (Valkey), started once per test run.
+
+The schema is migrated once into a template database; each test gets a fresh copy of it
+(CREATE DATABASE ... TEMPLATE), and its own task-queue name on Redis, so tests never see each
+other's rows or steps.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from randomatch_bot.config import Settings
+from randomatch_bot.db.migrate import migrate
+from randomatch_bot.infra.embedded import EmbeddedServers, Endpoints
+from tests.support.databases import with_database
+
+TEMPLATE_DB = "randomatch_template"
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    """The embedded PostgreSQL and Valkey shared by the whole test run."""
+    data_dir: Path = tmp_path_factory.mktemp("embedded")
+    with EmbeddedServers(data_dir, exclusive=True) as embedded:
+        assert embedded.endpoints is not None
+        yield embedded.endpoints
+
+
+@pytest.fixture(scope="session")
+async def template_dsn(servers: Endpoints) -> str:
+    """A database migrated once; tests copy it."""
+    admin = await asyncpg.connect(servers.postgres_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
+    finally:
+        await admin.close()
+    dsn = with_database(servers.postgres_dsn, TEMPLATE_DB)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return dsn
+
+
+async def _fresh_database(servers: Endpoints, template: str | None) -> AsyncIterator[str]:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(servers.postgres_dsn)
+    try:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{clause}')
+    finally:
+        await admin.close()
+    try:
+        yield with_database(servers.postgres_dsn, name)
+    finally:
+        admin = await asyncpg.connect(servers.postgres_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def db_dsn(servers: Endpoints, template_dsn: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test."""
+    async for dsn in _fresh_database(servers, TEMPLATE_DB):
+        yield dsn
+
+
+@pytest.fixture
+async def empty_dsn(servers: Endpoints) -> AsyncIterator[str]:
+    """A fresh database with nothing in it (for migration tests)."""
+    async for dsn in _fresh_database(servers, None):
+        yield dsn
+
+
+@pytest.fixture
+async def pool(db_dsn: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(db_dsn, min_size=1, max_size=10)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+def make_settings(db_dsn: str, servers: Endpoints) -> Any:
+    """Build Settings for this test's database and queue; never reads a developer's .env."""
+    docket_name = f"test-{uuid.uuid4().hex[:12]}"
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "POSTGRES_CONNECTION_STRING": db_dsn,
+            "REDIS_URL": servers.redis_url,
+            "DOCKET_NAME": docket_name,
+            "LLM_API_KEY": None,
+            "TIME_SCALE": 0.0,
+            "ACTIVE_HOURS": "00:00-24:00",
+            "GROUPING_WINDOW": 4.0,
+            "CATCHUP_INTERVAL": 1.0,
+            "CATCHUP_SLACK": 1.0,
+            "LISTEN_TIMEOUT": 2.0,
+            "STEP_RETRY_DELAY": 0.05,
+            "REDELIVERY_TIMEOUT": 5.0,
+            "SHUTDOWN_GRACE": 5.0,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings: Any) -> Settings:
+    return make_settings()  # type: ignore[no-any-return]
