@@ -248,10 +248,10 @@ def main() -> None:
     try:
         app()
     except ConfigurationError as exc:
-        err_console.print(f"randomatch-bot: {exc}", markup=False, highlight=False)
+        print(f"randomatch-bot: {exc}", file=sys.stderr)
         sys.exit(2)
     except RandomatchError as exc:
-        err_console.print(f"randomatch-bot: error: {exc}", markup=False, highlight=False)
+        print(f"randomatch-bot: error: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
