@@ -39,7 +39,9 @@ class Resources:
 
 
 @contextlib.asynccontextmanager
-async def open_endpoints(settings: Settings, *, exclusive: bool = False) -> AsyncIterator[Endpoints]:
+async def open_endpoints(
+    settings: Settings, *, exclusive: bool = False
+) -> AsyncIterator[Endpoints]:
     """Endpoints from configuration, or embedded servers started in a thread."""
     stack = contextlib.ExitStack()
     manager = resolve_endpoints(settings, exclusive=exclusive)
@@ -82,6 +84,10 @@ async def migrate_database(dsn: str) -> MigrationReport:
 Component = Callable[[asyncio.Event], Awaitable[None]]
 
 
+async def _as_coroutine(awaitable: Awaitable[object]) -> None:
+    await awaitable
+
+
 async def serve(components: dict[str, Component], *, stop: asyncio.Event | None = None) -> None:
     """Run named components until a signal or until one of them ends; then stop them all."""
     stop = stop or asyncio.Event()
@@ -89,28 +95,28 @@ async def serve(components: dict[str, Component], *, stop: asyncio.Event | None 
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    running = {
-        asyncio.create_task(component(stop), name=name): name
+    running: dict[asyncio.Task[None], str] = {
+        asyncio.create_task(_as_coroutine(component(stop)), name=name): name
         for name, component in components.items()
     }
+    stopped = asyncio.create_task(_as_coroutine(stop.wait()), name="stop")
     try:
-        done, _ = await asyncio.wait(
-            [*running, asyncio.create_task(stop.wait(), name="stop")],
-            return_when=asyncio.FIRST_COMPLETED,
-        )
+        done, _ = await asyncio.wait([*running, stopped], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            if task in running:
-                error = task.exception()
-                if error is not None:
-                    log.error("component died", component=running[task], error=str(error))
-                else:
-                    log.info("component ended", component=running[task])
+            if task is stopped:
+                continue
+            error = task.exception()
+            if error is not None:
+                log.error("component died", component=running[task], error=str(error))
+            else:
+                log.info("component ended", component=running[task])
         stop.set()
         results = await asyncio.gather(*running, return_exceptions=True)
         errors = [r for r in results if isinstance(r, BaseException)]
         if errors and not isinstance(errors[0], asyncio.CancelledError):
             raise errors[0]
     finally:
+        stopped.cancel()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)

@@ -158,7 +158,6 @@ def run() -> None:
     from randomatch_bot.app import migrate_database, open_resources, serve
     from randomatch_bot.bridge.listener import Bridge
     from randomatch_bot.db.demo import seed_demo
-    from randomatch_bot.infra.postgres import connect
     from randomatch_bot.status import collect_status
     from randomatch_bot.worker.service import run_worker
 
@@ -168,14 +167,10 @@ def run() -> None:
             bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else None
             async with res.pool.acquire() as conn:
                 demo = await (seed_demo(conn, bot_id=bot_id) if bot_id else seed_demo(conn))
-            conn = await connect(res.endpoints.postgres_dsn)
-            try:
                 print_status(
                     await collect_status(settings, conn, res.redis),
                     embedded=res.endpoints.embedded,
                 )
-            finally:
-                await conn.close()
             console.print(
                 f"[bold]{demo.bot_name}[/] is online. Talk to her from another terminal with "
                 "[bold]randomatch-bot chat[/]. Ctrl-C stops the service."
@@ -226,8 +221,10 @@ def generate(
             forbidden=compose.fragments_of(persona.system_prompt),
         )
         parts = compose.split_reply(text, max_parts=settings.max_parts, rng=random.Random())
-        err_console.print(f"[dim]{client.mode} · {completion.model} · "
-                          f"{completion.prompt_tokens}+{completion.completion_tokens} tokens[/]")
+        err_console.print(
+            f"[dim]{client.mode} · {completion.model} · "
+            f"{completion.prompt_tokens}+{completion.completion_tokens} tokens[/]"
+        )
         for part in parts:
             console.print(f"[bold]{persona.name}:[/] {part}")
 

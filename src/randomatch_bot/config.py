@@ -292,4 +292,6 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise ConfigurationError(f"invalid configuration: {describe_validation_error(exc)}") from exc
+        raise ConfigurationError(
+            f"invalid configuration: {describe_validation_error(exc)}"
+        ) from exc

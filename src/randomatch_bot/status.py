@@ -14,6 +14,7 @@ from randomatch_bot.bridge.listener import HEARTBEAT_KEY
 from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import load_migrations, schema_version
 from randomatch_bot.db.queries import Q
+from randomatch_bot.db.types import Conn
 
 
 @dataclass(slots=True)
@@ -45,7 +46,7 @@ def llm_mode(settings: Settings) -> str:
 
 
 async def collect_status(
-    settings: Settings, conn: asyncpg.Connection | None, redis: aioredis.Redis | None
+    settings: Settings, conn: Conn | None, redis: aioredis.Redis | None
 ) -> Status:
     """Gather what can be gathered; a server that is down shows as such, it does not raise."""
     status = Status(llm=llm_mode(settings))
@@ -69,10 +70,16 @@ async def collect_status(
             status.queue_scheduled = int(await redis.zcard(docket.queue_key))
             beats = await redis.hgetall(HEARTBEAT_KEY)
             now = time.time()
-            status.bridges = {name: round(now - float(at), 1) for name, at in beats.items()}
+            status.bridges = {
+                _text(name): round(now - float(at), 1) for name, at in beats.items()
+            }
             status.redis = "ok"
-        except Exception as exc:  # noqa: BLE001 - any Redis failure is reported, not raised
+        except Exception as exc:
             status.redis = f"error: {exc}"
     else:
         status.redis = "unreachable"
     return status
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value

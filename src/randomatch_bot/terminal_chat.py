@@ -21,7 +21,6 @@ from randomatch_bot.bridge.listener import Bridge
 from randomatch_bot.config import Settings
 from randomatch_bot.db.demo import Demo, seed_demo
 from randomatch_bot.db.queries import Q
-from randomatch_bot.infra.postgres import connect
 from randomatch_bot.status import collect_status
 from randomatch_bot.worker.service import run_worker
 
@@ -36,9 +35,7 @@ async def run_chat(settings: Settings, console: Console) -> None:
         async with res.pool.acquire() as conn:
             bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else None
             demo = await (seed_demo(conn, bot_id=bot_id) if bot_id else seed_demo(conn))
-        conn = await connect(res.endpoints.postgres_dsn)
-        status = await collect_status(settings, conn, res.redis)
-        await conn.close()
+            status = await collect_status(settings, conn, res.redis)
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
         age = status.last_heartbeat_age

@@ -66,7 +66,9 @@ def test_migrate_twice_then_status(empty_dsn: str, servers: Endpoints, tmp_path:
     assert "offline persona responder" in status.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "migrate", "status", "bridge", "worker", "chat", "generate"])
+@pytest.mark.parametrize(
+    "command", ["run", "migrate", "status", "bridge", "worker", "chat", "generate"]
+)
 def test_every_command_has_help(command: str, tmp_path: Path) -> None:
     """`--help` works on every command without touching any server."""
     result = cli(command, "--help", env={}, cwd=tmp_path)
@@ -81,7 +83,8 @@ def test_run_on_embedded_servers_and_second_run_refused(tmp_path: Path) -> None:
     service = Service("run", env=env, cwd=tmp_path)
     try:
         service.wait_for("is online", timeout=90)
-        assert "schema" in service.output and "0004_realtime_publication" in service.output
+        assert "schema" in service.output
+        assert "0004_realtime_publication" in service.output
         second = cli("run", env=env, cwd=tmp_path)
         assert second.returncode == 1
         assert "already running" in _one_clear_line(second.stderr)

@@ -82,7 +82,8 @@ async def test_existing_app_schema_is_kept(empty_dsn: str) -> None:
         )
         person = uuid.uuid4()
         await conn.execute(
-            "INSERT INTO public.profiles (id, display_name, bio) VALUES ($1, 'Léa', 'GR20 en 2024')",
+            "INSERT INTO public.profiles (id, display_name, bio) "
+            "VALUES ($1, 'Léa', 'GR20 en 2024')",
             person,
         )
         await conn.execute(

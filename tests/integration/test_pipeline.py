@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -46,15 +45,16 @@ async def test_one_message_one_reply_in_order(pool: asyncpg.Pool, make_settings:
     async with pool.acquire() as conn:
         await install_event_log(conn)
         couple = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            message_id = await say(conn, couple, "Salut ! Tu randonnes plutôt dans le Vercors ?")
-            finished = await eventually(lambda: done_plans(conn, couple), lambda p: len(p) == 1)
+    async with running_pipeline(settings), pool.acquire() as conn:
+        message_id = await say(conn, couple, "Salut ! Tu randonnes plutôt dans le Vercors ?")
+        finished = await eventually(lambda: done_plans(conn, couple), lambda p: len(p) == 1)
     plan = finished[0]
     async with pool.acquire() as conn:
         sent = await bot_messages(conn, couple)
         timeline = await events(conn, couple.match_id)
-        read_at = await conn.fetchval("SELECT read_at FROM public.messages WHERE id = $1", message_id)
+        read_at = await conn.fetchval(
+            "SELECT read_at FROM public.messages WHERE id = $1", message_id
+        )
         typing = await conn.fetchval(
             "SELECT is_typing FROM public.typing_indicators WHERE match_id = $1 AND user_id = $2",
             couple.match_id,
@@ -78,11 +78,10 @@ async def test_quick_messages_are_grouped(pool: asyncpg.Pool, make_settings: Any
     settings = make_settings(TIME_SCALE=0.05, GROUPING_WINDOW=6)
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            ids = [await say(conn, couple, text) for text in ("Coucou", "ça va ?", "t'es d'où ?")]
-            finished = await eventually(lambda: done_plans(conn, couple), lambda p: len(p) >= 1)
-            all_plans = await plans(conn, couple)
+    async with running_pipeline(settings), pool.acquire() as conn:
+        ids = [await say(conn, couple, text) for text in ("Coucou", "ça va ?", "t'es d'où ?")]
+        finished = await eventually(lambda: done_plans(conn, couple), lambda p: len(p) >= 1)
+        all_plans = await plans(conn, couple)
     # Had the first message started a plan of its own, the others would have interrupted it.
     assert len(all_plans) == 1
     assert sorted(finished[0]["trigger_message_ids"]) == sorted(ids)
@@ -93,20 +92,19 @@ async def test_message_mid_typing_interrupts(pool: asyncpg.Pool, make_settings: 
     settings = make_settings(TIME_SCALE=0.05, TYPING_SPEED_CPS=2.0)
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            first = await say(conn, couple, "Tu connais le lac de Lauvitel ?")
-            await eventually(
-                lambda: conn.fetchval(
-                    "SELECT is_typing FROM public.typing_indicators WHERE match_id = $1",
-                    couple.match_id,
-                ),
-                lambda typing: typing is True,
-            )
-            second = await say(conn, couple, "Ah et tu fais du bivouac ?")
-            finished = await eventually(lambda: done_plans(conn, couple), lambda p: len(p) == 1)
-            history = await plans(conn, couple)
-            sent = await bot_messages(conn, couple)
+    async with running_pipeline(settings), pool.acquire() as conn:
+        first = await say(conn, couple, "Tu connais le lac de Lauvitel ?")
+        await eventually(
+            lambda: conn.fetchval(
+                "SELECT is_typing FROM public.typing_indicators WHERE match_id = $1",
+                couple.match_id,
+            ),
+            lambda typing: typing is True,
+        )
+        second = await say(conn, couple, "Ah et tu fais du bivouac ?")
+        finished = await eventually(lambda: done_plans(conn, couple), lambda p: len(p) == 1)
+        history = await plans(conn, couple)
+        sent = await bot_messages(conn, couple)
     assert [p["status"] for p in history] == ["interrupted", "done"]
     assert sorted(finished[0]["trigger_message_ids"]) == sorted([first, second])
     assert len({m["id"] for m in sent}) == len(sent)
@@ -118,23 +116,20 @@ async def test_two_workers_never_hold_two_plans(pool: asyncpg.Pool, make_setting
     settings = make_settings(TIME_SCALE=0.01)
     async with pool.acquire() as conn:
         couples = [await make_couple(conn) for _ in range(12)]
-    async with running_pipeline(settings, workers=2):
-        async with pool.acquire() as conn:
-            for couple in couples:
-                await say(conn, couple, "Hello, une rando ce week-end ?")
+    async with running_pipeline(settings, workers=2), pool.acquire() as conn:
+        for couple in couples:
+            await say(conn, couple, "Hello, une rando ce week-end ?")
 
-            async def finished() -> int:
-                return int(
-                    await conn.fetchval(
-                        "SELECT count(*) FROM bot.reply_plans WHERE status = 'done'"
-                    )
-                )
-
-            await eventually(finished, lambda n: n == len(couples), timeout=60)
-            rows = await conn.fetch(
-                "SELECT match_id, created_at, finished_at FROM bot.reply_plans ORDER BY created_at"
+        async def finished() -> int:
+            return int(
+                await conn.fetchval("SELECT count(*) FROM bot.reply_plans WHERE status = 'done'")
             )
-            answered = await conn.fetchval("SELECT count(*) FROM bot.answered_messages")
+
+        await eventually(finished, lambda n: n == len(couples), timeout=60)
+        rows = await conn.fetch(
+            "SELECT match_id, created_at, finished_at FROM bot.reply_plans ORDER BY created_at"
+        )
+        answered = await conn.fetchval("SELECT count(*) FROM bot.answered_messages")
     assert answered == len(couples)
     by_match: dict[uuid.UUID, list[Any]] = {}
     for row in rows:
@@ -150,23 +145,27 @@ async def test_unmatched_and_blocked_get_no_reply(pool: asyncpg.Pool, make_setti
         gone = await make_couple(conn)
         blocked = await make_couple(conn)
         control = await make_couple(conn)
-        await conn.execute("UPDATE public.matches SET status = 'unmatched' WHERE id = $1", gone.match_id)
-        await conn.execute("UPDATE public.matches SET status = 'blocked' WHERE id = $1", blocked.match_id)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            for couple in (gone, blocked, control):
-                await say(conn, couple, "tu es là ?")
-            await eventually(lambda: done_plans(conn, control), lambda p: len(p) == 1)
+        await conn.execute(
+            "UPDATE public.matches SET status = 'unmatched' WHERE id = $1", gone.match_id
+        )
+        await conn.execute(
+            "UPDATE public.matches SET status = 'blocked' WHERE id = $1", blocked.match_id
+        )
+    async with running_pipeline(settings), pool.acquire() as conn:
+        for couple in (gone, blocked, control):
+            await say(conn, couple, "tu es là ?")
+        await eventually(lambda: done_plans(conn, control), lambda p: len(p) == 1)
 
-            async def closed() -> list[str]:
-                rows = await conn.fetch(
-                    "SELECT status FROM bot.conversations WHERE match_id = ANY($1::uuid[])",
-                    [gone.match_id, blocked.match_id],
-                )
-                return [r["status"] for r in rows]
+        async def closed() -> list[str]:
+            rows = await conn.fetch(
+                "SELECT status FROM bot.conversations WHERE match_id = ANY($1::uuid[])",
+                [gone.match_id, blocked.match_id],
+            )
+            return [r["status"] for r in rows]
 
-            # The engine looked at both conversations and closed them.
-            await eventually(closed, lambda s: s == ["closed", "closed"])
-            assert await bot_messages(conn, gone) == []
-            assert await bot_messages(conn, blocked) == []
-            assert await plans(conn, gone) == [] and await plans(conn, blocked) == []
+        # The engine looked at both conversations and closed them.
+        await eventually(closed, lambda s: s == ["closed", "closed"])
+        assert await bot_messages(conn, gone) == []
+        assert await bot_messages(conn, blocked) == []
+        assert await plans(conn, gone) == []
+        assert await plans(conn, blocked) == []

@@ -63,7 +63,8 @@ async def install_event_log(conn: asyncpg.Connection) -> None:
 async def events(conn: asyncpg.Connection, match_id: uuid.UUID) -> list[asyncpg.Record]:
     return list(
         await conn.fetch(
-            "SELECT kind, actor, detail, at FROM public.test_events WHERE match_id = $1 ORDER BY seq",
+            "SELECT kind, actor, detail, at FROM public.test_events "
+            "WHERE match_id = $1 ORDER BY seq",
             match_id,
         )
     )
@@ -116,7 +117,12 @@ class Pipeline:
         self.tasks.append(
             asyncio.create_task(
                 run_worker(
-                    self.settings, res.pool, res.docket, stop, llm=self.llm, rng=self.rng,
+                    self.settings,
+                    res.pool,
+                    res.docket,
+                    stop,
+                    llm=self.llm,
+                    rng=self.rng,
                     name=name,
                 ),
                 name=f"test-worker-{name}",

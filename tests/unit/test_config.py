@@ -28,7 +28,8 @@ def test_seed_defaults() -> None:
     assert s.catchup_interval == 60
     assert s.time_scale == 1.0
     assert not s.llm_online
-    assert s.embedded_postgres and s.embedded_redis
+    assert s.embedded_postgres
+    assert s.embedded_redis
 
 
 def test_environment_names_are_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,12 +62,15 @@ def test_environment_names_are_the_contract(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv(key, value)
     s = build()
     assert s.supabase_url == "https://abc.supabase.co"
-    assert s.llm_api_key is not None and s.llm_api_key.get_secret_value() == "sk-or-test-key"
+    assert s.llm_api_key is not None
+    assert s.llm_api_key.get_secret_value() == "sk-or-test-key"
     assert s.bot_id == "0c0ffee0-ca11-4e11-8000-000000000001"
     assert s.typing_speed_cps == 4.2
     assert (s.min_thinking_delay, s.max_thinking_delay) == (2, 9)
     assert s.llm_fallback_models == ["a/b", "c/d"]
-    assert s.llm_timeout == 12 and s.grouping_window == 6 and s.max_parts == 2
+    assert s.llm_timeout == 12
+    assert s.grouping_window == 6
+    assert s.max_parts == 2
     assert str(s.active_hours) == "07:30-22:00"
     assert s.bot_timezone == "America/Montreal"
     assert s.log_format.value == "json"
@@ -79,7 +83,8 @@ def test_llm_api_key_wins_over_openrouter_key(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("OPENROUTER_API_KEY", "from-openrouter")
     monkeypatch.setenv("LLM_API_KEY", "from-llm")
     s = build()
-    assert s.llm_api_key is not None and s.llm_api_key.get_secret_value() == "from-llm"
+    assert s.llm_api_key is not None
+    assert s.llm_api_key.get_secret_value() == "from-llm"
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from docket import Docket
 from randomatch_bot.bridge.payloads import BadPayload, MatchStatusEvent, parse_event
 from randomatch_bot.config import Settings
 from randomatch_bot.db.queries import Q
+from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import DatabaseUnavailable
 from randomatch_bot.infra.postgres import check_listen_capable, connect
 from randomatch_bot.metrics import METRICS
@@ -104,7 +105,7 @@ class Bridge:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
 
-    async def _serve(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+    async def _serve(self, conn: Conn, stop: asyncio.Event) -> None:
         self._lost.clear()
         conn.add_termination_listener(lambda _conn: self._lost.set())
         await conn.add_listener(CHANNEL, self._on_notify)
@@ -129,14 +130,14 @@ class Bridge:
                 # Silent for LISTEN_TIMEOUT: make sure the connection still answers.
                 await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=10)
 
-    async def _next_event(self, stop: asyncio.Event, timeout: float) -> str | None:
+    async def _next_event(self, stop: asyncio.Event, wait_s: float) -> str | None:
         if not self._events.empty():
             return self._events.get_nowait()
         getter = asyncio.ensure_future(self._events.get())
         stopper = asyncio.ensure_future(stop.wait())
         lost = asyncio.ensure_future(self._lost.wait())
         done, pending = await asyncio.wait(
-            {getter, stopper, lost}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            {getter, stopper, lost}, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED
         )
         for future in pending:
             future.cancel()
@@ -144,10 +145,8 @@ class Bridge:
             return getter.result()
         return None
 
-    def _on_notify(
-        self, _conn: asyncpg.Connection, _pid: int, _channel: str, payload: str
-    ) -> None:
-        self._events.put_nowait(payload)
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        self._events.put_nowait(str(payload))
 
     async def handle(self, payload: str) -> None:
         """Validate one notification and schedule the conversation's step."""
@@ -204,7 +203,7 @@ class Bridge:
             log.info("catch-up", woken=woken, candidates=len(rows), closed=len(closed))
         return woken
 
-    async def _watch_queue(self, conn: asyncpg.Connection) -> None:
+    async def _watch_queue(self, conn: Conn) -> None:
         usage = await conn.fetchval("SELECT pg_notification_queue_usage()")
         if usage is not None and usage > QUEUE_USAGE_WARNING:
             log.warning("PostgreSQL notification queue filling up", usage=round(usage, 3))
@@ -215,7 +214,7 @@ class Bridge:
             try:
                 await self.redis.hset(HEARTBEAT_KEY, self.name, f"{beat['at']:.3f}")
                 await self.redis.expire(HEARTBEAT_KEY, 3600)
-            except Exception as exc:  # noqa: BLE001 - a missed beat must not stop the bridge
+            except Exception as exc:
                 log.warning("bridge heartbeat failed", error=str(exc))
             if await _wait(stop, self.settings.heartbeat_interval):
                 return

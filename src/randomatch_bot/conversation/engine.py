@@ -6,9 +6,9 @@ the one thing that is due — start a plan after the grouping window, mark messa
 it wants to be called again; the worker turns that into a scheduled step on Redis. Nothing
 sleeps: every human-like delay is a due time stored in the plan.
 
-    idle ─(human writes)─► waiting (grouping window) ─► reading ─► thinking ─► typing ⟲ parts ─► done
-                                   ▲                                   │ (LLM call runs here)
-                                   └──── interrupted (new human message at any step) ◄──┘
+    idle ─(human writes)─► waiting (grouping) ─► reading ─► thinking ─► typing ⟲ parts ─► done
+                               ▲                               │ (LLM call runs here)
+                               └── interrupted (new human message at any step) ◄──┘
 
 Exactly once: a part's message id is derived from (plan id, part index) and inserted with
 ON CONFLICT DO NOTHING; the plan row is written before its first part; the conversation row lock
@@ -34,6 +34,7 @@ from randomatch_bot.config import Settings
 from randomatch_bot.conversation import availability, compose, prompt, timing
 from randomatch_bot.conversation.persona import Persona, load_persona
 from randomatch_bot.db.queries import Q
+from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMError, LLMPermanentError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
 
@@ -120,7 +121,7 @@ class ConversationEngine:
             with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
                 return await self._advance_locked(conn, ctx, conv)
 
-    async def _context(self, conn: asyncpg.Connection, match_id: uuid.UUID) -> _Context | None:
+    async def _context(self, conn: Conn, match_id: uuid.UUID) -> _Context | None:
         row = await conn.fetchrow(Q.match_context, match_id)
         if row is None:
             return None
@@ -128,14 +129,12 @@ class ConversationEngine:
             row["match_id"], row["status"], row["bot_id"], row["bot_name"], row["human_id"]
         )
 
-    async def _close_missing(self, conn: asyncpg.Connection, match_id: uuid.UUID) -> None:
+    async def _close_missing(self, conn: Conn, match_id: uuid.UUID) -> None:
         plan = await conn.fetchrow(Q.active_plan, match_id)
         if plan is not None:
             await self._end_plan(conn, plan, "cancelled", "match or profile deleted")
 
-    async def _advance_locked(
-        self, conn: asyncpg.Connection, ctx: _Context, conv: asyncpg.Record
-    ) -> StepResult:
+    async def _advance_locked(self, conn: Conn, ctx: _Context, conv: asyncpg.Record) -> StepResult:
         now = self.clock()
         epoch: int = conv["epoch"]
         plan = await conn.fetchrow(Q.active_plan, ctx.match_id)
@@ -186,7 +185,7 @@ class ConversationEngine:
 
     async def _start_plan(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         ctx: _Context,
         persona: Persona,
         profile: timing.TimingProfile,
@@ -223,7 +222,7 @@ class ConversationEngine:
 
     # ------------------------------------------------------------------ plan steps
     async def _step_plan(
-        self, conn: asyncpg.Connection, ctx: _Context, plan: asyncpg.Record, now: dt.datetime
+        self, conn: Conn, ctx: _Context, plan: asyncpg.Record, now: dt.datetime
     ) -> StepResult:
         plan_id: uuid.UUID = plan["id"]
         due: dt.datetime | None = plan["next_due_at"]
@@ -445,7 +444,7 @@ class ConversationEngine:
 
     # ------------------------------------------------------------------ helpers
     async def _end_plan(
-        self, conn: asyncpg.Connection, plan: asyncpg.Record, status: str, reason: str | None
+        self, conn: Conn, plan: asyncpg.Record, status: str, reason: str | None
     ) -> None:
         await conn.execute(Q.plan_finish, plan["id"], status, reason)
         if plan["typing"] or status != "done":
@@ -453,7 +452,7 @@ class ConversationEngine:
 
     async def _save(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         match_id: uuid.UUID,
         epoch: int,
         status: str,

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from randomatch_bot.config import DisclosurePolicy
 from randomatch_bot.conversation.persona import Persona
@@ -125,7 +125,9 @@ def reply_messages(
     """The chat-completion messages for the next reply of `persona` in this conversation."""
     messages = [ChatMessage("system", system_prompt(persona, disclosure=disclosure, memory=memory))]
     for item in window(history, token_budget=token_budget, max_message_chars=max_message_chars):
-        role = "assistant" if item.sender_id == persona.bot_id else "user"
+        role: Literal["user", "assistant"] = (
+            "assistant" if item.sender_id == persona.bot_id else "user"
+        )
         content = item.content.strip() or "…"
         last = messages[-1]
         if last.role == role:

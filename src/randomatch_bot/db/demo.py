@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import asyncpg
-
 from randomatch_bot.db.queries import Q
+from randomatch_bot.db.types import Conn
 
 DEMO_BOT_ID = uuid.UUID("0c0ffee0-ca11-4e11-8000-000000000001")
 DEMO_HUMAN_ID = uuid.UUID("0c0ffee0-ca11-4e11-8000-000000000002")
@@ -28,7 +27,7 @@ class Demo:
 
 
 async def seed_demo(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     bot_id: uuid.UUID = DEMO_BOT_ID,
     bot_name: str = "Camille",

@@ -15,6 +15,7 @@ from importlib import resources
 import asyncpg
 import structlog
 
+from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import MigrationError
 
 log = structlog.get_logger(__name__)
@@ -64,7 +65,7 @@ def load_migrations() -> list[Migration]:
     return [Migration(entry.name.removesuffix(".sql"), entry.read_text("utf-8")) for entry in files]
 
 
-async def migrate(conn: asyncpg.Connection) -> MigrationReport:
+async def migrate(conn: Conn) -> MigrationReport:
     """Apply every pending migration; re-running is a no-op."""
     migrations = load_migrations()
     applied: list[str] = []
@@ -102,7 +103,7 @@ async def migrate(conn: asyncpg.Connection) -> MigrationReport:
     return MigrationReport(applied=applied, already=already, changed=changed)
 
 
-async def schema_version(conn: asyncpg.Connection) -> str | None:
+async def schema_version(conn: Conn) -> str | None:
     """The newest applied migration, or None on a database never migrated."""
     exists = await conn.fetchval("SELECT to_regclass('bot.schema_migrations') IS NOT NULL")
     if not exists:

@@ -52,12 +52,9 @@ def check_listen_capable(dsn: str) -> None:
         )
 
 
-def _connect_kwargs(dsn: str) -> dict[str, object]:
-    kwargs: dict[str, object] = {"timeout": CONNECT_TIMEOUT}
-    if is_transaction_pooler(dsn):
-        # Prepared statements do not survive a transaction pooler's connection swapping.
-        kwargs["statement_cache_size"] = 0
-    return kwargs
+def _statement_cache_size(dsn: str) -> int:
+    # Prepared statements do not survive a transaction pooler's connection swapping.
+    return 0 if is_transaction_pooler(dsn) else 100
 
 
 def _unavailable(dsn: str, exc: BaseException) -> DatabaseUnavailable:
@@ -76,7 +73,9 @@ async def connect(dsn: str, *, attempts: int = 1, keepalives: bool = False) -> a
     last: BaseException | None = None
     for attempt in range(attempts):
         try:
-            conn: asyncpg.Connection = await asyncpg.connect(dsn, **_connect_kwargs(dsn))  # type: ignore[arg-type]
+            conn: asyncpg.Connection = await asyncpg.connect(
+                dsn, timeout=CONNECT_TIMEOUT, statement_cache_size=_statement_cache_size(dsn)
+            )
         except _CONNECT_ERRORS as exc:
             last = exc
             if isinstance(exc, asyncpg.InvalidPasswordError | asyncpg.InvalidCatalogNameError):
@@ -111,7 +110,11 @@ async def create_pool(
     for attempt in range(attempts):
         try:
             pool: asyncpg.Pool = await asyncpg.create_pool(
-                dsn, min_size=min_size, max_size=max_size, **_connect_kwargs(dsn)  # type: ignore[arg-type]
+                dsn,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=CONNECT_TIMEOUT,
+                statement_cache_size=_statement_cache_size(dsn),
             )
         except _CONNECT_ERRORS as exc:
             last = exc

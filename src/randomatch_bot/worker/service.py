@@ -91,7 +91,9 @@ async def run_worker(
             )
             for task in done:
                 if task is not stopper and task.exception() is not None:
-                    log.error("worker side task died", task=task.get_name(), error=str(task.exception()))
+                    log.error(
+                        "worker side task died", task=task.get_name(), error=str(task.exception())
+                    )
             stop.set()
             await _drain(runner, settings.shutdown_grace)
             for task in (sweeper, stopper):
