@@ -20,6 +20,8 @@ from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers, Endpoints
 from tests.support.databases import with_database
 
+pytest_plugins = ["tests.support.openai_server"]
+
 TEMPLATE_DB = "randomatch_template"
 
 

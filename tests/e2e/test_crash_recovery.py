@@ -182,3 +182,35 @@ async def test_redis_flushed_mid_run(
         await redis.aclose()
         bridge.kill()
         worker.kill()
+
+
+async def test_sigterm_drains_and_restart_finishes(
+    pool: asyncpg.Pool, make_settings: Any, tmp_path: Path
+) -> None:
+    """SIGTERM lets a worker finish or hand back its steps and exit 0; a new one finishes."""
+    settings = make_settings(TIME_SCALE=0.05, GROUPING_WINDOW=1)
+    env = service_env(settings)
+    async with pool.acquire() as conn:
+        couples = [await make_couple(conn) for _ in range(6)]
+    bridge = Service("bridge", env=env, cwd=tmp_path)
+    worker = Service("worker", env=env, cwd=tmp_path)
+    try:
+        bridge.wait_for("listening", timeout=60)
+        async with pool.acquire() as conn:
+            for couple in couples:
+                await say(conn, couple, "On part marcher samedi ?")
+            await eventually(
+                lambda: conn.fetchval("SELECT count(*) FROM bot.reply_plans"),
+                lambda n: n >= 3,
+            )
+        code = await asyncio.to_thread(worker.stop, 30)
+        assert code == 0, worker.output
+        assert "worker stopped" in worker.output
+        worker = Service("worker", env=env, cwd=tmp_path)
+        await eventually(
+            lambda: all_answered(pool, couples), lambda n: n == len(couples), timeout=60
+        )
+        await assert_exactly_once(pool, couples)
+    finally:
+        bridge.kill()
+        worker.kill()

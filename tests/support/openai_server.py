@@ -271,6 +271,7 @@ class _HTTPServer(ThreadingHTTPServer):
     """Tracks client sockets so `stop` can cut idle keep-alive connections."""
 
     daemon_threads = True
+    request_queue_size = 1024  # the default backlog of 5 refuses connections under benchmarks
 
     def __init__(self, address: tuple[str, int], handler: type[_Handler], owner: OpenAIServer):
         self.owner = owner

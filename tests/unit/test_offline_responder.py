@@ -180,6 +180,12 @@ def test_says_goodbye(responder: OfflineResponder) -> None:
     assert "nuit" in reply.lower()
 
 
+def test_thanks_and_compliments_are_told_apart(responder: OfflineResponder) -> None:
+    """ "Merci" gets "de rien", a compliment gets a thank-you."""
+    assert ask(responder, "merci !").startswith(("Avec plaisir", "De rien"))
+    assert "merci" in ask(responder, "t'es trop mignonne").lower()
+
+
 async def test_json_mode_returns_a_memory_summary(responder: OfflineResponder) -> None:
     """In JSON mode the human's name, region and level are extracted naively by keywords."""
     messages = [
