@@ -113,6 +113,10 @@ def make_settings(db_dsn: str, servers: Endpoints) -> Any:
             "STEP_RETRY_DELAY": 0.05,
             "REDELIVERY_TIMEOUT": 5.0,
             "SHUTDOWN_GRACE": 5.0,
+            # Policies and random absences are tested on purpose, not met by chance.
+            "ABSENCE_PROBABILITY": 0.0,
+            "MATCH_REPLIES_PER_HOUR": 0,
+            "BOT_REPLIES_PER_MINUTE": 0,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

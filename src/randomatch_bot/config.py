@@ -152,6 +152,13 @@ class Settings(BaseSettings):
         default=DisclosurePolicy.ADMIT, alias="DISCLOSURE_POLICY"
     )
     max_input_chars: int = Field(default=4000, alias="MAX_INPUT_CHARS", ge=100)
+    absence_probability: float = Field(default=0.02, alias="ABSENCE_PROBABILITY", ge=0, le=1)
+
+    # --- policies (0 = no limit) ---
+    match_replies_per_hour: int = Field(default=40, alias="MATCH_REPLIES_PER_HOUR", ge=0)
+    bot_replies_per_minute: int = Field(default=120, alias="BOT_REPLIES_PER_MINUTE", ge=0)
+    bot_daily_token_budget: int = Field(default=0, alias="BOT_DAILY_TOKEN_BUDGET", ge=0)
+    bot_daily_cost_budget: float = Field(default=0.0, alias="BOT_DAILY_COST_BUDGET", ge=0)
 
     # --- bridge ---
     catchup_interval: float = Field(default=60.0, alias="CATCHUP_INTERVAL", gt=0)

@@ -39,6 +39,9 @@ def service_env(settings: Settings) -> dict[str, str]:
         "SWEEP_INTERVAL": "0.5",
         "SHUTDOWN_GRACE": "3",
         "LOG_LEVEL": "INFO",
+        "ABSENCE_PROBABILITY": "0",
+        "MATCH_REPLIES_PER_HOUR": "0",
+        "BOT_REPLIES_PER_MINUTE": "0",
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -49,13 +50,16 @@ async def make_couple(
     return Couple(bot_id, human_id, match_id)
 
 
-async def say(conn: asyncpg.Connection, couple: Couple, text: str) -> uuid.UUID:
-    """The human writes `text` in the match, as the app would."""
+async def say(
+    conn: asyncpg.Connection, couple: Couple, text: str, *, at: dt.datetime | None = None
+) -> uuid.UUID:
+    """The human writes `text` in the match, as the app would (at `at`, default now())."""
     message_id: uuid.UUID = await conn.fetchval(
-        "INSERT INTO public.messages (match_id, sender_id, content) VALUES ($1, $2, $3) "
-        "RETURNING id",
+        "INSERT INTO public.messages (match_id, sender_id, content, created_at) "
+        "VALUES ($1, $2, $3, coalesce($4, now())) RETURNING id",
         couple.match_id,
         couple.human_id,
         text,
+        at,
     )
     return message_id

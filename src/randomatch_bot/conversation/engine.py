@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from randomatch_bot.config import Settings
-from randomatch_bot.conversation import availability, compose, prompt, timing
+from randomatch_bot.config import DisclosurePolicy, Settings
+from randomatch_bot.conversation import availability, compose, policy, prompt, timing
 from randomatch_bot.conversation.persona import Persona, load_persona
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
@@ -43,6 +43,7 @@ log = structlog.get_logger(__name__)
 PART_NAMESPACE = uuid.UUID("6f1c1c39-5f43-4bb5-9b7a-4d3c2a8e0b11")
 HISTORY_FETCH = 60  # messages read from the database for the prompt window
 GENERATION_WATCH = 60.0  # seconds after which a missing generation is asked for again
+PERSONA_RECHECK = 3600.0  # seconds between looks at a conversation of a disabled persona
 RECENT_BOT_SECONDS_UNKNOWN = None
 
 Clock = Callable[[], dt.datetime]
@@ -132,7 +133,7 @@ class ConversationEngine:
     async def _close_missing(self, conn: Conn, match_id: uuid.UUID) -> None:
         plan = await conn.fetchrow(Q.active_plan, match_id)
         if plan is not None:
-            await self._end_plan(conn, plan, "cancelled", "match or profile deleted")
+            await self._end_plan(conn, plan, "cancelled", "match or profile deleted", self.clock())
 
     async def _advance_locked(self, conn: Conn, ctx: _Context, conv: asyncpg.Record) -> StepResult:
         now = self.clock()
@@ -141,7 +142,7 @@ class ConversationEngine:
 
         if ctx.status != "active":
             if plan is not None:
-                await self._end_plan(conn, plan, "cancelled", f"match {ctx.status}")
+                await self._end_plan(conn, plan, "cancelled", f"match {ctx.status}", now)
             await self._save(conn, ctx.match_id, epoch + 1, "closed", None)
             log.info("conversation closed", reason=ctx.status)
             return StepResult(f"match {ctx.status}")
@@ -158,7 +159,7 @@ class ConversationEngine:
         if plan is not None:
             triggers = set(plan["trigger_message_ids"])
             if any(m["id"] not in triggers for m in unanswered):
-                await self._end_plan(conn, plan, "interrupted", "new human message")
+                await self._end_plan(conn, plan, "interrupted", "new human message", now)
                 epoch += 1
                 log.info("plan interrupted", plan_id=str(plan["id"]), sent=plan["next_part"])
             else:
@@ -170,8 +171,10 @@ class ConversationEngine:
 
         persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
         if not persona.enabled:
-            await self._save(conn, ctx.match_id, epoch, "idle", None)
-            return StepResult("persona disabled")
+            # Looked at again later: enabling the persona answers what is waiting.
+            recheck = now + dt.timedelta(seconds=PERSONA_RECHECK)
+            await self._save(conn, ctx.match_id, epoch, "waiting", recheck, hold="persona disabled")
+            return StepResult("persona disabled", wake_at=recheck)
         profile = self._profile(persona)
         first, last = unanswered[0], unanswered[-1]
         due = timing.grouping_due(
@@ -180,6 +183,18 @@ class ConversationEngine:
         if now < due:
             await self._save(conn, ctx.match_id, epoch, "waiting", due)
             return StepResult("grouping", wake_at=due)
+        hold = await policy.check(
+            conn,
+            self.settings,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            timezone=persona.timezone,
+            now=now,
+        )
+        if hold is not None:
+            await self._save(conn, ctx.match_id, epoch, "waiting", hold.until, hold=hold.reason)
+            log.info("reply held", reason=hold.reason, until=hold.until.isoformat())
+            return StepResult(f"held: {hold.reason}", wake_at=hold.until)
 
         return await self._start_plan(conn, ctx, persona, profile, unanswered, epoch + 1, now)
 
@@ -196,7 +211,12 @@ class ConversationEngine:
         plan_id = uuid.uuid4()
         rng = self.rng(ctx.match_id, epoch)
         away = availability.availability_delay(
-            now, persona.active_hours, persona.timezone, rng, time_scale=self.settings.time_scale
+            now,
+            persona.active_hours,
+            persona.timezone,
+            rng,
+            time_scale=self.settings.time_scale,
+            absence_probability=self.settings.absence_probability,
         )
         unread = [m["content"] for m in unanswered if m["read_at"] is None]
         reading = timing.reading_delay("\n".join(unread), profile, rng) if unread else 0.0
@@ -209,6 +229,7 @@ class ConversationEngine:
             epoch,
             [m["id"] for m in unanswered],
             read_due,
+            now,
         )
         await self._save(conn, ctx.match_id, epoch, "replying", read_due)
         log.info(
@@ -257,7 +278,7 @@ class ConversationEngine:
         index: int = plan["next_part"]
         if status == "thinking" or not plan["typing"]:
             # Start typing part `index` (the first one after thinking, the next after a pause).
-            await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, True)
+            await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, True, now)
             duration = timing.typing_duration(
                 parts[index], profile, self.rng(plan_id, "type", index)
             )
@@ -268,9 +289,9 @@ class ConversationEngine:
 
         # Typing is over: send part `index`, indicator off, then pause or finish.
         message_id = part_message_id(plan_id, index)
-        await conn.execute(Q.insert_part, message_id, ctx.match_id, ctx.bot_id, parts[index])
-        await conn.execute(Q.record_part, message_id, plan_id, ctx.match_id, index)
-        await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, False)
+        await conn.execute(Q.insert_part, message_id, ctx.match_id, ctx.bot_id, parts[index], now)
+        await conn.execute(Q.record_part, message_id, plan_id, ctx.match_id, index, now)
+        await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, False, now)
         log.info("part sent", plan_id=str(plan_id), part=index, of=len(parts))
         if index + 1 >= len(parts):
             await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan_id)
@@ -312,6 +333,9 @@ class ConversationEngine:
             match_id=str(ctx.match_id), plan_id=str(plan_id)
         ):
             completion, parts = await self._compose(llm, persona, messages, ctx, plan_id)
+        first_reply = all(r["sender_id"] != persona.bot_id for r in rows)
+        if first_reply and self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
+            parts = prompt.with_disclosure(parts, self.settings.max_parts)
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.fetchrow(Q.lock_conversation, ctx.match_id)
             stored = await conn.execute(
@@ -424,7 +448,7 @@ class ConversationEngine:
             if conv is None or plan["status"] not in ("reading", "thinking", "typing"):
                 return None
             message = f"{type(error).__name__}: {error}"[:2000]
-            await self._end_plan(conn, plan, "failed", message)
+            await self._end_plan(conn, plan, "failed", message, self.clock())
             letter_id: int = await conn.fetchval(
                 Q.insert_dead_letter,
                 plan["match_id"],
@@ -444,11 +468,16 @@ class ConversationEngine:
 
     # ------------------------------------------------------------------ helpers
     async def _end_plan(
-        self, conn: Conn, plan: asyncpg.Record, status: str, reason: str | None
+        self,
+        conn: Conn,
+        plan: asyncpg.Record,
+        status: str,
+        reason: str | None,
+        now: dt.datetime,
     ) -> None:
         await conn.execute(Q.plan_finish, plan["id"], status, reason)
         if plan["typing"] or status != "done":
-            await conn.execute(Q.set_typing, plan["match_id"], plan["bot_id"], False)
+            await conn.execute(Q.set_typing, plan["match_id"], plan["bot_id"], False, now)
 
     async def _save(
         self,
@@ -458,8 +487,10 @@ class ConversationEngine:
         status: str,
         wake_at: dt.datetime | None,
         error: str | None = None,
+        *,
+        hold: str | None = None,
     ) -> None:
-        await conn.execute(Q.update_conversation, match_id, epoch, status, wake_at, error)
+        await conn.execute(Q.update_conversation, match_id, epoch, status, wake_at, error, hold)
 
     def _profile(self, persona: Persona) -> timing.TimingProfile:
         return timing.TimingProfile.from_settings(

@@ -4,6 +4,7 @@ the conversation. Pure functions: no I/O, so they are tested directly."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,11 @@ _DISCLOSURE = {
     ),
     DisclosurePolicy.PLAY: "",
 }
+
+DISCLOSURE_LINE = "Petite précision : je suis un personnage IA de RandoMatch 🙂"
+_MENTIONS_AI = re.compile(
+    r"\b(IA|AI|intelligence artificielle|bot|robot|personnage virtuel)\b", re.IGNORECASE
+)
 
 _STYLE = (
     "Réponds comme dans une messagerie : un à trois messages courts (souvent une seule "
@@ -136,3 +142,17 @@ def reply_messages(
         else:
             messages.append(ChatMessage(role, content))
     return messages
+
+
+def with_disclosure(parts: Sequence[str], max_parts: int) -> list[str]:
+    """The parts of a first reply, opening with an AI disclosure unless they already make one.
+
+    Used by DISCLOSURE_POLICY=always. The reply keeps at most `max_parts` parts: the last two
+    are joined when the disclosure needs a slot.
+    """
+    if any(_MENTIONS_AI.search(part) for part in parts):
+        return list(parts)
+    result = [DISCLOSURE_LINE, *parts]
+    while len(result) > max(1, max_parts):
+        result[-2:] = [f"{result[-2]} {result[-1]}"]
+    return result

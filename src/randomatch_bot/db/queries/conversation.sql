@@ -28,7 +28,8 @@ SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, las
 
 -- name: update_conversation
 UPDATE bot.conversations
-   SET epoch = $2, status = $3, next_wake_at = $4, last_error = $5, updated_at = now()
+   SET epoch = $2, status = $3, next_wake_at = $4, last_error = $5, hold_reason = $6,
+       updated_at = now()
  WHERE match_id = $1;
 
 -- name: unanswered_messages
@@ -51,8 +52,8 @@ SELECT * FROM bot.reply_plans WHERE id = $1;
 
 -- name: insert_plan
 INSERT INTO bot.reply_plans (id, match_id, bot_id, epoch, status, trigger_message_ids,
-                             read_due_at, next_due_at)
-VALUES ($1, $2, $3, $4, 'reading', $5, $6, $6);
+                             read_due_at, next_due_at, created_at)
+VALUES ($1, $2, $3, $4, 'reading', $5, $6, $6, $7);
 
 -- name: plan_to_thinking
 UPDATE bot.reply_plans
@@ -83,20 +84,19 @@ UPDATE public.messages SET read_at = $2 WHERE id = ANY($1::uuid[]) AND read_at I
 
 -- name: set_typing
 INSERT INTO public.typing_indicators (match_id, user_id, is_typing, updated_at)
-VALUES ($1, $2, $3, now())
+VALUES ($1, $2, $3, $4)
 ON CONFLICT (match_id, user_id)
 DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at;
 
 -- name: insert_part
 -- The part's id is derived from the plan and its index: a redone step inserts nothing.
-INSERT INTO public.messages (id, match_id, sender_id, content)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO NOTHING
-RETURNING created_at;
+INSERT INTO public.messages (id, match_id, sender_id, content, created_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (id) DO NOTHING;
 
 -- name: record_part
-INSERT INTO bot.sent_parts (message_id, plan_id, match_id, part_index)
-VALUES ($1, $2, $3, $4)
+INSERT INTO bot.sent_parts (message_id, plan_id, match_id, part_index, sent_at)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (message_id) DO NOTHING;
 
 -- name: mark_answered

@@ -1,0 +1,77 @@
+"""Policies that can hold a reply back: rate limits and the daily budget of a bot.
+
+A held conversation is not dropped: it is woken again when the limit allows, and the reason
+is kept on the conversation (`hold_reason`) for `status` and the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from randomatch_bot.config import Settings
+from randomatch_bot.db.queries import Q
+from randomatch_bot.db.types import Conn
+
+MATCH_WINDOW = dt.timedelta(hours=1)
+BOT_WINDOW = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Do not start a reply before `until`, because of `reason`."""
+
+    until: dt.datetime
+    reason: str
+
+
+def start_of_day(now: dt.datetime, tz: str) -> dt.datetime:
+    """Midnight of `now`'s day in the persona's timezone, as an aware datetime."""
+    local = now.astimezone(ZoneInfo(tz))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_day(now: dt.datetime, tz: str) -> dt.datetime:
+    """Midnight after `now` in the persona's timezone (DST-safe: built from the calendar date)."""
+    zone = ZoneInfo(tz)
+    tomorrow = now.astimezone(zone).date() + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(0, 0), tzinfo=zone)
+
+
+def over_budget(tokens: int, cost: float, settings: Settings) -> str | None:
+    """The budget a bot has spent today, if any (pure)."""
+    if settings.bot_daily_token_budget and tokens >= settings.bot_daily_token_budget:
+        return f"daily token budget spent ({tokens} of {settings.bot_daily_token_budget})"
+    if settings.bot_daily_cost_budget and cost >= settings.bot_daily_cost_budget:
+        return f"daily cost budget spent (${cost:.4f} of ${settings.bot_daily_cost_budget:.2f})"
+    return None
+
+
+async def check(
+    conn: Conn,
+    settings: Settings,
+    *,
+    match_id: object,
+    bot_id: object,
+    timezone: str,
+    now: dt.datetime,
+) -> Hold | None:
+    """The first policy that holds a new reply back now, or None."""
+    if settings.bot_daily_token_budget or settings.bot_daily_cost_budget:
+        usage = await conn.fetchrow(Q.bot_usage_since, bot_id, start_of_day(now, timezone))
+        assert usage is not None
+        reason = over_budget(int(usage["tokens"]), float(usage["cost"]), settings)
+        if reason is not None:
+            return Hold(next_day(now, timezone), reason)
+    if settings.match_replies_per_hour:
+        row = await conn.fetchrow(Q.match_plans_since, match_id, now - MATCH_WINDOW)
+        assert row is not None
+        if row["n"] >= settings.match_replies_per_hour:
+            return Hold(row["oldest"] + MATCH_WINDOW, "match rate limit")
+    if settings.bot_replies_per_minute:
+        row = await conn.fetchrow(Q.bot_plans_since, bot_id, now - BOT_WINDOW)
+        assert row is not None
+        if row["n"] >= settings.bot_replies_per_minute:
+            return Hold(row["oldest"] + BOT_WINDOW, "bot rate limit")
+    return None

@@ -1,0 +1,21 @@
+-- name: match_plans_since
+SELECT count(*) AS n, min(created_at) AS oldest
+  FROM bot.reply_plans
+ WHERE match_id = $1 AND created_at > $2 AND status <> 'cancelled';
+
+-- name: bot_plans_since
+SELECT count(*) AS n, min(created_at) AS oldest
+  FROM bot.reply_plans
+ WHERE bot_id = $1 AND created_at > $2 AND status <> 'cancelled';
+
+-- name: bot_usage_since
+SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens,
+       coalesce(sum(cost), 0)::float8 AS cost
+  FROM bot.llm_calls
+ WHERE bot_id = $1 AND created_at >= $2;
+
+-- name: held_conversations
+SELECT hold_reason, count(*) AS n
+  FROM bot.conversations
+ WHERE hold_reason IS NOT NULL
+ GROUP BY hold_reason;
