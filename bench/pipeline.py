@@ -40,10 +40,12 @@ class TimedBridge(Bridge):
     """A bridge that notes when each message's step was scheduled."""
 
     scheduled: dict[str, float]
+    arrived: asyncio.Event
 
     async def handle(self, payload: str) -> None:
         await super().handle(payload)
         self.scheduled[payload] = time.perf_counter()
+        self.arrived.set()
 
 
 def settings_for(dsn: str, redis_url: str, **extra: Any) -> Settings:
@@ -88,19 +90,20 @@ async def detection_latency(dsn: str, redis_url: str, n: int) -> list[float]:
     async with open_resources(settings) as res:
         bridge = TimedBridge(settings, dsn, res.docket, res.redis)
         bridge.scheduled = {}
+        bridge.arrived = asyncio.Event()
         stop = asyncio.Event()
         task = asyncio.create_task(bridge.run(stop))
         await asyncio.wait_for(bridge.connected.wait(), 10)
         conn = await asyncpg.connect(dsn)
         couples = await make_couples(conn, 1)
-        bot, human, match = couples[0]
+        _bot, human, match = couples[0]
         latencies = []
         for index in range(n):
             before = set(bridge.scheduled)
+            bridge.arrived.clear()
             start = time.perf_counter()
             await conn.execute(INSERT, match, human, f"message {index}")
-            while len(bridge.scheduled) == len(before):
-                await asyncio.sleep(0.0005)
+            await asyncio.wait_for(bridge.arrived.wait(), 10)
             (payload,) = set(bridge.scheduled) - before
             latencies.append(bridge.scheduled[payload] - start)
         await conn.close()
@@ -122,7 +125,9 @@ async def replies_per_second(dsn: str, redis_url: str, n: int) -> tuple[float, f
         ]
         await asyncio.wait_for(bridge.connected.wait(), 10)
         start = time.perf_counter()
-        await conn.executemany(INSERT, [(c[2], c[1], "Salut ! Une rando ce week-end ?") for c in couples])
+        await conn.executemany(
+            INSERT, [(c[2], c[1], "Salut ! Une rando ce week-end ?") for c in couples]
+        )
         done = 0
         while done < n:
             await asyncio.sleep(0.05)
@@ -137,9 +142,7 @@ async def replies_per_second(dsn: str, redis_url: str, n: int) -> tuple[float, f
 
 async def waiting_conversations(dsn: str, redis_url: str, n: int) -> dict[str, float]:
     # A long grouping window: every conversation waits in a scheduled step.
-    settings = settings_for(
-        dsn, redis_url, TIME_SCALE=1.0, GROUPING_WINDOW=3600, GROUPING_CAP=3600
-    )
+    settings = settings_for(dsn, redis_url, TIME_SCALE=1.0, GROUPING_WINDOW=3600, GROUPING_CAP=3600)
     conn = await asyncpg.connect(dsn)
     couples = await make_couples(conn, n)
     process = psutil.Process(os.getpid())
@@ -194,16 +197,27 @@ async def main(args: argparse.Namespace) -> None:
         assert servers.endpoints is not None
         pg, redis_url = servers.endpoints.postgres_dsn, servers.endpoints.redis_url
 
-        latencies = await detection_latency(await fresh_database(pg, "bench_latency"), redis_url, args.latency_samples)
+        latencies = await detection_latency(
+            await fresh_database(pg, "bench_latency"), redis_url, args.latency_samples
+        )
         ms = sorted(x * 1000 for x in latencies)
         print(f"detection latency, INSERT -> step scheduled ({len(ms)} inserts):")
-        print(f"  median {statistics.median(ms):.2f} ms   p95 {ms[int(len(ms) * 0.95)]:.2f} ms   max {ms[-1]:.2f} ms")
+        print(
+            f"  median {statistics.median(ms):.2f} ms   "
+            f"p95 {ms[int(len(ms) * 0.95)]:.2f} ms   max {ms[-1]:.2f} ms"
+        )
 
-        rps, pps = await replies_per_second(await fresh_database(pg, "bench_rps"), redis_url, args.replies)
-        print(f"replies with zero delays ({args.replies} conversations, 1 worker, offline responder):")
+        rps, pps = await replies_per_second(
+            await fresh_database(pg, "bench_rps"), redis_url, args.replies
+        )
+        print(
+            f"replies with zero delays ({args.replies} conversations, 1 worker, offline responder):"
+        )
         print(f"  {rps:.1f} replies/s   {pps:.1f} parts/s")
 
-        held = await waiting_conversations(await fresh_database(pg, "bench_wait"), redis_url, args.waiting)
+        held = await waiting_conversations(
+            await fresh_database(pg, "bench_wait"), redis_url, args.waiting
+        )
         print(f"conversations waiting in scheduled steps ({args.waiting} started):")
         print(
             f"  {held['waiting']:.0f} waiting, {held['scheduled']:.0f} steps scheduled on Redis; "

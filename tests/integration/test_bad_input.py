@@ -42,27 +42,26 @@ async def test_malformed_notifications_are_skipped(pool: asyncpg.Pool, make_sett
     settings = make_settings(TIME_SCALE=0.01)
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            unknown = {
-                "message_id": str(uuid.uuid4()),
-                "match_id": str(uuid.uuid4()),
-                "sender_id": str(uuid.uuid4()),
-                "bot_id": str(uuid.uuid4()),
-                "created_at": "2026-11-25T10:00:00+00:00",
-            }
-            with capture_logs() as logs:
-                for payload in (
-                    "not json at all",
-                    '{"message_id": "nope"}',
-                    '{"kind": "teleport", "match_id": "x"}',
-                    "[1, 2, 3]",
-                    "x" * 7000,
-                    json.dumps(unknown),
-                ):
-                    await conn.execute("SELECT pg_notify('bot_events', $1)", payload)
-                await say(conn, couple, "Toujours là ?")
-                await eventually(lambda: done(conn, couple), lambda n: n == 1)
+    async with running_pipeline(settings), pool.acquire() as conn:
+        unknown = {
+            "message_id": str(uuid.uuid4()),
+            "match_id": str(uuid.uuid4()),
+            "sender_id": str(uuid.uuid4()),
+            "bot_id": str(uuid.uuid4()),
+            "created_at": "2026-11-25T10:00:00+00:00",
+        }
+        with capture_logs() as logs:
+            for payload in (
+                "not json at all",
+                '{"message_id": "nope"}',
+                '{"kind": "teleport", "match_id": "x"}',
+                "[1, 2, 3]",
+                "x" * 7000,
+                json.dumps(unknown),
+            ):
+                await conn.execute("SELECT pg_notify('bot_events', $1)", payload)
+            await say(conn, couple, "Toujours là ?")
+            await eventually(lambda: done(conn, couple), lambda n: n == 1)
     skipped = [e for e in logs if e["event"] == "malformed notification skipped"]
     assert len(skipped) == 5
     assert all("x" * 100 not in str(e) for e in skipped)
@@ -75,34 +74,33 @@ async def test_deleted_message_and_deleted_match(pool: asyncpg.Pool, make_settin
         gone_message = await make_couple(conn)
         gone_match = await make_couple(conn)
         control = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            message_id = await say(conn, gone_message, "oups, message envoyé par erreur")
-            await conn.execute("DELETE FROM public.messages WHERE id = $1", message_id)
-            await say(conn, gone_match, "Salut !")
-            await eventually(
-                lambda: conn.fetchval(
-                    "SELECT count(*) FROM bot.reply_plans WHERE match_id = $1",
-                    gone_match.match_id,
-                ),
-                lambda n: n == 1,
+    async with running_pipeline(settings), pool.acquire() as conn:
+        message_id = await say(conn, gone_message, "oups, message envoyé par erreur")
+        await conn.execute("DELETE FROM public.messages WHERE id = $1", message_id)
+        await say(conn, gone_match, "Salut !")
+        await eventually(
+            lambda: conn.fetchval(
+                "SELECT count(*) FROM bot.reply_plans WHERE match_id = $1",
+                gone_match.match_id,
+            ),
+            lambda n: n == 1,
+        )
+        async with conn.transaction():
+            await conn.execute(
+                "DELETE FROM public.messages WHERE match_id = $1", gone_match.match_id
             )
-            async with conn.transaction():
-                await conn.execute(
-                    "DELETE FROM public.messages WHERE match_id = $1", gone_match.match_id
-                )
-                await conn.execute("DELETE FROM public.matches WHERE id = $1", gone_match.match_id)
-            await say(conn, control, "Hello")
-            await eventually(lambda: done(conn, control), lambda n: n == 1, timeout=30)
-            await eventually(
-                lambda: conn.fetchval(
-                    "SELECT status FROM bot.reply_plans WHERE match_id = $1", gone_match.match_id
-                ),
-                lambda status: status == "cancelled",
-                timeout=30,
-            )
-            assert await replies(conn, gone_message) == []
-            assert await replies(conn, gone_match) == []
+            await conn.execute("DELETE FROM public.matches WHERE id = $1", gone_match.match_id)
+        await say(conn, control, "Hello")
+        await eventually(lambda: done(conn, control), lambda n: n == 1, timeout=30)
+        await eventually(
+            lambda: conn.fetchval(
+                "SELECT status FROM bot.reply_plans WHERE match_id = $1", gone_match.match_id
+            ),
+            lambda status: status == "cancelled",
+            timeout=30,
+        )
+        assert await replies(conn, gone_message) == []
+        assert await replies(conn, gone_match) == []
 
 
 @pytest.mark.parametrize(
@@ -122,11 +120,10 @@ async def test_odd_content_gets_a_sane_reply(
     openai_server.script(leak, "Haha non 😄 parle-moi plutôt de ta dernière rando !")
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            await say(conn, couple, content)
-            await eventually(lambda: done(conn, couple), lambda n: n == 1, timeout=30)
-            sent = await replies(conn, couple)
+    async with running_pipeline(settings), pool.acquire() as conn:
+        await say(conn, couple, content)
+        await eventually(lambda: done(conn, couple), lambda n: n == 1, timeout=30)
+        sent = await replies(conn, couple)
     assert sent
     joined = " ".join(sent)
     assert "RandoMatch, une appli" not in joined

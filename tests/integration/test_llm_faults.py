@@ -50,16 +50,15 @@ async def test_transient_faults_then_recovery(
     )
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            await say(conn, couple, "Salut, tu connais le Vercors ?")
-            await eventually(
-                lambda: plan_statuses(conn, couple.match_id), lambda s: s == ["done"], timeout=60
-            )
-            sent = await conn.fetch(
-                "SELECT content FROM public.messages WHERE sender_id = $1", couple.bot_id
-            )
-            calls = await conn.fetch("SELECT ok, status FROM bot.llm_calls ORDER BY id")
+    async with running_pipeline(settings), pool.acquire() as conn:
+        await say(conn, couple, "Salut, tu connais le Vercors ?")
+        await eventually(
+            lambda: plan_statuses(conn, couple.match_id), lambda s: s == ["done"], timeout=60
+        )
+        sent = await conn.fetch(
+            "SELECT content FROM public.messages WHERE sender_id = $1", couple.bot_id
+        )
+        calls = await conn.fetch("SELECT ok, status FROM bot.llm_calls ORDER BY id")
     assert " ".join(r["content"] for r in sent) == "Le Vercors, j'adore ! Tu y vas souvent ?"
     assert len(openai_server.chat_requests) == 5
     assert calls[-1]["ok"] is True
@@ -75,26 +74,25 @@ async def test_permanent_failure_dead_letters_and_others_go_on(
     async with pool.acquire() as conn:
         broken = await make_couple(conn)
         fine = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            await say(conn, broken, "Hello !")
-            letter = await eventually(
-                lambda: conn.fetchrow(
-                    "SELECT * FROM bot.dead_letters WHERE match_id = $1", broken.match_id
-                ),
-                lambda row: row is not None,
-            )
-            await say(conn, fine, "Coucou, une rando demain ?")
-            await eventually(
-                lambda: plan_statuses(conn, fine.match_id), lambda s: s == ["done"], timeout=30
-            )
-            conversation = await conn.fetchrow(
-                "SELECT status, last_error FROM bot.conversations WHERE match_id = $1",
-                broken.match_id,
-            )
-            typing = await conn.fetchval(
-                "SELECT count(*) FROM public.typing_indicators WHERE is_typing"
-            )
+    async with running_pipeline(settings), pool.acquire() as conn:
+        await say(conn, broken, "Hello !")
+        letter = await eventually(
+            lambda: conn.fetchrow(
+                "SELECT * FROM bot.dead_letters WHERE match_id = $1", broken.match_id
+            ),
+            lambda row: row is not None,
+        )
+        await say(conn, fine, "Coucou, une rando demain ?")
+        await eventually(
+            lambda: plan_statuses(conn, fine.match_id), lambda s: s == ["done"], timeout=30
+        )
+        conversation = await conn.fetchrow(
+            "SELECT status, last_error FROM bot.conversations WHERE match_id = $1",
+            broken.match_id,
+        )
+        typing = await conn.fetchval(
+            "SELECT count(*) FROM public.typing_indicators WHERE is_typing"
+        )
     assert letter["error"].startswith("LLMPermanentError")
     assert "402" in letter["error"] or "Insufficient credits" in letter["error"]
     assert letter["attempts"] == 1
@@ -112,17 +110,16 @@ async def test_retries_exhausted_dead_letter(
     openai_server.script(*[Fault(500) for _ in range(3)])
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            await say(conn, couple, "Tu es là ?")
-            letter = await eventually(
-                lambda: conn.fetchrow(
-                    "SELECT * FROM bot.dead_letters WHERE match_id = $1", couple.match_id
-                ),
-                lambda row: row is not None,
-                timeout=30,
-            )
-            statuses = await plan_statuses(conn, couple.match_id)
+    async with running_pipeline(settings), pool.acquire() as conn:
+        await say(conn, couple, "Tu es là ?")
+        letter = await eventually(
+            lambda: conn.fetchrow(
+                "SELECT * FROM bot.dead_letters WHERE match_id = $1", couple.match_id
+            ),
+            lambda row: row is not None,
+            timeout=30,
+        )
+        statuses = await plan_statuses(conn, couple.match_id)
     assert letter["attempts"] == 3
     assert "500" in letter["error"]
     assert statuses == ["failed"]

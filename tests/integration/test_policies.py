@@ -119,36 +119,35 @@ async def test_unmatch_mid_typing_stops_within_one_step(
     settings = make_settings(TIME_SCALE=0.1, TYPING_SPEED_CPS=1.0)
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
-    async with running_pipeline(settings):
-        async with pool.acquire() as conn:
-            await say(conn, couple, "Tu fais quoi ce week-end ? Une grande rando ?")
-            await eventually(
-                lambda: conn.fetchval(
-                    "SELECT is_typing FROM public.typing_indicators WHERE match_id = $1",
-                    couple.match_id,
-                ),
-                lambda typing: typing is True,
-            )
-            sent_before = await conn.fetchval(
-                "SELECT count(*) FROM public.messages WHERE sender_id = $1", couple.bot_id
-            )
-            await conn.execute(
-                "UPDATE public.matches SET status = 'unmatched' WHERE id = $1", couple.match_id
-            )
-            status = await eventually(
-                lambda: conn.fetchval(
-                    "SELECT status FROM bot.reply_plans WHERE match_id = $1", couple.match_id
-                ),
-                lambda s: s == "cancelled",
-                timeout=10,
-            )
-            typing = await conn.fetchval(
+    async with running_pipeline(settings), pool.acquire() as conn:
+        await say(conn, couple, "Tu fais quoi ce week-end ? Une grande rando ?")
+        await eventually(
+            lambda: conn.fetchval(
                 "SELECT is_typing FROM public.typing_indicators WHERE match_id = $1",
                 couple.match_id,
-            )
-            sent_after = await conn.fetchval(
-                "SELECT count(*) FROM public.messages WHERE sender_id = $1", couple.bot_id
-            )
+            ),
+            lambda typing: typing is True,
+        )
+        sent_before = await conn.fetchval(
+            "SELECT count(*) FROM public.messages WHERE sender_id = $1", couple.bot_id
+        )
+        await conn.execute(
+            "UPDATE public.matches SET status = 'unmatched' WHERE id = $1", couple.match_id
+        )
+        status = await eventually(
+            lambda: conn.fetchval(
+                "SELECT status FROM bot.reply_plans WHERE match_id = $1", couple.match_id
+            ),
+            lambda s: s == "cancelled",
+            timeout=10,
+        )
+        typing = await conn.fetchval(
+            "SELECT is_typing FROM public.typing_indicators WHERE match_id = $1",
+            couple.match_id,
+        )
+        sent_after = await conn.fetchval(
+            "SELECT count(*) FROM public.messages WHERE sender_id = $1", couple.bot_id
+        )
     assert status == "cancelled"
     assert typing is False
     assert sent_after - sent_before <= 1
@@ -158,7 +157,7 @@ async def test_unmatch_mid_typing_stops_within_one_step(
 async def test_disclosure_policy(
     pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer, policy: str
 ) -> None:
-    """admit tells the model not to deny being an AI; always also opens with it; play does neither."""
+    """admit: the model is told not to deny being an AI; always: the reply opens with it."""
     settings = make_settings(
         TIME_SCALE=0.0,
         DISCLOSURE_POLICY=policy,
