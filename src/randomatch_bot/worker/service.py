@@ -73,6 +73,12 @@ async def run_worker(
         maximum_delay=dt.timedelta(seconds=max(settings.step_retry_delay, MAX_RETRY_DELAY)),
     )
     log.info("worker starting", llm=client.mode, concurrency=settings.worker_concurrency)
+    if client.offline:
+        log.warning("no LLM_API_KEY: replies come from the offline persona responder")
+    else:
+        check = await client.check_model()
+        if check.warning:
+            log.warning("LLM model check", model=check.model, warning=check.warning)
     try:
         async with Worker(
             docket,
