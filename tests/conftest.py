@@ -7,6 +7,8 @@ other's rows or steps.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -26,12 +28,26 @@ TEMPLATE_DB = "randomatch_template"
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
-    """The embedded PostgreSQL and Valkey shared by the whole test run."""
-    data_dir: Path = tmp_path_factory.mktemp("embedded")
-    with EmbeddedServers(data_dir, exclusive=True) as embedded:
-        assert embedded.endpoints is not None
-        yield embedded.endpoints
+def embedded() -> Iterator[EmbeddedServers]:
+    """The embedded PostgreSQL and Valkey shared by the whole test run.
+
+    Not under pytest's own temporary root: pytest keeps that at mode 0700 (and resets it when
+    another run starts), while PostgreSQL runs as an unprivileged user when we are root.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix="randomatch-test-"))
+    data_dir.chmod(0o755)
+    try:
+        with EmbeddedServers(data_dir, exclusive=True) as servers:
+            yield servers
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def servers(embedded: EmbeddedServers) -> Endpoints:
+    """Where the shared embedded servers listen."""
+    assert embedded.endpoints is not None
+    return embedded.endpoints
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from rich.table import Table
 from randomatch_bot.config import Settings, load_settings
 from randomatch_bot.errors import ConfigurationError, RandomatchError
 from randomatch_bot.logs import configure_logging
+from randomatch_bot.persona_cli import persona_app
 
 T = TypeVar("T")
 
@@ -30,6 +31,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(persona_app, name="persona")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -109,6 +111,13 @@ def print_status(report: Any, *, embedded: bool) -> None:
         schema += f" (latest is {report.schema_latest})"
     table.add_row("schema", schema)
     table.add_row("LLM", report.llm)
+    if report.llm_today:
+        today = report.llm_today
+        table.add_row(
+            "LLM today",
+            f"{int(today['llm_calls'])} calls, {int(today['llm_errors'])} failed, "
+            f"${today['llm_cost']:.4f}",
+        )
     table.add_row("queue", f"{report.queue_due} due, {report.queue_scheduled} scheduled")
     for key, value in report.counts.items():
         table.add_row(key.replace("_", " "), str(value))
@@ -123,6 +132,11 @@ def bridge() -> None:
     settings = _settings()
     from randomatch_bot.app import open_resources, serve
     from randomatch_bot.bridge.listener import Bridge
+    from randomatch_bot.infra.postgres import check_listen_capable
+
+    if settings.postgres_connection_string is not None:
+        # Refused before connecting: a pooler URL connects fine and then never hears anything.
+        check_listen_capable(settings.postgres_connection_string.get_secret_value())
 
     async def main() -> None:
         async with open_resources(settings, pool_size=2) as res:
@@ -151,15 +165,27 @@ def worker(
 
 
 @app.command()
-def run() -> None:
+def run(
+    port: Annotated[
+        int | None,
+        typer.Option(
+            min=0, max=65535, help="Port of the chat page and API (default: PORT or 8000)."
+        ),
+    ] = None,
+) -> None:
     """Everything in one process on the embedded servers (or the configured ones): migrate,
-    seed the demo persona and hiker, then bridge and worker until Ctrl-C."""
+    seed the demo persona and hiker, then bridge, worker and the chat page until Ctrl-C."""
     settings = _settings()
+    from randomatch_bot.api import create_app
+    from randomatch_bot.api.server import bind, serve_app, url_of
     from randomatch_bot.app import migrate_database, open_resources, serve
     from randomatch_bot.bridge.listener import Bridge
     from randomatch_bot.db.demo import seed_demo
     from randomatch_bot.status import collect_status
     from randomatch_bot.worker.service import run_worker
+
+    # The demo is for the person at this machine: localhost only, whatever the token.
+    sock = bind("127.0.0.1", settings.port if port is None else port)
 
     async def main() -> None:
         async with open_resources(settings, exclusive=True) as res:
@@ -173,18 +199,77 @@ def run() -> None:
                 )
             console.print(
                 f"[bold]{demo.bot_name}[/] is online. Talk to her from another terminal with "
-                "[bold]randomatch-bot chat[/]. Ctrl-C stops the service."
+                "[bold]randomatch-bot chat[/], or in the browser. Ctrl-C stops the service."
             )
             listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+            web = create_app(settings, resources=res, demo=True)
+            url = url_of(sock)
+
+            def started() -> None:
+                console.print(f"dashboard: {url}dashboard")
+                console.print(f"[bold]Open {url} to chat with {demo.bot_name}[/]")
+
             await serve(
                 {
                     "bridge": listener.run,
                     "worker": lambda stop: run_worker(settings, res.pool, res.docket, stop),
+                    "api": lambda stop: serve_app(web, sock, stop, on_started=started),
                 }
             )
         console.print("stopped cleanly")
 
-    _run(main())
+    try:
+        _run(main())
+    finally:
+        sock.close()
+
+
+@app.command()
+def api(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Address to listen on (default: 0.0.0.0 with MONITORING_TOKEN set, "
+            "else 127.0.0.1)."
+        ),
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port (default: PORT or 8000).")
+    ] = None,
+) -> None:
+    """The monitoring API and dashboard: /health, /ready, /metrics, /stats, dead letters."""
+    settings = _settings()
+    import asyncio as _asyncio
+
+    from randomatch_bot.api import create_app
+    from randomatch_bot.api.server import bind, check_bind, serve_app, url_of
+    from randomatch_bot.app import serve
+
+    token_set = settings.monitoring_token is not None
+    # Railway and containers route to 0.0.0.0; without a token nothing may leave this machine.
+    host = host or ("0.0.0.0" if token_set else "127.0.0.1")  # noqa: S104 - token required
+    check_bind(host, token_set=token_set)
+    if not token_set:
+        err_console.print(
+            "[yellow]MONITORING_TOKEN is not set: listening on localhost only "
+            f"({host}); set it to expose the API.[/]"
+        )
+    sock = bind(host, settings.port if port is None else port)
+    url = url_of(sock)
+
+    async def main() -> None:
+        web = create_app(settings)
+
+        def started() -> None:
+            console.print(f"monitoring API on {url} (dashboard: {url}dashboard)")
+
+        stop = _asyncio.Event()
+        await serve({"api": lambda s: serve_app(web, sock, s, on_started=started)}, stop=stop)
+
+    try:
+        _run(main())
+    finally:
+        sock.close()
 
 
 @app.command()

