@@ -28,7 +28,7 @@ def test_chat_through_the_real_pipeline(db_dsn: str, servers: Endpoints, tmp_pat
             "LOG_LEVEL": "WARNING",
         }
     )
-    proc = subprocess.Popen(  # noqa: S603 - our own console script
+    proc = subprocess.Popen(
         [sys.executable, "-m", "randomatch_bot.cli", "chat"],
         env=env,
         cwd=tmp_path,
@@ -37,7 +37,8 @@ def test_chat_through_the_real_pipeline(db_dsn: str, servers: Endpoints, tmp_pat
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     lines: list[str] = []
     try:
         deadline = time.monotonic() + 60
