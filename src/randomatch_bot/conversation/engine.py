@@ -22,7 +22,6 @@ import datetime as dt
 import hashlib
 import json
 import random
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,21 +29,20 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import availability, compose, policy, prompt, timing
+from randomatch_bot.config import Settings
+from randomatch_bot.conversation import availability, memory, policy, timing
+from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.conversation.persona import Persona, load_persona
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
-from randomatch_bot.errors import LLMError, LLMPermanentError
-from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
+from randomatch_bot.errors import LLMPermanentError
+from randomatch_bot.llm.types import LLMClient
 
 log = structlog.get_logger(__name__)
 
 PART_NAMESPACE = uuid.UUID("6f1c1c39-5f43-4bb5-9b7a-4d3c2a8e0b11")
-HISTORY_FETCH = 60  # messages read from the database for the prompt window
 GENERATION_WATCH = 60.0  # seconds after which a missing generation is asked for again
 PERSONA_RECHECK = 3600.0  # seconds between looks at a conversation of a disabled persona
-RECENT_BOT_SECONDS_UNKNOWN = None
 
 Clock = Callable[[], dt.datetime]
 
@@ -81,6 +79,7 @@ class StepResult:
     wake_at: dt.datetime | None = None
     generate: uuid.UUID | None = None
     match_id: uuid.UUID | None = None
+    remember: bool = False  # the match's long-term memory should be brought up to date
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +106,7 @@ class ConversationEngine:
         self.settings = settings
         self.rng = rng or SeededRandom()
         self.clock = clock
+        self.composer = Composer(pool, settings)
 
     # ------------------------------------------------------------------ advance
     async def advance(self, match_id: uuid.UUID) -> StepResult:
@@ -319,26 +319,22 @@ class ConversationEngine:
             if ctx is None:
                 return StepResult("match gone")
             persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
-            rows = await conn.fetch(Q.recent_messages, ctx.match_id, HISTORY_FETCH)
-        history = [
-            prompt.HistoryMessage(r["sender_id"], r["content"], r["created_at"]) for r in rows
-        ]
-        messages = prompt.reply_messages(
-            persona,
-            history,
-            disclosure=self.settings.disclosure_policy,
-            max_message_chars=self.settings.max_input_chars,
-        )
+            history, stored = await self.composer.history(conn, ctx.match_id)
         with structlog.contextvars.bound_contextvars(
             match_id=str(ctx.match_id), plan_id=str(plan_id)
         ):
-            completion, parts = await self._compose(llm, persona, messages, ctx, plan_id)
-        first_reply = all(r["sender_id"] != persona.bot_id for r in rows)
-        if first_reply and self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
-            parts = prompt.with_disclosure(parts, self.settings.max_parts)
+            composition = await self.composer.reply(
+                llm,
+                persona,
+                Conversation(ctx.match_id, ctx.bot_id, plan_id),
+                history,
+                stored,
+                self.rng(plan_id, "split"),
+            )
+        completion, parts = composition.completion, composition.parts
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.fetchrow(Q.lock_conversation, ctx.match_id)
-            stored = await conn.execute(
+            stored_parts = await conn.execute(
                 Q.plan_set_parts,
                 plan_id,
                 parts,
@@ -347,92 +343,35 @@ class ConversationEngine:
                 completion.completion_tokens,
                 completion.cost,
             )
-            if stored != "UPDATE 1":
+            if stored_parts != "UPDATE 1":
                 return StepResult("generation dropped: plan moved on")
             think_until: dt.datetime = plan["think_until"] or self.clock()
             wake = max(think_until, self.clock())
             await self._save(conn, ctx.match_id, plan["epoch"], "replying", wake)
         log.info("reply composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
-        return StepResult("generated", wake_at=wake, match_id=ctx.match_id)
-
-    async def _compose(
-        self,
-        llm: LLMClient,
-        persona: Persona,
-        messages: list[ChatMessage],
-        ctx: _Context,
-        plan_id: uuid.UUID,
-    ) -> tuple[Completion, list[str]]:
-        forbidden = compose.fragments_of(persona.system_prompt)
-        completion: Completion | None = None
-        for attempt in range(2):
-            completion = await self._call_llm(llm, persona, messages, ctx, plan_id)
-            leaked = compose.leaks_instructions(completion.text, forbidden)
-            text = compose.clean_reply(
-                completion.text, persona_name=persona.name, forbidden=forbidden
-            )
-            if text and not leaked:
-                rng = self.rng(plan_id, "split")
-                return completion, compose.split_reply(
-                    text, max_parts=self.settings.max_parts, rng=rng
-                )
-            log.warning("unusable reply, regenerating", attempt=attempt, leaked=leaked)
-        assert completion is not None
-        # Twice unusable: a short, safe answer in character rather than silence.
-        return completion, [_FALLBACK_REPLY]
-
-    async def _call_llm(
-        self,
-        llm: LLMClient,
-        persona: Persona,
-        messages: list[ChatMessage],
-        ctx: _Context,
-        plan_id: uuid.UUID,
-    ) -> Completion:
-        started = time.perf_counter()
-        model = persona.model
-        try:
-            completion = await llm.complete(
-                messages,
-                model=model,
-                temperature=persona.temperature,
-                max_tokens=self.settings.llm_max_tokens,
-            )
-        except LLMError as exc:
-            latency = int((time.perf_counter() - started) * 1000)
-            await self._record_call(ctx, plan_id, model, latency, error=exc)
-            raise
-        await self._record_call(
-            ctx, plan_id, completion.model, int(completion.latency_s * 1000), completion=completion
+        return StepResult(
+            "generated", wake_at=wake, match_id=ctx.match_id, remember=composition.memory_due
         )
-        return completion
 
-    async def _record_call(
-        self,
-        ctx: _Context,
-        plan_id: uuid.UUID,
-        model: str,
-        latency_ms: int,
-        *,
-        completion: Completion | None = None,
-        error: LLMError | None = None,
-    ) -> None:
+    async def remember(self, match_id: uuid.UUID, llm: LLMClient) -> bool:
+        """Fold what the prompt window no longer holds into the match's long-term memory.
+
+        Runs as its own task after a reply, so it never delays one.
+        """
         async with self.pool.acquire() as conn:
-            await conn.execute(
-                Q.record_llm_call,
-                ctx.bot_id,
-                ctx.match_id,
-                plan_id,
-                "reply",
-                model,
-                error is None,
-                error.status if error is not None else None,
-                str(error)[:500] if error is not None else None,
-                completion.prompt_tokens if completion else 0,
-                completion.completion_tokens if completion else 0,
-                completion.cost if completion else None,
-                latency_ms,
-            )
+            ctx = await self._context(conn, match_id)
+            if ctx is None:
+                return False
+            persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+        return await memory.update_memory(
+            self.pool,
+            llm,
+            match_id,
+            bot_id=ctx.bot_id,
+            persona_name=persona.name,
+            max_messages=HISTORY_FETCH,
+            model=persona.model,
+        )
 
     # ------------------------------------------------------------------ failure
     async def dead_letter(
@@ -499,6 +438,3 @@ class ConversationEngine:
             min_thinking=persona.min_thinking,
             max_thinking=persona.max_thinking,
         )
-
-
-_FALLBACK_REPLY = "Haha pardon, j'ai perdu le fil 😅 tu disais ?"

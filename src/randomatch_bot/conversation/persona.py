@@ -78,6 +78,7 @@ class Persona:
             max_thinking=settings.max_thinking_delay,
             model=settings.llm_model,
             temperature=settings.llm_temperature,
+            absence_probability=settings.absence_probability,
             card=spec.as_card(),
             greetings=tuple(spec.all_greetings(persona_name)),
             emoji=spec.emoji or DEFAULT_EMOJI,

@@ -103,7 +103,7 @@ class PersonaSpec(BaseModel):
         try:
             return uuid.UUID(str(value))
         except ValueError:
-            raise ValueError(f"{value!r} is not a UUID") from None
+            raise ValueError(f"{str(value)!r} is not a UUID") from None
 
     @field_validator("timezone")
     @classmethod
@@ -260,9 +260,10 @@ def parse_persona_text(text: str, label: str, *, expect_card: bool = False) -> L
 def _from_card(card: dict[str, Any], label: str) -> LoadedPersona:
     spec_name = card.get("spec")
     if spec_name != CARD_SPEC:
+        found = "no spec key" if spec_name is None else f"spec {spec_name!r}"
         raise PersonaError(
-            f"{label}: wrong card spec {spec_name!r}: expected a Character Card V2 "
-            f'("spec": "{CARD_SPEC}")'
+            f"{label}: wrong card spec ({found}): expected a Character Card V2 "
+            f'with "spec": "{CARD_SPEC}"'
         )
     version = str(card.get("spec_version", ""))
     if not version.startswith("2"):

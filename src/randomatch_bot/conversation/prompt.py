@@ -36,10 +36,15 @@ _MENTIONS_AI = re.compile(
 )
 
 _STYLE = (
-    "Réponds comme dans une messagerie : un à trois messages courts (souvent une seule "
+    "Réponds comme dans une messagerie : un à {max_parts} messages courts (souvent une seule "
     "phrase chacun), séparés par une ligne vide. Pas de nom devant, pas de guillemets, pas "
     "de didascalies, pas de markdown."
 )
+_EMOJI = {
+    "none": "N'utilise pas d'emoji.",
+    "rare": "Un emoji de temps en temps, pas plus.",
+    "often": "Tu mets volontiers des emojis, comme dans tes vrais messages.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +82,16 @@ def clip(text: str, max_chars: int) -> str:
 
 
 def system_prompt(
-    persona: Persona, *, disclosure: DisclosurePolicy, memory: Memory | None = None
+    persona: Persona,
+    *,
+    disclosure: DisclosurePolicy,
+    memory: Memory | None = None,
+    max_parts: int = 3,
 ) -> str:
     """The system message: character, style, disclosure duty and memory of this match."""
-    parts = [persona.system_prompt.strip(), _STYLE]
+    parts = [persona.system_prompt.strip(), _STYLE.format(max_parts=max_parts)]
+    if persona.emoji in _EMOJI:
+        parts.append(_EMOJI[persona.emoji])
     if _DISCLOSURE[disclosure]:
         parts.append(_DISCLOSURE[disclosure])
     if memory is not None and not memory.empty:
@@ -127,9 +138,15 @@ def reply_messages(
     memory: Memory | None = None,
     token_budget: int = HISTORY_TOKEN_BUDGET,
     max_message_chars: int = 4000,
+    max_parts: int = 3,
 ) -> list[ChatMessage]:
-    """The chat-completion messages for the next reply of `persona` in this conversation."""
-    messages = [ChatMessage("system", system_prompt(persona, disclosure=disclosure, memory=memory))]
+    """The chat-completion messages for the next reply of `persona` in this conversation.
+
+    A Character Card's post-history instructions, when present, close the prompt as a second
+    system message, where the card format intends them.
+    """
+    system = system_prompt(persona, disclosure=disclosure, memory=memory, max_parts=max_parts)
+    messages = [ChatMessage("system", system)]
     for item in window(history, token_budget=token_budget, max_message_chars=max_message_chars):
         role: Literal["user", "assistant"] = (
             "assistant" if item.sender_id == persona.bot_id else "user"
@@ -141,6 +158,8 @@ def reply_messages(
             messages[-1] = ChatMessage(role, f"{last.content}\n{content}")
         else:
             messages.append(ChatMessage(role, content))
+    if persona.post_history_instructions:
+        messages.append(ChatMessage("system", persona.post_history_instructions))
     return messages
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,10 @@ def generate_key(plan_id: uuid.UUID | str) -> str:
     return f"generate:{plan_id}"
 
 
+def memory_key(match_id: uuid.UUID | str) -> str:
+    return f"remember:{match_id}"
+
+
 # ---------------------------------------------------------------------- scheduling
 async def wake(
     docket: Docket, match_id: uuid.UUID | str, key: str, when: dt.datetime | None = None
@@ -91,6 +96,9 @@ async def follow_up(docket: Docket, match_id: uuid.UUID | str, result: StepResul
         await docket.add(generate, key=generate_key(result.generate))(str(result.generate))
     if result.wake_at is not None:
         await wake(docket, match_id, wake_key(match_id, result.wake_at), result.wake_at)
+    if result.remember:
+        # Keyed by match: while one update is queued or running, more requests add nothing.
+        await docket.add(remember, key=memory_key(match_id))(str(match_id))
 
 
 # ---------------------------------------------------------------------- tasks
@@ -137,4 +145,13 @@ async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> N
             await follow_up(runtime.docket, result.match_id, result)
 
 
-TASKS = [advance, generate]
+async def remember(match_id: str) -> None:
+    """Bring a match's long-term memory up to date (never raises for a model failure)."""
+    runtime = current_runtime()
+    with structlog.contextvars.bound_contextvars(match_id=match_id):
+        updated = await runtime.engine.remember(uuid.UUID(match_id), runtime.llm)
+    METRICS.steps.labels("remember").inc()
+    log.debug("memory step", updated=updated)
+
+
+TASKS: list[Callable[..., Awaitable[None]]] = [advance, generate, remember]

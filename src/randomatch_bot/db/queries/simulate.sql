@@ -1,0 +1,39 @@
+-- Queries of `randomatch-bot simulate`, which runs on its own temporary database only.
+
+-- name: sim_insert_profile
+INSERT INTO public.profiles (id, display_name, is_bot) VALUES ($1, $2, $3);
+
+-- name: sim_insert_match
+INSERT INTO public.matches (id, user_a, user_b, created_at) VALUES ($1, $2, $3, $4);
+
+-- name: sim_insert_message
+-- A scripted human writes, at the simulation's virtual time.
+INSERT INTO public.messages (match_id, sender_id, content, created_at) VALUES ($1, $2, $3, $4);
+
+-- name: sim_done_plans
+SELECT id, match_id, created_at, read_due_at, think_until, trigger_message_ids
+  FROM bot.reply_plans
+ WHERE status = 'done'
+ ORDER BY created_at, id;
+
+-- name: sim_human_messages
+SELECT m.id, m.created_at, m.read_at, m.content
+  FROM public.messages m
+  JOIN public.profiles p ON p.id = m.sender_id
+ WHERE NOT p.is_bot;
+
+-- name: sim_sent_parts
+SELECT sp.plan_id, sp.part_index, sp.sent_at, m.content
+  FROM bot.sent_parts sp
+  JOIN public.messages m ON m.id = sp.message_id
+ ORDER BY sp.plan_id, sp.part_index;
+
+-- name: sim_plan_statuses
+SELECT status, count(*)::int AS n FROM bot.reply_plans GROUP BY status ORDER BY status;
+
+-- name: sim_interrupted_after_sending
+-- Interrupted plans that had already sent a part: the only interruptions a human can see.
+SELECT count(*)::int
+  FROM bot.reply_plans p
+ WHERE p.status = 'interrupted'
+   AND EXISTS (SELECT 1 FROM bot.sent_parts sp WHERE sp.plan_id = p.id);

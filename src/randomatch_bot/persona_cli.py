@@ -1,0 +1,237 @@
+"""`randomatch-bot persona ...`: add personas from YAML or Character Card V2 files, list them,
+show one, enable or disable one.
+
+A file is parsed and validated completely before any server is contacted, so a bad file costs
+one line on stderr and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import asyncpg
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from randomatch_bot.config import Settings, load_settings
+from randomatch_bot.errors import MigrationError
+
+if TYPE_CHECKING:
+    from randomatch_bot.conversation.persona import Persona
+
+persona_app = typer.Typer(
+    help="Manage the bots' personas: add from YAML or Character Card V2, list, show, toggle.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+RefArgument = Annotated[str, typer.Argument(help="The bot id, or the persona's name.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _settings() -> Settings:
+    from randomatch_bot.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings)
+    return settings
+
+
+@contextlib.asynccontextmanager
+async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    from randomatch_bot.app import open_endpoints
+    from randomatch_bot.infra.postgres import connect
+
+    async with open_endpoints(settings) as endpoints:
+        conn = await connect(endpoints.postgres_dsn, attempts=2)
+        try:
+            yield conn
+        except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError) as exc:
+            raise MigrationError(
+                f"the database schema is out of date ({exc}); run `randomatch-bot migrate` first"
+            ) from exc
+        finally:
+            await conn.close()
+
+
+@persona_app.command("add")
+def add(
+    file: Annotated[Path, typer.Argument(help="A persona YAML or a Character Card V2 JSON.")],
+    bot_id: Annotated[
+        str | None,
+        typer.Option("--bot-id", help="The bot's profile id (default: the one in the file)."),
+    ] = None,
+) -> None:
+    """Create or update a bot's persona from a file; creates the bot profile if missing."""
+    from randomatch_bot.conversation.persona_files import (
+        import_persona,
+        load_persona_file,
+        resolve_bot_id,
+    )
+
+    loaded = load_persona_file(file)
+    target = resolve_bot_id(loaded, bot_id)
+    settings = _settings()
+
+    async def main() -> None:
+        async with _connection(settings) as conn:
+            result = await import_persona(conn, loaded, target)
+        line = f"{result.outcome} persona {result.name} for bot {result.bot_id} from {file}"
+        if result.profile_created:
+            line += " (bot profile created)"
+        console.print(line, highlight=False)
+
+    asyncio.run(main())
+
+
+@persona_app.command("list")
+def list_(as_json: JsonOption = False) -> None:
+    """Every bot: its persona, or the default persona from configuration when it has none."""
+    from randomatch_bot.conversation.persona import list_personas
+
+    settings = _settings()
+
+    async def main() -> None:
+        async with _connection(settings) as conn:
+            rows = await list_personas(conn)
+        items = [_list_item(row) for row in rows]
+        if as_json:
+            console.print_json(json.dumps(items))
+            return
+        table = Table(title="personas")
+        for column in ("bot id", "name", "enabled", "hours", "timezone", "model", "source"):
+            table.add_column(column)
+        for item in items:
+            table.add_row(
+                item["bot_id"],
+                item["name"],
+                {True: "yes", False: "no"}.get(item["enabled"], "default"),
+                item["active_hours"] or "-",
+                item["timezone"] or "-",
+                item["model"] or "configured",
+                item["source"] or "-",
+            )
+        console.print(table)
+
+    asyncio.run(main())
+
+
+def _list_item(row: asyncpg.Record) -> dict[str, Any]:
+    has_row = row["name"] is not None
+    return {
+        "bot_id": str(row["bot_id"]),
+        "name": row["name"] if has_row else row["profile_name"],
+        "persona": "own" if has_row else "default",
+        "profile": row["profile_name"] is not None,
+        "enabled": row["enabled"],
+        "active_hours": row["active_hours"],
+        "timezone": row["timezone"],
+        "model": row["model"],
+        "source": row["source"],
+    }
+
+
+@persona_app.command("show")
+def show(ref: RefArgument, as_json: JsonOption = False) -> None:
+    """Everything about one persona, the system prompt included."""
+    from randomatch_bot.conversation.persona import load_persona, resolve_persona
+    from randomatch_bot.db.queries import Q
+    from randomatch_bot.errors import PersonaError
+
+    settings = _settings()
+
+    async def main() -> None:
+        async with _connection(settings) as conn:
+            bot_id = await resolve_persona(conn, ref)
+            profile = await conn.fetchrow(Q.persona_profile, bot_id)
+            row = await conn.fetchrow(Q.persona, bot_id)
+            if row is None and (profile is None or not profile["is_bot"]):
+                raise PersonaError(f"no bot with id {bot_id}")
+            persona = await load_persona(
+                conn, settings, bot_id, profile["display_name"] if profile else None
+            )
+        details = _details(persona, own=row is not None)
+        if as_json:
+            console.print_json(json.dumps(details, ensure_ascii=False))
+            return
+        table = Table(title=f"persona {persona.name}", show_header=False)
+        table.add_column("what", style="bold")
+        table.add_column("value")
+        for key, value in details.items():
+            if key not in ("system_prompt", "post_history_instructions"):
+                table.add_row(key.replace("_", " "), _text(value))
+        console.print(table)
+        console.print("[bold]system prompt[/]")
+        console.print(persona.system_prompt, highlight=False, markup=False)
+        if persona.post_history_instructions:
+            console.print("[bold]post-history instructions[/]")
+            console.print(persona.post_history_instructions, highlight=False, markup=False)
+
+    asyncio.run(main())
+
+
+def _details(persona: Persona, *, own: bool) -> dict[str, Any]:
+    return {
+        "bot_id": str(persona.bot_id),
+        "name": persona.name,
+        "persona": "own" if own else "default (from configuration)",
+        "enabled": persona.enabled,
+        "language": persona.language,
+        "timezone": persona.timezone,
+        "active_hours": str(persona.active_hours),
+        "typing_speed_cps": persona.typing_speed_cps,
+        "thinking": [persona.min_thinking, persona.max_thinking],
+        "model": persona.model,
+        "temperature": persona.temperature,
+        "icebreaker": persona.icebreaker,
+        "absence_probability": persona.absence_probability,
+        "emoji": persona.emoji,
+        "greetings": list(persona.greetings),
+        "tags": list(persona.tags),
+        "system_prompt": persona.system_prompt,
+        "post_history_instructions": persona.post_history_instructions,
+    }
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return " | ".join(str(v) for v in value) or "-"
+    return "-" if value in (None, "") else str(value)
+
+
+def _toggle(ref: str, enabled: bool) -> None:
+    from randomatch_bot.conversation.persona import resolve_persona, set_persona_enabled
+
+    settings = _settings()
+
+    async def main() -> tuple[str, uuid.UUID]:
+        async with _connection(settings) as conn:
+            bot_id = await resolve_persona(conn, ref)
+            return await set_persona_enabled(conn, bot_id, enabled), bot_id
+
+    name, bot_id = asyncio.run(main())
+    state = "enabled" if enabled else "disabled"
+    console.print(f"{state} persona {name} (bot {bot_id})", highlight=False)
+
+
+@persona_app.command("enable")
+def enable(ref: RefArgument) -> None:
+    """Let the bot answer again."""
+    _toggle(ref, True)
+
+
+@persona_app.command("disable")
+def disable(ref: RefArgument) -> None:
+    """Stop the bot from answering until it is enabled again."""
+    _toggle(ref, False)
