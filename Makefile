@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit integration bench lock clean
+.PHONY: run test lint typecheck unit integration bench lock clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,18 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/randomatch-bot run
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) chromium lint typecheck
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium (never a browser build downloaded by Playwright).
+# Installed here when missing and apt-get exists; elsewhere those tests skip and say why.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		echo "installing Debian's chromium for the browser tests"; \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium >/dev/null \
+			|| echo "warning: chromium could not be installed; browser tests will be skipped"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,7 +41,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
-integration: $(STAMP)
+integration: $(STAMP) chromium
 	$(BIN)/pytest tests/integration tests/e2e
 
 bench: $(STAMP)

@@ -8,6 +8,7 @@ printed as one line with a non-zero exit, never as a traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import uuid
 from collections.abc import Coroutine
@@ -184,44 +185,51 @@ def run(
     from randomatch_bot.status import collect_status
     from randomatch_bot.worker.service import run_worker
 
-    # The demo is for the person at this machine: localhost only, whatever the token.
-    sock = bind("127.0.0.1", settings.port if port is None else port)
-
     async def main() -> None:
         async with open_resources(settings, exclusive=True) as res:
-            await migrate_database(res.endpoints.postgres_dsn)
-            bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else None
-            async with res.pool.acquire() as conn:
-                demo = await (seed_demo(conn, bot_id=bot_id) if bot_id else seed_demo(conn))
-                print_status(
-                    await collect_status(settings, conn, res.redis),
-                    embedded=res.endpoints.embedded,
+            # The demo is for the person at this machine: localhost only, whatever the token.
+            sock = bind("127.0.0.1", settings.port if port is None else port)
+            try:
+                await migrate_database(res.endpoints.postgres_dsn)
+                bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else None
+                async with res.pool.acquire() as conn:
+                    demo = await (seed_demo(conn, bot_id=bot_id) if bot_id else seed_demo(conn))
+                    print_status(
+                        await collect_status(settings, conn, res.redis),
+                        embedded=res.endpoints.embedded,
+                    )
+                console.print(
+                    f"[bold]{demo.bot_name}[/] is online. Talk to her in the browser, or from "
+                    "another terminal with [bold]randomatch-bot chat[/]. Ctrl-C stops the service."
                 )
-            console.print(
-                f"[bold]{demo.bot_name}[/] is online. Talk to her from another terminal with "
-                "[bold]randomatch-bot chat[/], or in the browser. Ctrl-C stops the service."
-            )
-            listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
-            web = create_app(settings, resources=res, demo=True)
-            url = url_of(sock)
+                listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+                web = create_app(settings, resources=res, demo=True)
+                web_up = asyncio.Event()
 
-            def started() -> None:
-                console.print(f"dashboard: {url}dashboard")
-                console.print(f"[bold]Open {url} to chat with {demo.bot_name}[/]")
+                async def announce(stop: asyncio.Event) -> None:
+                    # The URL is the last start-up line: printed once the page and the bridge
+                    # are both up, so that what the person types is answered.
+                    await asyncio.wait_for(web_up.wait(), timeout=60)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(listener.connected.wait(), timeout=30)
+                    url = url_of(sock)
+                    console.print(f"dashboard: {url}dashboard")
+                    console.print(f"[bold]Open {url} to chat with {demo.bot_name}[/]")
+                    await stop.wait()
 
-            await serve(
-                {
-                    "bridge": listener.run,
-                    "worker": lambda stop: run_worker(settings, res.pool, res.docket, stop),
-                    "api": lambda stop: serve_app(web, sock, stop, on_started=started),
-                }
-            )
+                await serve(
+                    {
+                        "bridge": listener.run,
+                        "worker": lambda stop: run_worker(settings, res.pool, res.docket, stop),
+                        "api": lambda stop: serve_app(web, sock, stop, on_started=web_up.set),
+                        "announce": announce,
+                    }
+                )
+            finally:
+                sock.close()
         console.print("stopped cleanly")
 
-    try:
-        _run(main())
-    finally:
-        sock.close()
+    _run(main())
 
 
 @app.command()
@@ -239,8 +247,6 @@ def api(
 ) -> None:
     """The monitoring API and dashboard: /health, /ready, /metrics, /stats, dead letters."""
     settings = _settings()
-    import asyncio as _asyncio
-
     from randomatch_bot.api import create_app
     from randomatch_bot.api.server import bind, check_bind, serve_app, url_of
     from randomatch_bot.app import serve
@@ -263,8 +269,7 @@ def api(
         def started() -> None:
             console.print(f"monitoring API on {url} (dashboard: {url}dashboard)")
 
-        stop = _asyncio.Event()
-        await serve({"api": lambda s: serve_app(web, sock, s, on_started=started)}, stop=stop)
+        await serve({"api": lambda stop: serve_app(web, sock, stop, on_started=started)})
 
     try:
         _run(main())
@@ -323,6 +328,35 @@ def chat() -> None:
     from randomatch_bot.terminal_chat import run_chat
 
     _run(run_chat(settings, console))
+
+
+@app.command()
+def simulate(
+    conversations: Annotated[int, typer.Option(min=1, help="Conversations to run.")] = 50,
+    turns: Annotated[int, typer.Option(min=1, help="Human turns per conversation.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seed of the humans and the timing draws.")] = 0,
+    out: Annotated[str, typer.Option(help="Folder for report.md, .json and timing.png.")] = (
+        "artifacts/simulation"
+    ),
+    llm_url: Annotated[
+        str | None, typer.Option(help="OpenAI-protocol endpoint; default: offline responder.")
+    ] = None,
+) -> None:
+    """Scripted humans chat with the engine on its own temporary database, in virtual time;
+    report reply delay, reading, typing, parts beside the published human figures."""
+    # The engine logs every step; thousands of lines would bury the table.
+    settings = _settings(LOG_LEVEL="WARNING")
+    from pathlib import Path
+
+    from randomatch_bot.simulate import SimulationOptions, write_outputs
+    from randomatch_bot.simulate import simulate as run_simulation
+    from randomatch_bot.simulate.runner import render_markdown
+
+    options = SimulationOptions(conversations, turns, seed, llm_url)
+    report = run_simulation(settings, options)
+    paths = write_outputs(report, Path(out))
+    console.print(render_markdown(report), markup=False, highlight=False, soft_wrap=True)
+    console.print(f"written: {', '.join(str(p) for p in paths.values())}")
 
 
 def main() -> None:

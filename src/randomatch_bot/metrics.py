@@ -3,7 +3,20 @@ so that what separate worker and bridge processes did is visible from one endpoi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import os
+import socket
+from collections.abc import Iterator
+
+import redis.asyncio as aioredis
+import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+
+log = structlog.get_logger(__name__)
 
 
 class Metrics:
@@ -51,3 +64,110 @@ class Metrics:
 
 
 METRICS = Metrics()
+
+
+# --------------------------------------------------------------------------- across processes
+# Bridge and worker usually run as separate processes (Railway services, several replicas), and
+# the API is yet another one. Each process copies its own counters into a Redis hash now and
+# then; the API adds up every process's copy at scrape time. A process that stops publishing
+# drops out after PUBLISH_TTL, which Prometheus sees as a counter reset (rate() handles it).
+PUBLISH_PREFIX = "randomatch:metrics:"  # + process name: hash of sample key -> value
+PUBLISH_INTERVAL = 5.0  # seconds between two copies
+PUBLISH_TTL = 300  # seconds a silent process's counters stay visible
+
+SampleKey = tuple[str, str, tuple[tuple[str, str], ...]]  # family, sample name, labels
+
+
+def process_name() -> str:
+    """host#pid, as the bridge names itself in its heartbeat."""
+    return f"{socket.gethostname()}#{os.getpid()}"
+
+
+def samples_of(registry: CollectorRegistry) -> dict[SampleKey, float]:
+    """The additive samples of a registry (`_created` timestamps are not additive)."""
+    values: dict[SampleKey, float] = {}
+    for family in registry.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_created"):
+                continue
+            key = (family.name, sample.name, tuple(sorted(sample.labels.items())))
+            values[key] = values.get(key, 0.0) + sample.value
+    return values
+
+
+def _encode(key: SampleKey) -> str:
+    return json.dumps([key[0], key[1], [list(pair) for pair in key[2]]])
+
+
+def _decode(raw: str | bytes) -> SampleKey:
+    family, name, labels = json.loads(raw)
+    return str(family), str(name), tuple((str(k), str(v)) for k, v in labels)
+
+
+async def publish(
+    redis: aioredis.Redis, *, process: str | None = None, registry: CollectorRegistry | None = None
+) -> None:
+    """Copy this process's counters to Redis under its name."""
+    values = samples_of(registry or METRICS.registry)
+    if not values:
+        return
+    key = PUBLISH_PREFIX + (process or process_name())
+    await redis.hset(key, mapping={_encode(k): repr(v) for k, v in values.items()})
+    await redis.expire(key, PUBLISH_TTL)
+
+
+async def publish_forever(
+    redis: aioredis.Redis,
+    stop: asyncio.Event,
+    *,
+    process: str | None = None,
+    interval: float = PUBLISH_INTERVAL,
+) -> None:
+    """A `serve` component for bridge and worker processes: publish until `stop`, then once
+    more so that the last counts survive a clean shutdown for PUBLISH_TTL."""
+    while True:
+        try:
+            await publish(redis, process=process)
+        except Exception as exc:  # a Redis hiccup must not take the process down
+            log.warning("metrics publication failed", error=str(exc))
+        if stop.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+async def read_published(
+    redis: aioredis.Redis, *, exclude: str | None = None
+) -> dict[SampleKey, float]:
+    """Every other process's published counters, added up."""
+    totals: dict[SampleKey, float] = {}
+    async for key in redis.scan_iter(match=PUBLISH_PREFIX + "*", count=100):
+        name = key.decode() if isinstance(key, bytes) else str(key)
+        if exclude is not None and name == PUBLISH_PREFIX + exclude:
+            continue
+        for field, value in (await redis.hgetall(name)).items():
+            try:
+                sample = _decode(field)
+                totals[sample] = totals.get(sample, 0.0) + float(value)
+            except (ValueError, TypeError):
+                continue  # a foreign or older entry; skipping it beats failing the scrape
+    return totals
+
+
+class MergedCollector(Collector):
+    """This process's metric families with the other processes' published samples added in."""
+
+    def __init__(self, registry: CollectorRegistry, others: dict[SampleKey, float]) -> None:
+        self.registry = registry
+        self.others = others
+
+    def collect(self) -> Iterator[Metric]:
+        merged = samples_of(self.registry)
+        for key, value in self.others.items():
+            merged[key] = merged.get(key, 0.0) + value
+        for family in self.registry.collect():
+            out = Metric(family.name, family.documentation, family.type, family.unit)
+            for (name, sample, labels), value in sorted(merged.items()):
+                if name == family.name:
+                    out.add_sample(sample, dict(labels), value)
+            yield out

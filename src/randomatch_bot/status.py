@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -19,6 +21,8 @@ from randomatch_bot.db.types import Conn
 
 @dataclass(slots=True)
 class Status:
+    """What `status`, `/ready` and the dashboard show; a server that is down is a value here."""
+
     postgres: str = "unknown"
     redis: str = "unknown"
     schema_version: str | None = None
@@ -28,6 +32,8 @@ class Status:
     queue_due: int = 0  # steps ready to run now
     queue_scheduled: int = 0  # steps waiting for their time
     bridges: dict[str, float] = field(default_factory=dict)  # name -> seconds since heartbeat
+    llm_online: bool = False
+    llm_today: dict[str, float] = field(default_factory=dict)  # calls, errors, cost (USD)
 
     @property
     def last_heartbeat_age(self) -> float | None:
@@ -39,7 +45,15 @@ class Status:
         return data
 
 
+def start_of_today(settings: Settings, now: dt.datetime | None = None) -> dt.datetime:
+    """Midnight of the current day in the bot's timezone, where "cost today" starts."""
+    zone = ZoneInfo(settings.bot_timezone)
+    local = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def llm_mode(settings: Settings) -> str:
+    """One line saying which model answers, or that the offline responder does."""
     if settings.llm_online:
         return f"online: {settings.llm_model} via {settings.llm_base_url}"
     return "offline persona responder (no LLM_API_KEY set)"
@@ -49,7 +63,7 @@ async def collect_status(
     settings: Settings, conn: Conn | None, redis: aioredis.Redis | None
 ) -> Status:
     """Gather what can be gathered; a server that is down shows as such, it does not raise."""
-    status = Status(llm=llm_mode(settings))
+    status = Status(llm=llm_mode(settings), llm_online=settings.llm_online)
     migrations = load_migrations()
     status.schema_latest = migrations[-1].version if migrations else None
     if conn is not None:
@@ -59,6 +73,8 @@ async def collect_status(
             if status.schema_version is not None:
                 row = await conn.fetchrow(Q.status_counts)
                 status.counts = {k: int(v) for k, v in dict(row or {}).items()}
+                today = await conn.fetchrow(Q.status_llm_since, start_of_today(settings))
+                status.llm_today = {k: float(v) for k, v in dict(today or {}).items()}
         except (asyncpg.PostgresError, OSError) as exc:
             status.postgres = f"error: {exc}"
     else:
@@ -70,9 +86,7 @@ async def collect_status(
             status.queue_scheduled = int(await redis.zcard(docket.queue_key))
             beats = await redis.hgetall(HEARTBEAT_KEY)
             now = time.time()
-            status.bridges = {
-                _text(name): round(now - float(at), 1) for name, at in beats.items()
-            }
+            status.bridges = {_text(name): round(now - float(at), 1) for name, at in beats.items()}
             status.redis = "ok"
         except Exception as exc:
             status.redis = f"error: {exc}"

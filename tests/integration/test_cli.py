@@ -83,7 +83,7 @@ def test_migrate_twice_then_status(empty_dsn: str, servers: Endpoints, tmp_path:
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "migrate", "status", "bridge", "worker", "chat", "generate"]
+    "command", ["run", "api", "migrate", "status", "bridge", "worker", "chat", "generate"]
 )
 def test_every_command_has_help(command: str, tmp_path: Path) -> None:
     """`--help` works on every command without touching any server."""
@@ -96,9 +96,11 @@ def test_every_command_has_help(command: str, tmp_path: Path) -> None:
 def test_run_on_embedded_servers_and_second_run_refused(tmp_path: Path) -> None:
     """`run` brings up embedded servers and status; a second `run` says so; Ctrl-C stops it."""
     env = {"RANDOMATCH_DATA_DIR": str(tmp_path / "data"), "TIME_SCALE": "0.01"}
-    service = Service("run", env=env, cwd=tmp_path)
+    service = Service("run", "--port", "0", env=env, cwd=tmp_path)
     try:
         service.wait_for("is online", timeout=90)
+        service.wait_for("to chat with Camille", timeout=30)  # the last start-up line
+        assert "Open http://127.0.0.1:" in service.output
         assert "schema" in service.output
         assert LATEST in service.output
         second = cli("run", env=env, cwd=tmp_path)

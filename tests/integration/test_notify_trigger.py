@@ -14,9 +14,16 @@ pytestmark = pytest.mark.integration
 
 
 async def _listen(dsn: str) -> tuple[asyncpg.Connection, asyncio.Queue[str]]:
+    """Listen on bot_events; new-match notifications (tested on their own) are left out."""
     conn = await asyncpg.connect(dsn)
     queue: asyncio.Queue[str] = asyncio.Queue()
-    await conn.add_listener("bot_events", lambda *args: queue.put_nowait(args[3]))
+
+    def on_notify(*args: object) -> None:
+        payload = str(args[3])
+        if '"match_created"' not in payload:
+            queue.put_nowait(payload)
+
+    await conn.add_listener("bot_events", on_notify)
     return conn, queue
 
 
@@ -120,3 +127,20 @@ async def test_unmatch_notifies_status_change(db_dsn: str) -> None:
     finally:
         await conn.close()
         await listener.close()
+
+
+async def test_new_bot_match_notifies_creation(db_dsn: str) -> None:
+    """A new match between a bot and a human wakes the service (for icebreakers), ids only."""
+    conn = await asyncpg.connect(db_dsn)
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    await conn.add_listener("bot_events", lambda *args: queue.put_nowait(str(args[3])))
+    try:
+        couple = await make_couple(conn)
+        data = json.loads(await asyncio.wait_for(queue.get(), timeout=5))
+        assert data == {
+            "kind": "match_created",
+            "match_id": str(couple.match_id),
+            "bot_id": str(couple.bot_id),
+        }
+    finally:
+        await conn.close()

@@ -25,7 +25,12 @@ import redis.asyncio as aioredis
 import structlog
 from docket import Docket
 
-from randomatch_bot.bridge.payloads import BadPayload, MatchStatusEvent, parse_event
+from randomatch_bot.bridge.payloads import (
+    BadPayload,
+    MatchCreatedEvent,
+    MatchStatusEvent,
+    parse_event,
+)
 from randomatch_bot.config import Settings
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
@@ -157,6 +162,10 @@ class Bridge:
             log.warning("malformed notification skipped", problem=str(exc), size=len(payload))
             return
         METRICS.notifications.labels(event.kind).inc()
+        if isinstance(event, MatchCreatedEvent):
+            await tasks.wake(self.docket, event.match_id, tasks.created_key(event.match_id))
+            log.info("new match", match_id=str(event.match_id))
+            return
         if isinstance(event, MatchStatusEvent):
             key = tasks.status_key(event.match_id, event.status)
             await tasks.wake(self.docket, event.match_id, key)

@@ -33,8 +33,19 @@ class MatchStatusEvent(BaseModel):
     status: str = Field(max_length=40)
 
 
-Event = Annotated[MessageEvent | MatchStatusEvent, Field(discriminator="kind")]
-_ADAPTER: TypeAdapter[MessageEvent | MatchStatusEvent] = TypeAdapter(Event)
+class MatchCreatedEvent(BaseModel):
+    """A new match between a bot and a human (the bot may open the conversation)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: Literal["match_created"]
+    match_id: uuid.UUID
+    bot_id: uuid.UUID
+
+
+AnyEvent = MessageEvent | MatchStatusEvent | MatchCreatedEvent
+Event = Annotated[AnyEvent, Field(discriminator="kind")]
+_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(Event)
 
 MAX_PAYLOAD = 8000  # bytes; PostgreSQL's own NOTIFY cap
 
@@ -43,7 +54,7 @@ class BadPayload(ValueError):
     """A notification that is not one of ours; logged and skipped."""
 
 
-def parse_event(payload: str) -> MessageEvent | MatchStatusEvent:
+def parse_event(payload: str) -> AnyEvent:
     """The event in a NOTIFY payload; payloads without `kind` are message events (the seed's)."""
     if len(payload) > MAX_PAYLOAD:
         raise BadPayload(f"payload of {len(payload)} bytes is larger than NOTIFY allows")

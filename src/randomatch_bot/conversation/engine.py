@@ -43,12 +43,21 @@ log = structlog.get_logger(__name__)
 PART_NAMESPACE = uuid.UUID("6f1c1c39-5f43-4bb5-9b7a-4d3c2a8e0b11")
 GENERATION_WATCH = 60.0  # seconds after which a missing generation is asked for again
 PERSONA_RECHECK = 3600.0  # seconds between looks at a conversation of a disabled persona
+# An icebreaker is written a few minutes after the match (log-normal, seconds, before scale).
+OPENER_MEDIAN, OPENER_MIN, OPENER_MAX = 180.0, 20.0, 1800.0
 
 Clock = Callable[[], dt.datetime]
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _plan_id(rng: random.Random) -> uuid.UUID:
+    # Drawn from a seeded RNG keyed by (match, epoch, time), so a seeded run on a virtual clock
+    # (tests, simulator) repeats exactly, while ids stay unique even if the conversation's
+    # state were ever reset and its epochs started again.
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
 def part_message_id(plan_id: uuid.UUID, index: int) -> uuid.UUID:
@@ -166,6 +175,10 @@ class ConversationEngine:
                 return await self._step_plan(conn, ctx, plan, now)
 
         if not unanswered:
+            if plan is None and conv["opened_at"] is None:
+                opened = await self._maybe_open(conn, ctx, epoch + 1, now)
+                if opened is not None:
+                    return opened
             await self._save(conn, ctx.match_id, epoch, "idle", None)
             return StepResult("nothing to answer")
 
@@ -178,7 +191,10 @@ class ConversationEngine:
         profile = self._profile(persona)
         first, last = unanswered[0], unanswered[-1]
         due = timing.grouping_due(
-            first["created_at"], last["created_at"], profile, self.rng(ctx.match_id, last["id"])
+            first["created_at"],
+            last["created_at"],
+            profile,
+            self.rng(ctx.match_id, last["created_at"].isoformat()),
         )
         if now < due:
             await self._save(conn, ctx.match_id, epoch, "waiting", due)
@@ -208,8 +224,8 @@ class ConversationEngine:
         epoch: int,
         now: dt.datetime,
     ) -> StepResult:
-        plan_id = uuid.uuid4()
         rng = self.rng(ctx.match_id, epoch)
+        plan_id = _plan_id(self.rng(ctx.match_id, epoch, now.isoformat(), "plan"))
         away = availability.availability_delay(
             now,
             persona.active_hours,
@@ -240,6 +256,42 @@ class ConversationEngine:
             reading_s=round(reading, 2),
         )
         return StepResult("plan started", wake_at=read_due)
+
+    async def _maybe_open(
+        self, conn: Conn, ctx: _Context, epoch: int, now: dt.datetime
+    ) -> StepResult | None:
+        """Start an icebreaker in a fresh, silent match when the persona writes first."""
+        persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+        if not (persona.enabled and persona.icebreaker):
+            return None
+        if await conn.fetchval(Q.match_message_count, ctx.match_id):
+            return None
+        rng = self.rng(ctx.match_id, "opener")
+        plan_id = _plan_id(self.rng(ctx.match_id, epoch, now.isoformat(), "plan"))
+        parts = self.composer.opener(persona, rng)
+        if not parts:
+            log.warning("icebreaker skipped: the persona has no greetings")
+            return None
+        away = availability.availability_delay(
+            now,
+            persona.active_hours,
+            persona.timezone,
+            rng,
+            time_scale=self.settings.time_scale,
+            absence_probability=persona.absence_probability,
+        )
+        # Seen the match, then a little while before writing: minutes, like a person.
+        pause = self.settings.scaled(
+            timing.truncated_lognormal(rng, OPENER_MEDIAN, 0.8, OPENER_MIN, OPENER_MAX)
+        )
+        start = now + dt.timedelta(seconds=away + pause)
+        await conn.execute(Q.insert_plan, plan_id, ctx.match_id, ctx.bot_id, epoch, [], now, now)
+        await conn.execute(Q.plan_to_thinking, plan_id, start)
+        await conn.execute(Q.plan_set_parts, plan_id, parts, "greeting", 0, 0, 0.0)
+        await conn.execute(Q.mark_opened, ctx.match_id, now)
+        await self._save(conn, ctx.match_id, epoch, "replying", start)
+        log.info("icebreaker planned", plan_id=str(plan_id), in_s=round(away + pause, 1))
+        return StepResult("icebreaker planned", wake_at=start)
 
     # ------------------------------------------------------------------ plan steps
     async def _step_plan(

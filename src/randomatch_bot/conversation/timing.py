@@ -33,7 +33,7 @@ DEFAULT_MAX_THINKING = 15.0  # s; seed MAX_THINKING_DELAY
 DEFAULT_GROUPING_WINDOW = 4.0  # s; practitioners' debounce windows are 2-3 s, 1 s is too short
 DEFAULT_GROUPING_CAP = 30.0  # s; a 3 s debounce "with a 30 s cap" (HUMAN_TIMING.md, projects)
 DEFAULT_READING_WPM = 238.0  # words/min; Brysbaert 2019, silent reading of non-fiction
-DEFAULT_TYPING_CAP = 25.0  # s; longest single "is typing…" (about 90 chars at 3.5 chars/s)
+DEFAULT_TYPING_CAP = 40.0  # s; longest single "is typing…" (about 140 chars at 3.5 chars/s)
 
 # --- grouping: how long the human must have been quiet ---
 GROUPING_SIGMA = 0.3  # log-normal spread of the window; design choice, keeps ±35 % at 1 sigma

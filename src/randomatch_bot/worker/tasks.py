@@ -73,6 +73,10 @@ def status_key(match_id: uuid.UUID | str, status: str) -> str:
     return f"advance:{match_id}:status:{status}"
 
 
+def created_key(match_id: uuid.UUID | str) -> str:
+    return f"advance:{match_id}:created"
+
+
 def generate_key(plan_id: uuid.UUID | str) -> str:
     return f"generate:{plan_id}"
 

@@ -21,7 +21,8 @@ SELECT $1, $2, $3,
 ON CONFLICT (match_id) DO NOTHING;
 
 -- name: lock_conversation
-SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, last_error
+SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, last_error,
+       opened_at
   FROM bot.conversations
  WHERE match_id = $1
    FOR UPDATE;
@@ -129,3 +130,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12);
 
 -- name: persona
 SELECT * FROM bot.personas WHERE bot_id = $1;
+
+-- name: match_message_count
+SELECT count(*) FROM public.messages WHERE match_id = $1;
+
+-- name: mark_opened
+UPDATE bot.conversations SET opened_at = $2 WHERE match_id = $1 AND opened_at IS NULL;

@@ -1,0 +1,132 @@
+"""The FastAPI application: `create_app(settings, resources=None, demo=False)`.
+
+The lifespan opens the service's resources (`randomatch_bot.app.open_resources`) unless the
+caller passes its own (`run` shares one set between bridge, worker and API), and in demo mode
+seeds the demo conversation and starts the LISTEN hub of the chat page. Nothing connects at
+import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from importlib.metadata import version
+
+import asyncpg
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from redis.exceptions import RedisError
+
+from randomatch_bot.api import chat, dead_letters, monitoring, pages, stats
+from randomatch_bot.api.events import MatchEvents
+from randomatch_bot.api.pages import STATIC_DIR
+from randomatch_bot.api.state import ApiState
+from randomatch_bot.app import Resources, open_resources
+from randomatch_bot.config import Settings
+from randomatch_bot.db.demo import seed_demo
+from randomatch_bot.errors import InfrastructureError
+
+log = structlog.get_logger(__name__)
+
+# Pages load only what the app serves itself: no CDN, no inline script, no framing.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+UNAVAILABLE = "a backing server (PostgreSQL or Redis) is unavailable; see /ready"
+
+
+def create_app(
+    settings: Settings, *, resources: Resources | None = None, demo: bool = False
+) -> FastAPI:
+    """The monitoring API (and in demo mode the chat page) for these settings."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            res = resources
+            if res is None:
+                res = await stack.enter_async_context(open_resources(settings, pool_size=5))
+            state = ApiState(settings, res)
+            if demo:
+                async with res.pool.acquire() as conn:
+                    if settings.bot_id:
+                        state.demo = await seed_demo(conn, bot_id=uuid.UUID(settings.bot_id))
+                    else:
+                        state.demo = await seed_demo(conn)
+                state.events = MatchEvents(res.endpoints.postgres_dsn)
+                stop = asyncio.Event()
+                listener = asyncio.create_task(state.events.run(stop), name="api-match-events")
+                stack.push_async_callback(_stop_listener, state.events, stop, listener)
+            if settings.monitoring_token is None:
+                log.warning(
+                    "MONITORING_TOKEN is not set: the API answers requests from this machine only"
+                )
+            app.state.api = state
+            try:
+                yield
+            finally:
+                app.state.api = None
+
+    app = FastAPI(
+        title="randomatch-bot monitoring",
+        version=version("randomatch-bot"),
+        description=(
+            "Health, readiness, Prometheus metrics, response-time statistics, dead letters and "
+            "conversations of the RandoMatch bot service. Everything except /health needs "
+            "`Authorization: Bearer <MONITORING_TOKEN>`."
+        ),
+        lifespan=lifespan,
+        docs_url=None,  # the Swagger page loads its script from a CDN; /openapi.json is enough
+        redoc_url=None,
+    )
+    app.include_router(monitoring.router)
+    app.include_router(monitoring.protected)
+    app.include_router(stats.router)
+    app.include_router(dead_letters.router)
+    app.include_router(pages.router)
+    if demo:
+        app.include_router(chat.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(RedisError)
+    @app.exception_handler(OSError)
+    @app.exception_handler(InfrastructureError)
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # A server that is down is a 503 with a hint, never a 500 with a driver message.
+        log.warning("request failed on a backing server", path=request.url.path, error=str(exc))
+        return JSONResponse({"detail": UNAVAILABLE}, status_code=503)
+
+    return app
+
+
+async def _stop_listener(
+    events: MatchEvents, stop: asyncio.Event, task: asyncio.Task[None]
+) -> None:
+    events.close()
+    stop.set()
+    try:
+        await asyncio.wait_for(task, timeout=5)
+    except (TimeoutError, asyncio.CancelledError):
+        pass
+    except Exception as exc:
+        log.warning("match events listener ended with an error", error=str(exc))

@@ -1,0 +1,154 @@
+"""The demo chat of `run`: the person at the keyboard is the demo hiker talking to Camille.
+
+A message posted here is INSERTed into `public.messages` exactly as the app would, so it goes
+through the real pipeline (trigger, bridge, Redis, worker, model). The page follows the match
+through server-sent events: each notification from the LISTEN hub makes the stream read the
+match again (a few indexed rows) and send what changed — new messages, read receipts ("Vu"),
+the typing indicator. No client polls the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import asyncpg
+import structlog
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field, field_validator
+
+from randomatch_bot.api.auth import LocalOrAuthorised
+from randomatch_bot.api.events import CLOSED
+from randomatch_bot.api.state import ApiState, State
+from randomatch_bot.db.demo import Demo
+from randomatch_bot.db.queries import Q
+
+log = structlog.get_logger(__name__)
+
+router = APIRouter(prefix="/chat", dependencies=[LocalOrAuthorised], tags=["demo chat"])
+
+HISTORY = 100  # messages shown when the page opens
+KEEPALIVE = 15.0  # seconds between comments that keep proxies from closing an idle stream
+RETRY_AFTER_ERROR = 2.0  # seconds before reading again after a database error
+MAX_CHARS = 2000  # a chat message, as the app's text field would allow
+
+
+class ChatIn(BaseModel):
+    content: str = Field(min_length=1, max_length=MAX_CHARS)
+
+    @field_validator("content")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("a message needs some text")
+        return value
+
+
+class ChatOut(BaseModel):
+    id: uuid.UUID
+    created_at: dt.datetime
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+class _View:
+    """What one page has been sent so far; `diff` yields only what changed since."""
+
+    def __init__(self, demo: Demo) -> None:
+        self.demo = demo
+        self.read: dict[uuid.UUID, dt.datetime | None] = {}
+        self.typing: bool | None = None
+
+    def diff(self, rows: Iterable[asyncpg.Record], typing: bool) -> Iterable[str]:
+        for row in rows:
+            message_id: uuid.UUID = row["id"]
+            if message_id in self.read and self.read[message_id] == row["read_at"]:
+                continue
+            self.read[message_id] = row["read_at"]
+            yield _sse(
+                "message",
+                {
+                    "id": str(message_id),
+                    "from": "bot" if row["sender_id"] == self.demo.bot_id else "me",
+                    "content": row["content"],
+                    "created_at": row["created_at"].isoformat(),
+                    "read_at": row["read_at"].isoformat() if row["read_at"] else None,
+                },
+            )
+        # After the messages: the part that ends a typing spell arrives before the spell ends.
+        if typing != self.typing:
+            self.typing = typing
+            yield _sse("typing", {"typing": typing})
+
+
+async def _read(state: ApiState, demo: Demo) -> tuple[list[asyncpg.Record], bool]:
+    async with state.resources.pool.acquire() as conn:
+        rows = await conn.fetch(Q.api_chat_recent, demo.match_id, HISTORY)
+        typing = await conn.fetchval(Q.is_typing, demo.match_id, demo.bot_id)
+    return list(rows), bool(typing)
+
+
+async def _stream(state: ApiState) -> AsyncIterator[str]:
+    demo, events = state.demo, state.events
+    assert demo is not None
+    assert events is not None
+    view = _View(demo)
+    # Subscribed before the first read: nothing can change unseen between the two.
+    with events.subscribe(demo.match_id) as queue:
+        yield _sse(
+            "hello",
+            {"bot": demo.bot_name, "me": demo.human_name, "llm": _llm(state)},
+        )
+        while True:
+            try:
+                rows, typing = await _read(state, demo)
+            except (asyncpg.PostgresError, OSError) as exc:
+                log.warning("chat stream cannot read the match", error=str(exc))
+                yield _sse("problem", {"detail": "database unavailable, retrying"})
+                await asyncio.sleep(RETRY_AFTER_ERROR)
+                continue
+            for chunk in view.diff(rows, typing):
+                yield chunk
+            try:
+                item = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if item == CLOSED:
+                return
+
+
+def _llm(state: ApiState) -> str:
+    if state.settings.llm_online:
+        return state.settings.llm_model
+    return "offline"
+
+
+@router.get("/events", include_in_schema=False)
+async def events(state: State) -> StreamingResponse:
+    """Server-sent events of the demo match: hello, message (new or read), typing."""
+    # The server cancels the generator when the page goes away.
+    return StreamingResponse(
+        _stream(state),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/messages", response_model=ChatOut, status_code=201)
+async def send(state: State, message: ChatIn) -> ChatOut:
+    """The demo hiker writes in the demo match, as the app would."""
+    demo = state.demo
+    assert demo is not None
+    async with state.resources.pool.acquire() as conn:
+        row = await conn.fetchrow(Q.insert_message, demo.match_id, demo.human_id, message.content)
+    assert row is not None
+    return ChatOut(id=row["id"], created_at=row["created_at"])

@@ -1,0 +1,144 @@
+"""Dead letters: replies given up after their last attempt, until an operator decides.
+
+- retry: the letter is resolved ('retried'), the parked conversation goes back to idle and is
+  woken; the engine then answers every unanswered message of the match, the failed ones too.
+- discard: the letter is resolved ('discarded') and its plan's messages are recorded as handled
+  by the failed plan, so nothing tries them again; the conversation is woken for any message
+  that arrived since.
+
+Both run under the conversation's row lock, the one every engine step takes, and only an open
+letter can be resolved: a double click does nothing the second time (409).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from pydantic import BaseModel
+
+from randomatch_bot.api.auth import Authorised
+from randomatch_bot.api.state import ApiState, State
+from randomatch_bot.db.queries import Q
+from randomatch_bot.worker import tasks
+
+router = APIRouter(prefix="/dead-letters", dependencies=[Authorised], tags=["dead letters"])
+
+LetterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The dead letter's id")]
+
+
+class LetterState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    ALL = "all"
+
+
+class DeadLetter(BaseModel):
+    id: int
+    match_id: uuid.UUID | None
+    plan_id: uuid.UUID | None
+    bot_id: uuid.UUID | None
+    task: str
+    error: str
+    attempts: int
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolution: str | None
+    conversation_status: str | None
+
+
+class Message(BaseModel):
+    id: uuid.UUID
+    sender_id: uuid.UUID | None
+    content: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class DeadLetterDetail(DeadLetter):
+    payload: dict[str, Any]
+    plan_status: str | None
+    model: str | None
+    messages: list[Message]
+
+
+class Resolution(BaseModel):
+    id: int
+    resolution: str
+    match_id: uuid.UUID | None
+    woken: bool
+
+
+def _letter(state: ApiState, row: Any) -> dict[str, Any]:
+    data = dict(row)
+    data["error"] = state.scrub(data["error"]) or ""
+    return data
+
+
+@router.get("", response_model=list[DeadLetter])
+async def list_letters(
+    state: State,
+    which: Annotated[LetterState, Query(alias="state")] = LetterState.OPEN,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeadLetter]:
+    """Dead letters, newest first: open ones by default."""
+    async with state.resources.pool.acquire() as conn:
+        rows = await conn.fetch(Q.api_dead_letters, which.value, limit)
+    return [DeadLetter(**_letter(state, row)) for row in rows]
+
+
+@router.get("/{letter_id}", response_model=DeadLetterDetail)
+async def inspect_letter(state: State, letter_id: LetterId) -> DeadLetterDetail:
+    """One dead letter with its error, payload and the messages its reply was answering."""
+    async with state.resources.pool.acquire() as conn:
+        row = await conn.fetchrow(Q.api_dead_letter, letter_id)
+        if row is None:
+            raise HTTPException(404, f"no dead letter {letter_id}")
+        ids = list(row["trigger_message_ids"] or [])
+        messages = await conn.fetch(Q.api_messages_by_id, ids) if ids else []
+    data = _letter(state, row)
+    data["payload"] = json.loads(data.pop("payload") or "{}")
+    data.pop("trigger_message_ids", None)
+    data["messages"] = [Message(**dict(m)) for m in messages]
+    return DeadLetterDetail(**data)
+
+
+@router.post("/{letter_id}/retry", response_model=Resolution)
+async def retry_letter(state: State, letter_id: LetterId) -> Resolution:
+    """Try the conversation again: it answers everything unanswered, the failed messages too."""
+    return await resolve(state, letter_id, "retried")
+
+
+@router.post("/{letter_id}/discard", response_model=Resolution)
+async def discard_letter(state: State, letter_id: LetterId) -> Resolution:
+    """Give up on the messages of this letter; the conversation goes on with later ones."""
+    return await resolve(state, letter_id, "discarded")
+
+
+async def resolve(state: ApiState, letter_id: int, resolution: str) -> Resolution:
+    """Resolve an open letter and wake its conversation (see the module docstring)."""
+    async with state.resources.pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(Q.api_dead_letter, letter_id)
+        if row is None:
+            raise HTTPException(404, f"no dead letter {letter_id}")
+        match_id: uuid.UUID | None = row["match_id"]
+        if match_id is not None:
+            # The engine's lock, taken before the letter's: same order as every engine step.
+            await conn.fetchrow(Q.lock_conversation, match_id)
+        resolved = await conn.fetchrow(Q.api_resolve_dead_letter, letter_id, resolution)
+        if resolved is None:
+            raise HTTPException(409, f"dead letter {letter_id} is already {row['resolution']}")
+        if resolution == "discarded" and row["plan_id"] is not None:
+            await conn.execute(Q.api_give_up_messages, row["plan_id"])
+        if match_id is not None:
+            await conn.execute(Q.api_conversation_resume, match_id)
+    woken = False
+    if match_id is not None:
+        # After the commit, so that the step finds the conversation idle.
+        key = f"advance:{match_id}:{resolution}:{letter_id}"
+        woken = await tasks.wake(state.resources.docket, match_id, key)
+    return Resolution(id=letter_id, resolution=resolution, match_id=match_id, woken=woken)

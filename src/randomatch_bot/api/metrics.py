@@ -1,0 +1,232 @@
+"""`/metrics`: Prometheus figures that hold however many processes do the work.
+
+Most figures are read at scrape time from where the work leaves its trace — PostgreSQL (plans,
+sent parts, model calls, dead letters, conversations) and Redis (the task queue, the bridges'
+heartbeats) — so a worker or bridge in another process, on another machine, or restarted an
+hour ago is counted all the same. The counters that exist only in a process's memory (bridge
+notifications, reconnects, catch-up wakes, step errors) are this process's registry plus what
+the other processes published to Redis (`randomatch_bot.metrics.publish_forever`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from docket import Docket
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+
+from randomatch_bot.api.state import ApiState
+from randomatch_bot.bridge.listener import HEARTBEAT_KEY
+from randomatch_bot.db.queries import Q
+from randomatch_bot.metrics import METRICS, MergedCollector, SampleKey, read_published
+
+# Seconds. A human-like reply takes from a few seconds to many minutes (and overnight).
+REPLY_BUCKETS = (1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+# Seconds. A model call takes from a fraction of a second to its timeout.
+LLM_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
+
+
+@dataclass(slots=True)
+class Histogram:
+    """Cumulative buckets per label value, built from per-bucket counts."""
+
+    bounds: Sequence[float]
+    buckets: dict[str, list[int]] = field(default_factory=dict)
+    sums: dict[str, float] = field(default_factory=dict)
+
+    def add(self, label: str, bucket: int, count: int, total: float) -> None:
+        counts = self.buckets.setdefault(label, [0] * (len(self.bounds) + 1))
+        counts[min(bucket, len(self.bounds))] += count
+        self.sums[label] = self.sums.get(label, 0.0) + total
+
+    def family(self, name: str, doc: str, label: str) -> HistogramMetricFamily:
+        out = HistogramMetricFamily(name, doc, labels=[label])
+        for value, counts in sorted(self.buckets.items()):
+            cumulative, running = [], 0
+            for bound, count in zip([*map(str, self.bounds), "+Inf"], counts, strict=True):
+                running += count
+                cumulative.append((bound, float(running)))
+            out.add_metric([value], cumulative, self.sums[value])
+        return out
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Everything one scrape reports, gathered before the exposition is written."""
+
+    up: dict[str, int] = field(default_factory=dict)
+    replies: dict[str, int] = field(default_factory=dict)
+    parts: dict[str, int] = field(default_factory=dict)
+    reply_latency: Histogram = field(default_factory=lambda: Histogram(REPLY_BUCKETS))
+    llm_latency: Histogram = field(default_factory=lambda: Histogram(LLM_BUCKETS))
+    llm_calls: list[dict[str, Any]] = field(default_factory=list)
+    conversations: dict[str, int] = field(default_factory=dict)
+    in_flight: dict[str, int] = field(default_factory=dict)
+    dead_letters_open: int = 0
+    dead_letters_total: int = 0
+    queue_due: int = 0
+    queue_scheduled: int = 0
+    heartbeats: dict[str, float] = field(default_factory=dict)
+    published: dict[SampleKey, float] = field(default_factory=dict)
+
+
+async def gather(state: ApiState) -> Snapshot:
+    """Read PostgreSQL and Redis; a source that fails is reported as down, not raised."""
+    snap = Snapshot()
+    res = state.resources
+    try:
+        async with res.pool.acquire() as conn:
+            for row in await conn.fetch(Q.api_metric_totals):
+                snap.replies[str(row["bot_id"])] = int(row["replies"])
+                snap.parts[str(row["bot_id"])] = int(row["parts"])
+            for row in await conn.fetch(Q.api_reply_latency_buckets, list(REPLY_BUCKETS)):
+                snap.reply_latency.add(str(row["label"]), row["bucket"], row["n"], row["total"])
+            for row in await conn.fetch(Q.api_llm_latency_buckets, list(LLM_BUCKETS)):
+                snap.llm_latency.add(str(row["label"]), row["bucket"], row["n"], row["total"])
+            snap.llm_calls = [dict(row) for row in await conn.fetch(Q.api_llm_totals)]
+            for row in await conn.fetch(Q.api_state_counts):
+                if row["kind"] == "conversation":
+                    snap.conversations[row["label"]] = int(row["n"])
+                elif row["kind"] == "plan":
+                    snap.in_flight[row["label"]] = int(row["n"])
+                elif row["label"] == "open":
+                    snap.dead_letters_open = int(row["n"])
+                else:
+                    snap.dead_letters_total = int(row["n"])
+        snap.up["postgres"] = 1
+    except Exception:
+        snap.up["postgres"] = 0
+    try:
+        docket = Docket(name=state.settings.docket_name)
+        snap.queue_due = int(await res.redis.xlen(docket.stream_key))
+        snap.queue_scheduled = int(await res.redis.zcard(docket.queue_key))
+        now = time.time()
+        for name, at in (await res.redis.hgetall(HEARTBEAT_KEY)).items():
+            snap.heartbeats[str(name)] = max(0.0, now - float(at))
+        snap.published = await read_published(res.redis, exclude=state.process)
+        snap.up["redis"] = 1
+    except Exception:
+        snap.up["redis"] = 0
+    return snap
+
+
+class SnapshotCollector(Collector):
+    """Turns a Snapshot into metric families (prometheus_client calls `collect` synchronously,
+    so the asynchronous reading happens before, in `gather`)."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+
+    def collect(self) -> Iterator[Metric]:
+        s = self.snap
+        yield _gauge(
+            "randomatch_source_up", "1 when the source answered this scrape", "source", s.up.items()
+        )
+        yield _counter(
+            "randomatch_replies", "Replies finished (all parts sent)", "bot_id", s.replies.items()
+        )
+        yield _counter(
+            "randomatch_reply_parts_sent",
+            "Reply parts inserted as messages",
+            "bot_id",
+            s.parts.items(),
+        )
+        yield s.reply_latency.family(
+            "randomatch_reply_latency_seconds",
+            "From the human's (earliest unanswered) message to the reply's first part",
+            "bot_id",
+        )
+        yield s.llm_latency.family("randomatch_llm_latency_seconds", "Model call duration", "model")
+        calls = CounterMetricFamily(
+            "randomatch_llm_calls", "Model calls by outcome", labels=["model", "outcome"]
+        )
+        errors = CounterMetricFamily(
+            "randomatch_llm_errors", "Failed model calls by HTTP status", labels=["status"]
+        )
+        tokens = CounterMetricFamily(
+            "randomatch_llm_tokens", "Tokens used", labels=["model", "kind"]
+        )
+        cost = CounterMetricFamily("randomatch_llm_cost_usd", "Model cost in USD", labels=["model"])
+        by_status: dict[str, float] = {}
+        for row in s.llm_calls:
+            outcome = "ok" if row["ok"] else "error"
+            calls.add_metric([row["model"], outcome], row["calls"])
+            if not row["ok"]:
+                by_status[row["status"]] = by_status.get(row["status"], 0) + row["calls"]
+            tokens.add_metric([row["model"], "prompt"], row["prompt_tokens"])
+            tokens.add_metric([row["model"], "completion"], row["completion_tokens"])
+            cost.add_metric([row["model"]], row["cost"])
+        for status, count in sorted(by_status.items()):
+            errors.add_metric([status], count)
+        yield from (calls, errors, tokens, cost)
+        yield _gauge("randomatch_queue_due", "Steps ready to run now", None, [("", s.queue_due)])
+        yield _gauge(
+            "randomatch_queue_scheduled",
+            "Steps scheduled for later",
+            None,
+            [("", s.queue_scheduled)],
+        )
+        yield _gauge(
+            "randomatch_conversations", "Conversations by state", "status", s.conversations.items()
+        )
+        yield _gauge(
+            "randomatch_replies_in_flight",
+            "Replies in progress by step",
+            "step",
+            s.in_flight.items(),
+        )
+        yield _gauge(
+            "randomatch_dead_letters_open",
+            "Dead letters awaiting an operator",
+            None,
+            [("", s.dead_letters_open)],
+        )
+        yield _counter(
+            "randomatch_dead_letters_recorded",
+            "Dead letters ever recorded",
+            None,
+            [("", s.dead_letters_total)],
+        )
+        yield _gauge(
+            "randomatch_bridge_heartbeat_age_seconds",
+            "Seconds since each bridge's last heartbeat",
+            "bridge",
+            s.heartbeats.items(),
+        )
+
+
+def _gauge(
+    name: str, doc: str, label: str | None, values: Iterable[tuple[str, float]]
+) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, doc, labels=[label] if label else [])
+    for value, number in sorted(values):
+        family.add_metric([value] if label else [], number)
+    return family
+
+
+def _counter(
+    name: str, doc: str, label: str | None, values: Iterable[tuple[str, float]]
+) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, doc, labels=[label] if label else [])
+    for value, number in sorted(values):
+        family.add_metric([value] if label else [], number)
+    return family
+
+
+async def render(state: ApiState) -> bytes:
+    """The text exposition of one scrape."""
+    snap = await gather(state)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SnapshotCollector(snap))
+    registry.register(MergedCollector(METRICS.registry, snap.published))
+    return generate_latest(registry)

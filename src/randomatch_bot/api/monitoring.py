@@ -1,0 +1,181 @@
+"""Health, readiness, Prometheus metrics, the status overview and conversations in progress."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
+
+from randomatch_bot.api import metrics
+from randomatch_bot.api.auth import Authorised
+from randomatch_bot.api.state import ApiState, State
+from randomatch_bot.bridge.listener import HEARTBEAT_KEY
+from randomatch_bot.db.migrate import schema_version
+from randomatch_bot.db.queries import Q
+from randomatch_bot.status import collect_status, llm_mode
+
+router = APIRouter()
+protected = APIRouter(dependencies=[Authorised])
+
+CHECK_TIMEOUT = 3.0  # seconds for one readiness check
+FRESH_HEARTBEAT_MIN = 30.0  # seconds; a bridge silent longer than this (or 3 beats) is stale
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Check(BaseModel):
+    ok: bool
+    detail: str
+
+
+class BridgeCheck(BaseModel):
+    ok: bool
+    detail: str
+    heartbeat_age_s: float | None
+    bridges: int
+
+
+class Llm(BaseModel):
+    online: bool
+    mode: str
+
+
+class Readiness(BaseModel):
+    ready: bool
+    postgres: Check
+    redis: Check
+    bridge: BridgeCheck
+    llm: Llm
+
+
+class Conversation(BaseModel):
+    match_id: uuid.UUID
+    bot_id: uuid.UUID
+    bot_name: str | None
+    status: str
+    epoch: int
+    next_wake_at: dt.datetime | None
+    last_error: str | None
+    updated_at: dt.datetime
+    plan_id: uuid.UUID | None
+    step: str | None
+    next_part: int | None
+    parts: int | None
+    typing: bool | None
+    next_due_at: dt.datetime | None
+    plan_started_at: dt.datetime | None
+    messages: int | None
+
+
+@router.get("/health", response_model=Health, tags=["health"])
+async def health() -> Health:
+    """Liveness: the process answers. No token, no database."""
+    return Health(status="ok")
+
+
+async def _check_postgres(state: ApiState) -> Check:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            async with state.resources.pool.acquire() as conn:
+                version = await schema_version(conn)
+    except Exception as exc:
+        return Check(ok=False, detail=state.scrub(f"unreachable: {type(exc).__name__}") or "")
+    if version is None:
+        return Check(ok=False, detail="reachable, not migrated: run `randomatch-bot migrate`")
+    return Check(ok=True, detail=f"ok, schema {version}")
+
+
+async def _check_redis(state: ApiState) -> tuple[Check, BridgeCheck]:
+    fresh = max(FRESH_HEARTBEAT_MIN, 3 * state.settings.heartbeat_interval)
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            await state.resources.redis.ping()
+            beats = await state.resources.redis.hgetall(HEARTBEAT_KEY)
+    except Exception as exc:
+        down = f"unknown: Redis unreachable ({type(exc).__name__})"
+        return (
+            Check(ok=False, detail=f"unreachable: {type(exc).__name__}"),
+            BridgeCheck(ok=False, detail=down, heartbeat_age_s=None, bridges=0),
+        )
+    now = time.time()
+    ages = [max(0.0, now - float(at)) for at in beats.values()]
+    age = min(ages) if ages else None
+    if age is None:
+        bridge = BridgeCheck(
+            ok=False, detail="no bridge heartbeat", heartbeat_age_s=None, bridges=0
+        )
+    else:
+        alive = sum(1 for a in ages if a <= fresh)
+        detail = f"last heartbeat {age:.1f} s ago" if age <= fresh else f"stale: {age:.0f} s ago"
+        bridge = BridgeCheck(
+            ok=age <= fresh, detail=detail, heartbeat_age_s=round(age, 1), bridges=alive
+        )
+    return Check(ok=True, detail="ok"), bridge
+
+
+@protected.get(
+    "/ready",
+    response_model=Readiness,
+    tags=["health"],
+    responses={503: {"model": Readiness, "description": "PostgreSQL or Redis not ready"}},
+)
+async def ready(state: State) -> JSONResponse:
+    """Readiness: PostgreSQL (migrated) and Redis answer. The bridge's heartbeat and the LLM
+    mode are reported too; a silent bridge does not make this process unready (it is not this
+    process's fault), but its `ok` is false and the operator should look."""
+    postgres, (redis, bridge) = await asyncio.gather(_check_postgres(state), _check_redis(state))
+    body = Readiness(
+        ready=postgres.ok and redis.ok,
+        postgres=postgres,
+        redis=redis,
+        bridge=bridge,
+        llm=Llm(online=state.settings.llm_online, mode=state.scrub(llm_mode(state.settings)) or ""),
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ready else 503)
+
+
+@protected.get(
+    "/metrics",
+    tags=["metrics"],
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+)
+async def prometheus(state: State) -> Response:
+    """Prometheus text exposition, correct across separate worker and bridge processes."""
+    return Response(await metrics.render(state), media_type=CONTENT_TYPE_LATEST)
+
+
+@protected.get("/overview", tags=["status"])
+async def overview(state: State) -> dict[str, Any]:
+    """What `randomatch-bot status` prints, as JSON (the dashboard's counters)."""
+    async with state.resources.pool.acquire() as conn:
+        report = await collect_status(state.settings, conn, state.resources.redis)
+    data = report.as_dict()
+    for key in ("postgres", "redis", "llm"):
+        data[key] = state.scrub(data[key])
+    data["demo"] = state.demo is not None
+    return data
+
+
+@protected.get("/conversations", response_model=list[Conversation], tags=["status"])
+async def conversations(
+    state: State, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[Conversation]:
+    """Conversations under way (grouping, replying, parked) with their step and next due time."""
+    async with state.resources.pool.acquire() as conn:
+        rows = await conn.fetch(Q.api_conversations, limit)
+    out = []
+    for row in rows:
+        data = dict(row)
+        data["last_error"] = state.scrub(data["last_error"])
+        out.append(Conversation(**data))
+    return out

@@ -1,0 +1,81 @@
+"""The demo chat's endpoints: a posted message goes through the real pipeline and the event
+stream shows it, its read receipt, the typing indicator and each reply part, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from randomatch_bot.api import create_app
+from tests.support.api_server import serving
+from tests.support.pipeline import eventually, running_pipeline
+
+pytestmark = pytest.mark.integration
+
+
+async def read_events(response: httpx.Response, sink: list[tuple[str, dict[str, Any]]]) -> None:
+    event = ""
+    async for line in response.aiter_lines():
+        if line.startswith("event: "):
+            event = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            sink.append((event, json.loads(line.removeprefix("data: "))))
+
+
+async def wait_for(predicate: Any, timeout: float = 30) -> None:
+    """Poll a condition on the collected events (filled by another task) with a deadline."""
+    await eventually(lambda: _now(predicate), bool, timeout=timeout, every=0.02)
+
+
+async def _now(predicate: Any) -> bool:
+    return bool(predicate())
+
+
+async def test_chat_stream_shows_read_typing_and_parts(make_settings: Any) -> None:
+    """Hello, my message, "Vu", typing on, the parts, typing off — as the page receives them."""
+    settings = make_settings(TIME_SCALE=0.05)
+    async with running_pipeline(settings) as pipeline:
+        app = create_app(settings, resources=pipeline.resources, demo=True)
+        async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+            events: list[tuple[str, dict[str, Any]]] = []
+            async with http.stream("GET", "/chat/events") as stream:
+                assert stream.headers["content-type"].startswith("text/event-stream")
+                reader = asyncio.create_task(read_events(stream, events))
+                await wait_for(lambda: any(kind == "hello" for kind, _ in events))
+                posted = await http.post("/chat/messages", json={"content": "Salut Camille !"})
+                assert posted.status_code == 201
+                mine = posted.json()["id"]
+                await wait_for(
+                    lambda: (
+                        any(k == "typing" and not d["typing"] for k, d in events[3:])
+                        and any(k == "message" and d["from"] == "bot" for k, d in events)
+                    ),
+                )
+                await asyncio.sleep(0.5)  # any later parts
+                reader.cancel()
+            blank = await http.post("/chat/messages", json={"content": "   "})
+    assert blank.status_code == 422
+    hello = events[0]
+    assert hello[0] == "hello"
+    assert hello[1]["bot"] == "Camille"
+    assert hello[1]["llm"] == "offline"
+    timeline = []
+    for kind, data in events[1:]:
+        if kind == "typing":
+            timeline.append("typing_on" if data["typing"] else "typing_off")
+        elif data["from"] == "me":
+            timeline.append("read" if data["read_at"] else "mine")
+            assert data["id"] == mine
+        else:
+            timeline.append("part")
+    # The first typing event says "off" (the state when the page opened) and may be absent.
+    if timeline and timeline[0] == "typing_off":
+        timeline.pop(0)
+    assert timeline[:3] == ["mine", "read", "typing_on"], timeline
+    assert timeline[3] == "part"
+    assert timeline[-1] == "typing_off"
+    assert timeline.count("part") >= 1
