@@ -15,6 +15,7 @@ import structlog
 from randomatch_bot.config import DisclosurePolicy, Settings
 from randomatch_bot.conversation import compose, memory, prompt
 from randomatch_bot.conversation.persona import Persona
+from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMError
@@ -155,19 +156,14 @@ class Composer:
         completion: Completion | None = None,
         error: LLMError | None = None,
     ) -> None:
-        async with self.pool.acquire() as conn:
-            await conn.execute(
-                Q.record_llm_call,
-                conversation.bot_id,
-                conversation.match_id,
-                conversation.plan_id,
-                "reply",
-                model,
-                error is None,
-                error.status if error is not None else None,
-                str(error)[:500] if error is not None else None,
-                completion.prompt_tokens if completion else 0,
-                completion.completion_tokens if completion else 0,
-                completion.cost if completion else None,
-                latency_ms,
-            )
+        await record_llm_call(
+            self.pool,
+            purpose="reply",
+            bot_id=conversation.bot_id,
+            match_id=conversation.match_id,
+            plan_id=conversation.plan_id,
+            model=model,
+            latency_ms=latency_ms,
+            completion=completion,
+            error=error,
+        )

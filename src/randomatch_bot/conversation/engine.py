@@ -226,14 +226,7 @@ class ConversationEngine:
     ) -> StepResult:
         rng = self.rng(ctx.match_id, epoch)
         plan_id = _plan_id(self.rng(ctx.match_id, epoch, now.isoformat(), "plan"))
-        away = availability.availability_delay(
-            now,
-            persona.active_hours,
-            persona.timezone,
-            rng,
-            time_scale=self.settings.time_scale,
-            absence_probability=self.settings.absence_probability,
-        )
+        away = self._away(persona, now, rng)
         unread = [m["content"] for m in unanswered if m["read_at"] is None]
         reading = timing.reading_delay("\n".join(unread), profile, rng) if unread else 0.0
         read_due = now + dt.timedelta(seconds=away + reading)
@@ -272,14 +265,7 @@ class ConversationEngine:
         if not parts:
             log.warning("icebreaker skipped: the persona has no greetings")
             return None
-        away = availability.availability_delay(
-            now,
-            persona.active_hours,
-            persona.timezone,
-            rng,
-            time_scale=self.settings.time_scale,
-            absence_probability=persona.absence_probability,
-        )
+        away = self._away(persona, now, rng)
         # Seen the match, then a little while before writing: minutes, like a person.
         pause = self.settings.scaled(
             timing.truncated_lognormal(rng, OPENER_MEDIAN, 0.8, OPENER_MIN, OPENER_MAX)
@@ -482,6 +468,17 @@ class ConversationEngine:
         hold: str | None = None,
     ) -> None:
         await conn.execute(Q.update_conversation, match_id, epoch, status, wake_at, error, hold)
+
+    def _away(self, persona: Persona, now: dt.datetime, rng: random.Random) -> float:
+        """Seconds until the persona is there to reply: night, or an occasional absence."""
+        return availability.availability_delay(
+            now,
+            persona.active_hours,
+            persona.timezone,
+            rng,
+            time_scale=self.settings.time_scale,
+            absence_probability=persona.absence_probability,
+        )
 
     def _profile(self, persona: Persona) -> timing.TimingProfile:
         return timing.TimingProfile.from_settings(

@@ -33,10 +33,11 @@ from randomatch_bot.conversation.prompt import (
     clip,
     window,
 )
+from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMError
-from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
+from randomatch_bot.llm.types import ChatMessage, LLMClient
 
 log = structlog.get_logger(__name__)
 
@@ -337,11 +338,27 @@ async def update_memory(
         )
     except LLMError as exc:
         latency_ms = int((time.perf_counter() - started) * 1000)
-        await _record_call(pool, bot_id, match_id, model or "default", latency_ms, error=exc)
+        await record_llm_call(
+            pool,
+            purpose="memory",
+            bot_id=bot_id,
+            match_id=match_id,
+            plan_id=None,
+            model=model or "default",
+            latency_ms=latency_ms,
+            error=exc,
+        )
         log.warning("memory update failed", match_id=str(match_id), error=str(exc)[:200])
         return False
-    await _record_call(
-        pool, bot_id, match_id, completion.model, int(completion.latency_s * 1000), completion
+    await record_llm_call(
+        pool,
+        purpose="memory",
+        bot_id=bot_id,
+        match_id=match_id,
+        plan_id=None,
+        model=completion.model,
+        latency_ms=int(completion.latency_s * 1000),
+        completion=completion,
     )
     updated = parse_summary(completion.text, stored.memory)
     if updated is stored.memory:
@@ -361,31 +378,3 @@ async def update_memory(
         return False
     log.info("memory updated", match_id=str(match_id), messages=len(new_messages))
     return True
-
-
-async def _record_call(
-    pool: asyncpg.Pool,
-    bot_id: uuid.UUID,
-    match_id: uuid.UUID,
-    model: str,
-    latency_ms: int,
-    completion: Completion | None = None,
-    *,
-    error: LLMError | None = None,
-) -> None:
-    async with pool.acquire() as conn:
-        await conn.execute(
-            Q.record_llm_call,
-            bot_id,
-            match_id,
-            None,
-            "memory",
-            model,
-            error is None,
-            error.status if error is not None else None,
-            str(error)[:500] if error is not None else None,
-            completion.prompt_tokens if completion else 0,
-            completion.completion_tokens if completion else 0,
-            completion.cost if completion else None,
-            latency_ms,
-        )

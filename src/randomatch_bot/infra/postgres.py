@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 
 from randomatch_bot.errors import ConfigurationError, DatabaseUnavailable
+
+T = TypeVar("T")
 
 CONNECT_TIMEOUT = 10.0  # seconds for one connection attempt
 CONNECT_ATTEMPTS = 3  # before giving up at start-up
@@ -68,25 +71,35 @@ def _unavailable(dsn: str, exc: BaseException) -> DatabaseUnavailable:
 _CONNECT_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
-async def connect(dsn: str, *, attempts: int = 1, keepalives: bool = False) -> asyncpg.Connection:
-    """One connection (the bridge's LISTEN connection, migrations, CLI look-ups)."""
+async def _retrying(dsn: str, attempts: int, open_once: Callable[[], Awaitable[T]]) -> T:
+    """`open_once()` retried with a short backoff; a wrong password or database is not retried."""
     last: BaseException | None = None
-    for attempt in range(attempts):
+    for attempt in range(max(1, attempts)):
         try:
-            conn: asyncpg.Connection = await asyncpg.connect(
-                dsn, timeout=CONNECT_TIMEOUT, statement_cache_size=_statement_cache_size(dsn)
-            )
+            return await open_once()
         except _CONNECT_ERRORS as exc:
             last = exc
             if isinstance(exc, asyncpg.InvalidPasswordError | asyncpg.InvalidCatalogNameError):
                 break
-            await asyncio.sleep(min(2.0**attempt, 5.0))
-            continue
-        if keepalives:
-            _enable_keepalives(conn)
-        return conn
+            if attempt + 1 < attempts:
+                await asyncio.sleep(min(2.0**attempt, 5.0))
     assert last is not None
     raise _unavailable(dsn, last) from last
+
+
+async def connect(dsn: str, *, attempts: int = 1, keepalives: bool = False) -> asyncpg.Connection:
+    """One connection (the bridge's LISTEN connection, migrations, CLI look-ups)."""
+
+    async def open_once() -> asyncpg.Connection:
+        conn: asyncpg.Connection = await asyncpg.connect(
+            dsn, timeout=CONNECT_TIMEOUT, statement_cache_size=_statement_cache_size(dsn)
+        )
+        return conn
+
+    conn = await _retrying(dsn, attempts, open_once)
+    if keepalives:
+        _enable_keepalives(conn)
+    return conn
 
 
 def _enable_keepalives(conn: asyncpg.Connection) -> None:
@@ -106,25 +119,18 @@ async def create_pool(
     dsn: str, *, min_size: int = 1, max_size: int = 10, attempts: int = CONNECT_ATTEMPTS
 ) -> asyncpg.Pool:
     """A connection pool, retried a bounded number of times and checked before it is returned."""
-    last: BaseException | None = None
-    for attempt in range(attempts):
-        try:
-            pool: asyncpg.Pool = await asyncpg.create_pool(
-                dsn,
-                min_size=min_size,
-                max_size=max_size,
-                timeout=CONNECT_TIMEOUT,
-                statement_cache_size=_statement_cache_size(dsn),
-            )
-        except _CONNECT_ERRORS as exc:
-            last = exc
-            if isinstance(exc, asyncpg.InvalidPasswordError | asyncpg.InvalidCatalogNameError):
-                break
-            await asyncio.sleep(min(2.0**attempt, 5.0))
-            continue
+
+    async def open_once() -> asyncpg.Pool:
+        pool: asyncpg.Pool = await asyncpg.create_pool(
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=CONNECT_TIMEOUT,
+            statement_cache_size=_statement_cache_size(dsn),
+        )
         return pool
-    assert last is not None
-    raise _unavailable(dsn, last) from last
+
+    return await _retrying(dsn, attempts, open_once)
 
 
 @asynccontextmanager
