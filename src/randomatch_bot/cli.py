@@ -134,6 +134,7 @@ def bridge() -> None:
     from randomatch_bot.app import open_resources, serve
     from randomatch_bot.bridge.listener import Bridge
     from randomatch_bot.infra.postgres import check_listen_capable
+    from randomatch_bot.metrics import publish_forever
 
     if settings.postgres_connection_string is not None:
         # Refused before connecting: a pooler URL connects fine and then never hears anything.
@@ -142,7 +143,9 @@ def bridge() -> None:
     async def main() -> None:
         async with open_resources(settings, pool_size=2) as res:
             listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
-            await serve({"bridge": listener.run})
+            await serve(
+                {"bridge": listener.run, "metrics": lambda stop: publish_forever(res.redis, stop)}
+            )
 
     _run(main())
 
@@ -154,12 +157,18 @@ def worker(
     """Run conversation steps from Redis: read, think, type and send replies."""
     settings = _settings()
     from randomatch_bot.app import open_resources, serve
+    from randomatch_bot.metrics import publish_forever
     from randomatch_bot.worker.service import run_worker
 
     async def main() -> None:
         async with open_resources(settings) as res:
             await serve(
-                {"worker": lambda stop: run_worker(settings, res.pool, res.docket, stop, name=name)}
+                {
+                    "worker": lambda stop: run_worker(
+                        settings, res.pool, res.docket, stop, name=name
+                    ),
+                    "metrics": lambda stop: publish_forever(res.redis, stop),
+                }
             )
 
     _run(main())

@@ -12,7 +12,7 @@ import asyncpg
 import redis.asyncio as aioredis
 from docket import Docket
 
-from randomatch_bot.bridge.listener import HEARTBEAT_KEY
+from randomatch_bot.bridge.listener import heartbeat_key
 from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import load_migrations, schema_version
 from randomatch_bot.db.queries import Q
@@ -84,7 +84,7 @@ async def collect_status(
             docket = Docket(name=settings.docket_name)
             status.queue_due = int(await redis.xlen(docket.stream_key))
             status.queue_scheduled = int(await redis.zcard(docket.queue_key))
-            beats = await redis.hgetall(HEARTBEAT_KEY)
+            beats = await redis.hgetall(heartbeat_key(settings.docket_name))
             now = time.time()
             status.bridges = {_text(name): round(now - float(at), 1) for name, at in beats.items()}
             status.redis = "ok"

@@ -60,6 +60,8 @@ def test_chat_through_the_real_pipeline(db_dsn: str, servers: Endpoints, tmp_pat
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if not proc.stdin.closed:
+            proc.stdin.close()
         proc.stdout.close()
     output = "".join(lines)
     assert "offline persona responder" in output

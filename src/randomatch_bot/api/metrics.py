@@ -26,7 +26,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from randomatch_bot.api.state import ApiState
-from randomatch_bot.bridge.listener import HEARTBEAT_KEY
+from randomatch_bot.bridge.listener import heartbeat_key
 from randomatch_bot.db.queries import Q
 from randomatch_bot.metrics import METRICS, MergedCollector, SampleKey, read_published
 
@@ -111,7 +111,9 @@ async def gather(state: ApiState) -> Snapshot:
         snap.queue_due = int(await res.redis.xlen(docket.stream_key))
         snap.queue_scheduled = int(await res.redis.zcard(docket.queue_key))
         now = time.time()
-        for name, at in (await res.redis.hgetall(HEARTBEAT_KEY)).items():
+        for name, at in (
+            await res.redis.hgetall(heartbeat_key(state.settings.docket_name))
+        ).items():
             snap.heartbeats[str(name)] = max(0.0, now - float(at))
         snap.published = await read_published(res.redis, exclude=state.process)
         snap.up["redis"] = 1

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from randomatch_bot.api import metrics
 from randomatch_bot.api.auth import Authorised
 from randomatch_bot.api.state import ApiState, State
-from randomatch_bot.bridge.listener import HEARTBEAT_KEY
+from randomatch_bot.bridge.listener import heartbeat_key
 from randomatch_bot.db.migrate import schema_version
 from randomatch_bot.db.queries import Q
 from randomatch_bot.status import collect_status, llm_mode
@@ -99,7 +99,7 @@ async def _check_redis(state: ApiState) -> tuple[Check, BridgeCheck]:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT):
             await state.resources.redis.ping()
-            beats = await state.resources.redis.hgetall(HEARTBEAT_KEY)
+            beats = await state.resources.redis.hgetall(heartbeat_key(state.settings.docket_name))
     except Exception as exc:
         down = f"unknown: Redis unreachable ({type(exc).__name__})"
         return (

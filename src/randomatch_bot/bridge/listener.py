@@ -42,7 +42,14 @@ from randomatch_bot.worker import tasks
 log = structlog.get_logger(__name__)
 
 CHANNEL = "bot_events"
-HEARTBEAT_KEY = "randomatch:bridge:heartbeat"  # hash: bridge name -> unix time of last beat
+
+
+def heartbeat_key(docket_name: str) -> str:
+    """The hash of bridge name -> unix time of its last beat, one per deployment (queue name),
+    so that two deployments sharing a Redis never see each other's bridges."""
+    return f"{docket_name}:bridge-heartbeat"
+
+
 RECONNECT_MIN = 0.5  # seconds before the first reconnect attempt
 RECONNECT_MAX = 30.0  # seconds between attempts once backed off
 QUEUE_USAGE_WARNING = 0.5  # fraction of PostgreSQL's notification queue
@@ -219,10 +226,10 @@ class Bridge:
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            beat = {"at": time.time(), "connected": int(self.connected.is_set())}
+            key = heartbeat_key(self.settings.docket_name)
             try:
-                await self.redis.hset(HEARTBEAT_KEY, self.name, f"{beat['at']:.3f}")
-                await self.redis.expire(HEARTBEAT_KEY, 3600)
+                await self.redis.hset(key, self.name, f"{time.time():.3f}")
+                await self.redis.expire(key, 3600)
             except Exception as exc:
                 log.warning("bridge heartbeat failed", error=str(exc))
             if await _wait(stop, self.settings.heartbeat_interval):

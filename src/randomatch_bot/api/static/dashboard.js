@@ -179,7 +179,9 @@
     pill("llm", ready.llm.online ? "ok" : "warn", ready.llm.online ? "LLM: " + ready.llm.mode : "LLM: offline responder");
     pill("pg", ready.postgres.ok ? "ok" : "bad", "PostgreSQL " + (ready.postgres.ok ? "ok" : "down"));
     pill("redis", ready.redis.ok ? "ok" : "bad", "Redis " + (ready.redis.ok ? "ok" : "down"));
-    pill("bridge", ready.bridge.ok ? "ok" : "bad", "Bridge: " + ready.bridge.detail);
+    const age = ready.bridge.heartbeat_age_s;
+    pill("bridge", ready.bridge.ok ? "ok" : "bad",
+      ready.bridge.ok ? `Bridge ok (${age.toFixed(0)} s)` : "Bridge: " + ready.bridge.detail);
   }
 
   function renderCards(overview, stats) {
