@@ -1,18 +1,10 @@
--- Named queries of the monitoring API (api/*). Reply latency everywhere is the same figure:
--- the first part's sent_at minus the created_at of the earliest message the plan answers.
+-- Named queries of the monitoring API (api/*). Reply latency everywhere is the same figure,
+-- the view bot.reply_latencies (migration 0009).
 
 -- name: api_reply_latency_buckets
 -- Cumulative reply-latency histogram per bot: for each plan that sent its first part, the
 -- index of the first bound ($1, ascending) that holds it (len($1) = above every bound).
-WITH latency AS (
-    SELECT rp.bot_id,
-           extract(epoch FROM sp.sent_at - (
-               SELECT min(m.created_at) FROM public.messages m
-                WHERE m.id = ANY (rp.trigger_message_ids)))::float8 AS seconds
-      FROM bot.sent_parts sp
-      JOIN bot.reply_plans rp ON rp.id = sp.plan_id
-     WHERE sp.part_index = 0
-)
+WITH latency AS (SELECT bot_id, seconds FROM bot.reply_latencies)
 SELECT bot_id AS label,
        (SELECT count(*) FROM unnest($1::float8[]) AS b(bound) WHERE b.bound < l.seconds)::int
            AS bucket,
@@ -66,15 +58,10 @@ SELECT 'dead_letters', 'open', count(*) FROM bot.dead_letters WHERE resolved_at 
 -- Mean and p95 response time per bot over [$1, $2), optionally one bot ($3), plus a total row
 -- (is_total): a p95 does not add up across bots, so the database computes it over all rows.
 WITH latency AS (
-    SELECT rp.bot_id,
-           extract(epoch FROM sp.sent_at - (
-               SELECT min(m.created_at) FROM public.messages m
-                WHERE m.id = ANY (rp.trigger_message_ids)))::float8 AS seconds
-      FROM bot.sent_parts sp
-      JOIN bot.reply_plans rp ON rp.id = sp.plan_id
-     WHERE sp.part_index = 0
-       AND sp.sent_at >= $1 AND sp.sent_at < $2
-       AND ($3::uuid IS NULL OR rp.bot_id = $3)
+    SELECT bot_id, seconds
+      FROM bot.reply_latencies
+     WHERE sent_at >= $1 AND sent_at < $2
+       AND ($3::uuid IS NULL OR bot_id = $3)
 )
 SELECT bot_id, GROUPING(bot_id) = 1 AS is_total,
        count(seconds) AS replies,
@@ -121,15 +108,10 @@ SELECT b.id AS bot_id, b.display_name AS name,
 -- name: api_series_latency
 -- Reply latency per time bucket of $3 seconds from $1 to $2.
 WITH latency AS (
-    SELECT sp.sent_at,
-           extract(epoch FROM sp.sent_at - (
-               SELECT min(m.created_at) FROM public.messages m
-                WHERE m.id = ANY (rp.trigger_message_ids)))::float8 AS seconds
-      FROM bot.sent_parts sp
-      JOIN bot.reply_plans rp ON rp.id = sp.plan_id
-     WHERE sp.part_index = 0
-       AND sp.sent_at >= $1 AND sp.sent_at < $2
-       AND ($4::uuid IS NULL OR rp.bot_id = $4)
+    SELECT sent_at, seconds
+      FROM bot.reply_latencies
+     WHERE sent_at >= $1 AND sent_at < $2
+       AND ($4::uuid IS NULL OR bot_id = $4)
 )
 SELECT date_bin(make_interval(secs => $3), sent_at, $1) AS bucket,
        count(seconds) AS replies,
