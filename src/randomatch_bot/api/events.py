@@ -18,8 +18,7 @@ from collections.abc import Iterator
 import asyncpg
 import structlog
 
-from randomatch_bot.errors import DatabaseUnavailable
-from randomatch_bot.infra.postgres import connect
+from randomatch_bot.infra.listen import ListenConnection, check_alive
 
 log = structlog.get_logger(__name__)
 
@@ -27,8 +26,7 @@ CHANNEL = "match_events"
 LOOK = "look"  # something changed: read the match again
 CLOSED = "closed"  # the API is stopping: end the stream
 SILENCE_CHECK = 30.0  # seconds of silence before checking the connection with SELECT 1
-RECONNECT_MIN = 0.5  # seconds
-RECONNECT_MAX = 15.0  # seconds
+RECONNECT_MAX = 15.0  # seconds: a page waits for this listener, so it retries more often
 
 
 class MatchEvents:
@@ -37,9 +35,10 @@ class MatchEvents:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self._subscribers: dict[uuid.UUID, set[asyncio.Queue[str]]] = {}
-        self._lost = asyncio.Event()
         self._closed = False
-        self.connected = asyncio.Event()
+        self._listener = ListenConnection(
+            dsn, self._listen, name="match events", reconnect_max=RECONNECT_MAX
+        )
 
     @contextlib.contextmanager
     def subscribe(self, match_id: uuid.UUID) -> Iterator[asyncio.Queue[str]]:
@@ -79,57 +78,34 @@ class MatchEvents:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Listen until `stop`; reconnect with backoff on any loss."""
-        delay = RECONNECT_MIN
-        while not stop.is_set():
-            try:
-                conn = await connect(self.dsn, keepalives=True)
-            except DatabaseUnavailable as exc:
-                log.warning("match events: cannot connect, retrying", error=str(exc), in_s=delay)
-                if await _wait(stop, delay):
-                    return
-                delay = min(delay * 2, RECONNECT_MAX)
-                continue
-            delay = RECONNECT_MIN
-            try:
-                await self._listen(conn, stop)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-                log.warning("match events: connection lost, reconnecting", error=str(exc))
-            finally:
-                self.connected.clear()
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(conn.close(), timeout=2)
-            if not stop.is_set() and await _wait(stop, delay):
-                return
+        await self._listener.run(stop)
 
-    async def _listen(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
-        self._lost.clear()
-        conn.add_termination_listener(lambda _conn: self._lost.set())
+    @property
+    def connected(self) -> asyncio.Event:
+        return self._listener.connected
+
+    async def _listen(
+        self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event
+    ) -> None:
         await conn.add_listener(CHANNEL, self._on_notify)
-        self.connected.set()
         # Whatever happened while we were not listening: every page looks again.
         for queues in list(self._subscribers.values()):
             self._signal(queues)
         while not stop.is_set():
-            if self._lost.is_set() or conn.is_closed():
+            if lost.is_set():
                 raise ConnectionResetError("LISTEN connection closed")
             stopper = asyncio.ensure_future(stop.wait())
-            lost = asyncio.ensure_future(self._lost.wait())
+            gone = asyncio.ensure_future(lost.wait())
             done, pending = await asyncio.wait(
-                {stopper, lost}, timeout=SILENCE_CHECK, return_when=asyncio.FIRST_COMPLETED
+                {stopper, gone}, timeout=SILENCE_CHECK, return_when=asyncio.FIRST_COMPLETED
             )
             for future in pending:
                 future.cancel()
             if not done:
-                await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=10)
+                await check_alive(conn, lost)
 
 
 def _replace(queue: asyncio.Queue[str], item: str) -> None:
     with contextlib.suppress(asyncio.QueueEmpty):
         queue.get_nowait()
     queue.put_nowait(item)
-
-
-async def _wait(event: asyncio.Event, seconds: float) -> bool:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout=seconds)
-    return event.is_set()

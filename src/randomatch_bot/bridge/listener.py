@@ -33,8 +33,8 @@ from randomatch_bot.bridge.payloads import (
 )
 from randomatch_bot.config import Settings
 from randomatch_bot.db.queries import Q
-from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import DatabaseUnavailable
+from randomatch_bot.infra.listen import ListenConnection, check_alive, wait_for_event
 from randomatch_bot.infra.postgres import check_listen_capable, connect
 from randomatch_bot.metrics import METRICS
 from randomatch_bot.worker import tasks
@@ -50,8 +50,6 @@ def heartbeat_key(docket_name: str) -> str:
     return f"{docket_name}:bridge-heartbeat"
 
 
-RECONNECT_MIN = 0.5  # seconds before the first reconnect attempt
-RECONNECT_MAX = 30.0  # seconds between attempts once backed off
 QUEUE_USAGE_WARNING = 0.5  # fraction of PostgreSQL's notification queue
 
 
@@ -80,57 +78,37 @@ class Bridge:
         self.clock = clock
         self.name = name or bridge_name()
         self._events: asyncio.Queue[str] = asyncio.Queue()
-        self._lost = asyncio.Event()
-        self.connected = asyncio.Event()
+        self._listener = ListenConnection(
+            dsn, self._serve, name="bridge", on_reconnect=METRICS.reconnects.inc
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Listen, catch up and hand work over until `stop` is set; reconnect on any loss."""
-        delay = RECONNECT_MIN
-        first = True
         heartbeat = asyncio.create_task(self._heartbeat(stop), name="bridge-heartbeat")
         try:
-            while not stop.is_set():
-                try:
-                    conn = await connect(self.dsn, keepalives=True)
-                except DatabaseUnavailable as exc:
-                    log.warning("bridge cannot connect, retrying", error=str(exc), in_s=delay)
-                    if await _wait(stop, delay):
-                        return
-                    delay = min(delay * 2, RECONNECT_MAX)
-                    continue
-                if not first:
-                    METRICS.reconnects.inc()
-                first = False
-                delay = RECONNECT_MIN
-                try:
-                    await self._serve(conn, stop)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    log.warning("LISTEN connection lost, reconnecting", error=str(exc))
-                finally:
-                    self.connected.clear()
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(conn.close(), timeout=2)
-                if not stop.is_set() and await _wait(stop, delay):
-                    return
+            await self._listener.run(stop)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
 
-    async def _serve(self, conn: Conn, stop: asyncio.Event) -> None:
-        self._lost.clear()
-        conn.add_termination_listener(lambda _conn: self._lost.set())
+    @property
+    def connected(self) -> asyncio.Event:
+        return self._listener.connected
+
+    async def _serve(
+        self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event
+    ) -> None:
         await conn.add_listener(CHANNEL, self._on_notify)
-        self.connected.set()
         log.info("listening", channel=CHANNEL, bridge=self.name)
         # LISTEN is in place before the scan, so nothing falls between the two.
         await self.catch_up()
         next_scan = time.monotonic() + self.settings.catchup_interval
         while not stop.is_set():
-            if self._lost.is_set() or conn.is_closed():
+            if lost.is_set():
                 raise ConnectionResetError("LISTEN connection closed")
             timeout = min(self.settings.listen_timeout, max(0.0, next_scan - time.monotonic()))
-            payload = await self._next_event(stop, timeout)
+            payload = await self._next_event(stop, lost, timeout)
             if payload is not None:
                 await self.handle(payload)
                 continue
@@ -138,18 +116,20 @@ class Bridge:
                 await self.catch_up()
                 await self._watch_queue(conn)
                 next_scan = time.monotonic() + self.settings.catchup_interval
-            else:
+            elif not stop.is_set():
                 # Silent for LISTEN_TIMEOUT: make sure the connection still answers.
-                await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=10)
+                await check_alive(conn, lost)
 
-    async def _next_event(self, stop: asyncio.Event, wait_s: float) -> str | None:
+    async def _next_event(
+        self, stop: asyncio.Event, lost: asyncio.Event, wait_s: float
+    ) -> str | None:
         if not self._events.empty():
             return self._events.get_nowait()
         getter = asyncio.ensure_future(self._events.get())
         stopper = asyncio.ensure_future(stop.wait())
-        lost = asyncio.ensure_future(self._lost.wait())
+        gone = asyncio.ensure_future(lost.wait())
         done, pending = await asyncio.wait(
-            {getter, stopper, lost}, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED
+            {getter, stopper, gone}, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED
         )
         for future in pending:
             future.cancel()
@@ -219,7 +199,7 @@ class Bridge:
             log.info("catch-up", woken=woken, candidates=len(rows), closed=len(closed))
         return woken
 
-    async def _watch_queue(self, conn: Conn) -> None:
+    async def _watch_queue(self, conn: asyncpg.Connection) -> None:
         usage = await conn.fetchval("SELECT pg_notification_queue_usage()")
         if usage is not None and usage > QUEUE_USAGE_WARNING:
             log.warning("PostgreSQL notification queue filling up", usage=round(usage, 3))
@@ -232,12 +212,5 @@ class Bridge:
                 await self.redis.expire(key, 3600)
             except Exception as exc:
                 log.warning("bridge heartbeat failed", error=str(exc))
-            if await _wait(stop, self.settings.heartbeat_interval):
+            if await wait_for_event(stop, self.settings.heartbeat_interval):
                 return
-
-
-async def _wait(event: asyncio.Event, seconds: float) -> bool:
-    """Wait up to `seconds` for `event`; True if it was set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout=seconds)
-    return event.is_set()
