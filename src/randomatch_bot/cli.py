@@ -120,6 +120,8 @@ def print_status(report: Any, *, embedded: bool) -> None:
             f"${today['llm_cost']:.4f}",
         )
     table.add_row("queue", f"{report.queue_due} due, {report.queue_scheduled} scheduled")
+    for reason, count in sorted(report.held.items()):
+        table.add_row("held back", f"{count} conversation(s): {reason}")
     for key, value in report.counts.items():
         table.add_row(key.replace("_", " "), str(value))
     age = report.last_heartbeat_age

@@ -18,6 +18,8 @@ from randomatch_bot.db.migrate import load_migrations, schema_version
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 
+HOLDS_SINCE = "0007_policies"  # the migration that records why a reply is held back
+
 
 @dataclass(slots=True)
 class Status:
@@ -34,6 +36,7 @@ class Status:
     bridges: dict[str, float] = field(default_factory=dict)  # name -> seconds since heartbeat
     llm_online: bool = False
     llm_today: dict[str, float] = field(default_factory=dict)  # calls, errors, cost (USD)
+    held: dict[str, int] = field(default_factory=dict)  # why replies wait -> conversations
 
     @property
     def last_heartbeat_age(self) -> float | None:
@@ -75,6 +78,9 @@ async def collect_status(
                 status.counts = {k: int(v) for k, v in dict(row or {}).items()}
                 today = await conn.fetchrow(Q.status_llm_since, start_of_today(settings))
                 status.llm_today = {k: float(v) for k, v in dict(today or {}).items()}
+            if status.schema_version is not None and status.schema_version >= HOLDS_SINCE:
+                rows = await conn.fetch(Q.held_conversations)
+                status.held = {r["hold_reason"]: int(r["n"]) for r in rows}
         except (asyncpg.PostgresError, OSError) as exc:
             status.postgres = f"error: {exc}"
     else:

@@ -12,6 +12,7 @@ import pytest
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.conversation.prompt import DISCLOSURE_LINE
 from randomatch_bot.llm import OfflineResponder
+from randomatch_bot.status import collect_status
 from tests.support.databases import make_couple, say
 from tests.support.drive import VirtualClock, drive
 from tests.support.openai_server import OpenAIServer
@@ -110,6 +111,10 @@ async def test_daily_budget_quiets_the_bot_until_tomorrow(
     assert held["hold_reason"].startswith("daily token budget spent (1100 of 1000)")
     # Midnight in Paris in July is 22:00 UTC.
     assert held["next_wake_at"] == dt.datetime(2026, 7, 14, 22, 0, tzinfo=dt.UTC)
+    # `status` says why the bot is quiet.
+    async with pool.acquire() as conn:
+        report = await collect_status(settings, conn, None)
+    assert report.held == {"daily token budget spent (1100 of 1000)": 1}
 
 
 async def test_unmatch_mid_typing_stops_within_one_step(
@@ -199,3 +204,37 @@ async def test_offline_responder_admits_being_an_ai(pool: asyncpg.Pool, make_set
         )
     said = " ".join(r["content"] for r in sent)
     assert "IA" in said or "intelligence artificielle" in said
+
+
+async def test_two_bots_keep_their_own_hours(pool: asyncpg.Pool, make_settings: Any) -> None:
+    """At 23:30 in Paris a night-owl persona answers now; an early bird waits for its morning."""
+    settings = make_settings(TIME_SCALE=1.0, ABSENCE_PROBABILITY=0.0)
+    # 23:30 in Paris on a winter day (UTC+1).
+    clock = VirtualClock(dt.datetime(2026, 1, 15, 22, 30, tzinfo=dt.UTC))
+    engine = ConversationEngine(pool, settings, clock=clock)
+    async with pool.acquire() as conn:
+        early = await make_couple(conn, bot_name="Julien")
+        owl = await make_couple(conn, bot_name="Léa")
+        for couple, hours in ((early, "06:30-22:00"), (owl, "00:00-24:00")):
+            await conn.execute(
+                "INSERT INTO bot.personas (bot_id, name, system_prompt, timezone, active_hours) "
+                "VALUES ($1, 'x', 'Tu es une randonneuse.', 'Europe/Paris', $2)",
+                couple.bot_id,
+                hours,
+            )
+            await say(conn, couple, "Tu es encore debout ?", at=clock.now)
+        for couple in (early, owl):
+            await drive(engine, clock, couple.match_id, OfflineResponder(), until=clock.now)
+        grouped = clock.now
+        clock.advance(60)
+        for couple in (early, owl):
+            await drive(engine, clock, couple.match_id, OfflineResponder(), until=clock.now)
+        reads = {
+            name: await conn.fetchval(
+                "SELECT read_due_at FROM bot.reply_plans WHERE match_id = $1", couple.match_id
+            )
+            for name, couple in (("early", early), ("owl", owl))
+        }
+    paris_morning = dt.datetime(2026, 1, 16, 5, 30, tzinfo=dt.UTC)  # 06:30 in Paris
+    assert reads["owl"] < grouped + dt.timedelta(minutes=2)
+    assert paris_morning < reads["early"] < paris_morning + dt.timedelta(hours=2)
