@@ -202,9 +202,8 @@ def run(
             sock = bind("127.0.0.1", settings.port if port is None else port)
             try:
                 await migrate_database(res.endpoints.postgres_dsn)
-                bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else None
                 async with res.pool.acquire() as conn:
-                    demo = await (seed_demo(conn, bot_id=bot_id) if bot_id else seed_demo(conn))
+                    demo = await seed_demo(conn, bot_id=settings.bot_uuid)
                     print_status(
                         await collect_status(settings, conn, res.redis),
                         embedded=res.endpoints.embedded,
@@ -301,7 +300,7 @@ def generate(
     from randomatch_bot.llm import build_llm_client
 
     async def main() -> None:
-        bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else uuid.uuid4()
+        bot_id = settings.bot_uuid or uuid.uuid4()
         persona = Persona.default(settings, bot_id)
         client = build_llm_client(settings)
         try:

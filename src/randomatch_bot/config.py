@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -216,8 +217,6 @@ class Settings(BaseSettings):
     def _check_bot_id(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
-        import uuid
-
         try:
             return str(uuid.UUID(value))
         except ValueError as exc:
@@ -268,6 +267,11 @@ class Settings(BaseSettings):
     def llm_online(self) -> bool:
         """True when a real model is configured; False means the offline persona responder."""
         return self.llm_api_key is not None
+
+    @property
+    def bot_uuid(self) -> uuid.UUID | None:
+        """BOT_ID as a UUID (already validated), or None when unset."""
+        return uuid.UUID(self.bot_id) if self.bot_id else None
 
     @property
     def embedded_postgres(self) -> bool:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import redis.asyncio as aioredis
-from docket import Docket
 
-from randomatch_bot.bridge.listener import heartbeat_key
+from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import load_migrations, schema_version
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
+from randomatch_bot.worker.tasks import queue_depth
 
 HOLDS_SINCE = "0007_policies"  # the migration that records why a reply is held back
 
@@ -87,19 +86,14 @@ async def collect_status(
         status.postgres = "unreachable"
     if redis is not None:
         try:
-            docket = Docket(name=settings.docket_name)
-            status.queue_due = int(await redis.xlen(docket.stream_key))
-            status.queue_scheduled = int(await redis.zcard(docket.queue_key))
-            beats = await redis.hgetall(heartbeat_key(settings.docket_name))
-            now = time.time()
-            status.bridges = {_text(name): round(now - float(at), 1) for name, at in beats.items()}
+            status.queue_due, status.queue_scheduled = await queue_depth(
+                redis, settings.docket_name
+            )
+            ages = await bridge_ages(redis, settings.docket_name)
+            status.bridges = {name: round(age, 1) for name, age in ages.items()}
             status.redis = "ok"
         except Exception as exc:
             status.redis = f"error: {exc}"
     else:
         status.redis = "unreachable"
     return status
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value

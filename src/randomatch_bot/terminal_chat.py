@@ -33,8 +33,7 @@ async def run_chat(settings: Settings, console: Console) -> None:
     async with open_resources(settings) as res:
         await migrate_database(res.endpoints.postgres_dsn)
         async with res.pool.acquire() as conn:
-            bot_id = uuid.UUID(settings.bot_id) if settings.bot_id else None
-            demo = await (seed_demo(conn, bot_id=bot_id) if bot_id else seed_demo(conn))
+            demo = await seed_demo(conn, bot_id=settings.bot_uuid)
             status = await collect_status(settings, conn, res.redis)
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []

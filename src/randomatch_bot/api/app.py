@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib.metadata import version
 
@@ -58,10 +57,7 @@ def create_app(
             state = ApiState(settings, res)
             if demo:
                 async with res.pool.acquire() as conn:
-                    if settings.bot_id:
-                        state.demo = await seed_demo(conn, bot_id=uuid.UUID(settings.bot_id))
-                    else:
-                        state.demo = await seed_demo(conn)
+                    state.demo = await seed_demo(conn, bot_id=settings.bot_uuid)
                 state.events = MatchEvents(res.endpoints.postgres_dsn)
                 stop = asyncio.Event()
                 listener = asyncio.create_task(state.events.run(stop), name="api-match-events")

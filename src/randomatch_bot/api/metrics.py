@@ -10,12 +10,10 @@ the other processes published to Redis (`randomatch_bot.metrics.publish_forever`
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from docket import Docket
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -26,9 +24,10 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from randomatch_bot.api.state import ApiState
-from randomatch_bot.bridge.listener import heartbeat_key
+from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.db.queries import Q
 from randomatch_bot.metrics import METRICS, MergedCollector, SampleKey, read_published
+from randomatch_bot.worker.tasks import queue_depth
 
 # Seconds. A human-like reply takes from a few seconds to many minutes (and overnight).
 REPLY_BUCKETS = (1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
@@ -107,14 +106,10 @@ async def gather(state: ApiState) -> Snapshot:
     except Exception:
         snap.up["postgres"] = 0
     try:
-        docket = Docket(name=state.settings.docket_name)
-        snap.queue_due = int(await res.redis.xlen(docket.stream_key))
-        snap.queue_scheduled = int(await res.redis.zcard(docket.queue_key))
-        now = time.time()
-        for name, at in (
-            await res.redis.hgetall(heartbeat_key(state.settings.docket_name))
-        ).items():
-            snap.heartbeats[str(name)] = max(0.0, now - float(at))
+        snap.queue_due, snap.queue_scheduled = await queue_depth(
+            res.redis, state.settings.docket_name
+        )
+        snap.heartbeats.update(await bridge_ages(res.redis, state.settings.docket_name))
         snap.published = await read_published(res.redis, exclude=state.process)
         snap.up["redis"] = 1
     except Exception:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 import uuid
 from typing import Annotated, Any
 
@@ -16,7 +15,7 @@ from pydantic import BaseModel
 from randomatch_bot.api import metrics
 from randomatch_bot.api.auth import Authorised
 from randomatch_bot.api.state import ApiState, State
-from randomatch_bot.bridge.listener import heartbeat_key
+from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.db.migrate import schema_version
 from randomatch_bot.db.queries import Q
 from randomatch_bot.status import collect_status, llm_mode
@@ -99,15 +98,14 @@ async def _check_redis(state: ApiState) -> tuple[Check, BridgeCheck]:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT):
             await state.resources.redis.ping()
-            beats = await state.resources.redis.hgetall(heartbeat_key(state.settings.docket_name))
+            by_bridge = await bridge_ages(state.resources.redis, state.settings.docket_name)
     except Exception as exc:
         down = f"unknown: Redis unreachable ({type(exc).__name__})"
         return (
             Check(ok=False, detail=f"unreachable: {type(exc).__name__}"),
             BridgeCheck(ok=False, detail=down, heartbeat_age_s=None, bridges=0),
         )
-    now = time.time()
-    ages = [max(0.0, now - float(at)) for at in beats.values()]
+    ages = list(by_bridge.values())
     age = min(ages) if ages else None
     if age is None:
         bridge = BridgeCheck(

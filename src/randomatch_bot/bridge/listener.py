@@ -50,6 +50,16 @@ def heartbeat_key(docket_name: str) -> str:
     return f"{docket_name}:bridge-heartbeat"
 
 
+async def bridge_ages(redis: aioredis.Redis, docket_name: str) -> dict[str, float]:
+    """Seconds since each bridge of this deployment last beat (never negative)."""
+    beats = await redis.hgetall(heartbeat_key(docket_name))
+    now = time.time()
+    return {
+        (name.decode() if isinstance(name, bytes) else str(name)): max(0.0, now - float(at))
+        for name, at in beats.items()
+    }
+
+
 QUEUE_USAGE_WARNING = 0.5  # fraction of PostgreSQL's notification queue
 
 

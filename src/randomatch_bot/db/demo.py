@@ -29,11 +29,12 @@ class Demo:
 async def seed_demo(
     conn: Conn,
     *,
-    bot_id: uuid.UUID = DEMO_BOT_ID,
+    bot_id: uuid.UUID | None = None,
     bot_name: str = "Camille",
     human_name: str = "Alex",
 ) -> Demo:
-    """Create (or keep) the demo bot, the demo hiker and their match."""
+    """Create (or keep) the demo bot (BOT_ID's profile, or Camille's), the hiker, their match."""
+    bot_id = bot_id or DEMO_BOT_ID
     match_id = demo_match_id(bot_id)
     async with conn.transaction():
         await conn.execute(Q.upsert_profile, bot_id, bot_name, True)

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import redis.asyncio as aioredis
 import structlog
 from docket import CurrentExecution, Docket, Execution
 
@@ -83,6 +84,12 @@ def generate_key(plan_id: uuid.UUID | str) -> str:
 
 def memory_key(match_id: uuid.UUID | str) -> str:
     return f"remember:{match_id}"
+
+
+async def queue_depth(redis: aioredis.Redis, docket_name: str) -> tuple[int, int]:
+    """(steps due now, steps scheduled for later) in this deployment's queue."""
+    docket = Docket(name=docket_name)  # for its key names only; no connection is opened
+    return int(await redis.xlen(docket.stream_key)), int(await redis.zcard(docket.queue_key))
 
 
 # ---------------------------------------------------------------------- scheduling
