@@ -116,12 +116,15 @@ async def follow_up(docket: Docket, match_id: uuid.UUID | str, result: StepResul
 async def advance(match_id: str, execution: Execution = CurrentExecution()) -> None:
     """Run the due step of one conversation, then schedule what it asks for."""
     runtime = current_runtime()
+    try:
+        match = uuid.UUID(match_id)
+    except ValueError:
+        # Only the id is checked here: a ValueError from inside a step is a failure, retried.
+        log.warning("advance skipped: not a match id", value=match_id[:80])
+        return
     with structlog.contextvars.bound_contextvars(match_id=match_id):
         try:
-            result = await runtime.engine.advance(uuid.UUID(match_id))
-        except ValueError:
-            log.warning("advance skipped: not a match id", value=match_id[:80])
-            return
+            result = await runtime.engine.advance(match)
         except Exception:
             METRICS.step_errors.labels("advance").inc()
             if execution.attempt >= runtime.attempts:
