@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit integration bench lock clean chromium
+.PHONY: run test test-night lint typecheck unit integration bench lock clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +15,24 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# `make run RUN_ARGS=--awake`: the demo persona answers at any hour.
 run: $(STAMP)
-	$(BIN)/randomatch-bot run
+	$(BIN)/randomatch-bot run $(RUN_ARGS)
 
 test: $(STAMP) chromium lint typecheck
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-night
+
+# The tests that run the pipeline on the wall clock, again with the active hours judged at
+# 03:00 in Paris (HOURS_CLOCK_OFFSET, see tests/support/night.py): a test that only passes
+# while the persona is awake fails here at any hour, not only in a nightly run.
+NIGHT_TESTS := tests/integration/test_icebreaker.py tests/integration/test_pipeline.py \
+	tests/integration/test_api_chat.py tests/integration/test_presence.py \
+	tests/integration/test_personas.py::test_two_bots_answer_in_their_own_characters \
+	tests/e2e/test_terminal.py
+
+test-night: $(STAMP)
+	RANDOMATCH_TEST_NIGHT=1 $(BIN)/pytest -q $(NIGHT_TESTS)
 
 # The browser tests drive Debian's Chromium (never a browser build downloaded by Playwright).
 # Installed here when missing and apt-get exists; elsewhere those tests skip and say why.

@@ -7,6 +7,8 @@ other's rows or steps.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 import tempfile
 import uuid
@@ -21,10 +23,24 @@ from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers, Endpoints
 from tests.support.databases import with_database
+from tests.support.night import NIGHT_ENV, night_offset
 
 pytest_plugins = ["tests.support.openai_server"]
 
 TEMPLATE_DB = "randomatch_template"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In night mode, judge the active hours at night for this run and its child processes."""
+    if os.environ.get(NIGHT_ENV):
+        offset = night_offset(dt.datetime.now(dt.UTC))
+        os.environ["HOURS_CLOCK_OFFSET"] = f"{offset:.0f}"
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if os.environ.get(NIGHT_ENV):
+        return f"night mode: HOURS_CLOCK_OFFSET={os.environ['HOURS_CLOCK_OFFSET']} s"
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import sys
 import uuid
 from collections.abc import Coroutine
@@ -45,6 +46,17 @@ def _settings(**overrides: Any) -> Settings:
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
+
+
+# `run --awake` and `chat --awake`: the demo persona (from configuration) at any hour, never away.
+AWAKE = {"ACTIVE_HOURS": "00:00-24:00", "ABSENCE_PROBABILITY": 0.0}
+AwakeOption = Annotated[
+    bool,
+    typer.Option(
+        "--awake",
+        help="The demo persona answers at any hour (ACTIVE_HOURS=00:00-24:00, no absences).",
+    ),
+]
 
 
 @app.command()
@@ -184,14 +196,16 @@ def run(
             min=0, max=65535, help="Port of the chat page and API (default: PORT or 8000)."
         ),
     ] = None,
+    awake: AwakeOption = False,
 ) -> None:
     """Everything in one process on the embedded servers (or the configured ones): migrate,
     seed the demo persona and hiker, then bridge, worker and the chat page until Ctrl-C."""
-    settings = _settings()
+    settings = _settings(**(AWAKE if awake else {}))
     from randomatch_bot.api import create_app
     from randomatch_bot.api.server import bind, serve_app, url_of
     from randomatch_bot.app import migrate_database, open_resources, serve
     from randomatch_bot.bridge.listener import Bridge
+    from randomatch_bot.conversation.presence import asleep_notice
     from randomatch_bot.db.demo import seed_demo
     from randomatch_bot.status import collect_status
     from randomatch_bot.worker.service import run_worker
@@ -208,9 +222,14 @@ def run(
                         await collect_status(settings, conn, res.redis),
                         embedded=res.endpoints.embedded,
                     )
+                    now = dt.datetime.now(dt.UTC)
+                    asleep = await asleep_notice(conn, settings, demo.bot_id, demo.bot_name, now)
+                if asleep is not None:
+                    console.print(asleep, markup=False, highlight=False)
                 console.print(
-                    f"[bold]{demo.bot_name}[/] is online. Talk to her in the browser, or from "
-                    "another terminal with [bold]randomatch-bot chat[/]. Ctrl-C stops the service."
+                    f"[bold]{demo.bot_name}[/] is {'asleep' if asleep else 'online'}. Talk to her "
+                    "in the browser, or from another terminal with [bold]randomatch-bot chat[/]. "
+                    "Ctrl-C stops the service."
                 )
                 listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
                 web = create_app(settings, resources=res, demo=True)
@@ -221,7 +240,7 @@ def run(
                     # are both up, so that what the person types is answered.
                     await asyncio.wait_for(web_up.wait(), timeout=60)
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(listener.connected.wait(), timeout=30)
+                        await asyncio.wait_for(listener.listening.wait(), timeout=30)
                     url = url_of(sock)
                     console.print(f"dashboard: {url}dashboard")
                     console.print(f"[bold]Open {url} to chat with {demo.bot_name}[/]")
@@ -332,9 +351,9 @@ def generate(
 
 
 @app.command()
-def chat() -> None:
+def chat(awake: AwakeOption = False) -> None:
     """Talk to the demo persona from the terminal through the real pipeline."""
-    settings = _settings()
+    settings = _settings(**(AWAKE if awake else {}))
     from randomatch_bot.terminal_chat import run_chat
 
     _run(run_chat(settings, console))

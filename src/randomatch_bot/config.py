@@ -154,6 +154,11 @@ class Settings(BaseSettings):
     )
     max_input_chars: int = Field(default=4000, alias="MAX_INPUT_CHARS", ge=100)
     absence_probability: float = Field(default=0.02, alias="ABSENCE_PROBABILITY", ge=0, le=1)
+    # Testing and demos only (off by default): seconds added to the clock by which the active
+    # hours are judged, so that a run can see the persona's night at any hour of the day.
+    hours_clock_offset: float = Field(
+        default=0.0, alias="HOURS_CLOCK_OFFSET", ge=-7 * 86400, le=7 * 86400
+    )
 
     # --- policies (0 = no limit) ---
     match_replies_per_hour: int = Field(default=40, alias="MATCH_REPLIES_PER_HOUR", ge=0)

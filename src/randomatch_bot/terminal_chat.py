@@ -19,6 +19,7 @@ from rich.console import Console
 from randomatch_bot.app import migrate_database, open_resources
 from randomatch_bot.bridge.listener import Bridge
 from randomatch_bot.config import Settings
+from randomatch_bot.conversation.presence import asleep_notice
 from randomatch_bot.db.demo import Demo, seed_demo
 from randomatch_bot.db.queries import Q
 from randomatch_bot.status import collect_status
@@ -35,6 +36,10 @@ async def run_chat(settings: Settings, console: Console) -> None:
         async with res.pool.acquire() as conn:
             demo = await seed_demo(conn, bot_id=settings.bot_uuid)
             status = await collect_status(settings, conn, res.redis)
+            now = dt.datetime.now(dt.UTC)
+            asleep = await asleep_notice(conn, settings, demo.bot_id, demo.bot_name, now, "chat")
+        if asleep is not None:
+            console.print(asleep, markup=False, highlight=False)
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
         age = status.last_heartbeat_age

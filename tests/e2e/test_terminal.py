@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -10,26 +11,31 @@ from pathlib import Path
 import pytest
 
 from randomatch_bot.infra.embedded import Endpoints
+from tests.support.night import night_offset
 from tests.support.processes import cli, service_env
 
 pytestmark = pytest.mark.e2e
 
 
 def test_chat_through_the_real_pipeline(db_dsn: str, servers: Endpoints, tmp_path: Path) -> None:
-    """`chat` sends a line as the demo hiker and shows "Vu", typing and Camille's reply."""
+    """`chat --awake` at night sends a line as the demo hiker and shows "Vu", typing and
+    Camille's reply at once."""
     env = service_env(
         {
             "POSTGRES_CONNECTION_STRING": db_dsn,
             "REDIS_URL": servers.redis_url,
             "DOCKET_NAME": f"chat-{time.time_ns()}",
             "TIME_SCALE": "0.02",
-            "ACTIVE_HOURS": "00:00-24:00",
-            "ABSENCE_PROBABILITY": "0",
+            # Night in the default hours: --awake alone makes her answer (and never away).
+            "ACTIVE_HOURS": "08:00-23:30",
+            "BOT_TIMEZONE": "Europe/Paris",
+            "HOURS_CLOCK_OFFSET": f"{night_offset(dt.datetime.now(dt.UTC)):.0f}",
+            "ABSENCE_PROBABILITY": "0.5",
             "LOG_LEVEL": "WARNING",
         }
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "randomatch_bot.cli", "chat"],
+        [sys.executable, "-m", "randomatch_bot.cli", "chat", "--awake"],
         env=env,
         cwd=tmp_path,
         stdin=subprocess.PIPE,

@@ -64,8 +64,11 @@ async def test_chat_stream_shows_read_typing_and_parts(make_settings: Any) -> No
     assert hello[1]["bot"] == "Camille"
     assert hello[1]["llm"] == "offline"
     timeline = []
+    presences = []
     for kind, data in events[1:]:
-        if kind == "typing":
+        if kind == "presence":
+            presences.append(data["label"])
+        elif kind == "typing":
             timeline.append("typing_on" if data["typing"] else "typing_off")
         elif data["from"] == "me":
             timeline.append("read" if data["read_at"] else "mine")
@@ -78,4 +81,6 @@ async def test_chat_stream_shows_read_typing_and_parts(make_settings: Any) -> No
     assert timeline[:3] == ["mine", "read", "typing_on"], timeline
     assert timeline[3] == "part"
     assert timeline[-1] == "typing_off"
+    # Always awake here: the header said "en ligne" from the start and never anything else.
+    assert presences == ["en ligne"]
     assert timeline.count("part") >= 1

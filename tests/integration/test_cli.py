@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import signal
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 
 from randomatch_bot.db.migrate import load_migrations
 from randomatch_bot.infra.embedded import Endpoints
+from tests.support.night import night_offset
 from tests.support.processes import Service, cli
 
 pytestmark = pytest.mark.integration
@@ -94,11 +97,23 @@ def test_every_command_has_help(command: str, tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 def test_run_on_embedded_servers_and_second_run_refused(tmp_path: Path) -> None:
-    """`run` brings up embedded servers and status; a second `run` says so; Ctrl-C stops it."""
-    env = {"RANDOMATCH_DATA_DIR": str(tmp_path / "data"), "TIME_SCALE": "0.01"}
+    """`run` brings up embedded servers and status, and at night says when Camille will answer
+    and how to chat now; a second `run` says so; Ctrl-C stops it."""
+    env = {
+        "RANDOMATCH_DATA_DIR": str(tmp_path / "data"),
+        "TIME_SCALE": "1",
+        "ACTIVE_HOURS": "08:00-23:30",
+        "BOT_TIMEZONE": "Europe/Paris",
+        "HOURS_CLOCK_OFFSET": f"{night_offset(dt.datetime.now(dt.UTC)):.0f}",
+    }
     service = Service("run", "--port", "0", env=env, cwd=tmp_path)
     try:
-        service.wait_for("is online", timeout=90)
+        service.wait_for("is asleep.", timeout=90)
+        assert re.search(
+            r"Camille is asleep \(active hours 08:00-23:30, Europe/Paris\): she reads messages "
+            r"from about 8 h \(in [45] h \d\d min\)\. To chat now: `randomatch-bot run --awake`",
+            service.output,
+        ), service.output
         service.wait_for("to chat with Camille", timeout=30)  # the last start-up line
         assert "Open http://127.0.0.1:" in service.output
         assert "schema" in service.output

@@ -19,8 +19,10 @@ GREETINGS = ["Salut ! J'ai vu que tu aimais les lacs de montagne, tu as un préf
 async def bot_with_persona(conn: asyncpg.Connection, *, icebreaker: bool) -> uuid.UUID:
     bot_id = await make_profile(conn, "Camille", bot=True)
     await conn.execute(
-        "INSERT INTO bot.personas (bot_id, name, system_prompt, icebreaker, greetings) "
-        "VALUES ($1, 'Camille', 'Tu es Camille, randonneuse.', $2, $3)",
+        # Always awake: the test runs at any hour (the hours are tested on their own).
+        "INSERT INTO bot.personas "
+        "(bot_id, name, system_prompt, icebreaker, greetings, active_hours, absence_probability) "
+        "VALUES ($1, 'Camille', 'Tu es Camille, randonneuse.', $2, $3, '00:00-24:00', 0)",
         bot_id,
         icebreaker,
         GREETINGS,

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from randomatch_bot.app import Resources, open_resources
-from randomatch_bot.bridge.listener import Bridge
+from randomatch_bot.bridge.listener import Bridge, bridge_ages
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.engine import SeededRandom
 from randomatch_bot.llm.types import LLMClient
@@ -103,10 +103,23 @@ class Pipeline:
     async def start_bridge(self) -> Bridge:
         stop = asyncio.Event()
         res = self.resources
-        bridge = Bridge(self.settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+        # Its own name, so that its heartbeat is told apart from an earlier bridge of this test.
+        bridge = Bridge(
+            self.settings,
+            res.endpoints.postgres_dsn,
+            res.docket,
+            res.redis,
+            name=f"test-bridge-{uuid.uuid4().hex[:8]}",
+        )
         self.stops.append(stop)
         self.tasks.append(asyncio.create_task(bridge.run(stop), name="test-bridge"))
-        await asyncio.wait_for(bridge.connected.wait(), timeout=15)
+        # The readiness signal `/ready` reads: the bridge beats only once LISTEN is in place,
+        # so a NOTIFY sent after this is heard.
+        await eventually(
+            lambda: bridge_ages(res.redis, self.settings.docket_name),
+            lambda ages: bridge.name in ages,
+            timeout=15,
+        )
         self.bridge = bridge
         return bridge
 

@@ -4,7 +4,9 @@ A message posted here is INSERTed into `public.messages` exactly as the app woul
 through the real pipeline (trigger, bridge, Redis, worker, model). The page follows the match
 through server-sent events: each notification from the LISTEN hub makes the stream read the
 match again (a few indexed rows) and send what changed — new messages, read receipts ("Vu"),
-the typing indicator. No client polls the database.
+the typing indicator, and the persona's presence ("en ligne", "absente", "dort · répond vers
+8 h 10"), read again at least every KEEPALIVE seconds since the night ends without a
+notification. No client polls the database.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from pydantic import BaseModel, Field, field_validator
 from randomatch_bot.api.auth import LocalOrAuthorised
 from randomatch_bot.api.events import CLOSED
 from randomatch_bot.api.state import ApiState, State
+from randomatch_bot.conversation.persona import load_persona
+from randomatch_bot.conversation.presence import Presence, presence_of_match
 from randomatch_bot.db.demo import Demo
 from randomatch_bot.db.queries import Q
+from randomatch_bot.db.types import Conn
 
 log = structlog.get_logger(__name__)
 
@@ -66,8 +71,14 @@ class _View:
         self.demo = demo
         self.read: dict[uuid.UUID, dt.datetime | None] = {}
         self.typing: bool | None = None
+        self.presence: Presence | None = None
 
-    def diff(self, rows: Iterable[asyncpg.Record], typing: bool) -> Iterable[str]:
+    def diff(
+        self, rows: Iterable[asyncpg.Record], typing: bool, presence: Presence
+    ) -> Iterable[str]:
+        if presence != self.presence:
+            self.presence = presence
+            yield _sse("presence", presence.as_dict())
         for row in rows:
             message_id: uuid.UUID = row["id"]
             if message_id in self.read and self.read[message_id] == row["read_at"]:
@@ -89,11 +100,18 @@ class _View:
             yield _sse("typing", {"typing": typing})
 
 
-async def _read(state: ApiState, demo: Demo) -> tuple[list[asyncpg.Record], bool]:
+async def _read(state: ApiState, demo: Demo) -> tuple[list[asyncpg.Record], bool, Presence]:
     async with state.resources.pool.acquire() as conn:
         rows = await conn.fetch(Q.api_chat_recent, demo.match_id, HISTORY)
         typing = await conn.fetchval(Q.is_typing, demo.match_id, demo.bot_id)
-    return list(rows), bool(typing)
+        presence = await _presence(state, demo, conn)
+    return list(rows), bool(typing), presence
+
+
+async def _presence(state: ApiState, demo: Demo, conn: Conn) -> Presence:
+    persona = await load_persona(conn, state.settings, demo.bot_id, demo.bot_name)
+    now = dt.datetime.now(dt.UTC)
+    return await presence_of_match(conn, state.settings, persona, demo.match_id, now)
 
 
 async def _stream(state: ApiState) -> AsyncIterator[str]:
@@ -109,13 +127,13 @@ async def _stream(state: ApiState) -> AsyncIterator[str]:
         )
         while True:
             try:
-                rows, typing = await _read(state, demo)
+                rows, typing, presence = await _read(state, demo)
             except (asyncpg.PostgresError, OSError) as exc:
                 log.warning("chat stream cannot read the match", error=str(exc))
                 yield _sse("problem", {"detail": "database unavailable, retrying"})
                 await asyncio.sleep(RETRY_AFTER_ERROR)
                 continue
-            for chunk in view.diff(rows, typing):
+            for chunk in view.diff(rows, typing, presence):
                 yield chunk
             try:
                 item = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE)
@@ -134,7 +152,7 @@ def _llm(state: ApiState) -> str:
 
 @router.get("/events", include_in_schema=False)
 async def events(state: State) -> StreamingResponse:
-    """Server-sent events of the demo match: hello, message (new or read), typing."""
+    """Server-sent events of the demo match: hello, presence, message (new or read), typing."""
     # The server cancels the generator when the page goes away.
     return StreamingResponse(
         _stream(state),
@@ -152,3 +170,22 @@ async def send(state: State, message: ChatIn) -> ChatOut:
         row = await conn.fetchrow(Q.insert_message, demo.match_id, demo.human_id, message.content)
     assert row is not None
     return ChatOut(id=row["id"], created_at=row["created_at"])
+
+
+class PresenceOut(BaseModel):
+    state: str = Field(description="online, away or asleep")
+    label: str = Field(description='what the chat header shows, e.g. "dort · répond vers 8 h 10"')
+    until: dt.datetime | None = Field(description="when the persona is expected back, if away")
+    reason: str | None = Field(description="night, absence, or the policy holding the reply")
+
+
+@router.get("/presence", response_model=PresenceOut)
+async def presence(state: State) -> PresenceOut:
+    """The demo persona's presence, as the chat header shows it."""
+    demo = state.demo
+    assert demo is not None
+    async with state.resources.pool.acquire() as conn:
+        shown = await _presence(state, demo, conn)
+    return PresenceOut(
+        state=shown.state.value, label=shown.label, until=shown.until, reason=shown.reason
+    )

@@ -88,6 +88,9 @@ class Bridge:
         self.clock = clock
         self.name = name or bridge_name()
         self._events: asyncio.Queue[str] = asyncio.Queue()
+        # Set while LISTEN is in place; the heartbeat in Redis (what `/ready` and the test
+        # fixtures read) is written only then, so "it beats" means "a NOTIFY now is heard".
+        self.listening = asyncio.Event()
         self._listener = ListenConnection(
             dsn, self._serve, name="bridge", on_reconnect=METRICS.reconnects.inc
         )
@@ -110,7 +113,18 @@ class Bridge:
         self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event
     ) -> None:
         await conn.add_listener(CHANNEL, self._on_notify)
-        log.info("listening", channel=CHANNEL, bridge=self.name)
+        self.listening.set()
+        try:
+            await self._beat()
+            log.info("listening", channel=CHANNEL, bridge=self.name)
+            await self._listen(conn, lost, stop)
+        finally:
+            self.listening.clear()
+            await self._unbeat()
+
+    async def _listen(
+        self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event
+    ) -> None:
         # LISTEN is in place before the scan, so nothing falls between the two.
         await self.catch_up()
         next_scan = time.monotonic() + self.settings.catchup_interval
@@ -216,11 +230,22 @@ class Bridge:
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            key = heartbeat_key(self.settings.docket_name)
-            try:
-                await self.redis.hset(key, self.name, f"{time.time():.3f}")
-                await self.redis.expire(key, 3600)
-            except Exception as exc:
-                log.warning("bridge heartbeat failed", error=str(exc))
+            if self.listening.is_set():
+                await self._beat()
             if await wait_for_event(stop, self.settings.heartbeat_interval):
                 return
+
+    async def _beat(self) -> None:
+        key = heartbeat_key(self.settings.docket_name)
+        try:
+            await self.redis.hset(key, self.name, f"{time.time():.3f}")
+            await self.redis.expire(key, 3600)
+        except Exception as exc:
+            log.warning("bridge heartbeat failed", error=str(exc))
+
+    async def _unbeat(self) -> None:
+        """Withdraw this bridge's heartbeat when it stops listening (best effort)."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                self.redis.hdel(heartbeat_key(self.settings.docket_name), self.name), timeout=2
+            )

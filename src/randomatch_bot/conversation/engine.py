@@ -116,6 +116,10 @@ class ConversationEngine:
         self.rng = rng or SeededRandom()
         self.clock = clock
         self.composer = Composer(pool, settings)
+        # HOURS_CLOCK_OFFSET shifts the wall clock only: an injected clock is already the time
+        # its caller chose.
+        offset = settings.hours_clock_offset if clock is utcnow else 0.0
+        self.hours_offset = dt.timedelta(seconds=offset)
 
     # ------------------------------------------------------------------ advance
     async def advance(self, match_id: uuid.UUID) -> StepResult:
@@ -472,7 +476,7 @@ class ConversationEngine:
     def _away(self, persona: Persona, now: dt.datetime, rng: random.Random) -> float:
         """Seconds until the persona is there to reply: night, or an occasional absence."""
         return availability.availability_delay(
-            now,
+            now + self.hours_offset,
             persona.active_hours,
             persona.timezone,
             rng,

@@ -10,6 +10,12 @@
   const input = document.getElementById("text");
   const statusLine = document.getElementById("bot-status");
   const nodes = new Map(); // message id -> {row, data}
+  // The header says what the server says: "en ligne" only when she is there to answer.
+  let presence = "connexion…";
+  let llmNote = "";
+  function showStatus() {
+    statusLine.textContent = "Randonneuse · " + presence + llmNote;
+  }
   // What happened, in order, for anyone curious (and for the browser test).
   window.chatLog = [];
 
@@ -67,8 +73,12 @@
       document.getElementById("bot-name").textContent = hello.bot;
       document.getElementById("avatar").textContent = hello.bot.slice(0, 1);
       typingText.textContent = hello.bot + " est en train d'écrire…";
-      statusLine.textContent =
-        "Randonneuse · en ligne" + (hello.llm === "offline" ? " · réponses hors ligne (démo)" : "");
+      llmNote = hello.llm === "offline" ? " · réponses hors ligne (démo)" : "";
+      showStatus();
+    });
+    source.addEventListener("presence", (event) => {
+      presence = JSON.parse(event.data).label;
+      showStatus();
     });
     source.addEventListener("message", (event) => render(JSON.parse(event.data)));
     source.addEventListener("typing", (event) => {
@@ -83,9 +93,7 @@
     source.onerror = () => {
       statusLine.textContent = "Connexion perdue, nouvelle tentative…";
     };
-    source.onopen = () => {
-      statusLine.textContent = "Randonneuse · en ligne";
-    };
+    source.onopen = () => showStatus();
   }
 
   form.addEventListener("submit", async (event) => {
