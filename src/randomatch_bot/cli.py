@@ -134,11 +134,25 @@ def print_status(report: Any, *, embedded: bool) -> None:
     table.add_row("queue", f"{report.queue_due} due, {report.queue_scheduled} scheduled")
     for reason, count in sorted(report.held.items()):
         table.add_row("held back", f"{count} conversation(s): {reason}")
+    for waiting in report.waiting:
+        table.add_row("waiting", _describe_wait(waiting))
     for key, value in report.counts.items():
         table.add_row(key.replace("_", " "), str(value))
     age = report.last_heartbeat_age
     table.add_row("bridge heartbeat", "none" if age is None else f"{age:.1f} s ago")
     console.print(table)
+
+
+def _describe_wait(waiting: dict[str, Any]) -> str:
+    """`match 1f2e… (Camille): night, until 08:12 (in 5 h 40 min)`, local time of the host."""
+    line = f"match {str(waiting['match_id'])[:8]}… ({waiting['bot'] or 'bot'}): {waiting['reason']}"
+    if waiting["until"]:
+        until = dt.datetime.fromisoformat(waiting["until"])
+        left = max(0, int((until - dt.datetime.now(dt.UTC)).total_seconds()))
+        line += (
+            f", until {until.astimezone():%H:%M} (in {left // 3600} h {left % 3600 // 60:02d} min)"
+        )
+    return line
 
 
 @app.command()

@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 
 from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.config import Settings
+from randomatch_bot.conversation.presence import waiting_conversations
 from randomatch_bot.db.migrate import load_migrations, schema_version
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
@@ -36,6 +37,8 @@ class Status:
     llm_online: bool = False
     llm_today: dict[str, float] = field(default_factory=dict)  # calls, errors, cost (USD)
     held: dict[str, int] = field(default_factory=dict)  # why replies wait -> conversations
+    # Each conversation whose reply waits (soonest first): match, bot, reason, until.
+    waiting: list[dict[str, str | None]] = field(default_factory=list)
 
     @property
     def last_heartbeat_age(self) -> float | None:
@@ -80,6 +83,16 @@ async def collect_status(
             if status.schema_version is not None and status.schema_version >= HOLDS_SINCE:
                 rows = await conn.fetch(Q.held_conversations)
                 status.held = {r["hold_reason"]: int(r["n"]) for r in rows}
+                now = dt.datetime.now(dt.UTC)
+                status.waiting = [
+                    {
+                        "match_id": str(w.match_id),
+                        "bot": w.bot_name,
+                        "reason": w.presence.reason,
+                        "until": w.presence.until.isoformat() if w.presence.until else None,
+                    }
+                    for w in await waiting_conversations(conn, settings, now)
+                ]
         except (asyncpg.PostgresError, OSError) as exc:
             status.postgres = f"error: {exc}"
     else:

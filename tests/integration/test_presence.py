@@ -14,9 +14,14 @@ import httpx
 import pytest
 
 from randomatch_bot.api import create_app
+from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.conversation.presence import waiting_conversations
 from randomatch_bot.db.demo import seed_demo
+from randomatch_bot.llm import OfflineResponder
+from randomatch_bot.status import collect_status
 from tests.support.api_server import serving
+from tests.support.databases import make_couple, say
+from tests.support.drive import VirtualClock, drive
 from tests.support.night import night_offset
 from tests.support.pipeline import eventually, running_pipeline
 
@@ -66,8 +71,17 @@ async def test_night_message_waits_for_the_morning_and_the_page_says_so(
                 assert after["label"].startswith("dort · répond vers 8 h")
                 assert dt.datetime.fromisoformat(after["until"]) == due
                 waiting = await waiting_conversations(conn, settings, dt.datetime.now(dt.UTC))
+                status = await collect_status(settings, conn, None)
     assert [(w.match_id, w.presence.reason, w.presence.until) for w in waiting] == [
         (demo.match_id, "night", due)
+    ]
+    assert status.waiting == [
+        {
+            "match_id": str(demo.match_id),
+            "bot": "Camille",
+            "reason": "night",
+            "until": due.isoformat(),
+        }
     ]
 
 
@@ -79,3 +93,27 @@ async def test_awake_persona_is_online_at_night(make_settings: Any) -> None:
         async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
             shown = (await http.get("/chat/presence")).json()
     assert shown == {"state": "online", "label": "en ligne", "until": None, "reason": None}
+
+
+async def test_status_lists_a_rate_limited_conversation_with_its_end(
+    pool: asyncpg.Pool, make_settings: Any
+) -> None:
+    """A reply held by the match rate limit is listed by `status` as such, until the window ends."""
+    settings = make_settings(TIME_SCALE=0.0, MATCH_REPLIES_PER_HOUR=1)
+    clock = VirtualClock()
+    engine = ConversationEngine(pool, settings, clock=clock)
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+        for text in ("un", "deux"):
+            await say(conn, couple, text, at=clock.now)
+            await drive(engine, clock, couple.match_id, OfflineResponder(), until=clock.now)
+            clock.advance(60)
+        wake = await conn.fetchval(
+            "SELECT next_wake_at FROM bot.conversations WHERE match_id = $1", couple.match_id
+        )
+        waiting = await waiting_conversations(conn, settings, clock.now)
+    assert [(w.match_id, w.presence.reason, w.presence.until) for w in waiting] == [
+        (couple.match_id, "match rate limit", wake)
+    ]
+    assert waiting[0].presence.label == "absente"
+    assert wake > clock.now

@@ -133,3 +133,20 @@ def test_night_offset_lands_at_three_in_paris(now: dt.datetime) -> None:
     shifted = now + dt.timedelta(seconds=offset)
     assert shifted.astimezone(ZoneInfo(PARIS)).time() == dt.time(3, 0)
     assert 0 < offset <= 86400 + 3600
+
+
+def test_status_describes_a_waiting_conversation() -> None:
+    """`status` prints the match, the bot, why its reply waits and how long is left."""
+    from randomatch_bot.cli import _describe_wait
+
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2, minutes=5, seconds=30)
+    line = _describe_wait(
+        {
+            "match_id": "12345678-aaaa-4bbb-8ccc-000000000000",
+            "bot": "Camille",
+            "reason": "night",
+            "until": until.isoformat(),
+        }
+    )
+    assert line.startswith("match 12345678… (Camille): night, until ")
+    assert line.endswith("(in 2 h 05 min)")
