@@ -7,6 +7,7 @@ with UPDATE_SCREENSHOTS=1 (or when missing) they are also copied to docs/img/ fo
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -16,8 +17,10 @@ from typing import Any
 import pytest
 
 from randomatch_bot.api import create_app
+from randomatch_bot.conversation.presence import NBSP, clock_time
 from tests.support.api_server import serving
-from tests.support.pipeline import running_pipeline
+from tests.support.night import night_offset
+from tests.support.pipeline import eventually, running_pipeline
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,8 +107,10 @@ async def test_chat_page_shows_read_typing_and_parts(make_settings: Any, browser
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             await page.goto(url)
+            # The header shows the presence the server computed (always awake here).
             await page.wait_for_function(
-                "document.querySelector('#bot-status').textContent.includes('en ligne')"
+                "document.querySelector('#bot-status').textContent"
+                " === 'Randonneuse · en ligne · réponses hors ligne (démo)'"
             )
             await page.fill("#text", "Salut Camille ! Tu randonnes plutôt dans les Écrins ?")
             await page.click("#send")
@@ -124,6 +129,7 @@ async def test_chat_page_shows_read_typing_and_parts(make_settings: Any, browser
                 "window.chatLog.filter(e => e.startsWith('me:')).length == 2"
             )
             await reply_finished(page)
+            header = await page.locator("#bot-status").inner_text()
             await page.screenshot(path=str(keep_screenshot("chat.png")))
 
             dashboard = await browser.new_page()
@@ -135,6 +141,7 @@ async def test_chat_page_shows_read_typing_and_parts(make_settings: Any, browser
             llm = await dashboard.locator("#llm").inner_text()
             await dashboard.screenshot(path=str(keep_screenshot("dashboard.png")), full_page=True)
     assert errors == []
+    assert header == "Randonneuse · en ligne · réponses hors ligne (démo)"
     assert log[0].startswith("me:")
     assert log.index("read") < log.index("typing:on")
     first_part = next(i for i, item in enumerate(log) if item.startswith("part:"))
@@ -143,3 +150,44 @@ async def test_chat_page_shows_read_typing_and_parts(make_settings: Any, browser
     assert "offline" in llm
     publish_screenshot("chat.png")
     publish_screenshot("dashboard.png")
+
+
+async def test_chat_page_says_when_camille_sleeps(make_settings: Any, browser: Any) -> None:
+    """At night the header says "dort · répond vers 8 h…", before and after a message, and
+    no "Vu" appears: the page never claims "en ligne" for a persona asleep for hours."""
+    offset = night_offset(dt.datetime.now(dt.UTC))
+    settings = make_settings(
+        TIME_SCALE=1.0,
+        ACTIVE_HOURS="08:00-23:30",
+        BOT_TIMEZONE="Europe/Paris",
+        HOURS_CLOCK_OFFSET=offset,
+    )
+    async with running_pipeline(settings) as pipeline:
+        app = create_app(settings, resources=pipeline.resources, demo=True)
+        async with serving(app) as url:
+            page = await browser.new_page()
+            await page.set_viewport_size({"width": 480, "height": 820})
+            await page.goto(url)
+            await page.wait_for_function(
+                "document.querySelector('#bot-status').textContent"
+                " === 'Randonneuse · dort · répond vers 8\u00a0h · réponses hors ligne (démo)'"
+            )
+            await page.fill("#text", "Tu dors déjà ?")
+            await page.click("#send")
+            await page.wait_for_selector(".row.mine .bubble")
+            # The reply is planned (for after 08:00): the header now gives its time.
+            async with pipeline.resources.pool.acquire() as conn:
+                due = await eventually(
+                    lambda: conn.fetchval("SELECT read_due_at FROM bot.reply_plans"), bool
+                )
+            at = clock_time(due + dt.timedelta(seconds=offset), "Europe/Paris").replace(" ", NBSP)
+            expected = f"Randonneuse · dort · répond vers {at} · réponses hors ligne (démo)"
+            await page.wait_for_function(
+                f"document.querySelector('#bot-status').textContent === '{expected}'",
+                timeout=30_000,
+            )
+            seen = await page.locator(".row.mine .seen:not([hidden])").count()
+            await page.screenshot(path=str(keep_screenshot("chat-night.png")))
+    assert due - dt.datetime.now(dt.UTC) > dt.timedelta(hours=4)
+    assert seen == 0
+    publish_screenshot("chat-night.png")

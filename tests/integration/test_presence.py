@@ -55,7 +55,7 @@ async def test_night_message_waits_for_the_morning_and_the_page_says_so(
         async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
             before = (await http.get("/chat/presence")).json()
             assert before["state"] == "asleep"
-            assert before["label"] == "dort · répond vers 8 h"
+            assert before["label"] == "dort · répond vers 8\u00a0h"
             assert before["reason"] == "night"
             posted = await http.post("/chat/messages", json={"content": "Tu dors ?"})
             assert posted.status_code == 201
@@ -68,7 +68,7 @@ async def test_night_message_waits_for_the_morning_and_the_page_says_so(
                 assert 5 * 3600 - 120 < ahead < 7 * 3600
                 after = (await http.get("/chat/presence")).json()
                 assert after["state"] == "asleep"
-                assert after["label"].startswith("dort · répond vers 8 h")
+                assert after["label"].startswith("dort · répond vers 8\u00a0h")
                 assert dt.datetime.fromisoformat(after["until"]) == due
                 waiting = await waiting_conversations(conn, settings, dt.datetime.now(dt.UTC))
                 status = await collect_status(settings, conn, None)

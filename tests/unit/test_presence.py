@@ -28,7 +28,7 @@ def test_night_without_a_reply_pending_says_when_the_hours_open() -> None:
     """At night with nothing pending, she sleeps and answers from the opening of her hours."""
     shown = presence(NIGHT, hours=HOURS, tz=PARIS)
     assert shown.state is PresenceState.ASLEEP
-    assert shown.label == "dort · répond vers 8 h"
+    assert shown.label == "dort · répond vers 8\u00a0h"
     assert shown.until == dt.datetime(2026, 1, 15, 7, 0, tzinfo=dt.UTC)
     assert shown.reason == "night"
 
@@ -37,7 +37,7 @@ def test_night_with_a_reply_planned_gives_its_time() -> None:
     """At night the label gives the planned read time, in the persona's own timezone."""
     due = dt.datetime(2026, 1, 15, 7, 10, tzinfo=dt.UTC)
     shown = presence(NIGHT, hours=HOURS, tz=PARIS, read_due_at=due)
-    assert shown.label == "dort · répond vers 8 h 10"
+    assert shown.label == "dort · répond vers 8\u00a0h\u00a010"
     assert shown.until == due
 
 
@@ -92,7 +92,7 @@ def test_hours_offset_moves_the_persona_clock() -> None:
     offset = dt.timedelta(seconds=night_offset(DAY, PARIS))
     shown = presence(DAY, hours=HOURS, tz=PARIS, hours_offset=offset)
     assert shown.state is PresenceState.ASLEEP
-    assert shown.label == "dort · répond vers 8 h"
+    assert shown.label == "dort · répond vers 8\u00a0h"
     assert shown.until is not None
     assert shown.until + offset == dt.datetime(2026, 1, 16, 7, 0, tzinfo=dt.UTC)
 

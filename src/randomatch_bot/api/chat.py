@@ -5,8 +5,8 @@ through the real pipeline (trigger, bridge, Redis, worker, model). The page foll
 through server-sent events: each notification from the LISTEN hub makes the stream read the
 match again (a few indexed rows) and send what changed — new messages, read receipts ("Vu"),
 the typing indicator, and the persona's presence ("en ligne", "absente", "dort · répond vers
-8 h 10"), read again at least every KEEPALIVE seconds since the night ends without a
-notification. No client polls the database.
+8 h 10"). The night ends and a drawn absence begins without a
+notification, so an idle stream reads it again every PRESENCE_REFRESH seconds.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ router = APIRouter(prefix="/chat", dependencies=[LocalOrAuthorised], tags=["demo
 
 HISTORY = 100  # messages shown when the page opens
 KEEPALIVE = 15.0  # seconds between comments that keep proxies from closing an idle stream
+# Seconds between reads of an idle match: a plan drawn for later, the night ending or an
+# absence starting change the presence without any notification.
+PRESENCE_REFRESH = 5.0
 RETRY_AFTER_ERROR = 2.0  # seconds before reading again after a database error
 MAX_CHARS = 2000  # a chat message, as the app's text field would allow
 
@@ -136,7 +139,7 @@ async def _stream(state: ApiState) -> AsyncIterator[str]:
             for chunk in view.diff(rows, typing, presence):
                 yield chunk
             try:
-                item = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE)
+                item = await asyncio.wait_for(queue.get(), timeout=min(KEEPALIVE, PRESENCE_REFRESH))
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue

@@ -38,6 +38,9 @@ __all__ = [
 ABSENT_AFTER = 5 * 60.0  # s
 
 
+NBSP = "\u00a0"
+
+
 class PresenceState(StrEnum):
     ONLINE = "online"
     AWAY = "away"
@@ -99,7 +102,8 @@ def presence(
         assert back is not None
         return Presence(
             PresenceState.ASLEEP,
-            f"dort · répond vers {clock_time(back, tz)}",
+            # No-break spaces: "8 h 10" never splits across lines in a narrow header.
+            f"dort · répond vers {clock_time(back, tz).replace(' ', NBSP)}",
             until=back - hours_offset,
             reason="night",
         )
