@@ -13,7 +13,8 @@ import asyncpg
 import structlog
 
 from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import compose, memory, prompt
+from randomatch_bot.conversation import compose, memory, prompt, style
+from randomatch_bot.conversation.assistant_phrases import assistant_tells
 from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.queries import Q
@@ -80,7 +81,10 @@ class Composer:
             max_message_chars=self.settings.max_input_chars,
             max_parts=self.settings.max_parts,
         )
-        completion, parts = await self._usable_reply(llm, persona, messages, conversation, rng)
+        recent = [m.content for m in newest if m.sender_id == persona.bot_id]
+        completion, parts = await self._usable_reply(
+            llm, persona, messages, conversation, rng, recent
+        )
         first_reply = all(m.sender_id != persona.bot_id for m in history)
         if first_reply and self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
             parts = prompt.with_disclosure(parts, self.settings.max_parts)
@@ -105,23 +109,41 @@ class Composer:
         messages: list[ChatMessage],
         conversation: Conversation,
         rng: random.Random,
+        recent: list[str] | None = None,
     ) -> tuple[Completion, list[str]]:
         forbidden = compose.fragments_of(persona.system_prompt)
         completion: Completion | None = None
+        # A reply that sounds like an assistant is asked for again once; the second one
+        # has those sentences stripped (see conversation/style). The first stays in reserve.
+        reserve: tuple[Completion, list[str]] | None = None
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
             leaked = compose.leaks_instructions(completion.text, forbidden)
             text = compose.clean_reply(
-                completion.text, persona_name=persona.name, forbidden=forbidden
+                style.without_headers(completion.text),
+                persona_name=persona.name,
+                forbidden=forbidden,
             )
+            tells = assistant_tells(text) if text and not leaked else []
             if text and not leaked:
-                return completion, compose.split_reply(
-                    text, max_parts=self.settings.max_parts, rng=rng
-                )
-            log.warning("unusable reply, regenerating", attempt=attempt, leaked=leaked)
+                parts = self._chat_parts(text, persona, rng, recent or [])
+                if parts and (not tells or attempt == 1):
+                    return completion, parts
+                reserve = reserve or ((completion, parts) if parts else None)
+            log.warning("unusable reply, regenerating", attempt=attempt, leaked=leaked, tells=tells)
         assert completion is not None
+        if reserve is not None:
+            return reserve
         # Twice unusable: a short, safe answer in character rather than silence.
         return completion, [FALLBACK_REPLY]
+
+    def _chat_parts(
+        self, text: str, persona: Persona, rng: random.Random, recent: list[str]
+    ) -> list[str]:
+        profile = style.StyleProfile(emoji=persona.emoji, habits=persona.habits)
+        return style.chat_parts(
+            text, profile=profile, max_parts=self.settings.max_parts, rng=rng, recent=recent
+        )
 
     async def _call(
         self,

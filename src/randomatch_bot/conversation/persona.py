@@ -15,6 +15,7 @@ import asyncpg
 
 from randomatch_bot.config import ActiveHours, Settings
 from randomatch_bot.conversation.persona_files import (
+    CARD_EXTENSION,
     PersonaSpec,
     bundled_persona,
     fill_placeholders,
@@ -60,6 +61,7 @@ class Persona:
     absence_probability: float = 0.0  # chance of a long "busy" pause before a reply
     emoji: str = DEFAULT_EMOJI  # "none" | "rare" | "often"
     tags: tuple[str, ...] = ()
+    habits: frozenset[str] = frozenset()  # "lowercase", "slang", "typos" (conversation/style)
 
     @classmethod
     def default(cls, settings: Settings, bot_id: uuid.UUID, name: str | None = None) -> Persona:
@@ -83,6 +85,7 @@ class Persona:
             greetings=tuple(spec.all_greetings(persona_name)),
             emoji=spec.emoji or DEFAULT_EMOJI,
             tags=tuple(spec.tags),
+            habits=frozenset(spec.habits),
         )
 
     def with_row(self, row: asyncpg.Record | Mapping[str, Any]) -> Persona:
@@ -108,6 +111,7 @@ class Persona:
             absence_probability=_first(get("absence_probability"), self.absence_probability),
             emoji=get("emoji") or self.emoji,
             tags=tuple(get("tags") or ()),
+            habits=_habits(_as_card(row["card"])),
         )
 
     @property
@@ -120,6 +124,15 @@ class Persona:
 
 def _first(value: float | None, default: float) -> float:
     return default if value is None else float(value)
+
+
+def _habits(card: dict[str, Any] | None) -> frozenset[str]:
+    # Kept in the card's own extension (no column): the card is stored whole with the row.
+    data = (card or {}).get("data")
+    extensions = data.get("extensions") if isinstance(data, dict) else None
+    ours = extensions.get(CARD_EXTENSION) if isinstance(extensions, dict) else None
+    habits = ours.get("habits") if isinstance(ours, dict) else None
+    return frozenset(h for h in habits or () if isinstance(h, str))
 
 
 def _as_card(value: Any) -> dict[str, Any] | None:
