@@ -369,6 +369,37 @@ def simulate(
     console.print(f"written: {', '.join(str(p) for p in paths.values())}")
 
 
+@app.command("eval")
+def evaluate(
+    conversations: Annotated[int, typer.Option(min=1, help="Conversations to run.")] = 12,
+    turns: Annotated[int, typer.Option(min=1, help="Human turns per conversation.")] = 6,
+    seed: Annotated[int, typer.Option(help="Seed of the humans, timing and judge order.")] = 0,
+    out: Annotated[str, typer.Option(help="Folder for eval.md, .json and style.png.")] = (
+        "artifacts/eval"
+    ),
+    llm_url: Annotated[
+        str | None,
+        typer.Option(help="OpenAI-protocol endpoint; default: the configured model, if any."),
+    ] = None,
+    corpus: Annotated[
+        str, typer.Option(help="Human-written conversations (JSON lines) to compare with.")
+    ] = "tests/data/human_chats_fr.jsonl",
+    judge: Annotated[bool, typer.Option(help="Ask the LLM judge when a model is set.")] = True,
+) -> None:
+    """Scripted conversations through the engine and the configured model; a style report
+    beside human figures (offline, deterministic) and, with a model, an LLM judge."""
+    settings = _settings(LOG_LEVEL="WARNING")
+    from pathlib import Path
+
+    from randomatch_bot.evaluation.runner import EvalOptions, render_markdown, run_eval, write_eval
+
+    options = EvalOptions(conversations, turns, seed, llm_url, Path(corpus), judge)
+    report = run_eval(settings, options)
+    paths = write_eval(report, Path(out))
+    console.print(render_markdown(report), markup=False, highlight=False, soft_wrap=True)
+    console.print(f"written: {', '.join(str(p) for p in paths.values())}")
+
+
 def main() -> None:
     """Console-script entry point: one clear line and a non-zero exit on failure."""
     try:

@@ -76,7 +76,12 @@ ASSISTANT_PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 def assistant_tells(text: str) -> list[str]:
     """The names of the assistant phrases in `text`, in list order, each once."""
-    sentences = [normalize(s) for s in re.split(r"(?<=[.!?…])\s+|\n+", text) if s.strip()]
+    text = re.sub(r"[*_#`>]+", "", text)  # markdown marks hide where a sentence starts
+    sentences = [
+        normalize(s).lstrip("-•0123456789.) ")
+        for s in re.split(r"(?<=[.!?…])\s+|\n+", text)
+        if s.strip()
+    ]
     return [
         name
         for name, pattern in ASSISTANT_PHRASES

@@ -26,8 +26,10 @@ from pydantic import SecretStr
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
+from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.db.migrate import migrate
 from randomatch_bot.db.queries import Q
+from randomatch_bot.evaluation.style_report import render_style_table, style_figures
 from randomatch_bot.infra.embedded import EmbeddedServers
 from randomatch_bot.llm import OfflineResponder, build_llm_client
 from randomatch_bot.llm.types import LLMClient
@@ -126,6 +128,7 @@ async def _simulate(settings: Settings, options: SimulationOptions, dsn: str) ->
             replies = await reports.load_replies(conn, starts)
             statuses = {r["status"]: r["n"] for r in await conn.fetch(Q.sim_plan_statuses)}
             visible: int = await conn.fetchval(Q.sim_interrupted_after_sending)
+            transcripts = await reports.load_transcripts(conn, _characters(settings))
     finally:
         await llm.aclose()
         await pool.close()
@@ -155,7 +158,15 @@ async def _simulate(settings: Settings, options: SimulationOptions, dsn: str) ->
         },
         values=reports.compute_metrics(replies),
         human_values={"reply_delay": run.human_delays, "messages_per_turn": run.burst_sizes},
+        transcripts=transcripts,
     )
+
+
+def _characters(settings: Settings) -> dict[str, str]:
+    """The default persona's character for each bot name the simulation uses."""
+    return {
+        name: Persona.default(settings, uuid.UUID(int=0), name).system_prompt for name in BOT_NAMES
+    }
 
 
 class _Run:
@@ -311,4 +322,14 @@ def render_markdown(report: reports.Report) -> str:
             line += f"; {burst.mean:.2f} messages per turn on average"
         lines += [line + ".", ""]
     lines += [reports.render_table(report), ""]
+    if report.transcripts:
+        figures = style_figures(report.transcripts)
+        lines += [
+            "## Style of the persona's messages",
+            "",
+            "Measured as `randomatch-bot eval` does (see docs/EVALUATION.md).",
+            "",
+            render_style_table([("simulated", figures)]),
+            "",
+        ]
     return "\n".join(lines)
