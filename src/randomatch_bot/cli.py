@@ -351,6 +351,9 @@ def simulate(
     llm_url: Annotated[
         str | None, typer.Option(help="OpenAI-protocol endpoint; default: offline responder.")
     ] = None,
+    habits: Annotated[
+        str, typer.Option(help="Typing habits for the bots: lowercase,slang,typos (or none).")
+    ] = "",
 ) -> None:
     """Scripted humans chat with the engine on its own temporary database, in virtual time;
     report reply delay, reading, typing, parts beside the published human figures."""
@@ -362,11 +365,21 @@ def simulate(
     from randomatch_bot.simulate import simulate as run_simulation
     from randomatch_bot.simulate.runner import render_markdown
 
-    options = SimulationOptions(conversations, turns, seed, llm_url)
+    options = SimulationOptions(conversations, turns, seed, llm_url, habits=_habit_list(habits))
     report = run_simulation(settings, options)
     paths = write_outputs(report, Path(out))
     console.print(render_markdown(report), markup=False, highlight=False, soft_wrap=True)
     console.print(f"written: {', '.join(str(p) for p in paths.values())}")
+
+
+def _habit_list(text: str) -> tuple[str, ...]:
+    from randomatch_bot.conversation.style import HABITS
+
+    habits = tuple(h.strip() for h in text.split(",") if h.strip() and h.strip() != "none")
+    unknown = [h for h in habits if h not in HABITS]
+    if unknown:
+        raise typer.BadParameter(f"unknown habit {unknown[0]!r}; known: {', '.join(HABITS)}")
+    return habits
 
 
 @app.command("eval")
@@ -385,6 +398,9 @@ def evaluate(
         str, typer.Option(help="Human-written conversations (JSON lines) to compare with.")
     ] = "tests/data/human_chats_fr.jsonl",
     judge: Annotated[bool, typer.Option(help="Ask the LLM judge when a model is set.")] = True,
+    habits: Annotated[
+        str, typer.Option(help="Typing habits for the bots: lowercase,slang,typos (or none).")
+    ] = "",
 ) -> None:
     """Scripted conversations through the engine and the configured model; a style report
     beside human figures (offline, deterministic) and, with a model, an LLM judge."""
@@ -393,7 +409,9 @@ def evaluate(
 
     from randomatch_bot.evaluation.runner import EvalOptions, render_markdown, run_eval, write_eval
 
-    options = EvalOptions(conversations, turns, seed, llm_url, Path(corpus), judge)
+    options = EvalOptions(
+        conversations, turns, seed, llm_url, Path(corpus), judge, _habit_list(habits)
+    )
     report = run_eval(settings, options)
     paths = write_eval(report, Path(out))
     console.print(render_markdown(report), markup=False, highlight=False, soft_wrap=True)

@@ -49,6 +49,7 @@ class EvalOptions:
     llm_url: str | None = None  # None: the configured model if it has a key, else offline
     corpus: Path | None = DEFAULT_CORPUS
     judge: bool = True  # ask the LLM judge when a model is configured
+    habits: tuple[str, ...] = ()  # typing habits given to the simulated bots
 
 
 @dataclass(slots=True)
@@ -135,7 +136,10 @@ def run_eval(settings: Settings, options: EvalOptions) -> EvalReport:
     """Simulate, measure, and (with a model) judge; see the module docstring."""
     settings, url = _model_settings(settings, options)
     simulation = simulate(
-        settings, SimulationOptions(options.conversations, options.turns, options.seed, url)
+        settings,
+        SimulationOptions(
+            options.conversations, options.turns, options.seed, url, habits=options.habits
+        ),
     )
     simulated = simulation.transcripts
     corpus = load_corpus(options.corpus) if options.corpus and options.corpus.is_file() else []
