@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     )
     max_input_chars: int = Field(default=4000, alias="MAX_INPUT_CHARS", ge=100)
     absence_probability: float = Field(default=0.02, alias="ABSENCE_PROBABILITY", ge=0, le=1)
+    # Writing once more after a silence (hours; 0 = never) and how often per silence.
+    followup_after: float = Field(default=0.0, alias="FOLLOWUP_AFTER", ge=0)
+    followup_max: int = Field(default=1, alias="FOLLOWUP_MAX", ge=0, le=10)
 
     # --- policies (0 = no limit) ---
     match_replies_per_hour: int = Field(default=40, alias="MATCH_REPLIES_PER_HOUR", ge=0)

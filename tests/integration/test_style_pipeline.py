@@ -70,6 +70,6 @@ async def test_assistant_like_model_yields_chat_parts(
     for mark in ("#", "**", "1.", "2.", "- ", "\n", "*Le"):
         assert mark not in text, (mark, parts)
     assert sum(style.count_emoji(p) for p in parts) <= 1  # Camille: "rare"
-    assert max(len(p.split()) for p in parts) <= 30, parts
+    assert max(len(p.split()) for p in parts) <= style.PART_WORDS_MAX, parts
     assert sum(len(p.split()) for p in parts) <= 75, parts
     assert parts[-1].endswith("?"), parts  # the question asked back survives

@@ -84,7 +84,7 @@ def test_assistant_reply_becomes_chat_parts(seed: int) -> None:
     assert not any(mark in text for mark in ("**", "##", "\n- ", "- ", "•"))
     assert all("\n" not in part for part in parts)
     for part in parts:
-        assert len(part.split()) <= 30, part
+        assert len(part.split()) <= style.PART_WORDS_MAX, part
         assert style.count_emoji(part) <= 1, part
     assert style.count_emoji(text) <= 2
     # The question to the human survives the cut.
@@ -168,3 +168,18 @@ def test_markdown_titles_are_not_sent() -> None:
     assert style.without_headers("## Mes conseils\nLe Vercors !\n# Bonus\nEt toi ?") == (
         "Le Vercors !\nEt toi ?"
     )
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_no_part_is_a_paragraph(seed: int) -> None:
+    """Whatever the draws, no message is longer than PART_WORDS_MAX words and the closing
+    question survives."""
+    sentence = (
+        "Le Vercors est un massif magnifique qui offre une grande variété de randonnées, "
+        "depuis les balades familiales sur les plateaux jusqu'aux itinéraires engagés sur les "
+        "crêtes, et il est agréable au printemps et en automne, lorsque les couleurs sont "
+        "spectaculaires et que les sentiers sont moins fréquentés par les touristes."
+    )
+    parts = parts_of(f"{sentence} {sentence} Et toi, tu vises quoi ?", seed)
+    assert max(len(p.split()) for p in parts) <= style.PART_WORDS_MAX
+    assert parts[-1].endswith("tu vises quoi ?")

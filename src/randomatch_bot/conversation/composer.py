@@ -15,6 +15,7 @@ import structlog
 from randomatch_bot.config import DisclosurePolicy, Settings
 from randomatch_bot.conversation import compose, memory, prompt, style
 from randomatch_bot.conversation.assistant_phrases import assistant_tells
+from randomatch_bot.conversation.followup import FOLLOWUP_NOTE
 from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.queries import Q
@@ -70,8 +71,11 @@ class Composer:
         history: list[prompt.HistoryMessage],
         stored: memory.StoredMemory,
         rng: random.Random,
+        *,
+        followup: bool = False,
     ) -> Composition:
-        """Ask the model for the next reply and shape it into chat parts."""
+        """Ask the model for the next reply and shape it into chat parts; `followup`: the
+        human has been silent and the persona writes again (conversation/followup)."""
         newest = sorted(history, key=lambda m: m.created_at, reverse=True)[:HISTORY_FETCH]
         messages = prompt.reply_messages(
             persona,
@@ -81,6 +85,8 @@ class Composer:
             max_message_chars=self.settings.max_input_chars,
             max_parts=self.settings.max_parts,
         )
+        if followup:
+            messages.append(ChatMessage("system", FOLLOWUP_NOTE))
         recent = [m.content for m in newest if m.sender_id == persona.bot_id]
         completion, parts = await self._usable_reply(
             llm, persona, messages, conversation, rng, recent

@@ -96,6 +96,8 @@ class PersonaSpec(BaseModel):
     absence_probability: float | None = Field(default=None, ge=0, le=1)
     emoji: EmojiPolicy | None = None
     habits: list[Habit] = Field(default_factory=list)
+    followup_after: float | None = Field(default=None, ge=0)  # hours; 0 = never
+    followup_max: int | None = Field(default=None, ge=0, le=10)
 
     @field_validator("bot_id", mode="before")
     @classmethod
@@ -186,6 +188,8 @@ class PersonaSpec(BaseModel):
                 "absence_probability",
                 "emoji",
                 "habits",
+                "followup_after",
+                "followup_max",
             },
         )
         return {

@@ -45,6 +45,7 @@ TARGET_CHARS_MEDIAN = 38.0
 TARGET_CHARS_SIGMA = 0.35
 TARGET_CHARS_BOUNDS = (22.0, 110.0)
 LONG_SENTENCE_WORDS = 22  # a longer sentence is cut at the comma nearest its middle
+PART_WORDS_MAX = 28  # a longer message keeps its head (and its closing question), not more
 RECENT_REPLIES = 6  # the persona's last messages that the variety guard looks at
 # Emoji per reply and per part, by persona setting; "rare" also skips a reply after one
 # that had an emoji, so fewer than half the replies have one.
@@ -243,6 +244,25 @@ def _within_budget(text: str, budget: float) -> str:
     return "".join(pieces)
 
 
+def _cap_part(part: str) -> str:
+    """`part` cut to PART_WORDS_MAX words at a comma or sentence end, keeping a closing
+    question; what the budget and the split let through in one message is rarely that long."""
+    if len(part.split()) <= PART_WORDS_MAX:
+        return part
+    spans = _sentence_spans(part)
+    question = ""
+    if len(spans) > 1 and _is_question(part[spans[-1][0] : spans[-1][1]]):
+        question = part[spans[-1][0] : spans[-1][1]]
+        part = part[: spans[-1][0]].rstrip()
+    room = PART_WORDS_MAX - len(question.split())
+    words = part.split()
+    head = " ".join(words[:room])
+    cut = max(head.rfind(", "), head.rfind(". "), head.rfind("! "), head.rfind(" ; "))
+    if cut > len(head) // 3:
+        head = head[: cut + (1 if head[cut] in ".!" else 0)]
+    return f"{head.rstrip(' ,;:')} {question}".strip()
+
+
 def _flatten_lines(part: str) -> str:
     """Line breaks inside one message (what a list became) turned into commas or spaces."""
     lines = [line.strip() for line in part.split("\n") if line.strip()]
@@ -402,7 +422,7 @@ def chat_parts(
     target = truncated_lognormal(rng, TARGET_CHARS_MEDIAN, TARGET_CHARS_SIGMA, *TARGET_CHARS_BOUNDS)
     text = _within_budget(text, budget)
     parts = compose.split_reply(text, max_parts=max_parts, rng=rng, target_chars=round(target))
-    parts = [_flatten_lines(p) for p in parts]
+    parts = [_cap_part(_flatten_lines(p)) for p in parts]
     allowed = EMOJI_PER_REPLY.get(profile.emoji, 1)
     if profile.emoji == "rare" and any(count_emoji(m) for m in recent[:2]):
         allowed = 0
