@@ -56,11 +56,13 @@ def migrate() -> None:
     async def main() -> None:
         async with open_endpoints(settings) as endpoints:
             report = await migrate_database(endpoints.postgres_dsn)
+            extensions = await _contract_extensions(endpoints.postgres_dsn)
         if report.applied:
             console.print(f"applied: {', '.join(report.applied)}")
         else:
             console.print("database already up to date")
         console.print(f"schema version: {report.current}")
+        console.print(f"optional app tables: {extensions}")
         if report.changed:
             console.print(
                 f"[yellow]warning:[/] applied migrations differ from the shipped files: "
@@ -68,6 +70,26 @@ def migrate() -> None:
             )
 
     _run(main())
+
+
+async def _contract_extensions(dsn: str) -> str:
+    """The optional extensions of the app's contract found in the database, in one line."""
+    from randomatch_bot.db.queries import Q
+    from randomatch_bot.infra.postgres import connect
+
+    conn = await connect(dsn, attempts=3)
+    try:
+        row = await conn.fetchrow(Q.contract_extensions)
+    finally:
+        await conn.close()
+    found = []
+    if row and row["reactions"]:
+        found.append("reactions (public.message_reactions)")
+    if row and row["message_image_column"]:
+        found.append(f"photos (messages.{row['message_image_column']})")
+    if row and row["attachments"]:
+        found.append("photos (public.message_attachments)")
+    return ", ".join(found) or "none (reactions and photos are off)"
 
 
 @app.command()

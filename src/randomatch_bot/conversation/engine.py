@@ -30,7 +30,15 @@ import asyncpg
 import structlog
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import availability, followup, memory, policy, timing, typing_wait
+from randomatch_bot.conversation import (
+    availability,
+    followup,
+    memory,
+    policy,
+    reactions,
+    timing,
+    typing_wait,
+)
 from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.conversation.persona import Persona, load_persona
 from randomatch_bot.db.queries import Q
@@ -317,6 +325,27 @@ class ConversationEngine:
         log.info("follow-up planned", plan_id=str(plan_id))
         return StepResult("follow-up planned", wake_at=now)
 
+    async def _react(self, conn: Conn, ctx: _Context, plan: asyncpg.Record) -> StepResult | None:
+        """Maybe react with an emoji (where the app has reactions); a bare "ok" ends here."""
+        rows = await conn.fetch(Q.trigger_texts, plan["trigger_message_ids"])
+        if not rows:
+            return None
+        reaction = await reactions.react(
+            conn,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            message_id=rows[-1]["id"],
+            texts=[r["content"] for r in rows],
+            rng=self.rng(plan["id"], "react"),
+        )
+        if reaction is None or not reaction.instead_of_reply:
+            return None
+        await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan["id"])
+        await conn.execute(Q.plan_finish, plan["id"], "done", None)
+        await self._save(conn, ctx.match_id, plan["epoch"], "idle", None)
+        log.info("reacted instead of replying", plan_id=str(plan["id"]), emoji=reaction.emoji)
+        return StepResult("reacted instead of replying")
+
     # ------------------------------------------------------------------ plan steps
     async def _step_plan(
         self, conn: Conn, ctx: _Context, plan: asyncpg.Record, now: dt.datetime
@@ -340,6 +369,9 @@ class ConversationEngine:
 
         if status == "reading":
             await conn.execute(Q.mark_read, plan["trigger_message_ids"], now)
+            reacted = await self._react(conn, ctx, plan)
+            if reacted is not None:
+                return reacted
             since = await conn.fetchval(Q.seconds_since_bot_message, ctx.match_id, ctx.bot_id, now)
             think = timing.thinking_delay(
                 profile, self.rng(plan_id, "think"), seconds_since_last_bot_message=since

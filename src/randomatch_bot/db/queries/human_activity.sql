@@ -24,3 +24,27 @@ SELECT last.last_bot_at, last.last_human_at,
               WHERE match_id = $1 AND sender_id = $3
               ORDER BY created_at DESC LIMIT 20) AS human_texts
   FROM last;
+
+-- name: contract_extensions
+-- Which optional extensions of the app's contract this database has (migration 0045).
+SELECT reactions, message_image_column, attachments FROM bot.contract_extensions;
+
+-- name: bot_recent_reactions
+-- The persona's last reactions in a match, newest first, so that it varies them.
+SELECT r.emoji
+  FROM public.message_reactions r
+  JOIN public.messages m ON m.id = r.message_id
+ WHERE m.match_id = $1 AND r.user_id = $2
+ ORDER BY m.created_at DESC
+ LIMIT 3;
+
+-- name: insert_reaction
+-- The persona's reaction to a message; redone, it is inserted once (the step holds the
+-- conversation's lock, and the app's table may have no unique key).
+INSERT INTO public.message_reactions (message_id, user_id, emoji)
+SELECT $1, $2, $3
+ WHERE NOT EXISTS (SELECT 1 FROM public.message_reactions WHERE message_id = $1 AND user_id = $2);
+
+-- name: trigger_texts
+-- The messages a plan answers, in order.
+SELECT id, content FROM public.messages WHERE id = ANY($1::uuid[]) ORDER BY created_at, id;
