@@ -13,14 +13,14 @@ import asyncpg
 import structlog
 
 from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import compose, memory, prompt, style
+from randomatch_bot.conversation import compose, memory, photos, prompt, style
 from randomatch_bot.conversation.assistant_phrases import assistant_tells
 from randomatch_bot.conversation.followup import FOLLOWUP_NOTE
 from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
-from randomatch_bot.errors import LLMError
+from randomatch_bot.errors import LLMError, LLMPermanentError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
 
 log = structlog.get_logger(__name__)
@@ -88,14 +88,32 @@ class Composer:
         if followup:
             messages.append(ChatMessage("system", FOLLOWUP_NOTE))
         recent = [m.content for m in newest if m.sender_id == persona.bot_id]
-        completion, parts = await self._usable_reply(
-            llm, persona, messages, conversation, rng, recent
-        )
+        urls = [] if followup else await self._new_photos(conversation)
+        if urls:
+            messages = photos.with_photos(messages, urls)
+        try:
+            completion, parts = await self._usable_reply(
+                llm, persona, messages, conversation, rng, recent
+            )
+        except LLMPermanentError as exc:
+            if not urls or exc.status not in photos.REFUSED_STATUSES:
+                raise
+            # The model takes no image: the same turn without it, answered in character.
+            log.warning("model refused the photo; answering without it", status=exc.status)
+            completion, parts = await self._usable_reply(
+                llm, persona, photos.without_photos(messages), conversation, rng, recent
+            )
         first_reply = all(m.sender_id != persona.bot_id for m in history)
         if first_reply and self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
             parts = prompt.with_disclosure(parts, self.settings.max_parts)
         due = memory.needs_update(stored.covered_through, history, max_messages=HISTORY_FETCH)
         return Composition(completion, parts, due)
+
+    async def _new_photos(self, conversation: Conversation) -> list[str]:
+        """The photos the human sent since the persona last wrote (none without the extension)."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(Q.new_human_photos, conversation.match_id, conversation.bot_id)
+        return [r["url"] for r in rows]
 
     def opener(self, persona: Persona, rng: random.Random) -> list[str]:
         """The first message of an icebreaker, from the persona's greetings (no model call)."""

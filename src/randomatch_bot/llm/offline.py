@@ -65,6 +65,13 @@ _NOT_HUMAN_NAMES = frozenset(
 
 
 FOLLOWUP_MARK = "[relance]"  # the mark of a follow-up prompt (conversation/followup)
+PHOTO_MARK = "[photo]"  # the mark of a human turn that came with a photo (conversation/photos)
+PHOTO_REPLIES: tuple[str, ...] = (
+    "Oh la vue 😍 C'est où ça ?",
+    "Trop belle ta photo ! Tu étais à quelle altitude ?",
+    "Waouh, ça donne envie d'y être. C'était quand ?",
+    "Magnifique ! Tu l'as prise au sommet ?",
+)
 FOLLOWUPS: tuple[str, ...] = (
     "Hello, tu as survécu à ta semaine ? 😄",
     "Alors, cette rando, finalement ?",
@@ -136,6 +143,9 @@ class OfflineResponder:
         """The persona's next chat message for this prompt, avoiding what it already said."""
         if messages and messages[-1].role == "system" and FOLLOWUP_MARK in messages[-1].content:
             return self._followup(messages)
+        if PHOTO_MARK in latest_user_text(messages):
+            said = [m.content for m in messages if m.role == "assistant"]
+            return self._rng.choice(_unused(PHOTO_REPLIES, said))
         persona = _persona(messages)
         latest = normalize(latest_user_text(messages))[-_MAX_SCAN:]
         said = [m.content for m in messages if m.role == "assistant"]

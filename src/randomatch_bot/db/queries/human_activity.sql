@@ -48,3 +48,19 @@ SELECT $1, $2, $3
 -- name: trigger_texts
 -- The messages a plan answers, in order.
 SELECT id, content FROM public.messages WHERE id = ANY($1::uuid[]) ORDER BY created_at, id;
+
+-- name: message_photos
+-- The photos attached to these messages, where the app can attach one (migration 0046).
+SELECT message_id, url FROM bot.message_photos($1::uuid[]);
+
+-- name: new_human_photos
+-- The photos of the human's messages since the persona last wrote, oldest first.
+SELECT p.url
+  FROM bot.message_photos(ARRAY(
+           SELECT id FROM public.messages
+            WHERE match_id = $1 AND sender_id <> $2
+              AND created_at > coalesce(
+                    (SELECT max(created_at) FROM public.messages
+                      WHERE match_id = $1 AND sender_id = $2), '-infinity'::timestamptz)
+       )) p
+ LIMIT 4;
