@@ -327,6 +327,8 @@ class ConversationEngine:
 
     async def _react(self, conn: Conn, ctx: _Context, plan: asyncpg.Record) -> StepResult | None:
         """Maybe react with an emoji (where the app has reactions); a bare "ok" ends here."""
+        if not plan["trigger_message_ids"] or not await reactions.reactions_available(conn):
+            return None
         rows = await conn.fetch(Q.trigger_texts, plan["trigger_message_ids"])
         if not rows:
             return None

@@ -93,9 +93,8 @@ async def react(
     texts: Sequence[str],
     rng: random.Random,
 ) -> Reaction | None:
-    """Maybe react to `message_id` (the last message being answered); what was done, if any."""
-    if not await reactions_available(conn):
-        return None
+    """Maybe react to `message_id` (the last message being answered); what was done, if any.
+    The caller has checked `reactions_available`."""
     recent = [r["emoji"] for r in await conn.fetch(Q.bot_recent_reactions, match_id, bot_id)]
     reaction = choose_reaction(texts, recent, rng)
     if reaction is not None:
