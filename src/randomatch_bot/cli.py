@@ -68,11 +68,13 @@ def migrate() -> None:
     async def main() -> None:
         async with open_endpoints(settings) as endpoints:
             report = await migrate_database(endpoints.postgres_dsn)
+            extensions = await _contract_extensions(endpoints.postgres_dsn)
         if report.applied:
             console.print(f"applied: {', '.join(report.applied)}")
         else:
             console.print("database already up to date")
         console.print(f"schema version: {report.current}")
+        console.print(f"optional app tables: {extensions}")
         if report.changed:
             console.print(
                 f"[yellow]warning:[/] applied migrations differ from the shipped files: "
@@ -80,6 +82,26 @@ def migrate() -> None:
             )
 
     _run(main())
+
+
+async def _contract_extensions(dsn: str) -> str:
+    """The optional extensions of the app's contract found in the database, in one line."""
+    from randomatch_bot.db.queries import Q
+    from randomatch_bot.infra.postgres import connect
+
+    conn = await connect(dsn, attempts=3)
+    try:
+        row = await conn.fetchrow(Q.contract_extensions)
+    finally:
+        await conn.close()
+    found = []
+    if row and row["reactions"]:
+        found.append("reactions (public.message_reactions)")
+    if row and row["message_image_column"]:
+        found.append(f"photos (messages.{row['message_image_column']})")
+    if row and row["attachments"]:
+        found.append("photos (public.message_attachments)")
+    return ", ".join(found) or "none (reactions and photos are off)"
 
 
 @app.command()
@@ -384,6 +406,9 @@ def simulate(
     llm_url: Annotated[
         str | None, typer.Option(help="OpenAI-protocol endpoint; default: offline responder.")
     ] = None,
+    habits: Annotated[
+        str, typer.Option(help="Typing habits for the bots: lowercase,slang,typos (or none).")
+    ] = "",
 ) -> None:
     """Scripted humans chat with the engine on its own temporary database, in virtual time;
     report reply delay, reading, typing, parts beside the published human figures."""
@@ -395,9 +420,55 @@ def simulate(
     from randomatch_bot.simulate import simulate as run_simulation
     from randomatch_bot.simulate.runner import render_markdown
 
-    options = SimulationOptions(conversations, turns, seed, llm_url)
+    options = SimulationOptions(conversations, turns, seed, llm_url, habits=_habit_list(habits))
     report = run_simulation(settings, options)
     paths = write_outputs(report, Path(out))
+    console.print(render_markdown(report), markup=False, highlight=False, soft_wrap=True)
+    console.print(f"written: {', '.join(str(p) for p in paths.values())}")
+
+
+def _habit_list(text: str) -> tuple[str, ...]:
+    from randomatch_bot.conversation.style import HABITS
+
+    habits = tuple(h.strip() for h in text.split(",") if h.strip() and h.strip() != "none")
+    unknown = [h for h in habits if h not in HABITS]
+    if unknown:
+        raise typer.BadParameter(f"unknown habit {unknown[0]!r}; known: {', '.join(HABITS)}")
+    return habits
+
+
+@app.command("eval")
+def evaluate(
+    conversations: Annotated[int, typer.Option(min=1, help="Conversations to run.")] = 12,
+    turns: Annotated[int, typer.Option(min=1, help="Human turns per conversation.")] = 6,
+    seed: Annotated[int, typer.Option(help="Seed of the humans, timing and judge order.")] = 0,
+    out: Annotated[str, typer.Option(help="Folder for eval.md, .json and style.png.")] = (
+        "artifacts/eval"
+    ),
+    llm_url: Annotated[
+        str | None,
+        typer.Option(help="OpenAI-protocol endpoint; default: the configured model, if any."),
+    ] = None,
+    corpus: Annotated[
+        str, typer.Option(help="Human-written conversations (JSON lines) to compare with.")
+    ] = "tests/data/human_chats_fr.jsonl",
+    judge: Annotated[bool, typer.Option(help="Ask the LLM judge when a model is set.")] = True,
+    habits: Annotated[
+        str, typer.Option(help="Typing habits for the bots: lowercase,slang,typos (or none).")
+    ] = "",
+) -> None:
+    """Scripted conversations through the engine and the configured model; a style report
+    beside human figures (offline, deterministic) and, with a model, an LLM judge."""
+    settings = _settings(LOG_LEVEL="WARNING")
+    from pathlib import Path
+
+    from randomatch_bot.evaluation.runner import EvalOptions, render_markdown, run_eval, write_eval
+
+    options = EvalOptions(
+        conversations, turns, seed, llm_url, Path(corpus), judge, _habit_list(habits)
+    )
+    report = run_eval(settings, options)
+    paths = write_eval(report, Path(out))
     console.print(render_markdown(report), markup=False, highlight=False, soft_wrap=True)
     console.print(f"written: {', '.join(str(p) for p in paths.values())}")
 

@@ -159,6 +159,9 @@ class Settings(BaseSettings):
     hours_clock_offset: float = Field(
         default=0.0, alias="HOURS_CLOCK_OFFSET", ge=-7 * 86400, le=7 * 86400
     )
+    # Writing once more after a silence (hours; 0 = never) and how often per silence.
+    followup_after: float = Field(default=0.0, alias="FOLLOWUP_AFTER", ge=0)
+    followup_max: int = Field(default=1, alias="FOLLOWUP_MAX", ge=0, le=10)
 
     # --- policies (0 = no limit) ---
     match_replies_per_hour: int = Field(default=40, alias="MATCH_REPLIES_PER_HOUR", ge=0)

@@ -13,12 +13,14 @@ import asyncpg
 import structlog
 
 from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import compose, memory, prompt
+from randomatch_bot.conversation import compose, memory, photos, prompt, style
+from randomatch_bot.conversation.assistant_phrases import assistant_tells
+from randomatch_bot.conversation.followup import FOLLOWUP_NOTE
 from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
-from randomatch_bot.errors import LLMError
+from randomatch_bot.errors import LLMError, LLMPermanentError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
 
 log = structlog.get_logger(__name__)
@@ -69,8 +71,11 @@ class Composer:
         history: list[prompt.HistoryMessage],
         stored: memory.StoredMemory,
         rng: random.Random,
+        *,
+        followup: bool = False,
     ) -> Composition:
-        """Ask the model for the next reply and shape it into chat parts."""
+        """Ask the model for the next reply and shape it into chat parts; `followup`: the
+        human has been silent and the persona writes again (conversation/followup)."""
         newest = sorted(history, key=lambda m: m.created_at, reverse=True)[:HISTORY_FETCH]
         messages = prompt.reply_messages(
             persona,
@@ -80,12 +85,35 @@ class Composer:
             max_message_chars=self.settings.max_input_chars,
             max_parts=self.settings.max_parts,
         )
-        completion, parts = await self._usable_reply(llm, persona, messages, conversation, rng)
+        if followup:
+            messages.append(ChatMessage("system", FOLLOWUP_NOTE))
+        recent = [m.content for m in newest if m.sender_id == persona.bot_id]
+        urls = [] if followup else await self._new_photos(conversation)
+        if urls:
+            messages = photos.with_photos(messages, urls)
+        try:
+            completion, parts = await self._usable_reply(
+                llm, persona, messages, conversation, rng, recent
+            )
+        except LLMPermanentError as exc:
+            if not urls or exc.status not in photos.REFUSED_STATUSES:
+                raise
+            # The model takes no image: the same turn without it, answered in character.
+            log.warning("model refused the photo; answering without it", status=exc.status)
+            completion, parts = await self._usable_reply(
+                llm, persona, photos.without_photos(messages), conversation, rng, recent
+            )
         first_reply = all(m.sender_id != persona.bot_id for m in history)
         if first_reply and self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
             parts = prompt.with_disclosure(parts, self.settings.max_parts)
         due = memory.needs_update(stored.covered_through, history, max_messages=HISTORY_FETCH)
         return Composition(completion, parts, due)
+
+    async def _new_photos(self, conversation: Conversation) -> list[str]:
+        """The photos the human sent since the persona last wrote (none without the extension)."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(Q.new_human_photos, conversation.match_id, conversation.bot_id)
+        return [r["url"] for r in rows]
 
     def opener(self, persona: Persona, rng: random.Random) -> list[str]:
         """The first message of an icebreaker, from the persona's greetings (no model call)."""
@@ -105,23 +133,41 @@ class Composer:
         messages: list[ChatMessage],
         conversation: Conversation,
         rng: random.Random,
+        recent: list[str] | None = None,
     ) -> tuple[Completion, list[str]]:
         forbidden = compose.fragments_of(persona.system_prompt)
         completion: Completion | None = None
+        # A reply that sounds like an assistant is asked for again once; the second one
+        # has those sentences stripped (see conversation/style). The first stays in reserve.
+        reserve: tuple[Completion, list[str]] | None = None
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
             leaked = compose.leaks_instructions(completion.text, forbidden)
             text = compose.clean_reply(
-                completion.text, persona_name=persona.name, forbidden=forbidden
+                style.without_headers(completion.text),
+                persona_name=persona.name,
+                forbidden=forbidden,
             )
+            tells = assistant_tells(text) if text and not leaked else []
             if text and not leaked:
-                return completion, compose.split_reply(
-                    text, max_parts=self.settings.max_parts, rng=rng
-                )
-            log.warning("unusable reply, regenerating", attempt=attempt, leaked=leaked)
+                parts = self._chat_parts(text, persona, rng, recent or [])
+                if parts and (not tells or attempt == 1):
+                    return completion, parts
+                reserve = reserve or ((completion, parts) if parts else None)
+            log.warning("unusable reply, regenerating", attempt=attempt, leaked=leaked, tells=tells)
         assert completion is not None
+        if reserve is not None:
+            return reserve
         # Twice unusable: a short, safe answer in character rather than silence.
         return completion, [FALLBACK_REPLY]
+
+    def _chat_parts(
+        self, text: str, persona: Persona, rng: random.Random, recent: list[str]
+    ) -> list[str]:
+        profile = style.StyleProfile(emoji=persona.emoji, habits=persona.habits)
+        return style.chat_parts(
+            text, profile=profile, max_parts=self.settings.max_parts, rng=rng, recent=recent
+        )
 
     async def _call(
         self,

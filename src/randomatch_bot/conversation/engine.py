@@ -30,7 +30,15 @@ import asyncpg
 import structlog
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import availability, memory, policy, timing
+from randomatch_bot.conversation import (
+    availability,
+    followup,
+    memory,
+    policy,
+    reactions,
+    timing,
+    typing_wait,
+)
 from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.conversation.persona import Persona, load_persona
 from randomatch_bot.db.queries import Q
@@ -183,6 +191,10 @@ class ConversationEngine:
                 opened = await self._maybe_open(conn, ctx, epoch + 1, now)
                 if opened is not None:
                     return opened
+            if plan is None:
+                followed = await self._maybe_follow_up(conn, ctx, epoch, now)
+                if followed is not None:
+                    return followed
             await self._save(conn, ctx.match_id, epoch, "idle", None)
             return StepResult("nothing to answer")
 
@@ -203,6 +215,18 @@ class ConversationEngine:
         if now < due:
             await self._save(conn, ctx.match_id, epoch, "waiting", due)
             return StepResult("grouping", wake_at=due)
+        typing = await conn.fetchrow(Q.human_typing, ctx.match_id, ctx.human_id)
+        hold_until = typing_wait.hold_while_typing(
+            now,
+            first["created_at"],
+            typing["is_typing"] if typing else None,
+            typing["updated_at"] if typing else None,
+            self.settings.time_scale,
+        )
+        if hold_until is not None:
+            # The human is still typing: one reply after they finish (up to a cap).
+            await self._save(conn, ctx.match_id, epoch, "waiting", hold_until)
+            return StepResult("human typing", wake_at=hold_until)
         hold = await policy.check(
             conn,
             self.settings,
@@ -283,6 +307,51 @@ class ConversationEngine:
         log.info("icebreaker planned", plan_id=str(plan_id), in_s=round(away + pause, 1))
         return StepResult("icebreaker planned", wake_at=start)
 
+    async def _maybe_follow_up(
+        self, conn: Conn, ctx: _Context, epoch: int, now: dt.datetime
+    ) -> StepResult | None:
+        """Plan a follow-up in a silent match when one is due; say when one will be."""
+        persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+        when = await followup.next_followup(
+            conn, persona, ctx.match_id, ctx.human_id, now, self.settings.time_scale
+        )
+        if when is None:
+            return None
+        if when > now:
+            await self._save(conn, ctx.match_id, epoch, "idle", when)
+            return StepResult("follow-up later", wake_at=when)
+        # A plan with no trigger message: the same steps and guarantees as a reply.
+        plan_id = _plan_id(self.rng(ctx.match_id, epoch + 1, now.isoformat(), "plan"))
+        await conn.execute(
+            Q.insert_plan, plan_id, ctx.match_id, ctx.bot_id, epoch + 1, [], now, now
+        )
+        await self._save(conn, ctx.match_id, epoch + 1, "replying", now)
+        log.info("follow-up planned", plan_id=str(plan_id))
+        return StepResult("follow-up planned", wake_at=now)
+
+    async def _react(self, conn: Conn, ctx: _Context, plan: asyncpg.Record) -> StepResult | None:
+        """Maybe react with an emoji (where the app has reactions); a bare "ok" ends here."""
+        if not plan["trigger_message_ids"] or not await reactions.reactions_available(conn):
+            return None
+        rows = await conn.fetch(Q.trigger_texts, plan["trigger_message_ids"])
+        if not rows:
+            return None
+        reaction = await reactions.react(
+            conn,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            message_id=rows[-1]["id"],
+            texts=[r["content"] for r in rows],
+            rng=self.rng(plan["id"], "react"),
+        )
+        if reaction is None or not reaction.instead_of_reply:
+            return None
+        await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan["id"])
+        await conn.execute(Q.plan_finish, plan["id"], "done", None)
+        await self._save(conn, ctx.match_id, plan["epoch"], "idle", None)
+        log.info("reacted instead of replying", plan_id=str(plan["id"]), emoji=reaction.emoji)
+        return StepResult("reacted instead of replying")
+
     # ------------------------------------------------------------------ plan steps
     async def _step_plan(
         self, conn: Conn, ctx: _Context, plan: asyncpg.Record, now: dt.datetime
@@ -306,6 +375,9 @@ class ConversationEngine:
 
         if status == "reading":
             await conn.execute(Q.mark_read, plan["trigger_message_ids"], now)
+            reacted = await self._react(conn, ctx, plan)
+            if reacted is not None:
+                return reacted
             since = await conn.fetchval(Q.seconds_since_bot_message, ctx.match_id, ctx.bot_id, now)
             think = timing.thinking_delay(
                 profile, self.rng(plan_id, "think"), seconds_since_last_bot_message=since
@@ -338,8 +410,11 @@ class ConversationEngine:
         if index + 1 >= len(parts):
             await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan_id)
             await conn.execute(Q.plan_finish, plan_id, "done", None)
-            await self._save(conn, ctx.match_id, epoch, "idle", None)
-            return StepResult("reply done")
+            wake = await followup.next_followup(
+                conn, persona, ctx.match_id, ctx.human_id, now, self.settings.time_scale
+            )
+            await self._save(conn, ctx.match_id, epoch, "idle", wake)
+            return StepResult("reply done", wake_at=wake)
         pause = timing.pause_between_parts(profile, self.rng(plan_id, "pause", index))
         until = now + dt.timedelta(seconds=pause)
         await conn.execute(Q.plan_typing, plan_id, False, index + 1, until)
@@ -372,6 +447,7 @@ class ConversationEngine:
                 history,
                 stored,
                 self.rng(plan_id, "split"),
+                followup=not plan["trigger_message_ids"],
             )
         completion, parts = composition.completion, composition.parts
         async with self.pool.acquire() as conn, conn.transaction():

@@ -15,6 +15,7 @@ import asyncpg
 
 from randomatch_bot.config import ActiveHours, Settings
 from randomatch_bot.conversation.persona_files import (
+    CARD_EXTENSION,
     PersonaSpec,
     bundled_persona,
     fill_placeholders,
@@ -60,6 +61,9 @@ class Persona:
     absence_probability: float = 0.0  # chance of a long "busy" pause before a reply
     emoji: str = DEFAULT_EMOJI  # "none" | "rare" | "often"
     tags: tuple[str, ...] = ()
+    habits: frozenset[str] = frozenset()  # "lowercase", "slang", "typos" (conversation/style)
+    followup_after: float = 0.0  # hours of silence before writing again; 0 = never
+    followup_max: int = 1  # follow-ups per silence
 
     @classmethod
     def default(cls, settings: Settings, bot_id: uuid.UUID, name: str | None = None) -> Persona:
@@ -83,6 +87,9 @@ class Persona:
             greetings=tuple(spec.all_greetings(persona_name)),
             emoji=spec.emoji or DEFAULT_EMOJI,
             tags=tuple(spec.tags),
+            habits=frozenset(spec.habits),
+            followup_after=_first(spec.followup_after, settings.followup_after),
+            followup_max=int(_first(spec.followup_max, settings.followup_max)),
         )
 
     def with_row(self, row: asyncpg.Record | Mapping[str, Any]) -> Persona:
@@ -108,6 +115,9 @@ class Persona:
             absence_probability=_first(get("absence_probability"), self.absence_probability),
             emoji=get("emoji") or self.emoji,
             tags=tuple(get("tags") or ()),
+            habits=_habits(_as_card(row["card"])),
+            followup_after=_first(_ours(row, "followup_after"), self.followup_after),
+            followup_max=int(_first(_ours(row, "followup_max"), self.followup_max)),
         )
 
     @property
@@ -120,6 +130,24 @@ class Persona:
 
 def _first(value: float | None, default: float) -> float:
     return default if value is None else float(value)
+
+
+def _extension(card: dict[str, Any] | None) -> dict[str, Any]:
+    # Settings kept in the card's own extension (no column): the card is stored with the row.
+    data = (card or {}).get("data")
+    extensions = data.get("extensions") if isinstance(data, dict) else None
+    ours = extensions.get(CARD_EXTENSION) if isinstance(extensions, dict) else None
+    return ours if isinstance(ours, dict) else {}
+
+
+def _habits(card: dict[str, Any] | None) -> frozenset[str]:
+    habits = _extension(card).get("habits")
+    return frozenset(h for h in habits or () if isinstance(h, str))
+
+
+def _ours(row: asyncpg.Record | Mapping[str, Any], key: str) -> float | None:
+    value = _extension(_as_card(row["card"])).get(key)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _as_card(value: Any) -> dict[str, Any] | None:

@@ -39,6 +39,7 @@ MAX_FILE_BYTES = 1_000_000  # a character card is a few kB; anything near this i
 MAX_PROMPT_CHARS = 20_000  # keeps the persona's share of every prompt bounded
 
 EmojiPolicy = Literal["none", "rare", "often"]
+Habit = Literal["lowercase", "slang", "typos"]  # optional typing habits, see conversation/style
 
 # {{char}}, {{user}} and {{original}} in any case and spacing; <BOT>/<USER> from older cards.
 _PLACEHOLDER = re.compile(r"\{\{\s*(char|user|original)\s*\}\}|<(BOT|USER)>", re.IGNORECASE)
@@ -94,6 +95,9 @@ class PersonaSpec(BaseModel):
     icebreaker: bool = False  # whether the bot may write first in a fresh match
     absence_probability: float | None = Field(default=None, ge=0, le=1)
     emoji: EmojiPolicy | None = None
+    habits: list[Habit] = Field(default_factory=list)
+    followup_after: float | None = Field(default=None, ge=0)  # hours; 0 = never
+    followup_max: int | None = Field(default=None, ge=0, le=10)
 
     @field_validator("bot_id", mode="before")
     @classmethod
@@ -183,6 +187,9 @@ class PersonaSpec(BaseModel):
                 "icebreaker",
                 "absence_probability",
                 "emoji",
+                "habits",
+                "followup_after",
+                "followup_max",
             },
         )
         return {

@@ -136,7 +136,7 @@ class OpenAICompatibleClient:
         chain = [primary, *(m for m in self._settings.llm_fallback_models if m != primary)]
         payload = cast(
             "list[ChatCompletionMessageParam]",
-            [{"role": m.role, "content": m.content} for m in messages],
+            [{"role": m.role, "content": m.payload_content()} for m in messages],
         )
         for index, candidate in enumerate(chain):
             request = _Request(

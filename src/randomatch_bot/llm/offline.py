@@ -64,6 +64,23 @@ _NOT_HUMAN_NAMES = frozenset(
 )
 
 
+FOLLOWUP_MARK = "[relance]"  # the mark of a follow-up prompt (conversation/followup)
+PHOTO_MARK = "[photo]"  # the mark of a human turn that came with a photo (conversation/photos)
+PHOTO_REPLIES: tuple[str, ...] = (
+    "Oh la vue 😍 C'est où ça ?",
+    "Trop belle ta photo ! Tu étais à quelle altitude ?",
+    "Waouh, ça donne envie d'y être. C'était quand ?",
+    "Magnifique ! Tu l'as prise au sommet ?",
+)
+FOLLOWUPS: tuple[str, ...] = (
+    "Hello, tu as survécu à ta semaine ? 😄",
+    "Alors, cette rando, finalement ?",
+    "Coucou ! Je repensais à ce que tu disais sur tes sorties, tu as pu retourner en montagne ?",
+    "Re ! Pas trop de boulot en ce moment ?",
+    "Hey, ça te dit toujours de parler sentiers ?",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Persona:
     name: str | None
@@ -108,6 +125,11 @@ class OfflineResponder:
             offline=True,
         )
 
+    def _followup(self, messages: Sequence[ChatMessage]) -> str:
+        """Writing again after a silence: a light nudge, never the same one twice."""
+        said = [m.content for m in messages if m.role == "assistant"]
+        return self._rng.choice(_unused(FOLLOWUPS, said))
+
     async def check_model(self) -> ModelCheck:
         """There is no model to check."""
         return ModelCheck(
@@ -119,6 +141,11 @@ class OfflineResponder:
 
     def reply(self, messages: Sequence[ChatMessage]) -> str:
         """The persona's next chat message for this prompt, avoiding what it already said."""
+        if messages and messages[-1].role == "system" and FOLLOWUP_MARK in messages[-1].content:
+            return self._followup(messages)
+        if PHOTO_MARK in latest_user_text(messages):
+            said = [m.content for m in messages if m.role == "assistant"]
+            return self._rng.choice(_unused(PHOTO_REPLIES, said))
         persona = _persona(messages)
         latest = normalize(latest_user_text(messages))[-_MAX_SCAN:]
         said = [m.content for m in messages if m.role == "assistant"]
@@ -197,6 +224,10 @@ class OfflineResponder:
         if first_turn and persona.name and not introduced and rng.random() < 0.5:
             return f"{opener.rstrip(' !🙂')}, moi c'est {persona.name} !"
         return opener
+
+
+def _unused(options: Sequence[str], said: Sequence[str]) -> list[str]:
+    return [o for o in options if o not in said] or list(options)
 
 
 def latest_user_text(messages: Sequence[ChatMessage]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Role = Literal["system", "user", "assistant"]
 
@@ -19,6 +19,16 @@ class ChatMessage:
 
     role: Role
     content: str
+    image_urls: tuple[str, ...] = ()  # photos shown with this turn (vision-capable models)
+
+    def payload_content(self) -> str | list[dict[str, Any]]:
+        """The `content` of the OpenAI message: the text, or text and image parts."""
+        if not self.image_urls:
+            return self.content
+        return [
+            {"type": "text", "text": self.content},
+            *({"type": "image_url", "image_url": {"url": url}} for url in self.image_urls),
+        ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from typing import Any
 from randomatch_bot.conversation import timing
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
+from randomatch_bot.evaluation.style_report import Line, Transcript
 from randomatch_bot.simulate.driver import Trace
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Summary",
     "compute_metrics",
     "load_replies",
+    "load_transcripts",
     "percentile",
     "render_table",
     "summarize",
@@ -203,6 +205,8 @@ class Report:
     values: dict[str, list[float]]
     human_values: dict[str, list[float]] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    # Every conversation's messages, for the style figures (evaluation/style_report).
+    transcripts: list[Transcript] = field(default_factory=list)
 
     def summaries(self) -> dict[str, Summary]:
         """The summary of every metric, in table order."""
@@ -354,6 +358,22 @@ async def load_replies(
             parts=tuple(parts.get(row["id"], ())),
         )
         for row in plans
+    ]
+
+
+async def load_transcripts(conn: Conn, persona_of: Mapping[str, str]) -> list[Transcript]:
+    """Every conversation of the (simulation's) database as a transcript; `persona_of` gives
+    the character of a bot by its name."""
+    lines: dict[uuid.UUID, list[Line]] = defaultdict(list)
+    bots: dict[uuid.UUID, str] = {}
+    for row in await conn.fetch(Q.sim_transcripts):
+        speaker = "bot" if row["is_bot"] else "human"
+        if row["is_bot"]:
+            bots[row["match_id"]] = row["display_name"]
+        lines[row["match_id"]].append(Line(speaker, row["content"]))
+    return [
+        Transcript(str(match_id), tuple(found), persona_of.get(bots.get(match_id, ""), ""))
+        for match_id, found in lines.items()
     ]
 
 

@@ -26,8 +26,12 @@ from pydantic import SecretStr
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
+from randomatch_bot.conversation.persona import DEFAULT_PERSONA_FILE, Persona
+from randomatch_bot.conversation.persona_files import LoadedPersona, bundled_persona, import_persona
 from randomatch_bot.db.migrate import migrate
 from randomatch_bot.db.queries import Q
+from randomatch_bot.db.types import Conn
+from randomatch_bot.evaluation.style_report import render_style_table, style_figures
 from randomatch_bot.infra.embedded import EmbeddedServers
 from randomatch_bot.llm import OfflineResponder, build_llm_client
 from randomatch_bot.llm.types import LLMClient
@@ -55,6 +59,7 @@ class SimulationOptions:
     llm_url: str | None = None  # an OpenAI-protocol endpoint; None: the offline responder
     start: dt.datetime = DEFAULT_START
     spread_seconds: float = DEFAULT_SPREAD
+    habits: tuple[str, ...] = ()  # typing habits given to every bot (conversation/style)
 
 
 @dataclass(slots=True)
@@ -126,6 +131,7 @@ async def _simulate(settings: Settings, options: SimulationOptions, dsn: str) ->
             replies = await reports.load_replies(conn, starts)
             statuses = {r["status"]: r["n"] for r in await conn.fetch(Q.sim_plan_statuses)}
             visible: int = await conn.fetchval(Q.sim_interrupted_after_sending)
+            transcripts = await reports.load_transcripts(conn, _characters(settings))
     finally:
         await llm.aclose()
         await pool.close()
@@ -143,6 +149,7 @@ async def _simulate(settings: Settings, options: SimulationOptions, dsn: str) ->
             "max_parts": settings.max_parts,
             "active_hours": str(settings.active_hours),
             "absence_probability": settings.absence_probability,
+            "habits": ", ".join(options.habits) or "none",
         },
         counts={
             "conversations": len(run.conversations),
@@ -155,7 +162,15 @@ async def _simulate(settings: Settings, options: SimulationOptions, dsn: str) ->
         },
         values=reports.compute_metrics(replies),
         human_values={"reply_delay": run.human_delays, "messages_per_turn": run.burst_sizes},
+        transcripts=transcripts,
     )
+
+
+def _characters(settings: Settings) -> dict[str, str]:
+    """The default persona's character for each bot name the simulation uses."""
+    return {
+        name: Persona.default(settings, uuid.UUID(int=0), name).system_prompt for name in BOT_NAMES
+    }
 
 
 class _Run:
@@ -170,6 +185,7 @@ class _Run:
     ) -> None:
         self.pool = pool
         self.options = options
+        self.settings = settings
         self.llm = llm
         self.rng = random.Random(options.seed)
         self.clock = VirtualClock(options.start)
@@ -220,12 +236,33 @@ class _Run:
                     seconds=self.rng.uniform(0, self.options.spread_seconds)
                 )
                 await conn.execute(Q.sim_insert_profile, bot_id, BOT_NAMES[index % 8], True)
+                if self.options.habits:
+                    await self._with_habits(conn, bot_id, BOT_NAMES[index % 8])
                 await conn.execute(Q.sim_insert_profile, human_id, human.name, False)
                 await conn.execute(Q.sim_insert_match, match_id, human_id, bot_id, opens)
                 self.conversations.append(
                     _Conversation(match_id, human_id, human, self.options.turns)
                 )
                 self._schedule_turn(index, opens, first_delay=0.0)
+
+    async def _with_habits(self, conn: Conn, bot_id: uuid.UUID, name: str) -> None:
+        """A persona row for the bot: the default character and settings, plus the habits."""
+        settings = self.settings
+        spec = bundled_persona(DEFAULT_PERSONA_FILE).spec.model_copy(
+            update={
+                "name": name,
+                "habits": list(self.options.habits),
+                "timezone": settings.bot_timezone,
+                "active_hours": settings.active_hours.text,
+                "typing_speed_cps": settings.typing_speed_cps,
+                "min_thinking": settings.min_thinking_delay,
+                "max_thinking": settings.max_thinking_delay,
+                "absence_probability": settings.absence_probability,
+                "model": settings.llm_model,
+                "temperature": settings.llm_temperature,
+            }
+        )
+        await import_persona(conn, LoadedPersona(spec, spec.as_card(), "simulate", "yaml"), bot_id)
 
     async def loop(self) -> None:
         """Take the events in time order until every conversation has nothing left to do."""
@@ -311,4 +348,14 @@ def render_markdown(report: reports.Report) -> str:
             line += f"; {burst.mean:.2f} messages per turn on average"
         lines += [line + ".", ""]
     lines += [reports.render_table(report), ""]
+    if report.transcripts:
+        figures = style_figures(report.transcripts)
+        lines += [
+            "## Style of the persona's messages",
+            "",
+            "Measured as `randomatch-bot eval` does (see docs/EVALUATION.md).",
+            "",
+            render_style_table([("simulated", figures)]),
+            "",
+        ]
     return "\n".join(lines)

@@ -37,3 +37,10 @@ SELECT count(*)::int
   FROM bot.reply_plans p
  WHERE p.status = 'interrupted'
    AND EXISTS (SELECT 1 FROM bot.sent_parts sp WHERE sp.plan_id = p.id);
+
+-- name: sim_transcripts
+-- Every message of the simulation, conversation by conversation, for the style report.
+SELECT m.match_id, p.is_bot, p.display_name, m.content
+  FROM public.messages m
+  JOIN public.profiles p ON p.id = m.sender_id
+ ORDER BY m.match_id, m.created_at, m.id;

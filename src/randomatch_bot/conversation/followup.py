@@ -1,0 +1,77 @@
+"""Writing once more after a silence: when, how often, and never after a request to stop.
+
+When the human has not answered the persona's last message for the persona's
+`followup_after` hours, the persona may write again, in context, within its active hours, at
+most `followup_max` times per silence. Never after an unmatch or a block (the engine closes the
+conversation first) and never once the human has asked to be left alone. A follow-up is a plan
+like a reply (same exactly-once guarantees) with no trigger messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterable
+
+from randomatch_bot.conversation import availability
+from randomatch_bot.conversation.persona import Persona
+from randomatch_bot.db.queries import Q
+from randomatch_bot.db.types import Conn
+from randomatch_bot.llm.offline import FOLLOWUP_MARK
+from randomatch_bot.llm.phrases import normalize
+
+__all__ = ["FOLLOWUP_NOTE", "asked_to_stop", "followup_due", "next_followup"]
+
+# Closes the prompt of a follow-up as a system message; the offline responder knows the mark.
+FOLLOWUP_NOTE = (
+    f"{FOLLOWUP_MARK} La personne n'a pas répondu à ton dernier message depuis un bon moment. "
+    "Écris-lui un seul message court et naturel pour relancer, en rebondissant sur ce dont "
+    "vous parliez, sans reproche, sans insister et sans répéter ton dernier message."
+)
+
+_STOP = re.compile(
+    r"\b(?:arrete|arretez|cesse)\w* (?:de m'ecrire|de me parler|de m'envoyer|tout de suite|stp|svp)"
+    r"|\bne m'ecri(?:s|vez) plus\b|\bm'ecri(?:s|vez) plus\b|\blaisse[sz]?[- ]moi tranquille\b"
+    r"|\bfous?[- ]moi la paix\b|\bpas interesse(?:e)?\b|\bje ne suis plus interesse"
+    r"|\bc'est (?:fini|termine)\b|\bbye definitivement\b|\bj'ai rencontre quelqu'un\b"
+    r"|\bstop\b|\bleave me alone\b|\bstop (?:texting|messaging|writing)\b|\bnot interested\b"
+    r"|\bdon'?t (?:text|message|write to) me\b",
+)
+
+
+def asked_to_stop(human_texts: Iterable[str]) -> bool:
+    """Whether one of the human's messages asks the persona to stop writing."""
+    return any(_STOP.search(normalize(text)) for text in human_texts)
+
+
+def followup_due(last_bot_at: dt.datetime, after_hours: float, time_scale: float) -> dt.datetime:
+    """When a follow-up becomes due after the persona's last message."""
+    return last_bot_at + dt.timedelta(hours=after_hours * time_scale)
+
+
+async def next_followup(
+    conn: Conn,
+    persona: Persona,
+    match_id: uuid.UUID,
+    human_id: uuid.UUID,
+    now: dt.datetime,
+    time_scale: float,
+) -> dt.datetime | None:
+    """When the persona should write again in this silent match (maybe `now`), or None.
+
+    None when the persona does not follow up, the human never wrote or wrote last, asked to
+    stop, or the follow-ups of this silence are used up. A due follow-up outside the persona's
+    active hours waits for the next window.
+    """
+    if not persona.enabled or persona.followup_after <= 0 or persona.followup_max <= 0:
+        return None
+    row = await conn.fetchrow(Q.followup_state, match_id, persona.bot_id, human_id)
+    if row is None or row["last_bot_at"] is None or row["last_human_at"] is None:
+        return None
+    if row["last_human_at"] > row["last_bot_at"] or row["followups"] >= persona.followup_max:
+        return None
+    if asked_to_stop(row["human_texts"]):
+        return None
+    due = max(followup_due(row["last_bot_at"], persona.followup_after, time_scale), now)
+    return availability.next_active_start(due, persona.active_hours, persona.timezone) or due

@@ -1,0 +1,66 @@
+-- What the human is doing besides writing messages: the conversation engine reads these.
+
+-- name: human_typing
+-- The human's own typing row, written by the app (None when the app never wrote one).
+SELECT is_typing, updated_at
+  FROM public.typing_indicators
+ WHERE match_id = $1 AND user_id = $2;
+
+-- name: followup_state
+-- For a follow-up after a silence: the last message of each side, the follow-ups (plans with
+-- no trigger message) started since the human last wrote, and the human's recent messages.
+WITH last AS (
+    SELECT max(created_at) FILTER (WHERE sender_id = $2) AS last_bot_at,
+           max(created_at) FILTER (WHERE sender_id = $3) AS last_human_at
+      FROM public.messages
+     WHERE match_id = $1
+)
+SELECT last.last_bot_at, last.last_human_at,
+       (SELECT count(*) FROM bot.reply_plans p
+         WHERE p.match_id = $1
+           AND cardinality(p.trigger_message_ids) = 0
+           AND p.created_at > last.last_human_at) AS followups,
+       ARRAY(SELECT content FROM public.messages
+              WHERE match_id = $1 AND sender_id = $3
+              ORDER BY created_at DESC LIMIT 20) AS human_texts
+  FROM last;
+
+-- name: contract_extensions
+-- Which optional extensions of the app's contract this database has (migration 0045).
+SELECT reactions, message_image_column, attachments FROM bot.contract_extensions;
+
+-- name: bot_recent_reactions
+-- The persona's last reactions in a match, newest first, so that it varies them.
+SELECT r.emoji
+  FROM public.message_reactions r
+  JOIN public.messages m ON m.id = r.message_id
+ WHERE m.match_id = $1 AND r.user_id = $2
+ ORDER BY m.created_at DESC
+ LIMIT 3;
+
+-- name: insert_reaction
+-- The persona's reaction to a message; redone, it is inserted once (the step holds the
+-- conversation's lock, and the app's table may have no unique key).
+INSERT INTO public.message_reactions (message_id, user_id, emoji)
+SELECT $1, $2, $3
+ WHERE NOT EXISTS (SELECT 1 FROM public.message_reactions WHERE message_id = $1 AND user_id = $2);
+
+-- name: trigger_texts
+-- The messages a plan answers, in order.
+SELECT id, content FROM public.messages WHERE id = ANY($1::uuid[]) ORDER BY created_at, id;
+
+-- name: message_photos
+-- The photos attached to these messages, where the app can attach one (migration 0046).
+SELECT message_id, url FROM bot.message_photos($1::uuid[]);
+
+-- name: new_human_photos
+-- The photos of the human's messages since the persona last wrote, oldest first.
+SELECT p.url
+  FROM bot.message_photos(ARRAY(
+           SELECT id FROM public.messages
+            WHERE match_id = $1 AND sender_id <> $2
+              AND created_at > coalesce(
+                    (SELECT max(created_at) FROM public.messages
+                      WHERE match_id = $1 AND sender_id = $2), '-infinity'::timestamptz)
+       )) p
+ LIMIT 4;
