@@ -31,6 +31,12 @@ async def wait_for(predicate: Any, timeout: float = 30) -> None:
     await eventually(lambda: _now(predicate), bool, timeout=timeout, every=0.02)
 
 
+def last_is_typing_off(events: list[tuple[str, dict[str, Any]]]) -> bool:
+    """Whether the last event other than a presence refresh turned the typing off."""
+    shown = [(kind, data) for kind, data in events if kind != "presence"]
+    return bool(shown) and shown[-1][0] == "typing" and not shown[-1][1]["typing"]
+
+
 async def _now(predicate: Any) -> bool:
     return bool(predicate())
 
@@ -49,13 +55,21 @@ async def test_chat_stream_shows_read_typing_and_parts(make_settings: Any) -> No
                 posted = await http.post("/chat/messages", json={"content": "Salut Camille !"})
                 assert posted.status_code == 201
                 mine = posted.json()["id"]
+                # The reply is over when its plan is done in PostgreSQL (a reply may have
+                # several parts) and the page has seen every part and the typing turned off.
+                parts = await eventually(
+                    lambda: pipeline.resources.pool.fetchval(
+                        "SELECT count(*) FROM bot.sent_parts sp"
+                        " JOIN bot.reply_plans p ON p.id = sp.plan_id WHERE p.status = 'done'"
+                    ),
+                    lambda n: n > 0,
+                )
                 await wait_for(
                     lambda: (
-                        any(k == "typing" and not d["typing"] for k, d in events[3:])
-                        and any(k == "message" and d["from"] == "bot" for k, d in events)
+                        sum(k == "message" and d["from"] == "bot" for k, d in events) == parts
+                        and last_is_typing_off(events)
                     ),
                 )
-                await asyncio.sleep(0.5)  # any later parts
                 reader.cancel()
             blank = await http.post("/chat/messages", json={"content": "   "})
     assert blank.status_code == 422
