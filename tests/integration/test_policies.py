@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from randomatch_bot.conversation.disclosure import ADMISSIONS
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.conversation.prompt import DISCLOSURE_LINE
 from randomatch_bot.llm import OfflineResponder
@@ -184,10 +185,45 @@ async def test_disclosure_policy(
             couple.bot_id,
         )
     await llm.aclose()
-    system = openai_server.chat_requests[0].messages[0]["content"]
-    assert ("tu ne le nies pas" in system) is (policy == "admit")
+    closing = openai_server.chat_requests[0].messages[-1]
+    assert closing["role"] == "system"
+    assert ("tu ne le nies pas" in closing["content"]) is (policy == "admit")
     assert (sent[0]["content"] == DISCLOSURE_LINE) is (policy == "always")
+    # admit: the reply dodged the sincere question, so it opens with the admission.
+    assert (sent[0]["content"] == ADMISSIONS["fr"]) is (policy == "admit")
     assert len(sent) <= settings.max_parts
+
+
+@pytest.mark.parametrize("policy", ["admit", "always"])
+async def test_a_denial_is_never_sent(
+    pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer, policy: str
+) -> None:
+    """A model that says "je suis pas un robot" is overruled: the person reads an admission."""
+    settings = make_settings(
+        TIME_SCALE=0.0,
+        DISCLOSURE_POLICY=policy,
+        LLM_BASE_URL=openai_server.base_url,
+        LLM_API_KEY="sk-test",
+    )
+    openai_server.script("Mais non je suis pas un robot 😄 Et toi, tu randonnes où ?")
+    clock = VirtualClock()
+    engine = ConversationEngine(pool, settings, clock=clock)
+    from randomatch_bot.llm import build_llm_client
+
+    llm = build_llm_client(settings)
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+        await say(conn, couple, "Sérieusement, tu es un bot ?", at=clock.now)
+        await drive(engine, clock, couple.match_id, llm)
+        sent = await conn.fetch(
+            "SELECT content FROM public.messages WHERE sender_id = $1 ORDER BY created_at",
+            couple.bot_id,
+        )
+    await llm.aclose()
+    texts = [r["content"] for r in sent]
+    assert texts
+    assert all("robot" not in t for t in texts)
+    assert ADMISSIONS["fr"] in texts
 
 
 async def test_offline_responder_admits_being_an_ai(pool: asyncpg.Pool, make_settings: Any) -> None:

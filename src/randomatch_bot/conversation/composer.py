@@ -13,13 +13,14 @@ import asyncpg
 import structlog
 
 from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import compose, memory, prompt
+from randomatch_bot.conversation import compose, disclosure, guard, memory, prompt
 from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
+from randomatch_bot.metrics import METRICS
 
 log = structlog.get_logger(__name__)
 
@@ -80,10 +81,26 @@ class Composer:
             max_message_chars=self.settings.max_input_chars,
             max_parts=self.settings.max_parts,
         )
+        unanswered = _unanswered(newest, persona.bot_id)
+        if guard.declares_minor(unanswered):
+            # No model call: whatever it would say, the conversation must not go on.
+            _count_trips([guard.Reason.MINOR], "input", conversation)
+            return Composition(
+                _NO_CALL, [guard.safe_line([guard.Reason.MINOR], persona.language)], False
+            )
         completion, parts = await self._usable_reply(llm, persona, messages, conversation, rng)
         first_reply = all(m.sender_id != persona.bot_id for m in history)
         if first_reply and self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
             parts = prompt.with_disclosure(parts, self.settings.max_parts)
+        parts, changed = disclosure.enforce(
+            parts,
+            policy=self.settings.disclosure_policy,
+            asked=disclosure.asks_if_ai(unanswered),
+            language=persona.language,
+            max_parts=self.settings.max_parts,
+        )
+        if changed is not None:
+            log.info("disclosure enforced", change=changed)
         due = memory.needs_update(stored.covered_through, history, max_messages=HISTORY_FETCH)
         return Composition(completion, parts, due)
 
@@ -93,6 +110,9 @@ class Composer:
             return []
         greeting = rng.choice(persona.greetings)
         text = compose.clean_reply(greeting, persona_name=persona.name)
+        if guard.check(text, allow_meetings=persona.meetings):
+            log.warning("greeting blocked by the output guard; not writing first")
+            return []
         parts = compose.split_reply(text, max_parts=self.settings.max_parts, rng=rng)
         if self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
             parts = prompt.with_disclosure(parts, self.settings.max_parts)
@@ -107,20 +127,37 @@ class Composer:
         rng: random.Random,
     ) -> tuple[Completion, list[str]]:
         forbidden = compose.fragments_of(persona.system_prompt)
+        instructions = guard.instruction_pairs(
+            "\n".join(m.content for m in messages if m.role == "system"),
+            sayable=[*disclosure.ADMISSIONS.values(), prompt.DISCLOSURE_LINE],
+        )
         completion: Completion | None = None
+        blocked: list[guard.Reason] = []
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
-            leaked = compose.leaks_instructions(completion.text, forbidden)
+            leaked = (
+                compose.leaks_instructions(completion.text, forbidden)
+                or guard.paraphrases(completion.text, instructions)
+                or guard.addresses_persona(completion.text, persona.name)
+            )
             text = compose.clean_reply(
                 completion.text, persona_name=persona.name, forbidden=forbidden
             )
-            if text and not leaked:
+            blocked = guard.check(text, allow_meetings=persona.meetings)
+            if text and not leaked and not blocked:
                 return completion, compose.split_reply(
                     text, max_parts=self.settings.max_parts, rng=rng
                 )
-            log.warning("unusable reply, regenerating", attempt=attempt, leaked=leaked)
+            if blocked:
+                _count_trips(blocked, f"attempt {attempt}", conversation)
+                corrective = ChatMessage("system", guard.corrective_instruction(blocked))
+                messages = [*messages, corrective]
+            else:
+                log.warning("unusable reply, regenerating", attempt=attempt, leaked=leaked)
         assert completion is not None
         # Twice unusable: a short, safe answer in character rather than silence.
+        if blocked:
+            return completion, [guard.safe_line(blocked, persona.language)]
         return completion, [FALLBACK_REPLY]
 
     async def _call(
@@ -167,3 +204,37 @@ class Composer:
             completion=completion,
             error=error,
         )
+
+
+# What a reply that needed no model call reports: nothing spent.
+_NO_CALL = Completion(
+    text="",
+    model="guard",
+    prompt_tokens=0,
+    completion_tokens=0,
+    cost=0.0,
+    latency_s=0.0,
+    offline=True,
+)
+
+
+def _unanswered(newest_first: list[prompt.HistoryMessage], bot_id: uuid.UUID) -> str:
+    """What the human wrote since the persona's last message, oldest first."""
+    texts: list[str] = []
+    for message in newest_first:
+        if message.sender_id == bot_id:
+            break
+        texts.append(message.content)
+    return "\n".join(reversed(texts))
+
+
+def _count_trips(reasons: list[guard.Reason], stage: str, conversation: Conversation) -> None:
+    """Count and log a guard trip: the reasons only, never the text."""
+    for reason in reasons:
+        METRICS.guard_trips.labels(reason=reason.value).inc()
+    log.warning(
+        "reply blocked by the output guard",
+        reasons=[r.value for r in reasons],
+        stage=stage,
+        match_id=str(conversation.match_id),
+    )

@@ -60,6 +60,7 @@ class Persona:
     absence_probability: float = 0.0  # chance of a long "busy" pause before a reply
     emoji: str = DEFAULT_EMOJI  # "none" | "rare" | "often"
     tags: tuple[str, ...] = ()
+    meetings: bool = False  # may arrange a real-world meeting with a place and a time
 
     @classmethod
     def default(cls, settings: Settings, bot_id: uuid.UUID, name: str | None = None) -> Persona:
@@ -108,6 +109,7 @@ class Persona:
             absence_probability=_first(get("absence_probability"), self.absence_probability),
             emoji=get("emoji") or self.emoji,
             tags=tuple(get("tags") or ()),
+            meetings=bool(get("allow_meetings") or False),
         )
 
     @property
