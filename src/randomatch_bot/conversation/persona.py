@@ -15,6 +15,7 @@ import asyncpg
 
 from randomatch_bot.config import ActiveHours, Settings
 from randomatch_bot.conversation.persona_files import (
+    CARD_EXTENSION,
     PersonaSpec,
     bundled_persona,
     fill_placeholders,
@@ -84,6 +85,7 @@ class Persona:
             greetings=tuple(spec.all_greetings(persona_name)),
             emoji=spec.emoji or DEFAULT_EMOJI,
             tags=tuple(spec.tags),
+            meetings=spec.allow_meetings,
         )
 
     def with_row(self, row: asyncpg.Record | Mapping[str, Any]) -> Persona:
@@ -109,7 +111,7 @@ class Persona:
             absence_probability=_first(get("absence_probability"), self.absence_probability),
             emoji=get("emoji") or self.emoji,
             tags=tuple(get("tags") or ()),
-            meetings=bool(get("allow_meetings") or False),
+            meetings=_card_flag(row["card"], "allow_meetings"),
         )
 
     @property
@@ -122,6 +124,13 @@ class Persona:
 
 def _first(value: float | None, default: float) -> float:
     return default if value is None else float(value)
+
+
+def _card_flag(card: Any, key: str) -> bool:
+    """A boolean setting of our extension in a stored card (False when absent)."""
+    extensions = ((_as_card(card) or {}).get("data") or {}).get("extensions") or {}
+    ours = extensions.get(CARD_EXTENSION) if isinstance(extensions, dict) else None
+    return bool(ours.get(key)) if isinstance(ours, dict) else False
 
 
 def _as_card(value: Any) -> dict[str, Any] | None:

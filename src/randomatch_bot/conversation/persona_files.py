@@ -94,6 +94,7 @@ class PersonaSpec(BaseModel):
     icebreaker: bool = False  # whether the bot may write first in a fresh match
     absence_probability: float | None = Field(default=None, ge=0, le=1)
     emoji: EmojiPolicy | None = None
+    allow_meetings: bool = False  # may arrange a real-world meeting with a place and a time
 
     @field_validator("bot_id", mode="before")
     @classmethod
@@ -183,6 +184,7 @@ class PersonaSpec(BaseModel):
                 "icebreaker",
                 "absence_probability",
                 "emoji",
+                "allow_meetings",
             },
         )
         return {
