@@ -274,12 +274,17 @@ def api(
     url = url_of(sock)
 
     async def main() -> None:
-        web = create_app(settings)
+        from randomatch_bot.app import open_resources
 
-        def started() -> None:
-            console.print(f"monitoring API on {url} (dashboard: {url}dashboard)")
+        # Opened here rather than in the app's lifespan: a server that cannot be reached (a
+        # wrong password) is then one line, not a traceback logged by uvicorn.
+        async with open_resources(settings, pool_size=5) as resources:
+            web = create_app(settings, resources=resources)
 
-        await serve({"api": lambda stop: serve_app(web, sock, stop, on_started=started)})
+            def started() -> None:
+                console.print(f"monitoring API on {url} (dashboard: {url}dashboard)")
+
+            await serve({"api": lambda stop: serve_app(web, sock, stop, on_started=started)})
 
     try:
         _run(main())
