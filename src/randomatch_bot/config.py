@@ -33,6 +33,7 @@ DEFAULT_LLM_BASE_URL = "https://openrouter.ai/api/v1"
 # model billed about 6x higher. grok-4.20 with reasoning disabled is the like-for-like choice.
 DEFAULT_LLM_MODEL = "x-ai/grok-4.20"
 
+MIN_TOKEN_CHARS = 16  # of MONITORING_TOKEN / METRICS_TOKEN: guessing must be hopeless
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -181,6 +182,7 @@ class Settings(BaseSettings):
 
     # --- monitoring ---
     monitoring_token: SecretStr | None = Field(default=None, alias="MONITORING_TOKEN")
+    metrics_token: SecretStr | None = Field(default=None, alias="METRICS_TOKEN")  # read-only
     port: int = Field(default=8000, alias="PORT", ge=1, le=65535)
     log_format: LogFormat = Field(default=LogFormat.CONSOLE, alias="LOG_FORMAT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
@@ -226,6 +228,20 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("monitoring_token", "metrics_token", mode="before")
+    @classmethod
+    def _check_api_token(cls, value: Any) -> Any:
+        # `MONITORING_TOKEN=` (as in .env.example) is no token, not an empty one.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text is None or (isinstance(text, str) and not text.strip()):
+            return None
+        if isinstance(text, str) and len(text.strip()) < MIN_TOKEN_CHARS:
+            raise ValueError(
+                f"must be at least {MIN_TOKEN_CHARS} characters (generate one with "
+                "`openssl rand -hex 32`)"
+            )
+        return text.strip() if isinstance(text, str) else value
 
     @field_validator("postgres_connection_string")
     @classmethod

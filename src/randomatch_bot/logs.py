@@ -98,6 +98,7 @@ def settings_secrets(settings: Settings) -> list[str]:
         settings.supabase_service_key,
         settings.llm_api_key,
         settings.monitoring_token,
+        settings.metrics_token,
     ):
         if secret is not None:
             values.append(secret.get_secret_value())
