@@ -12,7 +12,7 @@ import re
 import uuid
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     llm_reasoning: bool = Field(default=False, alias="LLM_REASONING")
     llm_app_url: str = Field(default="https://randomatch.app", alias="LLM_APP_URL")
     llm_app_title: str = Field(default="RandoMatch", alias="LLM_APP_TITLE")
+    # OpenRouter provider preference: "deny" routes only to providers that do not store or
+    # train on prompts (the conversations are intimate); "allow" lifts the restriction.
+    llm_data_collection: Literal["deny", "allow"] = Field(
+        default="deny", alias="LLM_DATA_COLLECTION"
+    )
 
     # --- the bot and its behaviour ---
     bot_id: str | None = Field(default=None, alias="BOT_ID")
@@ -160,7 +165,11 @@ class Settings(BaseSettings):
     match_replies_per_hour: int = Field(default=40, alias="MATCH_REPLIES_PER_HOUR", ge=0)
     bot_replies_per_minute: int = Field(default=120, alias="BOT_REPLIES_PER_MINUTE", ge=0)
     bot_daily_token_budget: int = Field(default=0, alias="BOT_DAILY_TOKEN_BUDGET", ge=0)
-    bot_daily_cost_budget: float = Field(default=0.0, alias="BOT_DAILY_COST_BUDGET", ge=0)
+    # USD per bot and day: a runaway loop or a crowd of accounts stops here, not at the invoice.
+    bot_daily_cost_budget: float = Field(default=5.0, alias="BOT_DAILY_COST_BUDGET", ge=0)
+    # One person, over all their matches with bots: nobody spends the bot's budget alone.
+    human_daily_cost_budget: float = Field(default=0.5, alias="HUMAN_DAILY_COST_BUDGET", ge=0)
+    human_daily_replies: int = Field(default=200, alias="HUMAN_DAILY_REPLIES", ge=0)
 
     # --- bridge ---
     catchup_interval: float = Field(default=60.0, alias="CATCHUP_INTERVAL", gt=0)

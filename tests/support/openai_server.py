@@ -55,6 +55,7 @@ class Reply:
     completion_tokens: int | None = None
     cost: float | None = None  # default: tokens x the model's listed price
     report_cost: bool = True  # False: no `usage.cost`, like plain OpenAI
+    report_usage: bool = True  # False: no `usage` at all, like some local servers
     delay: float = 0.0  # seconds before answering, to provoke client timeouts
     finish_reason: str = "stop"
 
@@ -464,7 +465,7 @@ def _completion_json(
                 "logprobs": None,
             }
         ],
-        "usage": usage,
+        "usage": usage if reply.report_usage else None,
     }
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from randomatch_bot.config import DisclosurePolicy
 from randomatch_bot.conversation import disclosure as _disclosure
 from randomatch_bot.conversation.persona import Persona
+from randomatch_bot.llm.tokens import estimate_tokens as _estimate_tokens
 from randomatch_bot.llm.types import ChatMessage
 
 CHARS_PER_TOKEN = 4  # rough size of a token in French/English chat text
@@ -91,7 +92,8 @@ class Memory:
 
 
 def estimate_tokens(text: str) -> int:
-    return max(1, len(text) // CHARS_PER_TOKEN)
+    """Tokens of `text`, emoji and accented letters counted at their real weight."""
+    return _estimate_tokens(text)
 
 
 def clip(text: str, max_chars: int) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from randomatch_bot.llm import phrases
 from randomatch_bot.llm.phrases import Place, normalize
+from randomatch_bot.llm.tokens import estimate_tokens
 from randomatch_bot.llm.types import ChatMessage, Completion, ModelCheck
 
 OFFLINE_MODEL = "offline"
@@ -101,8 +102,8 @@ class OfflineResponder:
         return Completion(
             text=text,
             model=OFFLINE_MODEL,
-            prompt_tokens=sum(len(m.content) for m in messages) // 4,
-            completion_tokens=len(text) // 4,
+            prompt_tokens=sum(estimate_tokens(m.content) for m in messages),
+            completion_tokens=estimate_tokens(text),
             cost=0.0,
             latency_s=time.perf_counter() - started,
             offline=True,

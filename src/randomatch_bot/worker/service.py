@@ -16,6 +16,7 @@ import structlog
 from docket import Docket, ExponentialRetry, Worker
 
 from randomatch_bot.config import Settings
+from randomatch_bot.conversation import policy
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db.queries import Q
 from randomatch_bot.llm import build_llm_client
@@ -73,6 +74,9 @@ async def run_worker(
         maximum_delay=dt.timedelta(seconds=max(settings.step_retry_delay, MAX_RETRY_DELAY)),
     )
     log.info("worker starting", llm=client.mode, concurrency=settings.worker_concurrency)
+    unlimited = policy.unlimited_budgets(settings)
+    if unlimited and not settings.embedded_postgres:
+        log.warning("spending is not capped: set these above 0", unlimited=unlimited)
     if client.offline:
         log.warning("no LLM_API_KEY: replies come from the offline persona responder")
     else:
