@@ -100,6 +100,37 @@ def status(
     _run(main())
 
 
+@app.command()
+def forget(
+    user: Annotated[str, typer.Option("--user", help="The person's profile id (UUID).")],
+) -> None:
+    """Erase everything the service keeps about one person (right to erasure) and say what."""
+    settings = _settings()
+    from randomatch_bot.app import open_endpoints
+    from randomatch_bot.infra.postgres import connect
+    from randomatch_bot.privacy import forget_person
+
+    try:
+        user_id = uuid.UUID(user)
+    except ValueError:
+        raise ConfigurationError(f"--user: {user!r} is not a UUID") from None
+
+    async def main() -> None:
+        async with open_endpoints(settings) as endpoints:
+            conn = await connect(endpoints.postgres_dsn, attempts=2)
+            try:
+                erased = await forget_person(conn, user_id)
+            finally:
+                await conn.close()
+        console.print(f"forgot {user_id}: {erased.describe()}", highlight=False)
+        console.print(
+            "the messages themselves are the app's (public.messages) and were not touched",
+            highlight=False,
+        )
+
+    _run(main())
+
+
 def print_status(report: Any, *, embedded: bool) -> None:
     table = Table(title="randomatch-bot status", show_header=False)
     table.add_column("what", style="bold")

@@ -171,6 +171,11 @@ class Settings(BaseSettings):
     human_daily_cost_budget: float = Field(default=0.5, alias="HUMAN_DAILY_COST_BUDGET", ge=0)
     human_daily_replies: int = Field(default=200, alias="HUMAN_DAILY_REPLIES", ge=0)
 
+    # --- personal data ---
+    # Days the service keeps a conversation's memory and state after an unmatch or a block
+    # (0 = erase at the next purge); deleted matches and profiles are erased at once.
+    memory_retention_days: int = Field(default=30, alias="MEMORY_RETENTION_DAYS", ge=0, le=3650)
+
     # --- bridge ---
     catchup_interval: float = Field(default=60.0, alias="CATCHUP_INTERVAL", gt=0)
     catchup_lookback: float = Field(default=86400.0, alias="CATCHUP_LOOKBACK", gt=0)

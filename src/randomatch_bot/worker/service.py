@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 
 import asyncpg
 import structlog
 from docket import Docket, ExponentialRetry, Worker
 
+from randomatch_bot import privacy
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation import policy
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
@@ -43,9 +45,18 @@ async def sweep_once(pool: asyncpg.Pool, settings: Settings) -> int:
 
 
 async def _sweeper(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
+    next_purge = 0.0
     while not stop.is_set():
         try:
             await sweep_once(pool, settings)
+            if time.monotonic() >= next_purge:
+                next_purge = time.monotonic() + privacy.PURGE_INTERVAL
+                async with pool.acquire() as conn:
+                    await privacy.purge(
+                        conn,
+                        retention_days=settings.memory_retention_days,
+                        now=dt.datetime.now(dt.UTC),
+                    )
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("sweep failed", error=str(exc))
         with contextlib.suppress(TimeoutError):
