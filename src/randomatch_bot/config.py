@@ -171,6 +171,12 @@ class Settings(BaseSettings):
     human_daily_cost_budget: float = Field(default=0.5, alias="HUMAN_DAILY_COST_BUDGET", ge=0)
     human_daily_replies: int = Field(default=200, alias="HUMAN_DAILY_REPLIES", ge=0)
 
+    # --- moderation model on top of the output guard's rules (off by default) ---
+    moderation: Literal["off", "openai", "llm"] = Field(default="off", alias="MODERATION")
+    moderation_base_url: str | None = Field(default=None, alias="MODERATION_BASE_URL")
+    moderation_api_key: SecretStr | None = Field(default=None, alias="MODERATION_API_KEY")
+    moderation_model: str | None = Field(default=None, alias="MODERATION_MODEL")
+
     # --- personal data ---
     # Days the service keeps a conversation's memory and state after an unmatch or a block
     # (0 = erase at the next purge); deleted matches and profiles are erased at once.
@@ -238,7 +244,15 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a UUID") from exc
 
-    @field_validator("postgres_connection_string", "redis_url", "llm_api_key", mode="before")
+    @field_validator(
+        "postgres_connection_string",
+        "redis_url",
+        "llm_api_key",
+        "moderation_base_url",
+        "moderation_api_key",
+        "moderation_model",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value

@@ -99,6 +99,7 @@ def settings_secrets(settings: Settings) -> list[str]:
         settings.llm_api_key,
         settings.monitoring_token,
         settings.metrics_token,
+        settings.moderation_api_key,
     ):
         if secret is not None:
             values.append(secret.get_secret_value())

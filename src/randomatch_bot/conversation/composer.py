@@ -13,7 +13,7 @@ import asyncpg
 import structlog
 
 from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import compose, disclosure, guard, memory, prompt
+from randomatch_bot.conversation import compose, disclosure, guard, memory, moderation, prompt
 from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.queries import Q
@@ -144,6 +144,19 @@ class Composer:
                 completion.text, persona_name=persona.name, forbidden=forbidden
             )
             blocked = guard.check(text, allow_meetings=persona.meetings)
+            if text and not blocked and not leaked and self.settings.moderation != "off":
+                verdict = await moderation.moderate(text, self.settings, llm)
+                if verdict.completion is not None:
+                    await self._record(
+                        conversation,
+                        verdict.completion.model,
+                        int(verdict.completion.latency_s * 1000),
+                        completion=verdict.completion,
+                        purpose="moderation",
+                    )
+                if verdict.flagged:
+                    log.warning("moderation flagged a reply", categories=list(verdict.categories))
+                    blocked = [guard.Reason.MODERATION]
             if text and not leaked and not blocked:
                 return completion, compose.split_reply(
                     text, max_parts=self.settings.max_parts, rng=rng
@@ -192,10 +205,11 @@ class Composer:
         *,
         completion: Completion | None = None,
         error: LLMError | None = None,
+        purpose: str = "reply",
     ) -> None:
         await record_llm_call(
             self.pool,
-            purpose="reply",
+            purpose=purpose,
             bot_id=conversation.bot_id,
             match_id=conversation.match_id,
             plan_id=conversation.plan_id,

@@ -44,6 +44,7 @@ class Reason(StrEnum):
     MEETING = "meeting"
     SEXUAL = "sexual"
     MINOR = "minor"
+    MODERATION = "moderation"  # flagged by the optional moderation model
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -227,6 +228,7 @@ _WHAT = {
     Reason.MEETING: "un rendez-vous avec un lieu et une heure",
     Reason.SEXUAL: "du contenu sexuel",
     Reason.MINOR: "quelque chose sur des mineurs",
+    Reason.MODERATION: "un contenu que la modération refuse",
 }
 
 
@@ -248,12 +250,14 @@ _SAFE = {
         "dernière rando !",
         "sexual": "On va rester sur la rando, si tu veux bien 🙂",
         "minor": "Je préfère ne pas parler de ça. Tu randonnes plutôt en montagne ou en forêt ?",
+        "other": "Je préfère qu'on parle d'autre chose 🙂 Tu as une rando en vue ?",
     },
     "en": {
         "contact": "I'd rather we keep chatting here for now 🙂 Where are you hiking this weekend?",
         "money": "Oh no, I don't do money stuff 😅 Tell me about your last hike instead!",
         "sexual": "Let's keep it about hiking, if that's ok 🙂",
         "minor": "I'd rather not talk about that. Do you hike more in the mountains or forests?",
+        "other": "I'd rather talk about something else 🙂 Any hike planned?",
     },
 }
 
@@ -268,6 +272,8 @@ def safe_line(reasons: Iterable[Reason], language: str = "fr") -> str:
         return lines["sexual"]
     if Reason.MONEY in found:
         return lines["money"]
+    if found == {Reason.MODERATION}:
+        return lines["other"]
     return lines["contact"]
 
 
