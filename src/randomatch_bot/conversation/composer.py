@@ -143,20 +143,7 @@ class Composer:
             text = compose.clean_reply(
                 completion.text, persona_name=persona.name, forbidden=forbidden
             )
-            blocked = guard.check(text, allow_meetings=persona.meetings)
-            if text and not blocked and not leaked and self.settings.moderation != "off":
-                verdict = await moderation.moderate(text, self.settings, llm)
-                if verdict.completion is not None:
-                    await self._record(
-                        conversation,
-                        verdict.completion.model,
-                        int(verdict.completion.latency_s * 1000),
-                        completion=verdict.completion,
-                        purpose="moderation",
-                    )
-                if verdict.flagged:
-                    log.warning("moderation flagged a reply", categories=list(verdict.categories))
-                    blocked = [guard.Reason.MODERATION]
+            blocked = await self._blocked(text, leaked, llm, persona, conversation)
             if text and not leaked and not blocked:
                 return completion, compose.split_reply(
                     text, max_parts=self.settings.max_parts, rng=rng
@@ -172,6 +159,33 @@ class Composer:
         if blocked:
             return completion, [guard.safe_line(blocked, persona.language)]
         return completion, [FALLBACK_REPLY]
+
+    async def _blocked(
+        self,
+        text: str,
+        leaked: bool,
+        llm: LLMClient,
+        persona: Persona,
+        conversation: Conversation,
+    ) -> list[guard.Reason]:
+        """Why the output guard keeps `text` from the person: its rules, then the optional
+        moderation model (asked only about a reply that is otherwise fit to send)."""
+        blocked = guard.check(text, allow_meetings=persona.meetings)
+        if not text or blocked or leaked or self.settings.moderation == "off":
+            return blocked
+        verdict = await moderation.moderate(text, self.settings, llm)
+        if verdict.completion is not None:
+            await self._record(
+                conversation,
+                verdict.completion.model,
+                int(verdict.completion.latency_s * 1000),
+                completion=verdict.completion,
+                purpose="moderation",
+            )
+        if verdict.flagged:
+            log.warning("moderation flagged a reply", categories=list(verdict.categories))
+            return [guard.Reason.MODERATION]
+        return []
 
     async def _call(
         self,
