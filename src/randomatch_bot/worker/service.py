@@ -44,21 +44,27 @@ async def sweep_once(pool: asyncpg.Pool, settings: Settings) -> int:
     return len(rows)
 
 
+async def _purge_once(pool: asyncpg.Pool, settings: Settings) -> None:
+    try:
+        async with pool.acquire() as conn:
+            await privacy.purge(
+                conn, retention_days=settings.memory_retention_days, now=dt.datetime.now(dt.UTC)
+            )
+    except Exception as exc:  # housekeeping: a failed purge is retried, never fatal
+        log.warning("personal data purge failed", error=type(exc).__name__)
+
+
 async def _sweeper(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
-    next_purge = 0.0
+    # The first purge waits one interval: a starting worker has replies to send first.
+    next_purge = time.monotonic() + privacy.PURGE_INTERVAL
     while not stop.is_set():
         try:
             await sweep_once(pool, settings)
-            if time.monotonic() >= next_purge:
-                next_purge = time.monotonic() + privacy.PURGE_INTERVAL
-                async with pool.acquire() as conn:
-                    await privacy.purge(
-                        conn,
-                        retention_days=settings.memory_retention_days,
-                        now=dt.datetime.now(dt.UTC),
-                    )
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("sweep failed", error=str(exc))
+        if time.monotonic() >= next_purge:
+            next_purge = time.monotonic() + privacy.PURGE_INTERVAL
+            await _purge_once(pool, settings)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.sweep_interval)
 
