@@ -152,3 +152,6 @@ def test_declares_minor() -> None:
     assert guard.declares_minor("I'm 16 years old")
     assert not guard.declares_minor("j'ai 2 ans de plus que toi")
     assert not guard.declares_minor("j'ai 34 ans")
+    assert guard.declares_minor("Je suis en seconde au lycée")
+    assert guard.declares_minor("i'm still in high school")
+    assert not guard.declares_minor("J'enseigne au lycée, et toi ?")

@@ -203,10 +203,20 @@ def check(text: str, *, allow_meetings: bool = False) -> list[Reason]:
     return sorted(found, key=list(Reason).index)
 
 
+# A person saying they are a minor: narrower than `_MINOR_WORDS`, because a false alarm here
+# ends the conversation ("j'enseigne au lycée" is no such statement).
+_SAYS_MINOR = _rx(
+    r"""\b(?:je\s+suis|j'suis|chuis|i'?m|i\s+am)\s+(?:encore\s+|still\s+|only\s+)?
+        (?:mineur(?:e)?|a\s+minor|underage|au\s+(?:coll[èe]ge|lyc[ée]e)|
+        en\s+(?:seconde|premi[èe]re|terminale|[3-6]e|[3-6][èe]me)|lyc[ée]en(?:ne)?|
+        coll[ée]gien(?:ne)?|in\s+(?:high|middle)\s+school|a\s+teen(?:ager)?)\b"""
+)
+
+
 def declares_minor(text: str) -> bool:
     """Whether a person's message says that someone in the conversation is under 18."""
     text = _normalise(text)
-    return bool(_MINOR_AGE.search(text) or _MINOR_WORDS.search(text))
+    return bool(_MINOR_AGE.search(text) or _SAYS_MINOR.search(text))
 
 
 def check_all(parts: Iterable[str], *, allow_meetings: bool = False) -> list[Reason]:
