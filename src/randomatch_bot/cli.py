@@ -134,6 +134,37 @@ def status(
     _run(main())
 
 
+@app.command()
+def forget(
+    user: Annotated[str, typer.Option("--user", help="The person's profile id (UUID).")],
+) -> None:
+    """Erase everything the service keeps about one person (right to erasure) and say what."""
+    settings = _settings()
+    from randomatch_bot.app import open_endpoints
+    from randomatch_bot.infra.postgres import connect
+    from randomatch_bot.privacy import forget_person
+
+    try:
+        user_id = uuid.UUID(user)
+    except ValueError:
+        raise ConfigurationError(f"--user: {user!r} is not a UUID") from None
+
+    async def main() -> None:
+        async with open_endpoints(settings) as endpoints:
+            conn = await connect(endpoints.postgres_dsn, attempts=2)
+            try:
+                erased = await forget_person(conn, user_id)
+            finally:
+                await conn.close()
+        console.print(f"forgot {user_id}: {erased.describe()}", highlight=False)
+        console.print(
+            "the messages themselves are the app's (public.messages) and were not touched",
+            highlight=False,
+        )
+
+    _run(main())
+
+
 def print_status(report: Any, *, embedded: bool) -> None:
     table = Table(title="randomatch-bot status", show_header=False)
     table.add_column("what", style="bold")
@@ -329,12 +360,17 @@ def api(
     url = url_of(sock)
 
     async def main() -> None:
-        web = create_app(settings)
+        from randomatch_bot.app import open_resources
 
-        def started() -> None:
-            console.print(f"monitoring API on {url} (dashboard: {url}dashboard)")
+        # Opened here rather than in the app's lifespan: a server that cannot be reached (a
+        # wrong password) is then one line, not a traceback logged by uvicorn.
+        async with open_resources(settings, pool_size=5) as resources:
+            web = create_app(settings, resources=resources)
 
-        await serve({"api": lambda stop: serve_app(web, sock, stop, on_started=started)})
+            def started() -> None:
+                console.print(f"monitoring API on {url} (dashboard: {url}dashboard)")
+
+            await serve({"api": lambda stop: serve_app(web, sock, stop, on_started=started)})
 
     try:
         _run(main())

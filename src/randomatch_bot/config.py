@@ -12,7 +12,7 @@ import re
 import uuid
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -33,6 +33,7 @@ DEFAULT_LLM_BASE_URL = "https://openrouter.ai/api/v1"
 # model billed about 6x higher. grok-4.20 with reasoning disabled is the like-for-like choice.
 DEFAULT_LLM_MODEL = "x-ai/grok-4.20"
 
+MIN_TOKEN_CHARS = 16  # of MONITORING_TOKEN / METRICS_TOKEN: guessing must be hopeless
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -135,6 +136,11 @@ class Settings(BaseSettings):
     llm_reasoning: bool = Field(default=False, alias="LLM_REASONING")
     llm_app_url: str = Field(default="https://randomatch.app", alias="LLM_APP_URL")
     llm_app_title: str = Field(default="RandoMatch", alias="LLM_APP_TITLE")
+    # OpenRouter provider preference: "deny" routes only to providers that do not store or
+    # train on prompts (the conversations are intimate); "allow" lifts the restriction.
+    llm_data_collection: Literal["deny", "allow"] = Field(
+        default="deny", alias="LLM_DATA_COLLECTION"
+    )
 
     # --- the bot and its behaviour ---
     bot_id: str | None = Field(default=None, alias="BOT_ID")
@@ -167,7 +173,22 @@ class Settings(BaseSettings):
     match_replies_per_hour: int = Field(default=40, alias="MATCH_REPLIES_PER_HOUR", ge=0)
     bot_replies_per_minute: int = Field(default=120, alias="BOT_REPLIES_PER_MINUTE", ge=0)
     bot_daily_token_budget: int = Field(default=0, alias="BOT_DAILY_TOKEN_BUDGET", ge=0)
-    bot_daily_cost_budget: float = Field(default=0.0, alias="BOT_DAILY_COST_BUDGET", ge=0)
+    # USD per bot and day: a runaway loop or a crowd of accounts stops here, not at the invoice.
+    bot_daily_cost_budget: float = Field(default=5.0, alias="BOT_DAILY_COST_BUDGET", ge=0)
+    # One person, over all their matches with bots: nobody spends the bot's budget alone.
+    human_daily_cost_budget: float = Field(default=0.5, alias="HUMAN_DAILY_COST_BUDGET", ge=0)
+    human_daily_replies: int = Field(default=200, alias="HUMAN_DAILY_REPLIES", ge=0)
+
+    # --- moderation model on top of the output guard's rules (off by default) ---
+    moderation: Literal["off", "openai", "llm"] = Field(default="off", alias="MODERATION")
+    moderation_base_url: str | None = Field(default=None, alias="MODERATION_BASE_URL")
+    moderation_api_key: SecretStr | None = Field(default=None, alias="MODERATION_API_KEY")
+    moderation_model: str | None = Field(default=None, alias="MODERATION_MODEL")
+
+    # --- personal data ---
+    # Days the service keeps a conversation's memory and state after an unmatch or a block
+    # (0 = erase at the next purge); deleted matches and profiles are erased at once.
+    memory_retention_days: int = Field(default=30, alias="MEMORY_RETENTION_DAYS", ge=0, le=3650)
 
     # --- bridge ---
     catchup_interval: float = Field(default=60.0, alias="CATCHUP_INTERVAL", gt=0)
@@ -189,6 +210,7 @@ class Settings(BaseSettings):
 
     # --- monitoring ---
     monitoring_token: SecretStr | None = Field(default=None, alias="MONITORING_TOKEN")
+    metrics_token: SecretStr | None = Field(default=None, alias="METRICS_TOKEN")  # read-only
     port: int = Field(default=8000, alias="PORT", ge=1, le=65535)
     log_format: LogFormat = Field(default=LogFormat.CONSOLE, alias="LOG_FORMAT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
@@ -230,10 +252,32 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a UUID") from exc
 
-    @field_validator("postgres_connection_string", "redis_url", "llm_api_key", mode="before")
+    @field_validator(
+        "postgres_connection_string",
+        "redis_url",
+        "llm_api_key",
+        "moderation_base_url",
+        "moderation_api_key",
+        "moderation_model",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("monitoring_token", "metrics_token", mode="before")
+    @classmethod
+    def _check_api_token(cls, value: Any) -> Any:
+        # `MONITORING_TOKEN=` (as in .env.example) is no token, not an empty one.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text is None or (isinstance(text, str) and not text.strip()):
+            return None
+        if isinstance(text, str) and len(text.strip()) < MIN_TOKEN_CHARS:
+            raise ValueError(
+                f"must be at least {MIN_TOKEN_CHARS} characters (generate one with "
+                "`openssl rand -hex 32`)"
+            )
+        return text.strip() if isinstance(text, str) else value
 
     @field_validator("postgres_connection_string")
     @classmethod

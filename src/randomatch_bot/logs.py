@@ -1,8 +1,10 @@
 """Structured logging for the service's own processes (the CLI calls `configure_logging`).
 
 Library code only asks `structlog.get_logger(__name__)`; configuring handlers and the root
-logger is the job of the entry point. Every line passes through `redact_secrets`, which
-replaces the values of the configured secrets and of any key that looks like one.
+logger is the job of the entry point. Every event passes through `SecretRedactor`, which
+replaces the values of the configured secrets and of any key that looks like one; then every
+finished line, tracebacks included, passes through `redact_text` once more
+(`RedactingFormatter`), because an exception is formatted after the event processors ran.
 """
 
 from __future__ import annotations
@@ -20,16 +22,41 @@ from randomatch_bot.config import LogFormat, Settings
 _SECRET_KEY = re.compile(r"(pass(word)?|secret|token|api[_-]?key|authorization|dsn)$", re.I)
 # user:password@ in URLs that slipped into a message.
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]+@", re.I)
+# password=..., "api_key": "...", PGPASSWORD=... in libpq strings, reprs, env dumps and JSON.
+_BARE_SECRET = re.compile(
+    r"""(?P<key>\b[\w-]*(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|apikey|
+        access[_-]?key|private[_-]?key|credentials?)["']?\s*[=:]\s*)
+        (?P<value>"[^"\n]*"|'[^'\n]*'|[^\s&,;'")\]}]+)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# ?token=...&key=... in URLs.
+_QUERY_SECRET = re.compile(
+    r"(?P<key>[?&;](?:[\w-]*(?:token|key|secret|pass(?:word)?|pwd|sig|signature|auth))=)"
+    r"[^&#\s'\"]+",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"(?P<key>\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+_API_KEY_SHAPE = re.compile(r"\b(?:sk|pk|rk)-(?:[a-z]+-)?(?:v\d-)?[A-Za-z0-9_-]{16,}\b")
 REDACTED = "***"
 
 
+def _quoted(match: re.Match[str]) -> str:
+    value = match["value"]
+    quote = value[0] if value[:1] in ("'", '"') else ""
+    return f"{match['key']}{quote}{REDACTED}{quote}"
+
+
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Text with URL passwords and the given secret values replaced by ***."""
-    text = _URL_PASSWORD.sub(r"\g<scheme>\g<user>:***@", text)
+    """Text with secrets replaced by ***: the given values, URL passwords and query tokens,
+    `password=...`-style assignments, bearer tokens and API-key-shaped strings."""
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
-    return text
+    text = _URL_PASSWORD.sub(r"\g<scheme>\g<user>:***@", text)
+    text = _QUERY_SECRET.sub(rf"\g<key>{REDACTED}", text)
+    text = _BARE_SECRET.sub(_quoted, text)
+    text = _BEARER.sub(rf"\g<key>{REDACTED}", text)
+    return _API_KEY_SHAPE.sub(REDACTED, text)
 
 
 class SecretRedactor:
@@ -51,6 +78,17 @@ class SecretRedactor:
         return event_dict
 
 
+class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
+    """The last word on every line: redacts the finished text, tracebacks included."""
+
+    def __init__(self, *args: Any, secrets: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.secrets = tuple(s for s in secrets if s)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(super().format(record), self.secrets)
+
+
 def settings_secrets(settings: Settings) -> list[str]:
     """The secret values held by the settings, for redaction."""
     values = []
@@ -60,6 +98,8 @@ def settings_secrets(settings: Settings) -> list[str]:
         settings.supabase_service_key,
         settings.llm_api_key,
         settings.monitoring_token,
+        settings.metrics_token,
+        settings.moderation_api_key,
     ):
         if secret is not None:
             values.append(secret.get_secret_value())
@@ -80,7 +120,11 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> None:
         renderer: Any = structlog.processors.JSONRenderer()
         shared.append(structlog.processors.format_exc_info)
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: rich ones show local variables and wrap long lines, which could
+        # split a secret across two lines where no redaction would find it.
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -89,9 +133,10 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> None:
     )
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
+        RedactingFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
             foreign_pre_chain=shared,
+            secrets=settings_secrets(settings),
         )
     )
     root = logging.getLogger()

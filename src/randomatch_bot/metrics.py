@@ -55,6 +55,12 @@ class Metrics:
             "Conversations woken by the catch-up scan",
             registry=self.registry,
         )
+        self.guard_trips = Counter(
+            "randomatch_guard_trips",
+            "Replies the output guard kept from a person, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         self.enqueue_latency = Histogram(
             "randomatch_bridge_enqueue_seconds",
             "From message INSERT to work scheduled",

@@ -72,6 +72,8 @@ def add(
     ] = None,
 ) -> None:
     """Create or update a bot's persona from a file; creates the bot profile if missing."""
+    from randomatch_bot.config import DisclosurePolicy
+    from randomatch_bot.conversation.disclosure import contradicts_policy
     from randomatch_bot.conversation.persona_files import (
         import_persona,
         load_persona_file,
@@ -81,6 +83,18 @@ def add(
     loaded = load_persona_file(file)
     target = resolve_bot_id(loaded, bot_id)
     settings = _settings()
+    if settings.disclosure_policy is not DisclosurePolicy.PLAY:
+        # The service enforces the policy on every reply anyway; a persona text that orders
+        # the opposite only makes the model argue with itself, so the operator should know.
+        texts = (loaded.spec.composed_prompt(), loaded.spec.post_history_instructions)
+        for sentence in contradicts_policy("\n".join(texts)):
+            console.print(
+                f"warning: {file}: {sentence!r} contradicts DISCLOSURE_POLICY="
+                f"{settings.disclosure_policy.value} (the persona says it is an AI persona "
+                "when sincerely asked); reword it",
+                highlight=False,
+                markup=False,
+            )
 
     async def main() -> None:
         async with _connection(settings) as conn:

@@ -13,6 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from randomatch_bot.api import create_app
 from randomatch_bot.app import open_resources
+from randomatch_bot.config import load_settings
+from randomatch_bot.errors import ConfigurationError
 from randomatch_bot.metrics import Metrics, publish
 from tests.support.api_server import asgi_client
 from tests.support.databases import make_couple, say
@@ -246,3 +248,60 @@ async def test_pages_are_served_without_token_and_hold_no_data(make_settings: An
         root = await http.get("/", follow_redirects=False)
         assert root.status_code == 307
         assert (await http.get("/chat/events")).status_code == 404  # demo only
+
+
+METRICS_TOKEN = "tok-readonly-9e1f0a77"
+READ_ONLY = ["/ready", "/metrics", "/stats", "/stats/series", "/overview", "/openapi.json"]
+ADMIN_ONLY = ["/conversations", "/dead-letters", "/dead-letters/1"]
+
+
+async def test_metrics_token_reads_but_never_administers(make_settings: Any) -> None:
+    """METRICS_TOKEN opens the read-only routes; the dead letters and their actions need
+    MONITORING_TOKEN, which opens everything."""
+    app = create_app(make_settings(MONITORING_TOKEN=TOKEN, METRICS_TOKEN=METRICS_TOKEN))
+    async with asgi_client(app, token=METRICS_TOKEN) as reader:
+        for path in READ_ONLY:
+            assert (await reader.get(path)).status_code == 200, path
+        for path in ADMIN_ONLY:
+            assert (await reader.get(path)).status_code == 401, path
+        for action in ("retry", "discard"):
+            assert (await reader.post(f"/dead-letters/1/{action}")).status_code == 401
+    async with asgi_client(app, token=TOKEN) as admin:
+        for path in [*READ_ONLY, "/conversations", "/dead-letters"]:
+            assert (await admin.get(path)).status_code == 200, path
+
+
+async def test_openapi_needs_the_token(make_settings: Any) -> None:
+    """/openapi.json is not served without a token."""
+    app = create_app(make_settings(MONITORING_TOKEN=TOKEN))
+    async with asgi_client(app) as anonymous:
+        assert (await anonymous.get("/openapi.json")).status_code == 401
+    async with asgi_client(app, token=TOKEN) as admin:
+        schema = (await admin.get("/openapi.json")).json()
+    assert "/dead-letters" in schema["paths"]
+
+
+async def test_local_access_needs_a_local_host_name(make_settings: Any) -> None:
+    """Without a token, a local request naming another host (DNS rebinding) is refused."""
+    app = create_app(make_settings(MONITORING_TOKEN=None))
+    async with asgi_client(app) as local:
+        assert (await local.get("/stats")).status_code == 200
+        assert (await local.get("/stats", headers={"Host": "127.0.0.1:8000"})).status_code == 200
+        assert (await local.get("/stats", headers={"Host": "[::1]:8000"})).status_code == 200
+        rebound = await local.get("/stats", headers={"Host": "evil.example:8000"})
+        assert rebound.status_code == 403
+        assert "Host header" in rebound.json()["detail"]
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_token_is_no_token(make_settings: Any, value: str) -> None:
+    """MONITORING_TOKEN= (as in .env.example) leaves the API local-only, not open."""
+    assert make_settings(MONITORING_TOKEN=value).monitoring_token is None
+
+
+def test_a_short_token_is_refused() -> None:
+    """A token shorter than 16 characters stops the service with a line naming the variable."""
+    with pytest.raises(ConfigurationError, match="MONITORING_TOKEN: must be at least 16"):
+        load_settings(_env_file=None, MONITORING_TOKEN="abc")
+    with pytest.raises(ConfigurationError, match="METRICS_TOKEN"):
+        load_settings(_env_file=None, METRICS_TOKEN="short")

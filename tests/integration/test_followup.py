@@ -87,10 +87,12 @@ async def test_one_follow_up_after_a_silence(pool: asyncpg.Pool, make_settings: 
     gap = sent[-len(follow_up)]["created_at"] - last_reply_at
     assert gap >= dt.timedelta(hours=20)
     assert gap <= dt.timedelta(hours=21)
-    # Written in context: the whole conversation, then the follow-up instruction.
+    # Written in context: the whole conversation, then the follow-up instruction, then the
+    # rules, which stay the last word of the prompt.
     prompt = llm.prompts[-1]
-    assert prompt[-1].role == "system"
-    assert prompt[-1].content == FOLLOWUP_NOTE
+    assert [m.role for m in prompt[-2:]] == ["system", "system"]
+    assert prompt[-2].content == FOLLOWUP_NOTE
+    assert prompt[-1].content.startswith("Règles")
     assert any("Tu randonnes où ?" in m.content for m in prompt if m.role == "user")
 
 

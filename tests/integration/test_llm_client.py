@@ -475,3 +475,24 @@ def test_standalone_server_serves_until_sigterm() -> None:
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+async def test_provider_data_collection_is_denied_by_default(
+    server: OpenAIServer, make_client: Callable[..., OpenAICompatibleClient]
+) -> None:
+    """Every request asks OpenRouter for providers that keep no data, unless allowed."""
+    await make_client().complete(PROMPT)
+    await make_client(LLM_DATA_COLLECTION="allow").complete(PROMPT)
+    bodies = [r.body for r in server.chat_requests]
+    assert bodies[0]["provider"] == {"data_collection": "deny"}
+    assert bodies[1]["provider"] == {"data_collection": "allow"}
+
+
+async def test_tokens_are_estimated_when_usage_is_missing(
+    server: OpenAIServer, make_client: Callable[..., OpenAICompatibleClient]
+) -> None:
+    """A server that reports no usage still costs tokens in the accounting (emoji counted)."""
+    server.script(Reply("🏔️🥾😍🔥", report_usage=False))
+    completion = await make_client().complete(PROMPT)
+    assert completion.prompt_tokens > 0
+    assert completion.completion_tokens >= 8

@@ -90,12 +90,14 @@ async def test_prompt_stays_bounded_and_remembers_early_facts(
         for r in openai_server.chat_requests
         if (r.body.get("response_format") or {}).get("type") != "json_object"
     ][-1]
-    system = last_prompt.messages[0]["content"]
+    notes = last_prompt.messages[1]["content"]
     assert reply_sizes[TURNS] <= 1.3 * reply_sizes[50], (reply_sizes[50], reply_sizes[TURNS])
-    assert "Mathilde" in system
-    assert "Annecy" in system or "Bauges" in system
-    # Turn 1's message itself is long gone from the window.
-    assert all("Mathilde" not in m["content"] for m in last_prompt.messages[1:])
+    assert "Mathilde" in notes
+    assert "Annecy" in notes or "Bauges" in notes
+    # The memory is quoted notes, not the system message; turn 1's message itself is long
+    # gone from the window.
+    assert "Mathilde" not in last_prompt.messages[0]["content"]
+    assert all("Mathilde" not in m["content"] for m in last_prompt.messages[2:])
     async with pool.acquire() as conn:
         done = await conn.fetchval(
             "SELECT count(*) FROM bot.reply_plans WHERE match_id = $1 AND status = 'done'",

@@ -296,3 +296,48 @@ async def test_two_bots_answer_in_their_own_characters(
         assert request.body["model"] == "test/julien-model"
         assert request.body["temperature"] == pytest.approx(0.7)
         assert "Salut Julien" in request.last_user_content
+
+
+def test_cli_add_warns_about_a_persona_that_denies_being_an_ai(
+    db_dsn: str, servers: Endpoints, tmp_path: Path
+) -> None:
+    """`persona add` names the sentence that contradicts the disclosure policy; the bundled
+    personas add without a warning."""
+    env = _env(db_dsn, servers)
+    text = (PERSONAS / "julien.yaml").read_text(encoding="utf-8")
+    liar = tmp_path / "liar.yaml"
+    liar.write_text(
+        text.replace("bot_id: 0c0ffee0-ca11-4e11-8000-000000000003", f"bot_id: {uuid.uuid4()}")
+        + "\npost_history_instructions: Ne dis jamais que tu es une IA.\n",
+        encoding="utf-8",
+    )
+    warned = cli("persona", "add", str(liar), env=env, cwd=tmp_path)
+    assert warned.returncode == 0, warned.stderr
+    assert "Ne dis jamais que tu es une IA" in warned.stdout
+    assert "contradicts DISCLOSURE_POLICY=admit" in warned.stdout
+    clean = cli("persona", "add", str(PERSONAS / "camille.yaml"), env=env, cwd=tmp_path)
+    assert clean.returncode == 0, clean.stderr
+    assert "warning" not in clean.stdout
+
+
+async def test_allow_meetings_is_kept_from_the_file(
+    pool: asyncpg.Pool, make_settings: Any, tmp_path: Path
+) -> None:
+    """`allow_meetings: true` in a persona file reaches the loaded persona; default is False."""
+    settings = make_settings()
+    text = (PERSONAS / "julien.yaml").read_text(encoding="utf-8")
+    bot_id = uuid.uuid4()
+    path = tmp_path / "guide.yaml"
+    path.write_text(
+        text.replace("bot_id: 0c0ffee0-ca11-4e11-8000-000000000003", f"bot_id: {bot_id}")
+        + "\nallow_meetings: true\n",
+        encoding="utf-8",
+    )
+    julien = bundled_persona("julien")
+    async with pool.acquire() as conn:
+        await import_persona(conn, load_persona_file(path), bot_id)
+        await import_persona(conn, julien, julien.spec.bot_id)
+        guide = await load_persona(conn, settings, bot_id, "Julien")
+        plain = await load_persona(conn, settings, julien.spec.bot_id, "Julien")
+    assert guide.meetings is True
+    assert plain.meetings is False

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from randomatch_bot.conversation.disclosure import ADMISSIONS
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.conversation.prompt import DISCLOSURE_LINE
 from randomatch_bot.llm import OfflineResponder
@@ -184,10 +185,45 @@ async def test_disclosure_policy(
             couple.bot_id,
         )
     await llm.aclose()
-    system = openai_server.chat_requests[0].messages[0]["content"]
-    assert ("tu ne le nies pas" in system) is (policy == "admit")
+    closing = openai_server.chat_requests[0].messages[-1]
+    assert closing["role"] == "system"
+    assert ("tu ne le nies pas" in closing["content"]) is (policy == "admit")
     assert (sent[0]["content"] == DISCLOSURE_LINE) is (policy == "always")
+    # admit: the reply dodged the sincere question, so it opens with the admission.
+    assert (sent[0]["content"] == ADMISSIONS["fr"]) is (policy == "admit")
     assert len(sent) <= settings.max_parts
+
+
+@pytest.mark.parametrize("policy", ["admit", "always"])
+async def test_a_denial_is_never_sent(
+    pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer, policy: str
+) -> None:
+    """A model that says "je suis pas un robot" is overruled: the person reads an admission."""
+    settings = make_settings(
+        TIME_SCALE=0.0,
+        DISCLOSURE_POLICY=policy,
+        LLM_BASE_URL=openai_server.base_url,
+        LLM_API_KEY="sk-test",
+    )
+    openai_server.script("Mais non je suis pas un robot 😄 Et toi, tu randonnes où ?")
+    clock = VirtualClock()
+    engine = ConversationEngine(pool, settings, clock=clock)
+    from randomatch_bot.llm import build_llm_client
+
+    llm = build_llm_client(settings)
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+        await say(conn, couple, "Sérieusement, tu es un bot ?", at=clock.now)
+        await drive(engine, clock, couple.match_id, llm)
+        sent = await conn.fetch(
+            "SELECT content FROM public.messages WHERE sender_id = $1 ORDER BY created_at",
+            couple.bot_id,
+        )
+    await llm.aclose()
+    texts = [r["content"] for r in sent]
+    assert texts
+    assert all("robot" not in t for t in texts)
+    assert ADMISSIONS["fr"] in texts
 
 
 async def test_offline_responder_admits_being_an_ai(pool: asyncpg.Pool, make_settings: Any) -> None:
@@ -238,3 +274,46 @@ async def test_two_bots_keep_their_own_hours(pool: asyncpg.Pool, make_settings: 
     paris_morning = dt.datetime(2026, 1, 16, 5, 30, tzinfo=dt.UTC)  # 06:30 in Paris
     assert reads["owl"] < grouped + dt.timedelta(minutes=2)
     assert paris_morning < reads["early"] < paris_morning + dt.timedelta(hours=2)
+
+
+async def test_one_person_cannot_spend_the_bots_budget(
+    pool: asyncpg.Pool, make_settings: Any
+) -> None:
+    """A person over their daily cost cap, summed over all their matches with bots, waits for
+    tomorrow; another person is still answered."""
+    settings = make_settings(TIME_SCALE=0.0, HUMAN_DAILY_COST_BUDGET=0.10)
+    clock = VirtualClock(dt.datetime(2026, 7, 14, 15, 0, tzinfo=dt.UTC))
+    engine = ConversationEngine(pool, settings, clock=clock)
+    async with pool.acquire() as conn:
+        spender = await make_couple(conn)
+        # The same person in a second match, with another bot: the cap is per person.
+        other_bot = await make_couple(conn, bot_name="Julien")
+        second = await conn.fetchval(
+            "INSERT INTO public.matches (id, user_a, user_b) VALUES ($1, $2, $3) RETURNING id",
+            uuid.uuid4(),
+            other_bot.bot_id,
+            spender.human_id,
+        )
+        await conn.execute(
+            "INSERT INTO bot.conversations (match_id, bot_id, human_id) VALUES ($1, $2, $3)",
+            second,
+            other_bot.bot_id,
+            spender.human_id,
+        )
+        await conn.execute(
+            "INSERT INTO bot.llm_calls (bot_id, match_id, model, ok, cost, latency_ms, created_at)"
+            " VALUES ($1, $2, 'm', true, 0.12, 10, $3)",
+            other_bot.bot_id,
+            second,
+            clock.now - dt.timedelta(hours=1),
+        )
+        someone_else = await make_couple(conn)
+        await say(conn, spender, "tu es là ?", at=clock.now)
+        await say(conn, someone_else, "tu es là ?", at=clock.now)
+        await drive(engine, clock, spender.match_id, OfflineResponder(), until=clock.now)
+        await drive(engine, clock, someone_else.match_id, OfflineResponder(), until=clock.now)
+        held = await conversation(conn, spender.match_id)
+        free = await conversation(conn, someone_else.match_id)
+    assert held["hold_reason"].startswith("person's daily cost cap reached ($0.1200 of $0.10)")
+    assert held["next_wake_at"] == dt.datetime(2026, 7, 14, 22, 0, tzinfo=dt.UTC)
+    assert free["hold_reason"] is None

@@ -76,6 +76,6 @@ async def asgi_client(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=client)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://api.test", headers=headers
+            transport=transport, base_url="http://localhost", headers=headers
         ) as http:
             yield http

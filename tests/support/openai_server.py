@@ -4,6 +4,7 @@ It listens on a real socket (127.0.0.1, ephemeral port by default), so the produ
 is exercised end to end: headers, JSON bodies, status codes, `Retry-After`, timeouts.
 
     POST /v1/chat/completions   scripted replies or faults, else `default_reply(body)`
+    POST /v1/moderations        flags an input holding one of MODERATION_TERMS
     GET  /v1/models             OpenRouter-style catalogue with `pricing` (404 if disabled)
     POST /_admin/script         {"items": [{"text": ...} | {"status": 429, "retry_after": "2"}]}
     POST /_admin/reset          clear script and recorded requests
@@ -42,6 +43,11 @@ from typing import Any, Self
 import pytest
 
 DEFAULT_MODEL = "x-ai/grok-4.20"
+# What the moderation endpoint flags (case-insensitive substring), with its categories.
+MODERATION_TERMS: dict[str, tuple[str, ...]] = {
+    "tue-toi": ("harassment", "self-harm"),
+    "kill yourself": ("harassment", "self-harm"),
+}
 FALLBACK_MODEL = "test/fallback-model"
 
 
@@ -55,6 +61,7 @@ class Reply:
     completion_tokens: int | None = None
     cost: float | None = None  # default: tokens x the model's listed price
     report_cost: bool = True  # False: no `usage.cost`, like plain OpenAI
+    report_usage: bool = True  # False: no `usage` at all, like some local servers
     delay: float = 0.0  # seconds before answering, to provoke client timeouts
     finish_reason: str = "stop"
 
@@ -247,6 +254,11 @@ class OpenAIServer:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
     @property
+    def moderation_requests(self) -> list[RecordedRequest]:
+        """The POST /v1/moderations requests received so far."""
+        return [r for r in self.requests if r.path.endswith("/moderations")]
+
+    @property
     def pending(self) -> int:
         """Scripted items not consumed yet."""
         with self._lock:
@@ -344,6 +356,14 @@ class _Handler(BaseHTTPRequestHandler):
             items = body.get("items", []) if isinstance(body, dict) else []
             owner.script(*(_item_from_json(item) for item in items))
             self._send_json(200, {"queued": len(items)})
+        elif path.endswith("/moderations"):
+            self._record(body)
+            if not self._authorised():
+                return
+            if not isinstance(body, dict) or not isinstance(body.get("input"), str):
+                self._send_error(400, "expected a JSON body with a string `input`")
+                return
+            self._send_json(200, _moderation_json(body))
         elif path.endswith("/chat/completions"):
             self._record(body)
             if not self._authorised():
@@ -425,6 +445,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client gave up (timeout); nothing to answer
 
 
+def _moderation_json(body: Mapping[str, Any]) -> dict[str, Any]:
+    text = str(body["input"]).casefold()
+    hits = {c for term, cats in MODERATION_TERMS.items() if term in text for c in cats}
+    every = sorted({c for cats in MODERATION_TERMS.values() for c in cats})
+    return {
+        "id": f"modr-{uuid.uuid4().hex[:16]}",
+        "model": str(body.get("model", "omni-moderation-latest")),
+        "results": [
+            {
+                "flagged": bool(hits),
+                "categories": {c: c in hits for c in every},
+                "category_scores": {c: 0.99 if c in hits else 0.01 for c in every},
+            }
+        ],
+    }
+
+
 def _completion_json(
     body: Mapping[str, Any],
     reply: Reply,
@@ -464,7 +501,7 @@ def _completion_json(
                 "logprobs": None,
             }
         ],
-        "usage": usage,
+        "usage": usage if reply.report_usage else None,
     }
 
 

@@ -54,7 +54,7 @@ def test_environment_names_are_the_contract(monkeypatch: pytest.MonkeyPatch) -> 
         "ACTIVE_HOURS": "07:30-22:00",
         "BOT_TIMEZONE": "America/Montreal",
         "CATCHUP_INTERVAL": "30",
-        "MONITORING_TOKEN": "monitor-token",
+        "MONITORING_TOKEN": "monitor-token-0123",
         "LOG_FORMAT": "json",
         "TIME_SCALE": "0.01",
     }
@@ -128,13 +128,19 @@ def test_secrets_are_masked_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
         "REDIS_URL": "redis://default:redispw99@cache:6379",
         "LLM_API_KEY": "sk-secret-123456",
         "SUPABASE_SERVICE_KEY": "eyJsecretjwt",
-        "MONITORING_TOKEN": "token-abcdef",
+        "MONITORING_TOKEN": "token-abcdef-0123",
     }
     for key, value in secrets.items():
         monkeypatch.setenv(key, value)
     s = build()
     text = repr(s) + str(s)
-    for fragment in ("hunter2pw", "redispw99", "sk-secret-123456", "eyJsecretjwt", "token-abcdef"):
+    for fragment in (
+        "hunter2pw",
+        "redispw99",
+        "sk-secret-123456",
+        "eyJsecretjwt",
+        "token-abcdef-0123",
+    ):
         assert fragment not in text
 
 

@@ -22,7 +22,7 @@ from randomatch_bot.conversation.memory import (
     summary_request,
     window_start,
 )
-from randomatch_bot.conversation.prompt import HistoryMessage, Memory, system_prompt, window
+from randomatch_bot.conversation.prompt import HistoryMessage, Memory, memory_block, window
 from randomatch_bot.llm.offline import memory_json
 
 BOT = uuid.UUID(int=1)
@@ -219,13 +219,8 @@ def test_parse_summary_is_bounded_and_keeps_previous_facts(
 
 
 def test_prompt_stays_bounded_with_a_full_memory() -> None:
-    """With capped memory, the system prompt's memory part has a fixed upper size."""
-    from randomatch_bot.config import DisclosurePolicy, Settings
-    from randomatch_bot.conversation.persona import Persona
-
-    persona = Persona.default(Settings(_env_file=None), BOT)  # type: ignore[call-arg]
-    base = len(system_prompt(persona, disclosure=DisclosurePolicy.ADMIT))
+    """With capped memory, the prompt's memory block has a fixed upper size."""
     facts = {f"cle_{i}": "v" * 1000 for i in range(50)}
     memory = parse_summary(json.dumps({"summary": "x " * 5000, "facts": facts}), Memory())
-    full = len(system_prompt(persona, disclosure=DisclosurePolicy.ADMIT, memory=memory))
-    assert full - base < SUMMARY_MAX_CHARS + FACTS_MAX_CHARS + 200
+    full = len(memory_block(memory, "Camille"))
+    assert full < SUMMARY_MAX_CHARS + FACTS_MAX_CHARS + 400

@@ -18,6 +18,7 @@ from randomatch_bot.llm import (
     build_llm_client,
     phrases,
 )
+from randomatch_bot.llm.tokens import estimate_tokens
 
 SYSTEM = ChatMessage(
     "system",
@@ -229,14 +230,14 @@ def test_different_seeds_vary() -> None:
 
 
 async def test_completion_is_marked_offline(responder: OfflineResponder) -> None:
-    """The completion says it is offline, costs nothing and estimates tokens from length."""
+    """The completion says it is offline, costs nothing and estimates tokens from the text."""
     messages = [SYSTEM, ChatMessage("user", "Salut, ça va ?")]
     completion = await responder.complete(messages, model="ignored", temperature=1.5)
     assert completion.offline is True
     assert completion.model == "offline"
     assert completion.cost == 0.0
-    assert completion.completion_tokens == len(completion.text) // 4
-    assert completion.prompt_tokens == sum(len(m.content) for m in messages) // 4
+    assert completion.completion_tokens == estimate_tokens(completion.text)
+    assert completion.prompt_tokens == sum(estimate_tokens(m.content) for m in messages)
     assert completion.latency_s >= 0
 
 

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
 
 from randomatch_bot.api import chat, dead_letters, monitoring, pages, stats
+from randomatch_bot.api.auth import ReadOnly
 from randomatch_bot.api.events import MatchEvents
 from randomatch_bot.api.pages import STATIC_DIR
 from randomatch_bot.api.state import ApiState
@@ -83,8 +84,15 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # the Swagger page loads its script from a CDN; /openapi.json is enough
         redoc_url=None,
+        openapi_url=None,  # served below, behind the token: the schema maps the attack surface
     )
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[ReadOnly])
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     app.include_router(monitoring.router)
+    app.include_router(monitoring.readable)
     app.include_router(monitoring.protected)
     app.include_router(stats.router)
     app.include_router(dead_letters.router)

@@ -1,13 +1,19 @@
 """Who may call what.
 
 - `/health` is open (a load balancer's liveness probe carries no secret).
-- Everything else needs `Authorization: Bearer <MONITORING_TOKEN>`.
+- Everything else needs a bearer token. `MONITORING_TOKEN` is the admin token: every route,
+  including the dead letters (they show private messages) and their retry and discard.
+  `METRICS_TOKEN`, when set, is a read-only token for scrapers and dashboards: `/metrics`,
+  `/ready`, `/stats`, `/overview` and `/openapi.json`, nothing that shows a message.
 - With no MONITORING_TOKEN configured the service listens on localhost only (the `api` command
   refuses another host), and as a second line of defence every protected route answers 403 to
   a client that is not on this machine.
 - The demo chat of `run` is for the person at the keyboard: on localhost it needs no token.
+- Whatever is allowed because the client is on this machine also needs a `Host` header naming
+  this machine (localhost, 127.0.0.1, [::1]): a web page that rebinds its own domain to
+  127.0.0.1 (DNS rebinding) sends its own name and is refused.
 
-The token is compared in constant time and never echoed, logged or put in a response.
+Tokens are compared in constant time and never echoed, logged or put in a response.
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 
 from randomatch_bot.api.state import State, is_loopback
 
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="MonitoringToken",
-    description="The value of MONITORING_TOKEN.",
+    description="The value of MONITORING_TOKEN (or METRICS_TOKEN on read-only routes).",
 )
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
@@ -32,33 +39,72 @@ LOCAL_ONLY = (
     "set MONITORING_TOKEN to reach it from elsewhere"
 )
 UNAUTHORISED = "missing or wrong bearer token: send Authorization: Bearer <MONITORING_TOKEN>"
+BAD_HOST = (
+    "requests allowed because they come from this machine must name it in the Host header "
+    "(localhost, 127.0.0.1 or [::1])"
+)
 
 
 def _token_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-async def require_token(request: Request, state: State, credentials: Credentials) -> None:
-    """Dependency of every monitoring route (all but /health)."""
-    token = state.settings.monitoring_token
+def _host_is_local(request: Request) -> bool:
+    """Whether the Host header names this machine (port ignored)."""
+    host = request.headers.get("host", "")
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return is_loopback(name.strip("[]").lower())
+
+
+def _require_local(request: Request) -> None:
     client = request.client.host if request.client else None
-    if token is None:
-        if not is_loopback(client):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, LOCAL_ONLY)
-        return
-    if credentials is None or not _token_matches(credentials.credentials, token.get_secret_value()):
+    if not is_loopback(client):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, LOCAL_ONLY)
+    if not _host_is_local(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, BAD_HOST)
+
+
+def _check(credentials: HTTPAuthorizationCredentials | None, *tokens: SecretStr | None) -> None:
+    given = credentials.credentials if credentials is not None else None
+    # Every configured token is compared, so the time taken does not tell which one is close.
+    matched = [_token_matches(given or "", token.get_secret_value()) for token in tokens if token]
+    if given is None or not any(matched):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, UNAUTHORISED, headers={"WWW-Authenticate": "Bearer"}
         )
+
+
+async def require_token(request: Request, state: State, credentials: Credentials) -> None:
+    """Dependency of the admin routes: MONITORING_TOKEN (or this machine when it is unset)."""
+    token = state.settings.monitoring_token
+    if token is None:
+        _require_local(request)
+        return
+    _check(credentials, token)
+
+
+async def require_reader(request: Request, state: State, credentials: Credentials) -> None:
+    """Dependency of the read-only routes: METRICS_TOKEN or MONITORING_TOKEN."""
+    settings = state.settings
+    if settings.monitoring_token is None and settings.metrics_token is None:
+        _require_local(request)
+        return
+    if settings.monitoring_token is None and credentials is None:
+        _require_local(request)  # the admin side stays local-only; a scraper sends its token
+        return
+    _check(credentials, settings.monitoring_token, settings.metrics_token)
 
 
 async def require_local_or_token(request: Request, state: State, credentials: Credentials) -> None:
     """Dependency of the demo chat: free on localhost, the monitoring token elsewhere."""
     client = request.client.host if request.client else None
     if is_loopback(client):
+        if not _host_is_local(request):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, BAD_HOST)
         return
     await require_token(request, state, credentials)
 
 
 Authorised = Depends(require_token)
+ReadOnly = Depends(require_reader)
 LocalOrAuthorised = Depends(require_local_or_token)

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from randomatch_bot.api import metrics
-from randomatch_bot.api.auth import Authorised
+from randomatch_bot.api.auth import Authorised, ReadOnly
 from randomatch_bot.api.state import ApiState, State
 from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.db.migrate import schema_version
@@ -22,6 +22,7 @@ from randomatch_bot.status import collect_status, llm_mode
 
 router = APIRouter()
 protected = APIRouter(dependencies=[Authorised])
+readable = APIRouter(dependencies=[ReadOnly])  # also open to METRICS_TOKEN
 
 CHECK_TIMEOUT = 3.0  # seconds for one readiness check
 FRESH_HEARTBEAT_MIN = 30.0  # seconds; a bridge silent longer than this (or 3 beats) is stale
@@ -120,7 +121,7 @@ async def _check_redis(state: ApiState) -> tuple[Check, BridgeCheck]:
     return Check(ok=True, detail="ok"), bridge
 
 
-@protected.get(
+@readable.get(
     "/ready",
     response_model=Readiness,
     tags=["health"],
@@ -141,7 +142,7 @@ async def ready(state: State) -> JSONResponse:
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ready else 503)
 
 
-@protected.get(
+@readable.get(
     "/metrics",
     tags=["metrics"],
     response_class=Response,
@@ -152,7 +153,7 @@ async def prometheus(state: State) -> Response:
     return Response(await metrics.render(state), media_type=CONTENT_TYPE_LATEST)
 
 
-@protected.get("/overview", tags=["status"])
+@readable.get("/overview", tags=["status"])
 async def overview(state: State) -> dict[str, Any]:
     """What `randomatch-bot status` prints, as JSON (the dashboard's counters)."""
     async with state.resources.pool.acquire() as conn:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from randomatch_bot.api.auth import Authorised
+from randomatch_bot.api.auth import ReadOnly
 from randomatch_bot.api.state import State
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
@@ -24,7 +24,7 @@ from randomatch_bot.db.types import Conn
 MAX_WINDOW_HOURS = 24 * 90  # the figures are computed by scanning the window: keep it bounded
 MAX_BUCKETS = 2000
 
-router = APIRouter(dependencies=[Authorised], tags=["stats"])
+router = APIRouter(dependencies=[ReadOnly], tags=["stats"])
 
 
 class Window(BaseModel):

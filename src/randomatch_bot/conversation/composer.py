@@ -13,7 +13,16 @@ import asyncpg
 import structlog
 
 from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import compose, memory, photos, prompt, style
+from randomatch_bot.conversation import (
+    compose,
+    disclosure,
+    guard,
+    memory,
+    moderation,
+    photos,
+    prompt,
+    style,
+)
 from randomatch_bot.conversation.assistant_phrases import assistant_tells
 from randomatch_bot.conversation.followup import FOLLOWUP_NOTE
 from randomatch_bot.conversation.persona import Persona
@@ -22,6 +31,7 @@ from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMError, LLMPermanentError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
+from randomatch_bot.metrics import METRICS
 
 log = structlog.get_logger(__name__)
 
@@ -85,8 +95,16 @@ class Composer:
             max_message_chars=self.settings.max_input_chars,
             max_parts=self.settings.max_parts,
         )
+        unanswered = _unanswered(newest, persona.bot_id)
+        if guard.declares_minor(unanswered):
+            # No model call: whatever it would say, the conversation must not go on.
+            _count_trips([guard.Reason.MINOR], "input", conversation)
+            return Composition(
+                _NO_CALL, [guard.safe_line([guard.Reason.MINOR], persona.language)], False
+            )
         if followup:
-            messages.append(ChatMessage("system", FOLLOWUP_NOTE))
+            # Before the rules, which stay the last word of the prompt.
+            messages.insert(len(messages) - 1, ChatMessage("system", FOLLOWUP_NOTE))
         recent = [m.content for m in newest if m.sender_id == persona.bot_id]
         urls = [] if followup else await self._new_photos(conversation)
         if urls:
@@ -106,6 +124,15 @@ class Composer:
         first_reply = all(m.sender_id != persona.bot_id for m in history)
         if first_reply and self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
             parts = prompt.with_disclosure(parts, self.settings.max_parts)
+        parts, changed = disclosure.enforce(
+            parts,
+            policy=self.settings.disclosure_policy,
+            asked=disclosure.asks_if_ai(unanswered),
+            language=persona.language,
+            max_parts=self.settings.max_parts,
+        )
+        if changed is not None:
+            log.info("disclosure enforced", change=changed)
         due = memory.needs_update(stored.covered_through, history, max_messages=HISTORY_FETCH)
         return Composition(completion, parts, due)
 
@@ -121,6 +148,9 @@ class Composer:
             return []
         greeting = rng.choice(persona.greetings)
         text = compose.clean_reply(greeting, persona_name=persona.name)
+        if guard.check(text, allow_meetings=persona.meetings):
+            log.warning("greeting blocked by the output guard; not writing first")
+            return []
         parts = compose.split_reply(text, max_parts=self.settings.max_parts, rng=rng)
         if self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
             parts = prompt.with_disclosure(parts, self.settings.max_parts)
@@ -136,29 +166,49 @@ class Composer:
         recent: list[str] | None = None,
     ) -> tuple[Completion, list[str]]:
         forbidden = compose.fragments_of(persona.system_prompt)
+        instructions = guard.instruction_pairs(
+            "\n".join(m.content for m in messages if m.role == "system"),
+            sayable=[*disclosure.ADMISSIONS.values(), prompt.DISCLOSURE_LINE],
+        )
         completion: Completion | None = None
         # A reply that sounds like an assistant is asked for again once; the second one
         # has those sentences stripped (see conversation/style). The first stays in reserve.
         reserve: tuple[Completion, list[str]] | None = None
+        blocked: list[guard.Reason] = []
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
-            leaked = compose.leaks_instructions(completion.text, forbidden)
+            leaked = (
+                compose.leaks_instructions(completion.text, forbidden)
+                or guard.paraphrases(completion.text, instructions)
+                or guard.addresses_persona(completion.text, persona.name)
+            )
             text = compose.clean_reply(
                 style.without_headers(completion.text),
                 persona_name=persona.name,
                 forbidden=forbidden,
             )
-            tells = assistant_tells(text) if text and not leaked else []
-            if text and not leaked:
+            blocked = await self._blocked(text, leaked, llm, persona, conversation)
+            fit = bool(text) and not leaked and not blocked
+            tells = assistant_tells(text) if fit else []
+            if fit:
                 parts = self._chat_parts(text, persona, rng, recent or [])
                 if parts and (not tells or attempt == 1):
                     return completion, parts
                 reserve = reserve or ((completion, parts) if parts else None)
-            log.warning("unusable reply, regenerating", attempt=attempt, leaked=leaked, tells=tells)
+            if blocked:
+                _count_trips(blocked, f"attempt {attempt}", conversation)
+                corrective = ChatMessage("system", guard.corrective_instruction(blocked))
+                messages = [*messages, corrective]
+            else:
+                log.warning(
+                    "unusable reply, regenerating", attempt=attempt, leaked=leaked, tells=tells
+                )
         assert completion is not None
         if reserve is not None:
             return reserve
         # Twice unusable: a short, safe answer in character rather than silence.
+        if blocked:
+            return completion, [guard.safe_line(blocked, persona.language)]
         return completion, [FALLBACK_REPLY]
 
     def _chat_parts(
@@ -168,6 +218,33 @@ class Composer:
         return style.chat_parts(
             text, profile=profile, max_parts=self.settings.max_parts, rng=rng, recent=recent
         )
+
+    async def _blocked(
+        self,
+        text: str,
+        leaked: bool,
+        llm: LLMClient,
+        persona: Persona,
+        conversation: Conversation,
+    ) -> list[guard.Reason]:
+        """Why the output guard keeps `text` from the person: its rules, then the optional
+        moderation model (asked only about a reply that is otherwise fit to send)."""
+        blocked = guard.check(text, allow_meetings=persona.meetings)
+        if not text or blocked or leaked or self.settings.moderation == "off":
+            return blocked
+        verdict = await moderation.moderate(text, self.settings, llm)
+        if verdict.completion is not None:
+            await self._record(
+                conversation,
+                verdict.completion.model,
+                int(verdict.completion.latency_s * 1000),
+                completion=verdict.completion,
+                purpose="moderation",
+            )
+        if verdict.flagged:
+            log.warning("moderation flagged a reply", categories=list(verdict.categories))
+            return [guard.Reason.MODERATION]
+        return []
 
     async def _call(
         self,
@@ -201,10 +278,11 @@ class Composer:
         *,
         completion: Completion | None = None,
         error: LLMError | None = None,
+        purpose: str = "reply",
     ) -> None:
         await record_llm_call(
             self.pool,
-            purpose="reply",
+            purpose=purpose,
             bot_id=conversation.bot_id,
             match_id=conversation.match_id,
             plan_id=conversation.plan_id,
@@ -213,3 +291,37 @@ class Composer:
             completion=completion,
             error=error,
         )
+
+
+# What a reply that needed no model call reports: nothing spent.
+_NO_CALL = Completion(
+    text="",
+    model="guard",
+    prompt_tokens=0,
+    completion_tokens=0,
+    cost=0.0,
+    latency_s=0.0,
+    offline=True,
+)
+
+
+def _unanswered(newest_first: list[prompt.HistoryMessage], bot_id: uuid.UUID) -> str:
+    """What the human wrote since the persona's last message, oldest first."""
+    texts: list[str] = []
+    for message in newest_first:
+        if message.sender_id == bot_id:
+            break
+        texts.append(message.content)
+    return "\n".join(reversed(texts))
+
+
+def _count_trips(reasons: list[guard.Reason], stage: str, conversation: Conversation) -> None:
+    """Count and log a guard trip: the reasons only, never the text."""
+    for reason in reasons:
+        METRICS.guard_trips.labels(reason=reason.value).inc()
+    log.warning(
+        "reply blocked by the output guard",
+        reasons=[r.value for r in reasons],
+        stage=stage,
+        match_id=str(conversation.match_id),
+    )

@@ -234,6 +234,7 @@ class ConversationEngine:
             bot_id=ctx.bot_id,
             timezone=persona.timezone,
             now=now,
+            human_id=ctx.human_id,
         )
         if hold is not None:
             await self._save(conn, ctx.match_id, epoch, "waiting", hold.until, hold=hold.reason)

@@ -64,6 +64,7 @@ class Persona:
     habits: frozenset[str] = frozenset()  # "lowercase", "slang", "typos" (conversation/style)
     followup_after: float = 0.0  # hours of silence before writing again; 0 = never
     followup_max: int = 1  # follow-ups per silence
+    meetings: bool = False  # may arrange a real-world meeting with a place and a time
 
     @classmethod
     def default(cls, settings: Settings, bot_id: uuid.UUID, name: str | None = None) -> Persona:
@@ -90,6 +91,7 @@ class Persona:
             habits=frozenset(spec.habits),
             followup_after=_first(spec.followup_after, settings.followup_after),
             followup_max=int(_first(spec.followup_max, settings.followup_max)),
+            meetings=spec.allow_meetings,
         )
 
     def with_row(self, row: asyncpg.Record | Mapping[str, Any]) -> Persona:
@@ -118,6 +120,7 @@ class Persona:
             habits=_habits(_as_card(row["card"])),
             followup_after=_first(_ours(row, "followup_after"), self.followup_after),
             followup_max=int(_first(_ours(row, "followup_max"), self.followup_max)),
+            meetings=_card_flag(row["card"], "allow_meetings"),
         )
 
     @property
@@ -148,6 +151,11 @@ def _habits(card: dict[str, Any] | None) -> frozenset[str]:
 def _ours(row: asyncpg.Record | Mapping[str, Any], key: str) -> float | None:
     value = _extension(_as_card(row["card"])).get(key)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _card_flag(card: Any, key: str) -> bool:
+    """A boolean setting of our extension in a stored card (False when absent)."""
+    return bool(_extension(_as_card(card)).get(key))
 
 
 def _as_card(value: Any) -> dict[str, Any] | None:

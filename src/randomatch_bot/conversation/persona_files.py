@@ -98,6 +98,7 @@ class PersonaSpec(BaseModel):
     habits: list[Habit] = Field(default_factory=list)
     followup_after: float | None = Field(default=None, ge=0)  # hours; 0 = never
     followup_max: int | None = Field(default=None, ge=0, le=10)
+    allow_meetings: bool = False  # may arrange a real-world meeting with a place and a time
 
     @field_validator("bot_id", mode="before")
     @classmethod
@@ -190,6 +191,7 @@ class PersonaSpec(BaseModel):
                 "habits",
                 "followup_after",
                 "followup_max",
+                "allow_meetings",
             },
         )
         return {

@@ -1,4 +1,5 @@
-"""Policies that can hold a reply back: rate limits and the daily budget of a bot.
+"""Policies that can hold a reply back: rate limits, the daily budget of a bot and the daily
+caps of one person over all their matches with bots.
 
 A held conversation is not dropped: it is woken again when the limit allows, and the reason
 is kept on the conversation (`hold_reason`) for `status` and the API.
@@ -39,6 +40,28 @@ def next_day(now: dt.datetime, tz: str) -> dt.datetime:
     return dt.datetime.combine(tomorrow, dt.time(0, 0), tzinfo=zone)
 
 
+def human_over_cap(cost: float, replies: int, settings: Settings) -> str | None:
+    """The daily cap one person has reached over all their matches with bots, if any (pure)."""
+    if settings.human_daily_cost_budget and cost >= settings.human_daily_cost_budget:
+        return (
+            f"person's daily cost cap reached (${cost:.4f} of "
+            f"${settings.human_daily_cost_budget:.2f})"
+        )
+    if settings.human_daily_replies and replies >= settings.human_daily_replies:
+        return f"person's daily reply cap reached ({replies} of {settings.human_daily_replies})"
+    return None
+
+
+def unlimited_budgets(settings: Settings) -> list[str]:
+    """The spending limits switched off (0), to warn about in production."""
+    names = {
+        "BOT_DAILY_COST_BUDGET": settings.bot_daily_cost_budget,
+        "HUMAN_DAILY_COST_BUDGET": settings.human_daily_cost_budget,
+        "HUMAN_DAILY_REPLIES": settings.human_daily_replies,
+    }
+    return [name for name, value in names.items() if not value]
+
+
 def over_budget(tokens: int, cost: float, settings: Settings) -> str | None:
     """The budget a bot has spent today, if any (pure)."""
     if settings.bot_daily_token_budget and tokens >= settings.bot_daily_token_budget:
@@ -56,12 +79,19 @@ async def check(
     bot_id: object,
     timezone: str,
     now: dt.datetime,
+    human_id: object | None = None,
 ) -> Hold | None:
     """The first policy that holds a new reply back now, or None."""
     if settings.bot_daily_token_budget or settings.bot_daily_cost_budget:
         usage = await conn.fetchrow(Q.bot_usage_since, bot_id, start_of_day(now, timezone))
         assert usage is not None
         reason = over_budget(int(usage["tokens"]), float(usage["cost"]), settings)
+        if reason is not None:
+            return Hold(next_day(now, timezone), reason)
+    if human_id is not None and (settings.human_daily_cost_budget or settings.human_daily_replies):
+        row = await conn.fetchrow(Q.human_usage_since, human_id, start_of_day(now, timezone))
+        assert row is not None
+        reason = human_over_cap(float(row["cost"]), int(row["replies"]), settings)
         if reason is not None:
             return Hold(next_day(now, timezone), reason)
     if settings.match_replies_per_hour:

@@ -39,6 +39,7 @@ from randomatch_bot.llm.retry import (
     is_retryable_status,
     parse_retry_after,
 )
+from randomatch_bot.llm.tokens import estimate_tokens
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient, ModelCheck
 
 _log = structlog.get_logger(__name__)
@@ -259,6 +260,8 @@ class OpenAICompatibleClient:
     async def _attempt(self, request: _Request, attempt: int) -> Completion:
         extra_body: dict[str, object] = {
             "reasoning": {"enabled": bool(self._settings.llm_reasoning)},
+            # OpenRouter provider routing; other OpenAI-compatible servers ignore it.
+            "provider": {"data_collection": self._settings.llm_data_collection},
         }
         if request.fallbacks:
             extra_body["models"] = [request.model, *request.fallbacks]
@@ -301,8 +304,13 @@ class OpenAICompatibleClient:
                 f"{answered_by} returned an empty reply (finish_reason={finish})"
             )
         usage = response.usage
-        prompt_tokens = usage.prompt_tokens if usage is not None else 0
-        completion_tokens = usage.completion_tokens if usage is not None else 0
+        if usage is not None:
+            prompt_tokens, completion_tokens = usage.prompt_tokens, usage.completion_tokens
+        else:  # no `usage`: an estimate beats a free call in the daily budgets
+            prompt_tokens = sum(
+                estimate_tokens(str(m.get("content") or "")) for m in request.messages
+            )
+            completion_tokens = estimate_tokens(text)
         cost = _usage_cost(usage)
         _log.info(
             "llm.completion",

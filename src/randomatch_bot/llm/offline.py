@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from randomatch_bot.llm import phrases
 from randomatch_bot.llm.phrases import Place, normalize
+from randomatch_bot.llm.tokens import estimate_tokens
 from randomatch_bot.llm.types import ChatMessage, Completion, ModelCheck
 
 OFFLINE_MODEL = "offline"
@@ -118,8 +119,8 @@ class OfflineResponder:
         return Completion(
             text=text,
             model=OFFLINE_MODEL,
-            prompt_tokens=sum(len(m.content) for m in messages) // 4,
-            completion_tokens=len(text) // 4,
+            prompt_tokens=sum(estimate_tokens(m.content) for m in messages),
+            completion_tokens=estimate_tokens(text),
             cost=0.0,
             latency_s=time.perf_counter() - started,
             offline=True,
@@ -141,7 +142,7 @@ class OfflineResponder:
 
     def reply(self, messages: Sequence[ChatMessage]) -> str:
         """The persona's next chat message for this prompt, avoiding what it already said."""
-        if messages and messages[-1].role == "system" and FOLLOWUP_MARK in messages[-1].content:
+        if _asks_followup(messages):
             return self._followup(messages)
         if PHOTO_MARK in latest_user_text(messages):
             said = [m.content for m in messages if m.role == "assistant"]
@@ -365,3 +366,14 @@ def _capital(text: str) -> str:
 
 def _has_emoji(text: str) -> bool:
     return any(ord(ch) >= 0x2600 for ch in text)
+
+
+def _asks_followup(messages: Sequence[ChatMessage]) -> bool:
+    """Whether the closing instructions (the system turns after the last chat turn) ask for a
+    follow-up after a silence."""
+    for message in reversed(messages):
+        if message.role != "system":
+            return False
+        if FOLLOWUP_MARK in message.content:
+            return True
+    return False

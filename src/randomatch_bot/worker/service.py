@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 
 import asyncpg
 import structlog
 from docket import Docket, ExponentialRetry, Worker
 
+from randomatch_bot import privacy
 from randomatch_bot.config import Settings
+from randomatch_bot.conversation import policy
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db.queries import Q
 from randomatch_bot.llm import build_llm_client
@@ -41,12 +44,27 @@ async def sweep_once(pool: asyncpg.Pool, settings: Settings) -> int:
     return len(rows)
 
 
+async def _purge_once(pool: asyncpg.Pool, settings: Settings) -> None:
+    try:
+        async with pool.acquire() as conn:
+            await privacy.purge(
+                conn, retention_days=settings.memory_retention_days, now=dt.datetime.now(dt.UTC)
+            )
+    except Exception as exc:  # housekeeping: a failed purge is retried, never fatal
+        log.warning("personal data purge failed", error=type(exc).__name__)
+
+
 async def _sweeper(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
+    # The first purge waits one interval: a starting worker has replies to send first.
+    next_purge = time.monotonic() + privacy.PURGE_INTERVAL
     while not stop.is_set():
         try:
             await sweep_once(pool, settings)
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("sweep failed", error=str(exc))
+        if time.monotonic() >= next_purge:
+            next_purge = time.monotonic() + privacy.PURGE_INTERVAL
+            await _purge_once(pool, settings)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.sweep_interval)
 
@@ -73,6 +91,9 @@ async def run_worker(
         maximum_delay=dt.timedelta(seconds=max(settings.step_retry_delay, MAX_RETRY_DELAY)),
     )
     log.info("worker starting", llm=client.mode, concurrency=settings.worker_concurrency)
+    unlimited = policy.unlimited_budgets(settings)
+    if unlimited and not settings.embedded_postgres:
+        log.warning("spending is not capped: set these above 0", unlimited=unlimited)
     if client.offline:
         log.warning("no LLM_API_KEY: replies come from the offline persona responder")
     else:

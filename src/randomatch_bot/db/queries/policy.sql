@@ -19,3 +19,14 @@ SELECT hold_reason, count(*) AS n
   FROM bot.conversations
  WHERE hold_reason IS NOT NULL
  GROUP BY hold_reason;
+
+-- name: human_usage_since
+-- What one person's conversations with every bot cost since $2, and how many replies began.
+SELECT (SELECT coalesce(sum(l.cost), 0)::float8
+          FROM bot.llm_calls l
+          JOIN bot.conversations c ON c.match_id = l.match_id
+         WHERE c.human_id = $1 AND l.created_at >= $2) AS cost,
+       (SELECT count(*)
+          FROM bot.reply_plans p
+          JOIN bot.conversations c ON c.match_id = p.match_id
+         WHERE c.human_id = $1 AND p.created_at >= $2 AND p.status <> 'cancelled') AS replies;

@@ -1,0 +1,133 @@
+"""Honest disclosure that the model cannot talk its way around (EU AI Act Art. 50).
+
+The prompt asks the persona to say it is an AI when sincerely asked; these checks make sure
+of it whatever the model wrote:
+
+- under `admit` and `always`, a reply that claims to be human is replaced by an admission;
+- under `admit` and `always`, a reply to "are you a bot?" that does not admit opens with one;
+- under `always`, the first reply of a conversation opens with the disclosure line
+  (`prompt.with_disclosure`) unless it already says plainly that it is an AI.
+
+`play` changes nothing: it is only lawful where the app discloses the personas elsewhere.
+Pure functions, tested directly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from randomatch_bot.config import DisclosurePolicy
+
+__all__ = [
+    "ADMISSIONS",
+    "affirms_ai",
+    "asks_if_ai",
+    "claims_human",
+    "contradicts_policy",
+    "enforce",
+]
+
+ADMISSIONS = {
+    "fr": "Oui, je suis un personnage IA de RandoMatch 🙂 Mais j'aime vraiment parler rando !",
+    "en": "Yes, I'm an AI persona on RandoMatch 🙂 But I really do love talking about hiking!",
+}
+
+_AI = (
+    r"(?:une?\s+|an?\s+)?(?:personnage\s+|persona\s+)?"
+    r"(?:ia|ai|a\.i\.|bot|robot|chatbot|intelligence\s+artificielle|programme|machine|"
+    r"mod[èe]le\s+de\s+langage|language\s+model|llm)\b"
+)
+_HUMAN = (
+    r"(?:une?\s+|an?\s+|bien\s+|vraiment\s+|really\s+)?(?:vraie?\s+personne|personne\s+r[ée]elle|"
+    r"humaine?|r[ée]elle?|en\s+chair\s+et\s+en\s+os|real\s+(?:person|human|girl|guy|woman|man)|"
+    r"human(?:\s+being)?|real|flesh\s+and\s+blood)\b"
+)
+_AI_CORE = r"(?:une?\s+|an?\s+)?(?:ia|ai|a\.i\.|bot|robot|chatbot)\b"
+_ASKS = re.compile(
+    rf"""\b(?:es[\s-]tu|t'?es|tu\s+es|vous\s+[êe]tes|[êe]tes[\s-]vous|est[\s-]ce\s+que\s+
+        (?:tu\s+es|t'es|vous\s+[êe]tes)|are\s+you|r\s+u|you\s+are|you'?re|
+        am\s+i\s+(?:talking|speaking|chatting)\s+(?:to|with)|je\s+(?:parle|discute|cause)\s+
+        (?:à|a|avec)|serais[\s-]tu)\s+(?:vraiment\s+|really\s+|actually\s+|juste\s+|
+        just\s+)?(?:{_AI}|{_HUMAN}|un\s+faux\s+profil|a\s+fake\s+profile|fake)
+      | \b(?:c'est|is\s+this|is\s+it)\s+(?:vraiment\s+|really\s+|juste\s+|just\s+)?{_AI_CORE}""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CLAIMS_HUMAN = re.compile(
+    rf"""\b(?:je\s+(?:ne\s+)?suis\s+pas|j'suis\s+pas|chuis\s+pas|i'?m\s+not|i\s+am\s+not)
+        \s+{_AI}
+      | \b(?:not|pas)\s+{_AI_CORE}
+      | \b(?:je\s+suis|j'suis|chuis|i'?m|i\s+am)\s+{_HUMAN}
+      | \b100\s?%\s+(?:humaine?|r[ée]elle?|vraie?|human|real)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_AFFIRMS_AI = re.compile(
+    rf"""\b(?:je\s+suis|j'suis|chuis|i'?m|i\s+am)\s+(?:bien\s+|effectivement\s+|indeed\s+)?{_AI}
+      | \bpersonnage\s+(?:ia|virtuel)\b | \bai\s+persona\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
+
+
+def asks_if_ai(text: str) -> bool:
+    """Whether a person's message asks if they are talking to an AI (or to a real person)."""
+    return bool(_ASKS.search(text.translate(_APOSTROPHES)))
+
+
+def claims_human(text: str) -> bool:
+    """Whether a reply says the persona is human, or is not an AI."""
+    return bool(_CLAIMS_HUMAN.search(text.translate(_APOSTROPHES)))
+
+
+def affirms_ai(text: str) -> bool:
+    """Whether a reply says plainly that the persona is an AI (and does not deny it)."""
+    text = text.translate(_APOSTROPHES)
+    return bool(_AFFIRMS_AI.search(text)) and not _CLAIMS_HUMAN.search(text)
+
+
+def admission(language: str) -> str:
+    """The admission line in the persona's language (French unless English)."""
+    return ADMISSIONS["en" if language[:2].lower() == "en" else "fr"]
+
+
+def enforce(
+    parts: Sequence[str],
+    *,
+    policy: DisclosurePolicy,
+    asked: bool,
+    language: str = "fr",
+    max_parts: int = 3,
+) -> tuple[list[str], str | None]:
+    """The parts to send under `policy`, and what was changed ("replaced", "prepended")."""
+    if policy is DisclosurePolicy.PLAY:
+        return list(parts), None
+    if any(claims_human(part) for part in parts):
+        return [admission(language)], "replaced"
+    if asked and not any(affirms_ai(part) for part in parts):
+        result = [admission(language), *parts]
+        while len(result) > max(1, max_parts):
+            result[-2:] = [f"{result[-2]} {result[-1]}"]
+        return result, "prepended"
+    return list(parts), None
+
+
+# Persona texts that tell the model to hide what it is: against `admit` and `always`.
+_CONTRADICTIONS = re.compile(
+    r"""\b(?:ne\s+(?:dis|r[ée]v[èe]le|avoue|admets|reconnais)\s+jamais|n'avoue\s+jamais|
+        never\s+(?:say|admit|reveal|tell|disclose|acknowledge)|do\s+not\s+(?:admit|reveal)|
+        don't\s+(?:admit|reveal))\b[^.\n]{0,60}\b(?:ia|ai|bot|robot|intelligence|artificiel\w*)\b
+      | \bnie\s+(?:toujours\s+)?[^.\n]{0,20}\b(?:ia|bot|robot)\b
+      | \btu\s+(?:n'es|es)\s+(?:pas\s+une?\s+(?:ia|bot|robot)|une?\s+(?:vraie\s+personne|
+        humaine?))\b
+      | \byou\s+are\s+(?:not\s+an?\s+(?:ai|bot|robot)|an?\s+(?:real\s+)?(?:human|person))\b
+      | \b(?:ne\s+change|ne\s+sors|ne\s+quitte)\w*\s+(?:jamais\s+|pas\s+)?(?:de\s+|du\s+|ton\s+)?
+        (?:personnage|r[ôo]le)[^.\n]{0,40}\bm[êe]me\s+si\s+on\s+te\s+le\s+demande\b
+      | \bnever\s+break\s+character\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def contradicts_policy(persona_text: str) -> list[str]:
+    """The sentences of a persona text that tell the model to deny or hide being an AI."""
+    text = persona_text.translate(_APOSTROPHES)
+    return [match.group(0).strip() for match in _CONTRADICTIONS.finditer(text)]
