@@ -48,14 +48,28 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @app.command()
-def migrate() -> None:
-    """Apply the database migrations (idempotent: a second run changes nothing)."""
+def migrate(
+    create_missing_app_tables: Annotated[
+        bool,
+        typer.Option(
+            "--create-missing-app-tables",
+            help="Create an app table that is missing while the others exist "
+            "(row-level security on, no grants to app users).",
+        ),
+    ] = False,
+) -> None:
+    """Check the app's tables against the contract, then apply the database migrations
+    (idempotent: a second run changes nothing; a mismatch changes nothing and exits 1)."""
     settings = _settings()
     from randomatch_bot.app import migrate_database, open_endpoints
 
     async def main() -> None:
         async with open_endpoints(settings) as endpoints:
-            report = await migrate_database(endpoints.postgres_dsn)
+            report = await migrate_database(
+                endpoints.postgres_dsn, create_missing_app_tables=create_missing_app_tables
+            )
+        if report.created_app_tables:
+            console.print(f"created app tables: {', '.join(report.created_app_tables)}")
         if report.applied:
             console.print(f"applied: {', '.join(report.applied)}")
         else:
