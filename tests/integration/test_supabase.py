@@ -285,3 +285,35 @@ async def test_inserts_never_queue_behind_a_migration_waiting_for_a_long_transac
     finally:
         for conn in (setup, writer, migrator):
             await conn.close()
+
+
+async def test_documented_runtime_role_replies_under_rls(
+    pool: asyncpg.Pool, make_settings: Any, supabase_dsn: str
+) -> None:
+    """The least-privilege role of docs/sql (no superuser, no BYPASSRLS) sees the rows it
+    needs under row-level security: a human writing as `authenticated` gets a reply."""
+    roles_sql = (Path(__file__).parents[2] / "docs" / "sql" / "service_role.sql").read_text()
+    async with pool.acquire() as conn:
+        await conn.execute(roles_sql)
+        await conn.execute(roles_sql)  # re-running it is harmless
+        bypass = await conn.fetchval(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = 'randomatch_bot'"
+        )
+        assert bypass is False
+        couple = await make_couple(conn)
+    runtime_dsn = supabase_dsn.replace("://postgres:@", "://randomatch_bot:@", 1)
+    assert runtime_dsn != supabase_dsn
+    settings = make_settings(
+        POSTGRES_CONNECTION_STRING=runtime_dsn, TIME_SCALE=0.02, CATCHUP_INTERVAL=600.0
+    )
+    async with running_pipeline(settings), pool.acquire() as conn:
+        await say_as_user(conn, couple, "Tu connais le lac d'Allos ?")
+        replies = await eventually(lambda: _bot_replies(conn, couple), bool, timeout=30)
+        assert replies
+        unread = await conn.fetchval(
+            "SELECT count(*) FROM public.messages WHERE match_id = $1 AND sender_id = $2 "
+            "AND read_at IS NULL",
+            couple.match_id,
+            couple.human_id,
+        )
+    assert unread == 0
