@@ -157,8 +157,10 @@ def bridge() -> None:
         check_listen_capable(settings.postgres_connection_string.get_secret_value())
 
     async def main() -> None:
-        async with open_resources(settings, pool_size=2) as res:
-            listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+        async with open_resources(settings, pool_size=settings.bridge_pool_size) as res:
+            listener = Bridge(
+                settings, res.endpoints.postgres_dsn, res.docket, res.redis, pool=res.pool
+            )
             await serve(
                 {"bridge": listener.run, "metrics": lambda stop: publish_forever(res.redis, stop)}
             )
@@ -177,7 +179,7 @@ def worker(
     from randomatch_bot.worker.service import run_worker
 
     async def main() -> None:
-        async with open_resources(settings) as res:
+        async with open_resources(settings, pool_size=settings.worker_pool_size) as res:
             await serve(
                 {
                     "worker": lambda stop: run_worker(
@@ -207,8 +209,11 @@ def run(
     from randomatch_bot.app import migrate_database, open_resources, serve
     from randomatch_bot.bridge.listener import Bridge
     from randomatch_bot.db.demo import seed_demo
+    from randomatch_bot.infra.services import refuse_demo_in_production
     from randomatch_bot.status import collect_status
     from randomatch_bot.worker.service import run_worker
+
+    refuse_demo_in_production(settings, "run")
 
     async def main() -> None:
         async with open_resources(settings, exclusive=True) as res:
@@ -226,7 +231,9 @@ def run(
                     f"[bold]{demo.bot_name}[/] is online. Talk to her in the browser, or from "
                     "another terminal with [bold]randomatch-bot chat[/]. Ctrl-C stops the service."
                 )
-                listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+                listener = Bridge(
+                    settings, res.endpoints.postgres_dsn, res.docket, res.redis, pool=res.pool
+                )
                 web = create_app(settings, resources=res, demo=True)
                 web_up = asyncio.Event()
 
@@ -349,8 +356,10 @@ def generate(
 def chat() -> None:
     """Talk to the demo persona from the terminal through the real pipeline."""
     settings = _settings()
+    from randomatch_bot.infra.services import refuse_demo_in_production
     from randomatch_bot.terminal_chat import run_chat
 
+    refuse_demo_in_production(settings, "chat")
     _run(run_chat(settings, console))
 
 
