@@ -317,3 +317,18 @@ async def test_documented_runtime_role_replies_under_rls(
             couple.human_id,
         )
     assert unread == 0
+
+
+def test_migrate_refuses_the_transaction_pooler(servers: Endpoints, tmp_path: Path) -> None:
+    """`migrate` refuses a transaction-pooler URL (port 6543) before connecting, saying why."""
+    env = {
+        "POSTGRES_CONNECTION_STRING": "postgresql://u:pw@aws-0-eu.pooler.supabase.com:6543/postgres",
+        "REDIS_URL": servers.redis_url,
+    }
+    result = cli("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "transaction-mode pooler" in lines[0]
+    assert "5432" in lines[0]
+    assert "pw@" not in result.stderr
