@@ -17,6 +17,7 @@ from tests.integration.test_pipeline import (
     test_message_mid_typing_interrupts,
     test_one_message_one_reply_in_order,
     test_quick_messages_are_grouped,
+    test_unmatched_and_blocked_get_no_reply,
 )
 
 pytestmark = pytest.mark.integration
@@ -27,6 +28,7 @@ __all__ = [
     "test_one_message_one_reply_in_order",
     "test_quick_messages_are_grouped",
     "test_ready_reports_servers_bridge_and_llm_mode",
+    "test_unmatched_and_blocked_get_no_reply",
 ]
 
 

@@ -106,7 +106,8 @@ class Pipeline:
         bridge = Bridge(self.settings, res.endpoints.postgres_dsn, res.docket, res.redis)
         self.stops.append(stop)
         self.tasks.append(asyncio.create_task(bridge.run(stop), name="test-bridge"))
-        await asyncio.wait_for(bridge.connected.wait(), timeout=15)
+        # Listening, not merely connected: a NOTIFY sent in between would be lost.
+        await asyncio.wait_for(bridge.listening.wait(), timeout=15)
         self.bridge = bridge
         return bridge
 

@@ -92,6 +92,9 @@ class Bridge:
         self.clock = clock
         self.name = name or bridge_name()
         self._events: asyncio.Queue[str] = asyncio.Queue()
+        # Set once LISTEN is in place (`connected` is set a moment earlier, on connection):
+        # a NOTIFY sent after this is heard.
+        self.listening = asyncio.Event()
         self._listener = ListenConnection(
             dsn, self._serve, name="bridge", on_reconnect=METRICS.reconnects.inc
         )
@@ -114,6 +117,7 @@ class Bridge:
         self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event
     ) -> None:
         await conn.add_listener(CHANNEL, self._on_notify)
+        self.listening.set()
         log.info("listening", channel=CHANNEL, bridge=self.name)
         # LISTEN is in place before the scan, so nothing falls between the two.
         await self.catch_up()
