@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-night lint typecheck unit integration bench lock clean chromium
+.PHONY: run test test-night lint typecheck unit integration bench bench-migrate lock clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ integration: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.pipeline
+
+# The first `migrate` on one million messages while the app writes (docs/BENCHMARKS.md).
+bench-migrate: $(STAMP)
+	$(BIN)/python -m bench.live_migration
 
 # Re-pin every dependency to what is installed now (after `pip install -U ...`).
 lock: $(STAMP)

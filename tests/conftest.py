@@ -24,6 +24,14 @@ from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers, Endpoints
 from tests.support.databases import with_database
 from tests.support.night import NIGHT_ENV, night_offset
+from tests.support.supabase import (
+    SupabaseCluster,
+    create_roles,
+    create_shaped_database,
+    shape_database,
+    start_cluster,
+)
+from tests.support.supabase import fresh_database as supabase_fresh_database
 
 pytest_plugins = ["tests.support.openai_server"]
 
@@ -159,3 +167,60 @@ def make_settings(db_dsn: str, servers: Endpoints) -> Any:
 @pytest.fixture
 def settings(make_settings: Any) -> Settings:
     return make_settings()  # type: ignore[no-any-return]
+
+
+# --- A Supabase-shaped database (see tests/support/supabase.py) ---
+
+SUPABASE_SHAPE_DB = "supabase_shape"
+SUPABASE_MIGRATED_DB = "supabase_migrated"
+
+
+@pytest.fixture(scope="session")
+def supabase_cluster() -> Iterator[SupabaseCluster]:
+    """A second embedded cluster whose superuser is `supabase_admin`, started on first use."""
+    data_dir = Path(tempfile.mkdtemp(prefix="randomatch-supabase-"))
+    data_dir.chmod(0o755)
+    try:
+        with start_cluster(data_dir) as cluster:
+            yield cluster
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def supabase_templates(supabase_cluster: SupabaseCluster) -> tuple[str, str]:
+    """Two template databases: the app's project before the service, and after `migrate`."""
+    await create_roles(supabase_cluster)
+    admin = await asyncpg.connect(supabase_cluster.admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{SUPABASE_SHAPE_DB}" OWNER postgres')
+    finally:
+        await admin.close()
+    await shape_database(supabase_cluster, SUPABASE_SHAPE_DB)
+    migrated = await create_shaped_database(
+        supabase_cluster, SUPABASE_MIGRATED_DB, template=SUPABASE_SHAPE_DB
+    )
+    conn = await asyncpg.connect(migrated)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return SUPABASE_SHAPE_DB, SUPABASE_MIGRATED_DB
+
+
+@pytest.fixture
+async def supabase_dsn(
+    supabase_cluster: SupabaseCluster, supabase_templates: tuple[str, str]
+) -> AsyncIterator[str]:
+    """A fresh Supabase-shaped database, migrated, as the non-superuser `postgres`."""
+    async with supabase_fresh_database(supabase_cluster, supabase_templates[1]) as dsn:
+        yield dsn
+
+
+@pytest.fixture
+async def supabase_unmigrated_dsn(
+    supabase_cluster: SupabaseCluster, supabase_templates: tuple[str, str]
+) -> AsyncIterator[str]:
+    """A fresh Supabase-shaped database the service was never installed in, as `postgres`."""
+    async with supabase_fresh_database(supabase_cluster, supabase_templates[0]) as dsn:
+        yield dsn

@@ -1,26 +1,63 @@
--- A least-privilege role for randomatch-bot, instead of Supabase's service role (which
--- bypasses row-level security). Run once as the database owner, after `randomatch-bot migrate`
--- (the migrations themselves need the owner: they create the schema `bot` and the triggers).
--- Then use this role in POSTGRES_CONNECTION_STRING for bridge, worker and api.
+-- Roles for randomatch-bot on Supabase (or any PostgreSQL with row-level security).
+--
+-- Two roles:
+--   * the MIGRATION role runs `randomatch-bot migrate`. It must own the app's tables or bypass
+--     row-level security: on Supabase this is `postgres` (BYPASSRLS, owner of the app tables).
+--     The triggers it installs run with its rights (SECURITY DEFINER), so it is also what lets
+--     a human's INSERT as `authenticated` wake the bot.
+--   * the RUNTIME role below is what bridge, worker and api connect as. It is not a superuser,
+--     does not bypass RLS, and is let through by explicit policies instead (creating a
+--     BYPASSRLS role needs a superuser on PostgreSQL 15, which Supabase projects do not have).
+--
+-- Run this file once as the migration role, AFTER `randomatch-bot migrate`, e.g.
+--   psql "$MIGRATION_URL" -f docs/sql/service_role.sql
+-- then give the role a password from psql (`\password randomatch_bot`) and put it in the
+-- runtime processes' POSTGRES_CONNECTION_STRING. Re-running this file is harmless.
 
-CREATE ROLE randomatch_bot LOGIN PASSWORD 'change-me';   -- or set it with \password
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'randomatch_bot') THEN
+        CREATE ROLE randomatch_bot LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+    END IF;
+END;
+$$;
 
--- What the service reads in the app's tables.
+-- What the service reads and writes in the app's tables.
 GRANT USAGE ON SCHEMA public TO randomatch_bot;
 GRANT SELECT ON public.profiles, public.matches TO randomatch_bot;
--- Messages: read the conversation, insert reply parts, set read_at on human messages.
 GRANT SELECT, INSERT ON public.messages TO randomatch_bot;
 GRANT UPDATE (read_at) ON public.messages TO randomatch_bot;
--- Typing indicators: the bot's own row per match.
 GRANT SELECT, INSERT, UPDATE ON public.typing_indicators TO randomatch_bot;
 
--- Its own schema, fully.
+-- Row-level security: the role sees every profile, match and message (it must find the bot
+-- matches and read conversations), and writes only as a bot profile.
+DROP POLICY IF EXISTS randomatch_bot_read ON public.profiles;
+CREATE POLICY randomatch_bot_read ON public.profiles FOR SELECT TO randomatch_bot USING (true);
+DROP POLICY IF EXISTS randomatch_bot_read ON public.matches;
+CREATE POLICY randomatch_bot_read ON public.matches FOR SELECT TO randomatch_bot USING (true);
+DROP POLICY IF EXISTS randomatch_bot_read ON public.messages;
+CREATE POLICY randomatch_bot_read ON public.messages FOR SELECT TO randomatch_bot USING (true);
+DROP POLICY IF EXISTS randomatch_bot_send ON public.messages;
+CREATE POLICY randomatch_bot_send ON public.messages FOR INSERT TO randomatch_bot
+    WITH CHECK (EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = sender_id AND p.is_bot));
+DROP POLICY IF EXISTS randomatch_bot_mark_read ON public.messages;
+CREATE POLICY randomatch_bot_mark_read ON public.messages FOR UPDATE TO randomatch_bot
+    USING (true) WITH CHECK (true);
+DROP POLICY IF EXISTS randomatch_bot_read ON public.typing_indicators;
+CREATE POLICY randomatch_bot_read ON public.typing_indicators FOR SELECT TO randomatch_bot
+    USING (true);
+DROP POLICY IF EXISTS randomatch_bot_type ON public.typing_indicators;
+CREATE POLICY randomatch_bot_type ON public.typing_indicators FOR INSERT TO randomatch_bot
+    WITH CHECK (EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = user_id AND p.is_bot));
+DROP POLICY IF EXISTS randomatch_bot_untype ON public.typing_indicators;
+CREATE POLICY randomatch_bot_untype ON public.typing_indicators FOR UPDATE TO randomatch_bot
+    USING (EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = user_id AND p.is_bot))
+    WITH CHECK (EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = user_id AND p.is_bot));
+
+-- Its own schema, fully (tables created by later migrations too).
 GRANT USAGE ON SCHEMA bot TO randomatch_bot;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA bot TO randomatch_bot;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA bot TO randomatch_bot;
 ALTER DEFAULT PRIVILEGES IN SCHEMA bot
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO randomatch_bot;
 ALTER DEFAULT PRIVILEGES IN SCHEMA bot GRANT USAGE, SELECT ON SEQUENCES TO randomatch_bot;
-
--- With row-level security on the app's tables, let the role through explicitly, e.g.:
--- CREATE POLICY randomatch_bot_all ON public.messages TO randomatch_bot USING (true) WITH CHECK (true);

@@ -20,9 +20,9 @@ from docket import Docket
 
 from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import MigrationReport, migrate
-from randomatch_bot.errors import RedisUnavailable
+from randomatch_bot.errors import ConfigurationError, RedisUnavailable
 from randomatch_bot.infra.embedded import Endpoints
-from randomatch_bot.infra.postgres import connect, open_pool
+from randomatch_bot.infra.postgres import connect, is_transaction_pooler, open_pool
 from randomatch_bot.infra.redis import open_redis
 from randomatch_bot.infra.services import resolve_endpoints
 
@@ -73,10 +73,18 @@ async def open_resources(
             await docket.__aexit__(None, None, None)
 
 
-async def migrate_database(dsn: str) -> MigrationReport:
+async def migrate_database(dsn: str, *, create_missing_app_tables: bool = False) -> MigrationReport:
+    """Migrate through one session connection (never a transaction pooler: see below)."""
+    if is_transaction_pooler(dsn):
+        # The advisory lock, lock_timeout and CREATE INDEX CONCURRENTLY need one session.
+        raise ConfigurationError(
+            "migrate needs a session connection, and POSTGRES_CONNECTION_STRING points at a "
+            "transaction-mode pooler (port 6543): use the session pooler (port 5432) or the "
+            "direct connection for `randomatch-bot migrate`"
+        )
     conn = await connect(dsn, attempts=3)
     try:
-        return await migrate(conn)
+        return await migrate(conn, create_missing_app_tables=create_missing_app_tables)
     finally:
         await conn.close()
 

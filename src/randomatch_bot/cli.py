@@ -60,15 +60,29 @@ AwakeOption = Annotated[
 
 
 @app.command()
-def migrate() -> None:
-    """Apply the database migrations (idempotent: a second run changes nothing)."""
+def migrate(
+    create_missing_app_tables: Annotated[
+        bool,
+        typer.Option(
+            "--create-missing-app-tables",
+            help="Create an app table that is missing while the others exist "
+            "(row-level security on, no grants to app users).",
+        ),
+    ] = False,
+) -> None:
+    """Check the app's tables against the contract, then apply the database migrations
+    (idempotent: a second run changes nothing; a mismatch changes nothing and exits 1)."""
     settings = _settings()
     from randomatch_bot.app import migrate_database, open_endpoints
 
     async def main() -> None:
         async with open_endpoints(settings) as endpoints:
-            report = await migrate_database(endpoints.postgres_dsn)
+            report = await migrate_database(
+                endpoints.postgres_dsn, create_missing_app_tables=create_missing_app_tables
+            )
             extensions = await _contract_extensions(endpoints.postgres_dsn)
+        if report.created_app_tables:
+            console.print(f"created app tables: {', '.join(report.created_app_tables)}")
         if report.applied:
             console.print(f"applied: {', '.join(report.applied)}")
         else:
@@ -222,8 +236,10 @@ def bridge() -> None:
         check_listen_capable(settings.postgres_connection_string.get_secret_value())
 
     async def main() -> None:
-        async with open_resources(settings, pool_size=2) as res:
-            listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+        async with open_resources(settings, pool_size=settings.bridge_pool_size) as res:
+            listener = Bridge(
+                settings, res.endpoints.postgres_dsn, res.docket, res.redis, pool=res.pool
+            )
             await serve(
                 {"bridge": listener.run, "metrics": lambda stop: publish_forever(res.redis, stop)}
             )
@@ -242,7 +258,7 @@ def worker(
     from randomatch_bot.worker.service import run_worker
 
     async def main() -> None:
-        async with open_resources(settings) as res:
+        async with open_resources(settings, pool_size=settings.worker_pool_size) as res:
             await serve(
                 {
                     "worker": lambda stop: run_worker(
@@ -274,8 +290,11 @@ def run(
     from randomatch_bot.bridge.listener import Bridge
     from randomatch_bot.conversation.presence import asleep_notice
     from randomatch_bot.db.demo import seed_demo
+    from randomatch_bot.infra.services import refuse_demo_in_production
     from randomatch_bot.status import collect_status
     from randomatch_bot.worker.service import run_worker
+
+    refuse_demo_in_production(settings, "run")
 
     async def main() -> None:
         async with open_resources(settings, exclusive=True) as res:
@@ -298,7 +317,9 @@ def run(
                     "in the browser, or from another terminal with [bold]randomatch-bot chat[/]. "
                     "Ctrl-C stops the service."
                 )
-                listener = Bridge(settings, res.endpoints.postgres_dsn, res.docket, res.redis)
+                listener = Bridge(
+                    settings, res.endpoints.postgres_dsn, res.docket, res.redis, pool=res.pool
+                )
                 web = create_app(settings, resources=res, demo=True)
                 web_up = asyncio.Event()
 
@@ -426,8 +447,10 @@ def generate(
 def chat(awake: AwakeOption = False) -> None:
     """Talk to the demo persona from the terminal through the real pipeline."""
     settings = _settings(**(AWAKE if awake else {}))
+    from randomatch_bot.infra.services import refuse_demo_in_production
     from randomatch_bot.terminal_chat import run_chat
 
+    refuse_demo_in_production(settings, "chat")
     _run(run_chat(settings, console))
 
 

@@ -42,6 +42,23 @@ class LogFormat(StrEnum):
     CONSOLE = "console"
 
 
+class AppEnv(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"  # a missing URL is an error, never embedded servers
+
+
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "")
+
+
+def _is_local_url(url: str) -> bool:
+    """True for a server on this machine (loopback or a Unix socket), as in development."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return True
+    host = (parts.hostname or "").strip("[]")
+    return host in _LOCAL_HOSTS or host.startswith(("127.", "/"))
+
+
 class DisclosurePolicy(StrEnum):
     """What a persona does when sincerely asked whether it is an AI (EU AI Act Art. 50)."""
 
@@ -109,6 +126,11 @@ class Settings(BaseSettings):
     )
 
     # --- connections (empty = embedded servers for local use) ---
+    app_env: AppEnv = Field(default=AppEnv.DEVELOPMENT, alias="APP_ENV")
+    # Connections each process opens to PostgreSQL (see docs/SUPABASE.md for the budget).
+    bridge_pool_size: int = Field(default=2, alias="BRIDGE_POOL_SIZE", ge=1, le=100)
+    worker_pool_size: int = Field(default=4, alias="WORKER_POOL_SIZE", ge=1, le=100)
+    api_pool_size: int = Field(default=2, alias="API_POOL_SIZE", ge=1, le=100)
     postgres_connection_string: SecretStr | None = Field(
         default=None, alias="POSTGRES_CONNECTION_STRING"
     )
@@ -124,6 +146,10 @@ class Settings(BaseSettings):
     llm_base_url: str = Field(default=DEFAULT_LLM_BASE_URL, alias="LLM_BASE_URL")
     llm_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("LLM_API_KEY", "OPENROUTER_API_KEY")
+    )
+    # Read only as LLM_API_KEY's fallback (see _blank_key_falls_back).
+    openrouter_api_key: SecretStr | None = Field(
+        default=None, alias="OPENROUTER_API_KEY", exclude=True, repr=False
     )
     llm_model: str = Field(default=DEFAULT_LLM_MODEL, alias="LLM_MODEL", min_length=1)
     llm_fallback_models: Annotated[list[str], NoDecode] = Field(
@@ -214,6 +240,20 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, alias="PORT", ge=1, le=65535)
     log_format: LogFormat = Field(default=LogFormat.CONSOLE, alias="LOG_FORMAT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_key_falls_back(cls, data: Any) -> Any:
+        # A blank LLM_API_KEY (an empty line in .env) must not hide OPENROUTER_API_KEY: the
+        # sources stop at the first alias present, so the fallback is made here.
+        if isinstance(data, dict):
+            fallback = next(
+                (v for k, v in data.items() if str(k).lower() == "openrouter_api_key"), None
+            )
+            for name in [k for k in data if str(k).lower() == "llm_api_key"]:
+                if data[name] == "":
+                    data[name] = fallback
+        return data
 
     @field_validator("active_hours", mode="before")
     @classmethod
@@ -324,6 +364,14 @@ class Settings(BaseSettings):
     def bot_uuid(self) -> uuid.UUID | None:
         """BOT_ID as a UUID (already validated), or None when unset."""
         return uuid.UUID(self.bot_id) if self.bot_id else None
+
+    @property
+    def production(self) -> bool:
+        """APP_ENV=production, or a URL of a server that is not on this machine."""
+        if self.app_env is AppEnv.PRODUCTION:
+            return True
+        urls = (self.postgres_connection_string, self.redis_url)
+        return any(url is not None and not _is_local_url(url.get_secret_value()) for url in urls)
 
     @property
     def embedded_postgres(self) -> bool:

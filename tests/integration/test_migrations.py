@@ -61,7 +61,8 @@ async def test_second_run_is_a_no_op(empty_dsn: str) -> None:
 
 
 async def test_existing_app_schema_is_kept(empty_dsn: str) -> None:
-    """Pre-existing app tables with extra columns and rows are left exactly as they were."""
+    """Pre-existing app tables with extra columns and rows are left exactly as they were;
+    the missing one is created on request."""
     conn = await asyncpg.connect(empty_dsn)
     try:
         await conn.execute(
@@ -93,7 +94,8 @@ async def test_existing_app_schema_is_kept(empty_dsn: str) -> None:
             person,
         )
         before = await conn.fetch("SELECT * FROM public.messages ORDER BY id")
-        await migrate(conn)
+        report = await migrate(conn, create_missing_app_tables=True)
+        assert report.created_app_tables == ["typing_indicators"]
         assert "bio" in await _columns(conn, "profiles")
         assert "superlike" in await _columns(conn, "matches")
         assert "attachment" in await _columns(conn, "messages")
@@ -135,3 +137,54 @@ async def test_concurrent_migrations_do_not_race(empty_dsn: str) -> None:
     finally:
         await a.close()
         await b.close()
+
+
+async def test_fresh_database_tables_are_closed_and_indexed(empty_dsn: str) -> None:
+    """On a fresh database the app tables are created with row-level security on, and the
+    messages index is built (concurrently, by its own migration)."""
+    conn = await asyncpg.connect(empty_dsn)
+    try:
+        report = await migrate(conn)
+        assert report.created_app_tables == ["profiles", "matches", "messages", "typing_indicators"]
+        rls = await conn.fetch(
+            "SELECT relname, relrowsecurity FROM pg_class "
+            "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+        )
+        assert {r["relname"]: r["relrowsecurity"] for r in rls} == {
+            "profiles": True,
+            "matches": True,
+            "messages": True,
+            "typing_indicators": True,
+        }
+        valid = await conn.fetchval(
+            "SELECT indisvalid FROM pg_index "
+            "WHERE indexrelid = 'public.bot_messages_match_created_idx'::regclass"
+        )
+        assert valid is True
+    finally:
+        await conn.close()
+
+
+async def test_index_of_the_first_release_counts_as_built(empty_dsn: str) -> None:
+    """A database migrated before the index moved out of 0001 is not told that 0001 changed,
+    and the index it has already is kept, not built twice."""
+    conn = await asyncpg.connect(empty_dsn)
+    try:
+        await migrate(conn)
+        await conn.execute(
+            "UPDATE bot.schema_migrations SET checksum = $1 WHERE version = '0001_app_tables'",
+            "92feb36870bed5362ec4c74abbd5778675b2a1135a9d329207c7c0ac06f8bbdb",
+        )
+        await conn.execute(
+            "DELETE FROM bot.schema_migrations WHERE version = '0012_messages_match_created_index'"
+        )
+        report = await migrate(conn)
+        assert report.changed == []
+        assert report.applied == ["0012_messages_match_created_index"]
+        count = await conn.fetchval(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'messages' "
+            "AND indexdef LIKE '%(match_id, created_at)%'"
+        )
+        assert count == 1
+    finally:
+        await conn.close()

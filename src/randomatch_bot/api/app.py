@@ -54,7 +54,9 @@ def create_app(
         async with contextlib.AsyncExitStack() as stack:
             res = resources
             if res is None:
-                res = await stack.enter_async_context(open_resources(settings, pool_size=5))
+                res = await stack.enter_async_context(
+                    open_resources(settings, pool_size=settings.api_pool_size)
+                )
             state = ApiState(settings, res)
             if demo:
                 async with res.pool.acquire() as conn:

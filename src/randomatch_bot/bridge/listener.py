@@ -33,6 +33,7 @@ from randomatch_bot.bridge.payloads import (
 )
 from randomatch_bot.config import Settings
 from randomatch_bot.db.queries import Q
+from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import DatabaseUnavailable
 from randomatch_bot.infra.listen import ListenConnection, check_alive, wait_for_event
 from randomatch_bot.infra.postgres import check_listen_capable, connect
@@ -79,10 +80,13 @@ class Bridge:
         *,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         name: str | None = None,
+        pool: asyncpg.Pool | None = None,
     ) -> None:
         check_listen_capable(dsn)
         self.settings = settings
         self.dsn = dsn
+        # The catch-up scans on this pool when given (no extra connection per scan).
+        self.pool = pool
         self.docket = docket
         self.redis = redis
         self.clock = clock
@@ -199,8 +203,12 @@ class Bridge:
         now = self.clock()
         try:
             async with contextlib.AsyncExitStack() as stack:
-                conn = await connect(self.dsn)
-                stack.push_async_callback(conn.close)
+                conn: Conn
+                if self.pool is not None:
+                    conn = await stack.enter_async_context(self.pool.acquire())
+                else:
+                    conn = await connect(self.dsn)
+                    stack.push_async_callback(conn.close)
                 rows = await conn.fetch(
                     Q.conversations_to_wake,
                     self.settings.catchup_lookback,

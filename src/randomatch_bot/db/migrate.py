@@ -1,20 +1,33 @@
 """Ordered, idempotent SQL migrations recorded in `bot.schema_migrations`.
 
-Each file in `migrations/` is applied once, in name order, inside its own transaction, under an
-advisory lock so that two processes starting together do not race. The files themselves are
-written to be re-runnable (`IF NOT EXISTS`, `CREATE OR REPLACE`), so a database that already
-holds the app's tables gains only what is missing.
+Each file in `migrations/` is applied once, in name order, under an advisory lock so that two
+processes starting together do not race. The files themselves are written to be re-runnable
+(`IF NOT EXISTS`, `CREATE OR REPLACE`), so a database that already holds the app's tables gains
+only what is missing.
+
+The app keeps writing while this runs, on a large database. So, before anything is changed, the
+app's tables are checked against the contract (`db/contract.py`); each file runs in its own
+transaction under a short `lock_timeout`, retried with backoff, so that the app's writes never
+queue for long behind a lock we wait for; and a file that builds an index CONCURRENTLY runs
+outside a transaction and is skipped where an equivalent index exists. At the end, everything
+in the schema `bot` is closed to app users again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import hashlib
+import random
+import re
 from dataclasses import dataclass
 from importlib import resources
 
 import asyncpg
 import structlog
 
+from randomatch_bot.db.contract import ContractError, check_contract, close_new_app_tables
+from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import MigrationError
 
@@ -22,6 +35,24 @@ log = structlog.get_logger(__name__)
 
 # Any constant works; it only has to be the same in every process of the service.
 _ADVISORY_LOCK_KEY = 0x52414E444F  # "RANDO"
+
+# While a migration waits for a lock on an app table, the app's writes queue behind it: each
+# attempt gives up after LOCK_TIMEOUT and is retried, until LOCK_WAIT_TOTAL has passed.
+LOCK_TIMEOUT = 0.2  # seconds
+LOCK_WAIT_TOTAL = 300.0  # seconds
+
+# Files edited after they were released, in ways that change nothing on a database that
+# applied them: their earlier checksums are not reported as changed.
+_EQUIVALENT_CHECKSUMS = {
+    # 0001 built the messages index non-concurrently; 0012 builds it now.
+    "0001_app_tables": {"92feb36870bed5362ec4c74abbd5778675b2a1135a9d329207c7c0ac06f8bbdb"},
+}
+
+_CONCURRENT_INDEX = re.compile(
+    r"CREATE\s+INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+ON\s+(\w+)\.(\w+)\s*"
+    r"\(([^)]*)\)",
+    re.I,
+)
 
 _BOOTSTRAP = """
 CREATE SCHEMA IF NOT EXISTS bot;
@@ -42,12 +73,22 @@ class Migration:
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
+    @property
+    def concurrent_index(self) -> tuple[str, str, str, list[str]] | None:
+        """(index, schema, table, columns) when the file builds one index CONCURRENTLY."""
+        found = _CONCURRENT_INDEX.search(self.sql)
+        if found is None:
+            return None
+        columns = [column.strip() for column in found[4].split(",")]
+        return found[1], found[2], found[3], columns
+
 
 @dataclass(frozen=True, slots=True)
 class MigrationReport:
     applied: list[str]
     already: list[str]
     changed: list[str]  # applied before, file edited since: reported, never re-run silently
+    created_app_tables: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def current(self) -> str | None:
@@ -65,42 +106,152 @@ def load_migrations() -> list[Migration]:
     return [Migration(entry.name.removesuffix(".sql"), entry.read_text("utf-8")) for entry in files]
 
 
-async def migrate(conn: Conn) -> MigrationReport:
-    """Apply every pending migration; re-running is a no-op."""
+async def migrate(
+    conn: Conn,
+    *,
+    create_missing_app_tables: bool = False,
+    lock_timeout: float = LOCK_TIMEOUT,
+    lock_wait_total: float = LOCK_WAIT_TOTAL,
+) -> MigrationReport:
+    """Check the contract, then apply every pending migration; re-running is a no-op.
+
+    Raises ContractError, having changed nothing, when an app table exists and does not fit,
+    or when some app tables are missing and `create_missing_app_tables` is off.
+    """
     migrations = load_migrations()
     applied: list[str] = []
     already: list[str] = []
     changed: list[str] = []
-    await conn.execute("SELECT pg_advisory_lock($1)", _ADVISORY_LOCK_KEY)
+    await _take_migration_lock(conn)
     try:
+        check = await check_contract(conn)
+        problems = list(check.problems)
+        if not check.fresh and check.missing and not create_missing_app_tables:
+            problems += [
+                f"public.{table}: missing (run `randomatch-bot migrate "
+                "--create-missing-app-tables` to create it)"
+                for table in check.missing
+            ]
+        if problems:
+            raise ContractError(problems)
         await conn.execute(_BOOTSTRAP)
+        created = list(check.missing)
+        if created:
+            await _create_app_tables(conn, migrations[0], created)
         rows = await conn.fetch("SELECT version, checksum FROM bot.schema_migrations")
         done = {row["version"]: row["checksum"] for row in rows}
         for migration in migrations:
             if migration.version in done:
                 already.append(migration.version)
-                if done[migration.version] != migration.checksum:
+                recorded = done[migration.version]
+                if recorded != migration.checksum and recorded not in _EQUIVALENT_CHECKSUMS.get(
+                    migration.version, set()
+                ):
                     changed.append(migration.version)
                 continue
             try:
-                async with conn.transaction():
-                    await conn.execute(migration.sql)
-                    await conn.execute(
-                        "INSERT INTO bot.schema_migrations (version, checksum) VALUES ($1, $2)",
-                        migration.version,
-                        migration.checksum,
-                    )
+                if migration.concurrent_index is not None:
+                    await _build_index(conn, migration)
+                else:
+                    await _apply_under_lock_timeout(conn, migration, lock_timeout, lock_wait_total)
             except asyncpg.PostgresError as exc:
                 raise MigrationError(
                     f"migration {migration.version} failed and was rolled back: {exc}"
                 ) from exc
             log.info("migration applied", version=migration.version)
             applied.append(migration.version)
+        await conn.execute(Q.close_to_app_users)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)
     if changed:
         log.warning("applied migrations differ from the shipped files", versions=changed)
-    return MigrationReport(applied=applied, already=already, changed=changed)
+    return MigrationReport(
+        applied=applied, already=already, changed=changed, created_app_tables=created
+    )
+
+
+async def _take_migration_lock(conn: Conn) -> None:
+    """The advisory lock that serialises migrating processes, polled rather than waited for:
+    a CREATE INDEX CONCURRENTLY in the holder waits for every open statement, including a
+    blocking pg_advisory_lock() call, which would deadlock the two."""
+    while True:
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", _ADVISORY_LOCK_KEY):
+            return
+        await asyncio.sleep(0.2)
+
+
+async def _create_app_tables(conn: Conn, definitions: Migration, tables: list[str]) -> None:
+    """Create the missing app tables (the first migration's definitions), closed to app users."""
+    async with conn.transaction():
+        await conn.execute(definitions.sql)
+        await close_new_app_tables(conn, tables)
+    log.info("app tables created", tables=tables)
+
+
+async def _record(conn: Conn, migration: Migration) -> None:
+    await conn.execute(
+        "INSERT INTO bot.schema_migrations (version, checksum) VALUES ($1, $2)",
+        migration.version,
+        migration.checksum,
+    )
+
+
+async def _apply_under_lock_timeout(
+    conn: Conn, migration: Migration, lock_timeout: float, lock_wait_total: float
+) -> None:
+    """Apply one file in a transaction; when a lock is not granted in time, roll back, wait
+    a little (the app's queued writes go through meanwhile) and try again."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + lock_wait_total
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            async with conn.transaction():
+                await conn.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'")
+                await conn.execute(migration.sql)
+                await _record(conn, migration)
+        except asyncpg.LockNotAvailableError as exc:
+            if loop.time() >= deadline:
+                raise MigrationError(
+                    f"migration {migration.version} could not take its locks in "
+                    f"{lock_wait_total:.0f} s ({attempt} attempts): a long transaction holds "
+                    "the app's tables; see pg_stat_activity, then run `migrate` again"
+                ) from exc
+            pause = min(2.0, 0.1 * attempt) * random.uniform(0.5, 1.0)
+            if attempt == 1 or attempt % 10 == 0:
+                log.info(
+                    "migration waiting for a lock",
+                    version=migration.version,
+                    attempt=attempt,
+                    error=str(exc),
+                )
+            await asyncio.sleep(pause)
+        else:
+            return
+
+
+async def _build_index(conn: Conn, migration: Migration) -> None:
+    """Build an index CONCURRENTLY (no transaction: app writes continue), unless an equivalent
+    one exists; an invalid leftover of an interrupted build is dropped first."""
+    spec = migration.concurrent_index
+    assert spec is not None
+    name, schema, table, columns = spec
+    existing = await conn.fetchval(Q.equivalent_index, schema, table, columns)
+    if existing is not None:
+        log.info(
+            "index not built: an equivalent one exists", version=migration.version, index=existing
+        )
+    else:
+        if await conn.fetchval(Q.invalid_index, schema, name):
+            await conn.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{schema}"."{name}"')
+        # Waiting for older transactions is part of a concurrent build and blocks nobody.
+        await conn.execute("SET lock_timeout = 0")
+        try:
+            await conn.execute(migration.sql)
+        finally:
+            await conn.execute("RESET lock_timeout")
+    await _record(conn, migration)
 
 
 async def schema_version(conn: Conn) -> str | None:

@@ -5,8 +5,60 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import structlog
+
 from randomatch_bot.config import Settings
+from randomatch_bot.errors import ConfigurationError
 from randomatch_bot.infra.embedded import EmbeddedServers, Endpoints
+
+log = structlog.get_logger(__name__)
+
+
+def check_production(settings: Settings) -> None:
+    """In production a missing URL is an error: embedded servers are for this machine only."""
+    if not settings.production:
+        return
+    missing = [
+        name
+        for name, value in (
+            ("POSTGRES_CONNECTION_STRING", settings.postgres_connection_string),
+            ("REDIS_URL", settings.redis_url),
+        )
+        if value is None
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"{' and '.join(missing)} not set: with APP_ENV=production or a remote server URL "
+            "configured, the service never starts embedded servers; set "
+            f"{' and '.join(missing)}"
+        )
+
+
+def refuse_demo_in_production(settings: Settings, command: str) -> None:
+    """`run` and `chat` seed demo profiles: never into a production database."""
+    if settings.production:
+        raise ConfigurationError(
+            f"`{command}` seeds demo profiles and is for local use only (APP_ENV=production or "
+            "a remote database is configured): run `bridge`, `worker` and `api` instead"
+        )
+
+
+def report_unused(settings: Settings) -> None:
+    """Say at start that the Supabase API settings are set but not used by this service."""
+    unused = [
+        name
+        for name, value in (
+            ("SUPABASE_URL", settings.supabase_url),
+            ("SUPABASE_SERVICE_KEY", settings.supabase_service_key),
+        )
+        if value
+    ]
+    if unused:
+        log.warning(
+            "set but not used: the service talks to PostgreSQL directly "
+            "(POSTGRES_CONNECTION_STRING); typing broadcasts are sent from SQL",
+            variables=unused,
+        )
 
 
 @contextmanager
@@ -15,6 +67,8 @@ def resolve_endpoints(settings: Settings, *, exclusive: bool = False) -> Iterato
 
     `exclusive` is for `run`, which must own the embedded servers; see EmbeddedServers.
     """
+    check_production(settings)
+    report_unused(settings)
     pg = settings.postgres_connection_string
     redis = settings.redis_url
     if pg is not None and redis is not None:

@@ -1,6 +1,7 @@
--- The app's own tables (SPEC §2). The app owns them; we create them only where they are
--- missing so that the demo and the tests are self-contained. Existing tables, their extra
--- columns and their rows are left exactly as they are.
+-- The app's own tables (the database contract). The app owns them; we create them only
+-- where they are missing so that the demo and the tests are self-contained (`migrate`
+-- checks the contract first, and closes what it creates to app users). Existing tables,
+-- their extra columns and their rows are left exactly as they are.
 
 CREATE TABLE IF NOT EXISTS public.profiles (
     id           uuid PRIMARY KEY,
@@ -34,7 +35,5 @@ CREATE TABLE IF NOT EXISTS public.typing_indicators (
     PRIMARY KEY (match_id, user_id)
 );
 
--- The service reads a conversation's recent messages by match and time; the app most likely
--- has such an index already, under its own name, and then this one is merely redundant.
-CREATE INDEX IF NOT EXISTS bot_messages_match_created_idx
-    ON public.messages (match_id, created_at);
+-- The index on messages (match_id, created_at) is built by a later migration, CONCURRENTLY
+-- and only where the app has no equivalent one: built here it would hold the app's writes.
