@@ -12,12 +12,14 @@ import redis.asyncio as aioredis
 
 from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.config import Settings
+from randomatch_bot.conversation.outage import paused_scopes
 from randomatch_bot.db.migrate import load_migrations, schema_version
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.worker.tasks import queue_depth
 
 HOLDS_SINCE = "0007_policies"  # the migration that records why a reply is held back
+PAUSES_SINCE = "0020_outages"  # the migration that records paused models
 
 
 @dataclass(slots=True)
@@ -36,6 +38,8 @@ class Status:
     llm_online: bool = False
     llm_today: dict[str, float] = field(default_factory=dict)  # calls, errors, cost (USD)
     held: dict[str, int] = field(default_factory=dict)  # why replies wait -> conversations
+    # Model failures only an operator can fix: 'endpoint' or 'model:<id>', why, next probe.
+    paused: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def last_heartbeat_age(self) -> float | None:
@@ -80,6 +84,8 @@ async def collect_status(
             if status.schema_version is not None and status.schema_version >= HOLDS_SINCE:
                 rows = await conn.fetch(Q.held_conversations)
                 status.held = {r["hold_reason"]: int(r["n"]) for r in rows}
+            if status.schema_version is not None and status.schema_version >= PAUSES_SINCE:
+                status.paused = await paused_scopes(conn)
         except (asyncpg.PostgresError, OSError) as exc:
             status.postgres = f"error: {exc}"
     else:

@@ -30,12 +30,12 @@ import asyncpg
 import structlog
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import availability, memory, policy, timing
+from randomatch_bot.conversation import availability, memory, outage, policy, timing
 from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.conversation.persona import Persona, load_persona
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
-from randomatch_bot.errors import LLMPermanentError
+from randomatch_bot.errors import LLMCircuitOpen, LLMPermanentError, LLMRetryableError
 from randomatch_bot.llm.types import LLMClient
 
 log = structlog.get_logger(__name__)
@@ -89,6 +89,7 @@ class StepResult:
     generate: uuid.UUID | None = None
     match_id: uuid.UUID | None = None
     remember: bool = False  # the match's long-term memory should be brought up to date
+    resumed: tuple[uuid.UUID, ...] = ()  # conversations released by a lifted model pause
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +290,11 @@ class ConversationEngine:
         epoch: int = plan["epoch"]
 
         if status == "thinking" and plan["parts"] is None:
+            retry_at: dt.datetime | None = plan["retry_at"]
+            if retry_at is not None and now < retry_at:
+                # The model is down or paused: wait for it, typing off.
+                await self._save(conn, ctx.match_id, epoch, "replying", retry_at)
+                return StepResult("waiting for the model", wake_at=retry_at)
             # The generation runs beside the thinking delay; ask again if it seems lost.
             watch = max(due or now, now) + dt.timedelta(seconds=GENERATION_WATCH)
             await self._save(conn, ctx.match_id, epoch, "replying", watch)
@@ -349,6 +355,7 @@ class ConversationEngine:
         Raises LLMError when the model fails; the worker retries and, after the last attempt,
         calls `dead_letter`.
         """
+        probing = False
         async with self.pool.acquire() as conn:
             plan = await conn.fetchrow(Q.get_plan, plan_id)
             if plan is None or plan["status"] != "thinking" or plan["parts"] is not None:
@@ -357,19 +364,39 @@ class ConversationEngine:
             if ctx is None:
                 return StepResult("match gone")
             persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+            model = persona.model or self.settings.llm_model
+            if not llm.offline:
+                held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())
+                if held is not None:
+                    return await self._wait_for_model(plan, held, "model paused")
             history, stored = await self.composer.history(conn, ctx.match_id)
         with structlog.contextvars.bound_contextvars(
             match_id=str(ctx.match_id), plan_id=str(plan_id)
         ):
-            composition = await self.composer.reply(
-                llm,
-                persona,
-                Conversation(ctx.match_id, ctx.bot_id, plan_id),
-                history,
-                stored,
-                self.rng(plan_id, "split"),
-            )
+            try:
+                composition = await self.composer.reply(
+                    llm,
+                    persona,
+                    Conversation(ctx.match_id, ctx.bot_id, plan_id),
+                    history,
+                    stored,
+                    self.rng(plan_id, "split"),
+                )
+            except LLMRetryableError as exc:
+                return await self._generation_failed(plan, exc)
+            except LLMPermanentError as exc:
+                if exc.status not in outage.PAUSING_STATUSES:
+                    raise
+                async with self.pool.acquire() as conn:
+                    probe_at = await outage.pause(
+                        conn, self.settings, model, exc.status or 0, str(exc), self.clock()
+                    )
+                return await self._wait_for_model(plan, probe_at, "model paused")
         completion, parts = composition.completion, composition.parts
+        resumed: list[uuid.UUID] = []
+        if probing:
+            async with self.pool.acquire() as conn:
+                resumed = await outage.lift(conn, model, self.clock())
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.fetchrow(Q.lock_conversation, ctx.match_id)
             stored_parts = await conn.execute(
@@ -388,8 +415,58 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, plan["epoch"], "replying", wake)
         log.info("reply composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
         return StepResult(
-            "generated", wake_at=wake, match_id=ctx.match_id, remember=composition.memory_due
+            "generated",
+            wake_at=wake,
+            match_id=ctx.match_id,
+            remember=composition.memory_due,
+            resumed=tuple(resumed),
         )
+
+    async def _generation_failed(
+        self, plan: asyncpg.Record, error: LLMRetryableError
+    ) -> StepResult:
+        """The model is down for now: wait for it (rescheduled, never slept) until the outage
+        horizon, then dead-letter the reply."""
+        now = self.clock()
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.fetchrow(Q.lock_conversation, plan["match_id"])
+            # A breaker that was open made no call: the last real error is kept.
+            detail = None if isinstance(error, LLMCircuitOpen) else str(error)[:2000]
+            row = await conn.fetchrow(Q.plan_generation_failed, plan["id"], now, detail)
+        if row is None:
+            return StepResult("generation dropped: plan moved on")
+        wait = outage.wait_for(
+            failures=row["generation_failures"],
+            failing_since=row["failing_since"],
+            retry_after=error.retry_after,
+            now=now,
+            horizon=self.settings.llm_outage_horizon,
+            rng=self.rng(plan["id"], "outage", row["generation_failures"]),
+        )
+        if wait.until is None:
+            cause = LLMRetryableError(row["error"]) if detail is None and row["error"] else error
+            await self.dead_letter(plan["id"], cause, wait.failures)
+            return StepResult("dead letter: model down past the outage horizon")
+        log.warning(
+            "model down, reply waits",
+            plan_id=str(plan["id"]),
+            failures=wait.failures,
+            retry_in_s=round((wait.until - now).total_seconds(), 1),
+            error=str(error)[:200],
+        )
+        return await self._wait_for_model(plan, wait.until, "waiting for the model")
+
+    async def _wait_for_model(
+        self, plan: asyncpg.Record, until: dt.datetime, note: str
+    ) -> StepResult:
+        """Park a plan until `until`: the conversation is woken then and asks again."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            conv = await conn.fetchrow(Q.lock_conversation, plan["match_id"])
+            moved = await conn.execute(Q.plan_retry_at, plan["id"], until)
+            if conv is None or moved != "UPDATE 1":
+                return StepResult("generation dropped: plan moved on")
+            await self._save(conn, plan["match_id"], conv["epoch"], "replying", until)
+        return StepResult(note, wake_at=until, match_id=plan["match_id"])
 
     async def remember(self, match_id: uuid.UUID, llm: LLMClient) -> bool:
         """Fold what the prompt window no longer holds into the match's long-term memory.

@@ -19,6 +19,7 @@ from randomatch_bot.config import Settings
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db.queries import Q
 from randomatch_bot.llm import build_llm_client
+from randomatch_bot.llm.breaker import RedisBreaker
 from randomatch_bot.llm.types import LLMClient
 from randomatch_bot.worker import tasks
 
@@ -63,7 +64,8 @@ async def run_worker(
 ) -> None:
     """Serve conversation steps until `stop` is set, then drain."""
     own_llm = llm is None
-    client = llm or build_llm_client(settings)
+    # One circuit breaker per model, shared through Redis by every worker of the deployment.
+    client = llm or build_llm_client(settings, breaker=RedisBreaker(docket.redis, docket.name))
     engine = ConversationEngine(pool, settings, rng=rng)
     tasks.install_runtime(tasks.Runtime(docket, engine, client, settings.step_attempts))
     register_tasks(docket)

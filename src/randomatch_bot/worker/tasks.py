@@ -101,12 +101,25 @@ async def wake(
     return execution.disposition.value == "scheduled"
 
 
-async def follow_up(docket: Docket, match_id: uuid.UUID | str, result: StepResult) -> None:
-    """Turn a step's wishes into scheduled tasks."""
+async def follow_up(
+    docket: Docket, match_id: uuid.UUID | str, result: StepResult, *, running_key: str = ""
+) -> None:
+    """Turn a step's wishes into scheduled tasks.
+
+    `running_key` is the key of the step asking: a step that ran a little before its due time
+    (another host's clock) asks for the same due time again, and docket refuses a key that is
+    still running, so that wake-up takes a key of its own instead of being lost.
+    """
     if result.generate is not None:
         await docket.add(generate, key=generate_key(result.generate))(str(result.generate))
     if result.wake_at is not None:
-        await wake(docket, match_id, wake_key(match_id, result.wake_at), result.wake_at)
+        key = wake_key(match_id, result.wake_at)
+        if key == running_key:
+            key = f"{key}:again"
+        await wake(docket, match_id, key, result.wake_at)
+    for other in result.resumed:
+        # A paused model answered again: every reply waiting for it goes on now.
+        await wake(docket, other, f"advance:{other}:resume:{result.wake_at or ''}")
     if result.remember:
         # Keyed by match: while one update is queued or running, more requests add nothing.
         await docket.add(remember, key=memory_key(match_id))(str(match_id))
@@ -133,7 +146,7 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
                 return
             raise
         METRICS.steps.labels("advance").inc()
-        await follow_up(runtime.docket, match_id, result)
+        await follow_up(runtime.docket, match_id, result, running_key=execution.key)
 
 
 async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> None:
@@ -145,6 +158,8 @@ async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> N
             result = await runtime.engine.generate(plan, runtime.llm)
         except Exception as exc:
             METRICS.step_errors.labels("generate").inc()
+            # Model outages and pauses are waited out by the engine; what reaches this point is
+            # a request the model refuses (400) or a fault of our own.
             permanent = isinstance(exc, LLMPermanentError)
             if permanent or execution.attempt >= runtime.attempts:
                 await runtime.engine.dead_letter(plan, exc, execution.attempt)
