@@ -4,6 +4,7 @@ interval through the shared breaker, paused models resumed by a probe or new set
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +13,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from randomatch_bot.api import create_app
+from randomatch_bot.app import open_resources
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation import outage
 from randomatch_bot.conversation.engine import ConversationEngine
@@ -19,6 +22,8 @@ from randomatch_bot.llm.breaker import MemoryBreaker
 from randomatch_bot.llm.client import OpenAICompatibleClient
 from randomatch_bot.simulate.driver import step
 from randomatch_bot.status import collect_status
+from tests.integration.test_api import samples, total
+from tests.support.api_server import asgi_client
 from tests.support.databases import Couple, make_couple, say
 from tests.support.drive import VirtualClock
 from tests.support.openai_server import Fault, OpenAIServer
@@ -298,3 +303,33 @@ async def test_new_settings_lift_a_pause(
         pauses = await conn.fetchval("SELECT count(*) FROM bot.llm_pauses")
     assert pauses == 0
     assert await answered_once(pool, couple)
+
+
+async def test_pause_shows_in_ready_metrics_and_overview(
+    pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
+) -> None:
+    """A paused endpoint is said by /ready (process still ready), the overview, and the
+    Prometheus gauge randomatch_llm_paused; lifting it clears all three."""
+    settings = online(make_settings, openai_server)
+    now = dt.datetime.now(dt.UTC)
+    async with pool.acquire() as conn:
+        await outage.pause(conn, settings, "x-ai/grok-4.20", 402, "no credits: top up", now)
+    async with open_resources(settings) as res:
+        app = create_app(settings, resources=res)
+        async with asgi_client(app) as http:
+            ready = (await http.get("/ready")).json()
+            overview = (await http.get("/overview")).json()
+            gauge = samples((await http.get("/metrics")).text)
+            async with pool.acquire() as conn:
+                await outage.lift(conn, "x-ai/grok-4.20", now)
+            after = (await http.get("/ready")).json()
+            gauge_after = samples((await http.get("/metrics")).text)
+    assert ready["ready"] is True
+    assert ready["llm"]["ok"] is False
+    assert ready["llm"]["paused"] == ["endpoint"]
+    assert "operator action needed" in ready["llm"]["detail"]
+    assert "sk-test-not-a-real-key" not in json.dumps(ready)
+    assert [p["scope"] for p in overview["paused"]] == ["endpoint"]
+    assert gauge[("randomatch_llm_paused", (("scope", "endpoint"),))] == 1
+    assert after["llm"]["ok"] is True
+    assert total(gauge_after, "randomatch_llm_paused") == 0

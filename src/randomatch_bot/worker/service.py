@@ -16,6 +16,7 @@ import structlog
 from docket import Docket, ExponentialRetry, Worker
 
 from randomatch_bot.config import Settings
+from randomatch_bot.conversation import outage
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db.queries import Q
 from randomatch_bot.llm import build_llm_client
@@ -81,6 +82,7 @@ async def run_worker(
         check = await client.check_model()
         if check.warning:
             log.warning("LLM model check", model=check.model, warning=check.warning)
+        await _lift_changed_pauses(pool, settings, docket)
     try:
         async with Worker(
             docket,
@@ -113,6 +115,15 @@ async def run_worker(
         if own_llm:
             await client.aclose()
     log.info("worker stopped")
+
+
+async def _lift_changed_pauses(pool: asyncpg.Pool, settings: Settings, docket: Docket) -> None:
+    """A pause recorded with other settings ends when a worker starts with the fixed ones."""
+    now = dt.datetime.now(dt.UTC)
+    async with pool.acquire() as conn:
+        released = await outage.lift_changed(conn, settings, now)
+    for match_id in released:
+        await tasks.wake(docket, match_id, f"advance:{match_id}:resume:{now.timestamp():.0f}")
 
 
 async def _drain(runner: asyncio.Task[None], grace: float) -> None:
