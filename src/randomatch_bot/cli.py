@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from randomatch_bot.config import Settings, load_settings
@@ -122,6 +123,12 @@ def print_status(report: Any, *, embedded: bool) -> None:
     table.add_row("queue", f"{report.queue_due} due, {report.queue_scheduled} scheduled")
     for reason, count in sorted(report.held.items()):
         table.add_row("held back", f"{count} conversation(s): {reason}")
+    for pause in report.paused:
+        table.add_row(
+            "[red]LLM paused[/]",
+            f"{pause['scope']}: operator action needed — {escape(str(pause['reason']))} "
+            f"(next probe {pause['next_probe_at']:%H:%M:%S} UTC)",
+        )
     for key, value in report.counts.items():
         table.add_row(key.replace("_", " "), str(value))
     age = report.last_heartbeat_age

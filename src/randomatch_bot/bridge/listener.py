@@ -193,6 +193,7 @@ class Bridge:
                     now,
                     self.settings.catchup_slack,
                     self.settings.catchup_batch,
+                    self.settings.dead_letter_retry_on_message,
                 )
                 closed = await conn.fetch(Q.closed_conversations_with_plans)
         except (DatabaseUnavailable, asyncpg.PostgresError, OSError) as exc:

@@ -156,7 +156,7 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, epoch + 1, "closed", None)
             log.info("conversation closed", reason=ctx.status)
             return StepResult(f"match {ctx.status}")
-        if conv["status"] == "dead_letter":
+        if conv["status"] == "dead_letter" and not await self._revive(conn, ctx, now):
             return StepResult("dead letter: waiting for an operator")
 
         unanswered = await conn.fetch(
@@ -518,6 +518,47 @@ class ConversationEngine:
                 conn, plan["match_id"], conv["epoch"] + 1, "dead_letter", None, message
             )
         log.error("reply dead-lettered", plan_id=str(plan_id), error=message, attempts=attempts)
+        return letter_id
+
+    async def _revive(self, conn: Conn, ctx: _Context, now: dt.datetime) -> bool:
+        """A human writing again in a dead-lettered conversation retries it (unless
+        DEAD_LETTER_RETRY_ON_MESSAGE is off): the new plan answers everything unanswered."""
+        if not self.settings.dead_letter_retry_on_message:
+            return False
+        letters = await conn.fetch(Q.open_dead_letters_of, ctx.match_id)
+        since = letters[0]["created_at"] if letters else None
+        if since is not None and not await conn.fetchval(
+            Q.human_wrote_since, ctx.match_id, ctx.human_id, since
+        ):
+            return False
+        await conn.execute(Q.revive_dead_letters, ctx.match_id)
+        log.info("dead letter revived by a new message", letters=[r["id"] for r in letters])
+        return True
+
+    async def step_failed(self, match_id: uuid.UUID, error: BaseException) -> int | None:
+        """Count a failed step (its own transaction was rolled back); after STEP_FAILURE_LIMIT in
+        a row the conversation is dead-lettered with the error, so that a step failing every
+        time (a trigger rejecting the bot's message, a row gone) is seen and stops being tried.
+        Returns the dead letter's id when it was written."""
+        message = f"{type(error).__name__}: {error}"[:2000]
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(Q.conversation_step_failed, match_id, message)
+            if row is None or row["step_failures"] < self.settings.step_failure_limit:
+                return None
+            plan = await conn.fetchrow(Q.active_plan, match_id)
+            if plan is not None:
+                await self._end_plan(conn, plan, "failed", message, self.clock())
+            letter_id: int = await conn.fetchval(
+                Q.insert_dead_letter,
+                match_id,
+                plan["id"] if plan is not None else None,
+                "advance",
+                json.dumps({"match_id": str(match_id), "poison": True}),
+                message,
+                row["step_failures"],
+            )
+            await self._save(conn, match_id, row["epoch"] + 1, "dead_letter", None, message)
+        log.error("conversation dead-lettered", error=message, attempts=row["step_failures"])
         return letter_id
 
     # ------------------------------------------------------------------ helpers

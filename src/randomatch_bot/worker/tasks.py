@@ -19,11 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import asyncpg
 import redis.asyncio as aioredis
 import structlog
 from docket import CurrentExecution, Docket, Execution
+from redis.exceptions import RedisError
 
-from randomatch_bot.errors import LLMPermanentError
+from randomatch_bot.errors import InfrastructureError, LLMPermanentError
 from randomatch_bot.metrics import METRICS
 
 if TYPE_CHECKING:
@@ -31,6 +33,21 @@ if TYPE_CHECKING:
     from randomatch_bot.llm.types import LLMClient
 
 log = structlog.get_logger(__name__)
+
+# Failures of the infrastructure, not of the conversation: they never count toward making a
+# conversation a dead letter (a PostgreSQL restart fails every step for a while).
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    RedisError,
+    InfrastructureError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
 
 
 @dataclass(slots=True)
@@ -138,8 +155,10 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
     with structlog.contextvars.bound_contextvars(match_id=match_id):
         try:
             result = await runtime.engine.advance(match)
-        except Exception:
+        except Exception as exc:
             METRICS.step_errors.labels("advance").inc()
+            if not isinstance(exc, TRANSIENT_ERRORS) and await _count_failure(runtime, match, exc):
+                return  # dead-lettered: the catch-up leaves it alone
             if execution.attempt >= runtime.attempts:
                 # The catch-up finds the conversation overdue and wakes it again later.
                 log.exception("conversation step failed on its last attempt")
@@ -147,6 +166,19 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
             raise
         METRICS.steps.labels("advance").inc()
         await follow_up(runtime.docket, match_id, result, running_key=execution.key)
+
+
+async def _count_failure(runtime: Runtime, match: uuid.UUID, exc: BaseException) -> bool:
+    """Record a failed step; True when it made the conversation a dead letter."""
+    try:
+        letter = await runtime.engine.step_failed(match, exc)
+    except Exception as error:  # counting must never hide the step's own failure
+        log.warning("failed step not counted", error=str(error)[:200])
+        return False
+    if letter is None:
+        return False
+    METRICS.dead_letters.inc()
+    return True
 
 
 async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> None:

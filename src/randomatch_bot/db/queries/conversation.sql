@@ -28,9 +28,10 @@ SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, las
    FOR UPDATE;
 
 -- name: update_conversation
+-- Every step that gets this far succeeded: the count of failed steps in a row starts again.
 UPDATE bot.conversations
    SET epoch = $2, status = $3, next_wake_at = $4, last_error = $5, hold_reason = $6,
-       updated_at = now()
+       step_failures = 0, updated_at = now()
  WHERE match_id = $1;
 
 -- name: unanswered_messages

@@ -75,3 +75,7 @@ SELECT id, created_at FROM bot.dead_letters
 -- name: revive_dead_letters
 UPDATE bot.dead_letters SET resolved_at = now(), resolution = 'retried'
  WHERE match_id = $1 AND resolved_at IS NULL;
+
+-- name: human_wrote_since
+SELECT EXISTS (SELECT 1 FROM public.messages
+                WHERE match_id = $1 AND sender_id = $2 AND created_at > $3);
