@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from randomatch_bot.config import Settings, load_settings
+from randomatch_bot.dead_letters_cli import dead_letters_app
 from randomatch_bot.errors import ConfigurationError, RandomatchError
 from randomatch_bot.logs import configure_logging
 from randomatch_bot.persona_cli import persona_app
@@ -34,6 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(persona_app, name="persona")
+app.add_typer(dead_letters_app, name="dead-letters")
 console = Console()
 err_console = Console(stderr=True)
 

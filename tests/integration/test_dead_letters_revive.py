@@ -3,19 +3,26 @@ conversation whose steps fail every time is isolated as a dead letter while the 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
+from randomatch_bot.api import create_app
+from randomatch_bot.app import open_resources
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.db.queries import Q
+from randomatch_bot.infra.embedded import Endpoints
 from randomatch_bot.llm import OfflineResponder
+from tests.support.api_server import asgi_client
 from tests.support.databases import Couple, make_couple, say
 from tests.support.drive import VirtualClock, drive
 from tests.support.openai_server import Fault, OpenAIServer
 from tests.support.pipeline import eventually, running_pipeline
+from tests.support.processes import cli
 
 pytestmark = pytest.mark.integration
 
@@ -191,3 +198,88 @@ async def test_catch_up_takes_oldest_first_and_skips_dead_letters(pool: asyncpg.
         # A match created while the bridge was away: no conversation, no message yet.
         fresh = await make_couple(conn, human_name="New")
         assert fresh.match_id in await wake_list(conn, 10)
+
+
+async def parked(conn: asyncpg.Connection, count: int) -> list[int]:
+    """`count` conversations parked as dead letters, one open letter each; returns the ids."""
+    ids = []
+    for index in range(count):
+        couple = await make_couple(conn, human_name=f"D{index}")
+        await conn.execute(
+            "INSERT INTO bot.conversations (match_id, bot_id, human_id, status) "
+            "VALUES ($1, $2, $3, 'dead_letter')",
+            couple.match_id,
+            couple.bot_id,
+            couple.human_id,
+        )
+        ids.append(
+            await conn.fetchval(
+                "INSERT INTO bot.dead_letters (match_id, task, error) "
+                "VALUES ($1, 'generate', 'boom') RETURNING id",
+                couple.match_id,
+            )
+        )
+    return ids
+
+
+async def resolutions(conn: asyncpg.Connection) -> list[str | None]:
+    rows = await conn.fetch("SELECT resolution FROM bot.dead_letters ORDER BY id")
+    return [r["resolution"] for r in rows]
+
+
+def test_cli_lists_retries_and_discards_in_bulk(
+    db_dsn: str, servers: Endpoints, tmp_path: Path
+) -> None:
+    """`dead-letters list`, `retry ID...` and `discard --all` act on the record; a second
+    retry of the same letter says so and exits 1."""
+    env = {"POSTGRES_CONNECTION_STRING": db_dsn, "REDIS_URL": servers.redis_url}
+
+    async def setup() -> list[int]:
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            return await parked(conn, 3)
+        finally:
+            await conn.close()
+
+    async def states() -> list[str | None]:
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            return await resolutions(conn)
+        finally:
+            await conn.close()
+
+    ids = asyncio.run(setup())
+    listed = cli("dead-letters", "list", env=env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert all(str(i) in listed.stdout for i in ids)
+    retried = cli("dead-letters", "retry", str(ids[0]), str(ids[1]), env=env, cwd=tmp_path)
+    assert retried.returncode == 0, retried.stderr
+    again = cli("dead-letters", "retry", str(ids[0]), env=env, cwd=tmp_path)
+    assert again.returncode == 1
+    assert "already retried" in again.stdout
+    discarded = cli("dead-letters", "discard", "--all", env=env, cwd=tmp_path)
+    assert discarded.returncode == 0, discarded.stderr
+    assert asyncio.run(states()) == ["retried", "retried", "discarded"]
+    neither = cli("dead-letters", "retry", env=env, cwd=tmp_path)
+    assert neither.returncode == 2
+
+
+async def test_api_bulk_retry_and_discard(make_settings: Any, pool: asyncpg.Pool) -> None:
+    """POST /dead-letters/retry with ids and /dead-letters/discard with all: true resolve in
+    bulk; unknown or resolved ids are reported, not fatal; neither ids nor all is a 422."""
+    settings = make_settings(MONITORING_TOKEN="tok-bulk")
+    async with pool.acquire() as conn:
+        ids = await parked(conn, 3)
+    async with open_resources(settings) as res:
+        app = create_app(settings, resources=res)
+        async with asgi_client(app, token="tok-bulk") as http:
+            first = await http.post("/dead-letters/retry", json={"ids": [ids[0], 999999]})
+            rest = await http.post("/dead-letters/discard", json={"all": True})
+            bad = await http.post("/dead-letters/retry", json={})
+    assert first.status_code == 200, first.text
+    assert [r["id"] for r in first.json()["resolved"]] == [ids[0]]
+    assert "999999" in first.json()["skipped"]
+    assert sorted(r["id"] for r in rest.json()["resolved"]) == ids[1:]
+    assert bad.status_code == 422
+    async with pool.acquire() as conn:
+        assert await resolutions(conn) == ["retried", "discarded", "discarded"]

@@ -79,3 +79,6 @@ UPDATE bot.dead_letters SET resolved_at = now(), resolution = 'retried'
 -- name: human_wrote_since
 SELECT EXISTS (SELECT 1 FROM public.messages
                 WHERE match_id = $1 AND sender_id = $2 AND created_at > $3);
+
+-- name: open_dead_letter_ids
+SELECT id FROM bot.dead_letters WHERE resolved_at IS NULL ORDER BY created_at, id;
