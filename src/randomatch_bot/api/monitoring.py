@@ -55,6 +55,9 @@ class Llm(BaseModel):
 
 class Readiness(BaseModel):
     ready: bool
+    # "ok"; "degraded" while PostgreSQL or Redis is away (the processes wait for it, none exits:
+    # work missed meanwhile is recovered from PostgreSQL); "down" when both are.
+    status: str = "ok"
     postgres: Check
     redis: Check
     bridge: BridgeCheck
@@ -141,6 +144,11 @@ async def ready(state: State) -> JSONResponse:
         llm = await _check_pauses(state, llm)
     body = Readiness(
         ready=postgres.ok and redis.ok,
+        status="ok"
+        if postgres.ok and redis.ok
+        else "degraded"
+        if postgres.ok or redis.ok
+        else "down",
         postgres=postgres,
         redis=redis,
         bridge=bridge,
