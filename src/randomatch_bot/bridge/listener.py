@@ -91,6 +91,7 @@ class Bridge:
         self.name = name or bridge_name()
         self._events: asyncio.Queue[str] = asyncio.Queue()
         self._redis_down = False  # a hand-over failed: scan again soon, until one succeeds
+        self._listening = asyncio.Event()
         self._listener = ListenConnection(
             dsn, self._serve, name="bridge", on_reconnect=METRICS.reconnects.inc
         )
@@ -107,13 +108,24 @@ class Bridge:
 
     @property
     def connected(self) -> asyncio.Event:
-        return self._listener.connected
+        """Set while LISTEN is in place (not merely connected: a notification sent between the
+        two would be lost to this bridge)."""
+        return self._listening
 
     async def _serve(
         self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event
     ) -> None:
         await conn.add_listener(CHANNEL, self._on_notify)
         log.info("listening", channel=CHANNEL, bridge=self.name)
+        self._listening.set()
+        try:
+            await self._listen(conn, lost, stop)
+        finally:
+            self._listening.clear()
+
+    async def _listen(
+        self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event
+    ) -> None:
         # LISTEN is in place before the scan, so nothing falls between the two.
         await self.catch_up()
         next_scan = time.monotonic() + self.settings.catchup_interval

@@ -43,6 +43,9 @@ log = structlog.get_logger(__name__)
 PART_NAMESPACE = uuid.UUID("6f1c1c39-5f43-4bb5-9b7a-4d3c2a8e0b11")
 GENERATION_WATCH = 60.0  # seconds after which a missing generation is asked for again
 PERSONA_RECHECK = 3600.0  # seconds between looks at a conversation of a disabled persona
+# A step woken this little before its due time (the clocks of two hosts, the queue's resolution)
+# runs now: asking for the same due time again would reuse the running step's key and be lost.
+EARLY_TOLERANCE = dt.timedelta(milliseconds=250)
 # An icebreaker is written a few minutes after the match (log-normal, seconds, before scale).
 OPENER_MEDIAN, OPENER_MIN, OPENER_MAX = 180.0, 20.0, 1800.0
 
@@ -111,24 +114,31 @@ class ConversationEngine:
         *,
         rng: SeededRandom | None = None,
         clock: Clock = utcnow,
+        db_clock: bool | None = None,
     ) -> None:
         self.pool = pool
         self.settings = settings
         self.rng = rng or SeededRandom()
         self.clock = clock
+        # Sent parts are stamped by PostgreSQL unless time is virtual (tests, the simulator).
+        self.db_clock = clock is utcnow if db_clock is None else db_clock
         self.composer = Composer(pool, settings)
 
     # ------------------------------------------------------------------ advance
     async def advance(self, match_id: uuid.UUID) -> StepResult:
         """Do what is due in this conversation now; say when to come back."""
         async with self.pool.acquire() as conn, conn.transaction():
+            # The lock first, then the match: an unmatch committed while this step waited for
+            # the lock is seen, so no part follows it.
+            conv = await conn.fetchrow(Q.lock_conversation, match_id)
             ctx = await self._context(conn, match_id)
             if ctx is None:
                 await self._close_missing(conn, match_id)
                 return StepResult("match gone")
-            await conn.execute(Q.ensure_conversation, match_id, ctx.bot_id, ctx.human_id)
-            conv = await conn.fetchrow(Q.lock_conversation, match_id)
-            assert conv is not None
+            if conv is None:
+                await conn.execute(Q.ensure_conversation, match_id, ctx.bot_id, ctx.human_id)
+                conv = await conn.fetchrow(Q.lock_conversation, match_id)
+                assert conv is not None
             with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
                 return await self._advance_locked(conn, ctx, conv)
 
@@ -166,11 +176,16 @@ class ConversationEngine:
             conv["baseline_at"],
             now - dt.timedelta(seconds=self.settings.catchup_lookback),
         )
+        group_from = unanswered[0] if unanswered else None
         if plan is not None:
             triggers = set(plan["trigger_message_ids"])
-            if any(m["id"] not in triggers for m in unanswered):
+            newer = [m for m in unanswered if m["id"] not in triggers]
+            if newer:
                 await self._end_plan(conn, plan, "interrupted", "new human message", now)
                 epoch += 1
+                # The human is writing again: a short grouping wait from the new messages, not
+                # from the old ones (whose cap has long passed).
+                group_from = newer[0]
                 log.info("plan interrupted", plan_id=str(plan["id"]), sent=plan["next_part"])
             else:
                 return await self._step_plan(conn, ctx, plan, now)
@@ -190,14 +205,14 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, epoch, "waiting", recheck, hold="persona disabled")
             return StepResult("persona disabled", wake_at=recheck)
         profile = self._profile(persona)
-        first, last = unanswered[0], unanswered[-1]
+        first, last = group_from or unanswered[0], unanswered[-1]
         due = timing.grouping_due(
             first["created_at"],
             last["created_at"],
             profile,
             self.rng(ctx.match_id, last["created_at"].isoformat()),
         )
-        if now < due:
+        if now < due - EARLY_TOLERANCE:
             await self._save(conn, ctx.match_id, epoch, "waiting", due)
             return StepResult("grouping", wake_at=due)
         hold = await policy.check(
@@ -299,12 +314,22 @@ class ConversationEngine:
             watch = max(due or now, now) + dt.timedelta(seconds=GENERATION_WATCH)
             await self._save(conn, ctx.match_id, epoch, "replying", watch)
             return StepResult("waiting for generation", wake_at=watch, generate=plan_id)
-        if due is not None and now < due:
+        if due is not None and now < due - EARLY_TOLERANCE:
             await self._save(conn, ctx.match_id, epoch, "replying", due)
             return StepResult("not due yet", wake_at=due)
 
         persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
         profile = self._profile(persona)
+        if not persona.enabled:
+            # Disabled while replying: the plan stops here (unsent parts dropped, indicator
+            # off); enabling the persona wakes the conversation, which answers then.
+            await self._end_plan(conn, plan, "cancelled", "persona disabled", now)
+            recheck = now + dt.timedelta(seconds=PERSONA_RECHECK)
+            await self._save(
+                conn, ctx.match_id, epoch + 1, "waiting", recheck, hold="persona disabled"
+            )
+            log.info("plan stopped: persona disabled", plan_id=str(plan_id))
+            return StepResult("persona disabled", wake_at=recheck)
 
         if status == "reading":
             await conn.execute(Q.mark_read, plan["trigger_message_ids"], now)
@@ -333,8 +358,13 @@ class ConversationEngine:
 
         # Typing is over: send part `index`, indicator off, then pause or finish.
         message_id = part_message_id(plan_id, index)
-        await conn.execute(Q.insert_part, message_id, ctx.match_id, ctx.bot_id, parts[index], now)
-        await conn.execute(Q.record_part, message_id, plan_id, ctx.match_id, index, now)
+        # The app orders messages by created_at, which PostgreSQL sets for the human's: the bot's
+        # take the same clock, not this host's (None = the database's now()).
+        sent_at = None if self.db_clock else now
+        await conn.execute(
+            Q.insert_part, message_id, ctx.match_id, ctx.bot_id, parts[index], sent_at
+        )
+        await conn.execute(Q.record_part, message_id, plan_id, ctx.match_id, index, sent_at)
         await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, False, now)
         log.info("part sent", plan_id=str(plan_id), part=index, of=len(parts))
         if index + 1 >= len(parts):

@@ -119,21 +119,29 @@ async def wake(
 
 
 async def follow_up(
-    docket: Docket, match_id: uuid.UUID | str, result: StepResult, *, running_key: str = ""
+    docket: Docket,
+    match_id: uuid.UUID | str,
+    result: StepResult,
+    *,
+    running_key: str = "",
+    step_clock: Callable[[], dt.datetime] | None = None,
 ) -> None:
     """Turn a step's wishes into scheduled tasks.
 
-    `running_key` is the key of the step asking: a step that ran a little before its due time
-    (another host's clock) asks for the same due time again, and docket refuses a key that is
-    still running, so that wake-up takes a key of its own instead of being lost.
+    `running_key` is the key of the step asking: a step that ran before its due time (the clock
+    of the host that scheduled it is ahead of this one's) asks for the same due time again, and
+    docket refuses a key that is still running, so that wake-up takes a key of its own, due
+    after what this host's clock (`step_clock`) says is left, instead of being lost.
     """
     if result.generate is not None:
         await docket.add(generate, key=generate_key(result.generate))(str(result.generate))
     if result.wake_at is not None:
-        key = wake_key(match_id, result.wake_at)
+        key, when = wake_key(match_id, result.wake_at), result.wake_at
         if key == running_key:
             key = f"{key}:again"
-        await wake(docket, match_id, key, result.wake_at)
+            if step_clock is not None:
+                when = dt.datetime.now(dt.UTC) + (result.wake_at - step_clock())
+        await wake(docket, match_id, key, when)
     for other in result.resumed:
         # A paused model answered again: every reply waiting for it goes on now.
         await wake(docket, other, f"advance:{other}:resume:{result.wake_at or ''}")
@@ -165,7 +173,13 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
                 return
             raise
         METRICS.steps.labels("advance").inc()
-        await follow_up(runtime.docket, match_id, result, running_key=execution.key)
+        await follow_up(
+            runtime.docket,
+            match_id,
+            result,
+            running_key=execution.key,
+            step_clock=runtime.engine.clock,
+        )
 
 
 async def _count_failure(runtime: Runtime, match: uuid.UUID, exc: BaseException) -> bool:

@@ -93,12 +93,12 @@ DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at;
 -- name: insert_part
 -- The part's id is derived from the plan and its index: a redone step inserts nothing.
 INSERT INTO public.messages (id, match_id, sender_id, content, created_at)
-VALUES ($1, $2, $3, $4, $5)
+VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
 ON CONFLICT (id) DO NOTHING;
 
 -- name: record_part
 INSERT INTO bot.sent_parts (message_id, plan_id, match_id, part_index, sent_at)
-VALUES ($1, $2, $3, $4, $5)
+VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
 ON CONFLICT (message_id) DO NOTHING;
 
 -- name: mark_answered

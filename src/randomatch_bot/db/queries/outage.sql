@@ -82,3 +82,11 @@ SELECT EXISTS (SELECT 1 FROM public.messages
 
 -- name: open_dead_letter_ids
 SELECT id FROM bot.dead_letters WHERE resolved_at IS NULL ORDER BY created_at, id;
+
+-- name: release_persona_holds
+-- A persona enabled again: its conversations held back "persona disabled" lose their far
+-- wake-up, so that the bridge's next catch-up scan (which looks for unanswered messages with no
+-- wake-up) wakes them.
+UPDATE bot.conversations
+   SET status = 'idle', next_wake_at = NULL, hold_reason = NULL, updated_at = now()
+ WHERE bot_id = $1 AND hold_reason = 'persona disabled';
