@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit integration bench lock clean chromium
+.PHONY: run test lint typecheck unit integration bench chaos lock clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ integration: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.pipeline
+
+# Ten minutes of kills, Redis and PostgreSQL restarts and model faults, then an invariant check
+# (CI runs a bounded version: tests/e2e/test_chaos.py).
+chaos: $(STAMP)
+	$(BIN)/python -m tests.chaos --duration 600 --conversations 60
 
 # Re-pin every dependency to what is installed now (after `pip install -U ...`).
 lock: $(STAMP)

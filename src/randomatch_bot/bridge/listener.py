@@ -232,7 +232,15 @@ class Bridge:
                     self.settings.dead_letter_retry_on_message,
                 )
                 closed = await conn.fetch(Q.closed_conversations_with_plans)
-        except (DatabaseUnavailable, asyncpg.PostgresError, OSError) as exc:
+        except (
+            DatabaseUnavailable,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            # a connection cut mid-query by a restart can leave the driver in this state
+            asyncpg.InternalClientError,
+            OSError,
+            TimeoutError,
+        ) as exc:
             log.warning("catch-up scan failed", error=str(exc))
             return 0
         woken = 0

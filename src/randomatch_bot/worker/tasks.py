@@ -43,6 +43,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     InfrastructureError,
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
+    asyncpg.InternalClientError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.DeadlockDetectedError,
