@@ -185,6 +185,12 @@ class Settings(BaseSettings):
     llm_pause_probe_interval: float = Field(default=300.0, alias="LLM_PAUSE_PROBE_INTERVAL", gt=0)
     dead_letter_retry_on_message: bool = Field(default=True, alias="DEAD_LETTER_RETRY_ON_MESSAGE")
     step_failure_limit: int = Field(default=10, alias="STEP_FAILURE_LIMIT", ge=1)
+    # Seconds between a worker's looks at Redis for due steps (docket's check interval and
+    # scheduling resolution): an idle worker costs about 2 commands per interval (see
+    # docs/BENCHMARKS.md), which a metered Redis bills; steps may run this much late.
+    docket_poll_interval: float = Field(
+        default=0.05, alias="DOCKET_POLL_INTERVAL", ge=0.01, le=10.0
+    )
 
     # --- monitoring ---
     monitoring_token: SecretStr | None = Field(default=None, alias="MONITORING_TOKEN")

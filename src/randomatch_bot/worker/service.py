@@ -89,8 +89,8 @@ async def run_worker(
             name=name,
             concurrency=settings.worker_concurrency,
             redelivery_timeout=dt.timedelta(seconds=settings.redelivery_timeout),
-            minimum_check_interval=dt.timedelta(milliseconds=50),
-            scheduling_resolution=dt.timedelta(milliseconds=50),
+            minimum_check_interval=dt.timedelta(seconds=settings.docket_poll_interval),
+            scheduling_resolution=dt.timedelta(seconds=settings.docket_poll_interval),
             dependencies=[retry],
         ) as worker:
             runner = asyncio.create_task(worker.run_forever(), name="worker-steps")
