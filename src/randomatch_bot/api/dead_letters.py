@@ -16,10 +16,10 @@ import datetime as dt
 import json
 import uuid
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, HTTPException, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from randomatch_bot.api.auth import Authorised
 from randomatch_bot.api.state import ApiState, State
@@ -139,6 +139,12 @@ class Bulk(BaseModel):
     ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = []
     all: bool = False
 
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if self.all == bool(self.ids):
+            raise ValueError("give either `ids` or `all: true`")
+        return self
+
 
 class BulkResult(BaseModel):
     resolved: list[Resolution]
@@ -158,8 +164,6 @@ async def discard_many(state: State, body: Bulk) -> BulkResult:
 
 
 async def _bulk(state: ApiState, body: Bulk, resolution: str) -> BulkResult:
-    if body.all == bool(body.ids):
-        raise HTTPException(422, "give either `ids` or `all: true`")
     res = state.resources
     ids = await operations.open_ids(res.pool) if body.all else body.ids
     done, problems = await operations.resolve_many(res.pool, res.docket, ids, resolution)
