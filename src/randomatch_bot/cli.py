@@ -17,9 +17,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from randomatch_bot.config import Settings, load_settings
+from randomatch_bot.dead_letters_cli import dead_letters_app
 from randomatch_bot.errors import ConfigurationError, RandomatchError
 from randomatch_bot.logs import configure_logging
 from randomatch_bot.persona_cli import persona_app
@@ -34,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(persona_app, name="persona")
+app.add_typer(dead_letters_app, name="dead-letters")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -203,6 +206,12 @@ def print_status(report: Any, *, embedded: bool) -> None:
         table.add_row("held back", f"{count} conversation(s): {reason}")
     for waiting in report.waiting:
         table.add_row("waiting", _describe_wait(waiting))
+    for pause in report.paused:
+        table.add_row(
+            "[red]LLM paused[/]",
+            f"{pause['scope']}: operator action needed — {escape(str(pause['reason']))} "
+            f"(next probe {pause['next_probe_at']:%H:%M:%S} UTC)",
+        )
     for key, value in report.counts.items():
         table.add_row(key.replace("_", " "), str(value))
     age = report.last_heartbeat_age

@@ -233,6 +233,19 @@ class Settings(BaseSettings):
     stale_typing_after: float = Field(default=30.0, alias="STALE_TYPING_AFTER", gt=0)
     shutdown_grace: float = Field(default=20.0, alias="SHUTDOWN_GRACE", ge=0)
     docket_name: str = Field(default="randomatch-bot", alias="DOCKET_NAME", min_length=1)
+    # Faults that last (see docs/RELIABILITY.md): how long a model outage is waited out before a
+    # reply is dead-lettered, how often a paused model is probed, what revives a dead letter,
+    # and how many failed steps in a row make a conversation a dead letter.
+    llm_outage_horizon: float = Field(default=21600.0, alias="LLM_OUTAGE_HORIZON", gt=0)
+    llm_pause_probe_interval: float = Field(default=300.0, alias="LLM_PAUSE_PROBE_INTERVAL", gt=0)
+    dead_letter_retry_on_message: bool = Field(default=True, alias="DEAD_LETTER_RETRY_ON_MESSAGE")
+    step_failure_limit: int = Field(default=10, alias="STEP_FAILURE_LIMIT", ge=1)
+    # Seconds between a worker's looks at Redis for due steps (docket's check interval and
+    # scheduling resolution): an idle worker costs about 2 commands per interval (see
+    # docs/BENCHMARKS.md), which a metered Redis bills; steps may run this much late.
+    docket_poll_interval: float = Field(
+        default=0.05, alias="DOCKET_POLL_INTERVAL", ge=0.01, le=10.0
+    )
 
     # --- monitoring ---
     monitoring_token: SecretStr | None = Field(default=None, alias="MONITORING_TOKEN")

@@ -11,6 +11,7 @@
     ├── PersonaError            a persona file could not be read or is incomplete
     └── LLMError                the model could not produce a reply
         ├── LLMRetryableError   a later attempt may succeed (timeouts, 429, 5xx)
+        │   └── LLMCircuitOpen  every model is resting after failures; nothing was called
         └── LLMPermanentError   retrying will not help (402, 401, bad request)
 
 Errors from asyncpg, redis-py and httpx are converted at the boundary with `raise ... from exc`
@@ -70,6 +71,10 @@ class LLMRetryableError(LLMError):
     ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
+
+
+class LLMCircuitOpen(LLMRetryableError):
+    """No model was called: each one's shared circuit breaker is open after recent failures."""
 
 
 class LLMPermanentError(LLMError):

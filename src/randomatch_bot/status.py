@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 
 from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.config import Settings
+from randomatch_bot.conversation.outage import paused_scopes
 from randomatch_bot.conversation.presence import waiting_conversations
 from randomatch_bot.db.migrate import load_migrations, schema_version
 from randomatch_bot.db.queries import Q
@@ -19,6 +20,7 @@ from randomatch_bot.db.types import Conn
 from randomatch_bot.worker.tasks import queue_depth
 
 HOLDS_SINCE = "0007_policies"  # the migration that records why a reply is held back
+PAUSES_SINCE = "0020_outages"  # the migration that records paused models
 
 
 @dataclass(slots=True)
@@ -39,6 +41,8 @@ class Status:
     held: dict[str, int] = field(default_factory=dict)  # why replies wait -> conversations
     # Each conversation whose reply waits (soonest first): match, bot, reason, until.
     waiting: list[dict[str, str | None]] = field(default_factory=list)
+    # Model failures only an operator can fix: 'endpoint' or 'model:<id>', why, next probe.
+    paused: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def last_heartbeat_age(self) -> float | None:
@@ -93,6 +97,8 @@ async def collect_status(
                     }
                     for w in await waiting_conversations(conn, settings, now)
                 ]
+            if status.schema_version is not None and status.schema_version >= PAUSES_SINCE:
+                status.paused = await paused_scopes(conn)
         except (asyncpg.PostgresError, OSError) as exc:
             status.postgres = f"error: {exc}"
     else:

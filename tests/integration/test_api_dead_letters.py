@@ -49,9 +49,10 @@ async def bot_replies(conn: asyncpg.Connection, couple: Couple) -> int:
 async def test_retry_makes_the_message_answered(
     make_settings: Any, pool: asyncpg.Pool, openai_server: OpenAIServer
 ) -> None:
-    """A 402 from the model dead-letters the reply; retry via the API gets it answered once."""
+    """A request the model refuses (400) dead-letters the reply; retry via the API gets it
+    answered once."""
     settings = llm_settings(make_settings, openai_server)
-    openai_server.script(Fault(402, "insufficient credits"))
+    openai_server.script(Fault(400, "context length exceeded"))
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
     async with running_pipeline(settings) as pipeline:
@@ -60,7 +61,7 @@ async def test_retry_makes_the_message_answered(
             message = await say(conn, couple, "Tu fais le GR20 cet été ?")
             letter = await open_letter(http)
             assert letter["match_id"] == str(couple.match_id)
-            assert "402" in letter["error"] or "credits" in letter["error"]
+            assert "400" in letter["error"]
             detail = (await http.get(f"/dead-letters/{letter['id']}")).json()
             assert [m["id"] for m in detail["messages"]] == [str(message)]
             assert detail["messages"][0]["content"] == "Tu fais le GR20 cet été ?"
@@ -96,7 +97,7 @@ async def test_discard_gives_up_on_the_messages(
     """Discarding records the messages as handled by the failed plan: no reply, no new try, and
     the conversation answers the next message normally."""
     settings = llm_settings(make_settings, openai_server)
-    openai_server.script(Fault(402, "insufficient credits"))
+    openai_server.script(Fault(400, "context length exceeded"))
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
     async with running_pipeline(settings) as pipeline:

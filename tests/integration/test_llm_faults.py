@@ -1,5 +1,6 @@
-"""The pipeline against a model that fails: transient faults are ridden out, permanent ones
-end in a dead letter with the error, and other conversations carry on."""
+"""The pipeline against a model that fails: transient faults are ridden out, a refused request
+ends in a dead letter with the error, an outage past the horizon too, and other conversations
+carry on. (Outages of minutes and paused models: test_outages.py, on a virtual clock.)"""
 
 from __future__ import annotations
 
@@ -65,12 +66,12 @@ async def test_transient_faults_then_recovery(
     assert any(not r["ok"] for r in calls)
 
 
-async def test_permanent_failure_dead_letters_and_others_go_on(
+async def test_refused_request_dead_letters_and_others_go_on(
     pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
 ) -> None:
-    """A 402 is not retried: dead letter with the error, indicator off, the next one answered."""
+    """A 400 is not retried: dead letter with the error, indicator off, the next one answered."""
     settings = online(make_settings, openai_server)
-    openai_server.script(Fault(402, message="Insufficient credits"))
+    openai_server.script(Fault(400, message="context length exceeded"))
     async with pool.acquire() as conn:
         broken = await make_couple(conn)
         fine = await make_couple(conn)
@@ -94,7 +95,7 @@ async def test_permanent_failure_dead_letters_and_others_go_on(
             "SELECT count(*) FROM public.typing_indicators WHERE is_typing"
         )
     assert letter["error"].startswith("LLMPermanentError")
-    assert "402" in letter["error"] or "Insufficient credits" in letter["error"]
+    assert "400" in letter["error"]
     assert letter["attempts"] == 1
     assert "sk-test-not-a-real-key" not in letter["error"]
     assert conversation["status"] == "dead_letter"
@@ -102,12 +103,12 @@ async def test_permanent_failure_dead_letters_and_others_go_on(
     assert len(openai_server.chat_requests) == 2
 
 
-async def test_retries_exhausted_dead_letter(
+async def test_outage_past_the_horizon_dead_letters(
     pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
 ) -> None:
-    """A model that keeps failing is tried STEP_ATTEMPTS times, then dead-lettered."""
-    settings = online(make_settings, openai_server, STEP_ATTEMPTS=3, LLM_MAX_RETRIES=0)
-    openai_server.script(*[Fault(500) for _ in range(3)])
+    """A model that keeps failing is waited for until LLM_OUTAGE_HORIZON, then dead-lettered."""
+    settings = online(make_settings, openai_server, LLM_OUTAGE_HORIZON=2, LLM_MAX_RETRIES=0)
+    openai_server.script(*[Fault(500) for _ in range(20)])
     async with pool.acquire() as conn:
         couple = await make_couple(conn)
     async with running_pipeline(settings), pool.acquire() as conn:
@@ -120,7 +121,7 @@ async def test_retries_exhausted_dead_letter(
             timeout=30,
         )
         statuses = await plan_statuses(conn, couple.match_id)
-    assert letter["attempts"] == 3
     assert "500" in letter["error"]
     assert statuses == ["failed"]
-    assert len(openai_server.chat_requests) == 3
+    assert letter["attempts"] >= 2
+    assert 1 <= len(openai_server.chat_requests) <= 5

@@ -16,15 +16,15 @@ import datetime as dt
 import json
 import uuid
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, HTTPException, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, model_validator
 
 from randomatch_bot.api.auth import Authorised
 from randomatch_bot.api.state import ApiState, State
+from randomatch_bot.conversation import dead_letters as operations
 from randomatch_bot.db.queries import Q
-from randomatch_bot.worker import tasks
 
 router = APIRouter(prefix="/dead-letters", dependencies=[Authorised], tags=["dead letters"])
 
@@ -121,24 +121,56 @@ async def discard_letter(state: State, letter_id: LetterId) -> Resolution:
 
 async def resolve(state: ApiState, letter_id: int, resolution: str) -> Resolution:
     """Resolve an open letter and wake its conversation (see the module docstring)."""
-    async with state.resources.pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(Q.api_dead_letter, letter_id)
-        if row is None:
-            raise HTTPException(404, f"no dead letter {letter_id}")
-        match_id: uuid.UUID | None = row["match_id"]
-        if match_id is not None:
-            # The engine's lock, taken before the letter's: same order as every engine step.
-            await conn.fetchrow(Q.lock_conversation, match_id)
-        resolved = await conn.fetchrow(Q.api_resolve_dead_letter, letter_id, resolution)
-        if resolved is None:
-            raise HTTPException(409, f"dead letter {letter_id} is already {row['resolution']}")
-        if resolution == "discarded" and row["plan_id"] is not None:
-            await conn.execute(Q.api_give_up_messages, row["plan_id"])
-        if match_id is not None:
-            await conn.execute(Q.api_conversation_resume, match_id)
-    woken = False
-    if match_id is not None:
-        # After the commit, so that the step finds the conversation idle.
-        key = f"advance:{match_id}:{resolution}:{letter_id}"
-        woken = await tasks.wake(state.resources.docket, match_id, key)
-    return Resolution(id=letter_id, resolution=resolution, match_id=match_id, woken=woken)
+    res = state.resources
+    try:
+        done = await operations.resolve(res.pool, res.docket, letter_id, resolution)
+    except operations.LetterNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except operations.LetterAlreadyResolved as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return Resolution(
+        id=done.id, resolution=done.resolution, match_id=done.match_id, woken=done.woken
+    )
+
+
+class Bulk(BaseModel):
+    """Which letters: `ids`, or `all: true` for every open one."""
+
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = []
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if self.all == bool(self.ids):
+            raise ValueError("give either `ids` or `all: true`")
+        return self
+
+
+class BulkResult(BaseModel):
+    resolved: list[Resolution]
+    skipped: dict[int, str]
+
+
+@router.post("/retry", response_model=BulkResult)
+async def retry_many(state: State, body: Bulk) -> BulkResult:
+    """Retry several letters at once (`ids`), or every open one (`all`)."""
+    return await _bulk(state, body, "retried")
+
+
+@router.post("/discard", response_model=BulkResult)
+async def discard_many(state: State, body: Bulk) -> BulkResult:
+    """Discard several letters at once (`ids`), or every open one (`all`)."""
+    return await _bulk(state, body, "discarded")
+
+
+async def _bulk(state: ApiState, body: Bulk, resolution: str) -> BulkResult:
+    res = state.resources
+    ids = await operations.open_ids(res.pool) if body.all else body.ids
+    done, problems = await operations.resolve_many(res.pool, res.docket, ids, resolution)
+    return BulkResult(
+        resolved=[
+            Resolution(id=d.id, resolution=d.resolution, match_id=d.match_id, woken=d.woken)
+            for d in done
+        ],
+        skipped=problems,
+    )

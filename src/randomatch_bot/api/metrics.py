@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector
 
 from randomatch_bot.api.state import ApiState
 from randomatch_bot.bridge.listener import bridge_ages
+from randomatch_bot.conversation.outage import paused_scopes
 from randomatch_bot.db.queries import Q
 from randomatch_bot.metrics import METRICS, MergedCollector, SampleKey, read_published
 from randomatch_bot.worker.tasks import queue_depth
@@ -72,6 +73,7 @@ class Snapshot:
     conversations: dict[str, int] = field(default_factory=dict)
     in_flight: dict[str, int] = field(default_factory=dict)
     dead_letters_open: int = 0
+    llm_paused: dict[str, int] = field(default_factory=dict)  # scope -> 1 while paused
     dead_letters_total: int = 0
     queue_due: int = 0
     queue_scheduled: int = 0
@@ -102,6 +104,8 @@ async def gather(state: ApiState) -> Snapshot:
                     snap.dead_letters_open = int(row["n"])
                 else:
                     snap.dead_letters_total = int(row["n"])
+            for pause in await paused_scopes(conn):
+                snap.llm_paused[str(pause["scope"])] = 1
         snap.up["postgres"] = 1
     except Exception:
         snap.up["postgres"] = 0
@@ -193,6 +197,12 @@ class SnapshotCollector(Collector):
             "Dead letters ever recorded",
             None,
             [("", s.dead_letters_total)],
+        )
+        yield _gauge(
+            "randomatch_llm_paused",
+            "1 while a model failure only an operator can fix pauses replies (alert on it)",
+            "scope",
+            s.llm_paused.items(),
         )
         yield _gauge(
             "randomatch_bridge_heartbeat_age_seconds",

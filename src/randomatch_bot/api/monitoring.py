@@ -16,6 +16,7 @@ from randomatch_bot.api import metrics
 from randomatch_bot.api.auth import Authorised, ReadOnly
 from randomatch_bot.api.state import ApiState, State
 from randomatch_bot.bridge.listener import bridge_ages
+from randomatch_bot.conversation.outage import paused_scopes
 from randomatch_bot.db.migrate import schema_version
 from randomatch_bot.db.queries import Q
 from randomatch_bot.status import collect_status, llm_mode
@@ -47,10 +48,17 @@ class BridgeCheck(BaseModel):
 class Llm(BaseModel):
     online: bool
     mode: str
+    # "paused: operator action needed" — the endpoint or models a 401/402/403/404 paused.
+    ok: bool = True
+    paused: list[str] = []
+    detail: str = ""
 
 
 class Readiness(BaseModel):
     ready: bool
+    # "ok"; "degraded" while PostgreSQL or Redis is away (the processes wait for it, none exits:
+    # work missed meanwhile is recovered from PostgreSQL); "down" when both are.
+    status: str = "ok"
     postgres: Check
     redis: Check
     bridge: BridgeCheck
@@ -132,14 +140,42 @@ async def ready(state: State) -> JSONResponse:
     mode are reported too; a silent bridge does not make this process unready (it is not this
     process's fault), but its `ok` is false and the operator should look."""
     postgres, (redis, bridge) = await asyncio.gather(_check_postgres(state), _check_redis(state))
+    llm = Llm(online=state.settings.llm_online, mode=state.scrub(llm_mode(state.settings)) or "")
+    if postgres.ok:
+        llm = await _check_pauses(state, llm)
     body = Readiness(
         ready=postgres.ok and redis.ok,
+        status="ok"
+        if postgres.ok and redis.ok
+        else "degraded"
+        if postgres.ok or redis.ok
+        else "down",
         postgres=postgres,
         redis=redis,
         bridge=bridge,
-        llm=Llm(online=state.settings.llm_online, mode=state.scrub(llm_mode(state.settings)) or ""),
+        llm=llm,
     )
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ready else 503)
+
+
+async def _check_pauses(state: ApiState, llm: Llm) -> Llm:
+    """A paused model does not make this process unready (a restart cannot fix it), but it is
+    said plainly: replies wait until an operator fixes the key, credits or model."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT), state.resources.pool.acquire() as conn:
+            pauses = await paused_scopes(conn)
+    except Exception:
+        return llm
+    if not pauses:
+        return llm
+    reasons = "; ".join(f"{p['scope']}: {p['reason']}" for p in pauses)
+    return llm.model_copy(
+        update={
+            "ok": False,
+            "paused": [str(p["scope"]) for p in pauses],
+            "detail": state.scrub(f"paused: operator action needed ({reasons})") or "",
+        }
+    )
 
 
 @readable.get(

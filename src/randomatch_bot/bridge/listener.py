@@ -24,6 +24,7 @@ import asyncpg
 import redis.asyncio as aioredis
 import structlog
 from docket import Docket
+from redis.exceptions import RedisError
 
 from randomatch_bot.bridge.payloads import (
     BadPayload,
@@ -62,6 +63,7 @@ async def bridge_ages(redis: aioredis.Redis, docket_name: str) -> dict[str, floa
 
 
 QUEUE_USAGE_WARNING = 0.5  # fraction of PostgreSQL's notification queue
+REDIS_RETRY = 1.0  # seconds between catch-up scans while Redis is away
 
 
 def bridge_name() -> str:
@@ -95,6 +97,7 @@ class Bridge:
         # Set while LISTEN is in place; the heartbeat in Redis (what `/ready` and the test
         # fixtures read) is written only then, so "it beats" means "a NOTIFY now is heard".
         self.listening = asyncio.Event()
+        self._redis_down = False  # a hand-over failed: scan again soon, until one succeeds
         self._listener = ListenConnection(
             dsn, self._serve, name="bridge", on_reconnect=METRICS.reconnects.inc
         )
@@ -111,7 +114,9 @@ class Bridge:
 
     @property
     def connected(self) -> asyncio.Event:
-        return self._listener.connected
+        """Set while LISTEN is in place (not merely connected: a notification sent between the
+        two would be lost to this bridge)."""
+        return self.listening
 
     async def _serve(
         self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event
@@ -139,11 +144,16 @@ class Bridge:
             payload = await self._next_event(stop, lost, timeout)
             if payload is not None:
                 await self.handle(payload)
+                if self._redis_down:
+                    next_scan = min(next_scan, time.monotonic() + REDIS_RETRY)
                 continue
             if time.monotonic() >= next_scan:
                 await self.catch_up()
                 await self._watch_queue(conn)
-                next_scan = time.monotonic() + self.settings.catchup_interval
+                # Redis away: what could not be handed over is found again by the next scan,
+                # tried every REDIS_RETRY seconds until Redis is back.
+                interval = REDIS_RETRY if self._redis_down else self.settings.catchup_interval
+                next_scan = time.monotonic() + interval
             elif not stop.is_set():
                 # Silent for LISTEN_TIMEOUT: make sure the connection still answers.
                 await check_alive(conn, lost)
@@ -169,7 +179,23 @@ class Bridge:
         self._events.put_nowait(str(payload))
 
     async def handle(self, payload: str) -> None:
-        """Validate one notification and schedule the conversation's step."""
+        """Validate one notification and schedule the conversation's step. With Redis away, the
+        notification is left to the catch-up (PostgreSQL has the message) and the bridge goes on.
+        """
+        try:
+            await self._handle(payload)
+        except (RedisError, OSError) as exc:
+            self._redis_lost(exc)
+
+    def _redis_lost(self, exc: BaseException) -> None:
+        if not self._redis_down:
+            log.warning(
+                "Redis unavailable: work is left to the catch-up until it is back",
+                error=str(exc)[:200],
+            )
+        self._redis_down = True
+
+    async def _handle(self, payload: str) -> None:
         try:
             event = parse_event(payload)
         except BadPayload as exc:
@@ -215,17 +241,37 @@ class Bridge:
                     now,
                     self.settings.catchup_slack,
                     self.settings.catchup_batch,
+                    self.settings.dead_letter_retry_on_message,
                 )
                 closed = await conn.fetch(Q.closed_conversations_with_plans)
-        except (DatabaseUnavailable, asyncpg.PostgresError, OSError) as exc:
+        except (
+            DatabaseUnavailable,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            # a connection cut mid-query by a restart can leave the driver in this state
+            asyncpg.InternalClientError,
+            OSError,
+            TimeoutError,
+        ) as exc:
             log.warning("catch-up scan failed", error=str(exc))
             return 0
         woken = 0
-        for row in rows:
-            if await tasks.wake(self.docket, row["match_id"], tasks.catchup_key(row["match_id"])):
-                woken += 1
-        for row in closed:
-            await tasks.wake(self.docket, row["match_id"], tasks.catchup_key(row["match_id"]))
+        try:
+            if self._redis_down:
+                await self.redis.ping()
+            for row in rows:
+                if await tasks.wake(
+                    self.docket, row["match_id"], tasks.catchup_key(row["match_id"])
+                ):
+                    woken += 1
+            for row in closed:
+                await tasks.wake(self.docket, row["match_id"], tasks.catchup_key(row["match_id"]))
+        except (RedisError, OSError) as exc:
+            self._redis_lost(exc)
+            return woken
+        if self._redis_down:
+            log.info("Redis is back: due steps re-created from PostgreSQL", woken=woken)
+            self._redis_down = False
         METRICS.catchup_wakes.inc(woken)
         if rows or closed:
             log.info("catch-up", woken=woken, candidates=len(rows), closed=len(closed))

@@ -29,7 +29,7 @@ from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
-from randomatch_bot.errors import LLMError, LLMPermanentError
+from randomatch_bot.errors import LLMCircuitOpen, LLMError, LLMPermanentError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
 from randomatch_bot.metrics import METRICS
 
@@ -262,8 +262,9 @@ class Composer:
                 max_tokens=self.settings.llm_max_tokens,
             )
         except LLMError as exc:
-            latency = int((time.perf_counter() - started) * 1000)
-            await self._record(conversation, persona.model, latency, error=exc)
+            if not isinstance(exc, LLMCircuitOpen):  # no request was made: nothing to account
+                latency = int((time.perf_counter() - started) * 1000)
+                await self._record(conversation, persona.model, latency, error=exc)
             raise
         await self._record(
             conversation, completion.model, int(completion.latency_s * 1000), completion=completion

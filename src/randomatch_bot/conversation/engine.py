@@ -34,6 +34,7 @@ from randomatch_bot.conversation import (
     availability,
     followup,
     memory,
+    outage,
     policy,
     reactions,
     timing,
@@ -43,7 +44,7 @@ from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conver
 from randomatch_bot.conversation.persona import Persona, load_persona
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
-from randomatch_bot.errors import LLMPermanentError
+from randomatch_bot.errors import LLMCircuitOpen, LLMPermanentError, LLMRetryableError
 from randomatch_bot.llm.types import LLMClient
 
 log = structlog.get_logger(__name__)
@@ -51,6 +52,9 @@ log = structlog.get_logger(__name__)
 PART_NAMESPACE = uuid.UUID("6f1c1c39-5f43-4bb5-9b7a-4d3c2a8e0b11")
 GENERATION_WATCH = 60.0  # seconds after which a missing generation is asked for again
 PERSONA_RECHECK = 3600.0  # seconds between looks at a conversation of a disabled persona
+# A step woken this little before its due time (the clocks of two hosts, the queue's resolution)
+# runs now: asking for the same due time again would reuse the running step's key and be lost.
+EARLY_TOLERANCE = dt.timedelta(milliseconds=250)
 # An icebreaker is written a few minutes after the match (log-normal, seconds, before scale).
 OPENER_MEDIAN, OPENER_MIN, OPENER_MAX = 180.0, 20.0, 1800.0
 
@@ -97,6 +101,7 @@ class StepResult:
     generate: uuid.UUID | None = None
     match_id: uuid.UUID | None = None
     remember: bool = False  # the match's long-term memory should be brought up to date
+    resumed: tuple[uuid.UUID, ...] = ()  # conversations released by a lifted model pause
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +123,14 @@ class ConversationEngine:
         *,
         rng: SeededRandom | None = None,
         clock: Clock = utcnow,
+        db_clock: bool | None = None,
     ) -> None:
         self.pool = pool
         self.settings = settings
         self.rng = rng or SeededRandom()
         self.clock = clock
+        # Sent parts are stamped by PostgreSQL unless time is virtual (tests, the simulator).
+        self.db_clock = clock is utcnow if db_clock is None else db_clock
         self.composer = Composer(pool, settings)
         # HOURS_CLOCK_OFFSET shifts the wall clock only: an injected clock is already the time
         # its caller chose.
@@ -133,13 +141,17 @@ class ConversationEngine:
     async def advance(self, match_id: uuid.UUID) -> StepResult:
         """Do what is due in this conversation now; say when to come back."""
         async with self.pool.acquire() as conn, conn.transaction():
+            # The lock first, then the match: an unmatch committed while this step waited for
+            # the lock is seen, so no part follows it.
+            conv = await conn.fetchrow(Q.lock_conversation, match_id)
             ctx = await self._context(conn, match_id)
             if ctx is None:
                 await self._close_missing(conn, match_id)
                 return StepResult("match gone")
-            await conn.execute(Q.ensure_conversation, match_id, ctx.bot_id, ctx.human_id)
-            conv = await conn.fetchrow(Q.lock_conversation, match_id)
-            assert conv is not None
+            if conv is None:
+                await conn.execute(Q.ensure_conversation, match_id, ctx.bot_id, ctx.human_id)
+                conv = await conn.fetchrow(Q.lock_conversation, match_id)
+                assert conv is not None
             with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
                 return await self._advance_locked(conn, ctx, conv)
 
@@ -167,7 +179,7 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, epoch + 1, "closed", None)
             log.info("conversation closed", reason=ctx.status)
             return StepResult(f"match {ctx.status}")
-        if conv["status"] == "dead_letter":
+        if conv["status"] == "dead_letter" and not await self._revive(conn, ctx, now):
             return StepResult("dead letter: waiting for an operator")
 
         unanswered = await conn.fetch(
@@ -177,11 +189,16 @@ class ConversationEngine:
             conv["baseline_at"],
             now - dt.timedelta(seconds=self.settings.catchup_lookback),
         )
+        group_from = unanswered[0] if unanswered else None
         if plan is not None:
             triggers = set(plan["trigger_message_ids"])
-            if any(m["id"] not in triggers for m in unanswered):
+            newer = [m for m in unanswered if m["id"] not in triggers]
+            if newer:
                 await self._end_plan(conn, plan, "interrupted", "new human message", now)
                 epoch += 1
+                # The human is writing again: a short grouping wait from the new messages, not
+                # from the old ones (whose cap has long passed).
+                group_from = newer[0]
                 log.info("plan interrupted", plan_id=str(plan["id"]), sent=plan["next_part"])
             else:
                 return await self._step_plan(conn, ctx, plan, now)
@@ -205,14 +222,14 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, epoch, "waiting", recheck, hold="persona disabled")
             return StepResult("persona disabled", wake_at=recheck)
         profile = self._profile(persona)
-        first, last = unanswered[0], unanswered[-1]
+        first, last = group_from or unanswered[0], unanswered[-1]
         due = timing.grouping_due(
             first["created_at"],
             last["created_at"],
             profile,
             self.rng(ctx.match_id, last["created_at"].isoformat()),
         )
-        if now < due:
+        if now < due - EARLY_TOLERANCE:
             await self._save(conn, ctx.match_id, epoch, "waiting", due)
             return StepResult("grouping", wake_at=due)
         typing = await conn.fetchrow(Q.human_typing, ctx.match_id, ctx.human_id)
@@ -363,16 +380,31 @@ class ConversationEngine:
         epoch: int = plan["epoch"]
 
         if status == "thinking" and plan["parts"] is None:
+            retry_at: dt.datetime | None = plan["retry_at"]
+            if retry_at is not None and now < retry_at:
+                # The model is down or paused: wait for it, typing off.
+                await self._save(conn, ctx.match_id, epoch, "replying", retry_at)
+                return StepResult("waiting for the model", wake_at=retry_at)
             # The generation runs beside the thinking delay; ask again if it seems lost.
             watch = max(due or now, now) + dt.timedelta(seconds=GENERATION_WATCH)
             await self._save(conn, ctx.match_id, epoch, "replying", watch)
             return StepResult("waiting for generation", wake_at=watch, generate=plan_id)
-        if due is not None and now < due:
+        if due is not None and now < due - EARLY_TOLERANCE:
             await self._save(conn, ctx.match_id, epoch, "replying", due)
             return StepResult("not due yet", wake_at=due)
 
         persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
         profile = self._profile(persona)
+        if not persona.enabled:
+            # Disabled while replying: the plan stops here (unsent parts dropped, indicator
+            # off); enabling the persona wakes the conversation, which answers then.
+            await self._end_plan(conn, plan, "cancelled", "persona disabled", now)
+            recheck = now + dt.timedelta(seconds=PERSONA_RECHECK)
+            await self._save(
+                conn, ctx.match_id, epoch + 1, "waiting", recheck, hold="persona disabled"
+            )
+            log.info("plan stopped: persona disabled", plan_id=str(plan_id))
+            return StepResult("persona disabled", wake_at=recheck)
 
         if status == "reading":
             await conn.execute(Q.mark_read, plan["trigger_message_ids"], now)
@@ -402,10 +434,30 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, epoch, "replying", until)
             return StepResult(f"typing part {index}", wake_at=until)
 
-        # Typing is over: send part `index`, indicator off, then pause or finish.
+        return await self._send_part(conn, ctx, plan, persona, profile, now)
+
+    async def _send_part(
+        self,
+        conn: Conn,
+        ctx: _Context,
+        plan: asyncpg.Record,
+        persona: Persona,
+        profile: timing.TimingProfile,
+        now: dt.datetime,
+    ) -> StepResult:
+        """Typing is over: send the plan's next part, indicator off, then pause or finish."""
+        plan_id: uuid.UUID = plan["id"]
+        epoch: int = plan["epoch"]
+        parts: list[str] = list(plan["parts"])
+        index: int = plan["next_part"]
         message_id = part_message_id(plan_id, index)
-        await conn.execute(Q.insert_part, message_id, ctx.match_id, ctx.bot_id, parts[index], now)
-        await conn.execute(Q.record_part, message_id, plan_id, ctx.match_id, index, now)
+        # The app orders messages by created_at, which PostgreSQL sets for the human's: the bot's
+        # take the same clock, not this host's (None = the database's now()).
+        sent_at = None if self.db_clock else now
+        await conn.execute(
+            Q.insert_part, message_id, ctx.match_id, ctx.bot_id, parts[index], sent_at
+        )
+        await conn.execute(Q.record_part, message_id, plan_id, ctx.match_id, index, sent_at)
         await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, False, now)
         log.info("part sent", plan_id=str(plan_id), part=index, of=len(parts))
         if index + 1 >= len(parts):
@@ -429,6 +481,7 @@ class ConversationEngine:
         Raises LLMError when the model fails; the worker retries and, after the last attempt,
         calls `dead_letter`.
         """
+        probing = False
         async with self.pool.acquire() as conn:
             plan = await conn.fetchrow(Q.get_plan, plan_id)
             if plan is None or plan["status"] != "thinking" or plan["parts"] is not None:
@@ -437,20 +490,40 @@ class ConversationEngine:
             if ctx is None:
                 return StepResult("match gone")
             persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+            model = persona.model or self.settings.llm_model
+            if not llm.offline:
+                held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())
+                if held is not None:
+                    return await self._wait_for_model(plan, held, "model paused")
             history, stored = await self.composer.history(conn, ctx.match_id)
         with structlog.contextvars.bound_contextvars(
             match_id=str(ctx.match_id), plan_id=str(plan_id)
         ):
-            composition = await self.composer.reply(
-                llm,
-                persona,
-                Conversation(ctx.match_id, ctx.bot_id, plan_id),
-                history,
-                stored,
-                self.rng(plan_id, "split"),
-                followup=not plan["trigger_message_ids"],
-            )
+            try:
+                composition = await self.composer.reply(
+                    llm,
+                    persona,
+                    Conversation(ctx.match_id, ctx.bot_id, plan_id),
+                    history,
+                    stored,
+                    self.rng(plan_id, "split"),
+                    followup=not plan["trigger_message_ids"],
+                )
+            except LLMRetryableError as exc:
+                return await self._generation_failed(plan, exc)
+            except LLMPermanentError as exc:
+                if exc.status not in outage.PAUSING_STATUSES:
+                    raise
+                async with self.pool.acquire() as conn:
+                    probe_at = await outage.pause(
+                        conn, self.settings, model, exc.status or 0, str(exc), self.clock()
+                    )
+                return await self._wait_for_model(plan, probe_at, "model paused")
         completion, parts = composition.completion, composition.parts
+        resumed: list[uuid.UUID] = []
+        if probing:
+            async with self.pool.acquire() as conn:
+                resumed = await outage.lift(conn, model, self.clock())
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.fetchrow(Q.lock_conversation, ctx.match_id)
             stored_parts = await conn.execute(
@@ -469,8 +542,58 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, plan["epoch"], "replying", wake)
         log.info("reply composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
         return StepResult(
-            "generated", wake_at=wake, match_id=ctx.match_id, remember=composition.memory_due
+            "generated",
+            wake_at=wake,
+            match_id=ctx.match_id,
+            remember=composition.memory_due,
+            resumed=tuple(resumed),
         )
+
+    async def _generation_failed(
+        self, plan: asyncpg.Record, error: LLMRetryableError
+    ) -> StepResult:
+        """The model is down for now: wait for it (rescheduled, never slept) until the outage
+        horizon, then dead-letter the reply."""
+        now = self.clock()
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.fetchrow(Q.lock_conversation, plan["match_id"])
+            # A breaker that was open made no call: the last real error is kept.
+            detail = None if isinstance(error, LLMCircuitOpen) else str(error)[:2000]
+            row = await conn.fetchrow(Q.plan_generation_failed, plan["id"], now, detail)
+        if row is None:
+            return StepResult("generation dropped: plan moved on")
+        wait = outage.wait_for(
+            failures=row["generation_failures"],
+            failing_since=row["failing_since"],
+            retry_after=error.retry_after,
+            now=now,
+            horizon=self.settings.llm_outage_horizon,
+            rng=self.rng(plan["id"], "outage", row["generation_failures"]),
+        )
+        if wait.until is None:
+            cause = LLMRetryableError(row["error"]) if detail is None and row["error"] else error
+            await self.dead_letter(plan["id"], cause, wait.failures)
+            return StepResult("dead letter: model down past the outage horizon")
+        log.warning(
+            "model down, reply waits",
+            plan_id=str(plan["id"]),
+            failures=wait.failures,
+            retry_in_s=round((wait.until - now).total_seconds(), 1),
+            error=str(error)[:200],
+        )
+        return await self._wait_for_model(plan, wait.until, "waiting for the model")
+
+    async def _wait_for_model(
+        self, plan: asyncpg.Record, until: dt.datetime, note: str
+    ) -> StepResult:
+        """Park a plan until `until`: the conversation is woken then and asks again."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            conv = await conn.fetchrow(Q.lock_conversation, plan["match_id"])
+            moved = await conn.execute(Q.plan_retry_at, plan["id"], until)
+            if conv is None or moved != "UPDATE 1":
+                return StepResult("generation dropped: plan moved on")
+            await self._save(conn, plan["match_id"], conv["epoch"], "replying", until)
+        return StepResult(note, wake_at=until, match_id=plan["match_id"])
 
     async def remember(self, match_id: uuid.UUID, llm: LLMClient) -> bool:
         """Fold what the prompt window no longer holds into the match's long-term memory.
@@ -522,6 +645,47 @@ class ConversationEngine:
                 conn, plan["match_id"], conv["epoch"] + 1, "dead_letter", None, message
             )
         log.error("reply dead-lettered", plan_id=str(plan_id), error=message, attempts=attempts)
+        return letter_id
+
+    async def _revive(self, conn: Conn, ctx: _Context, now: dt.datetime) -> bool:
+        """A human writing again in a dead-lettered conversation retries it (unless
+        DEAD_LETTER_RETRY_ON_MESSAGE is off): the new plan answers everything unanswered."""
+        if not self.settings.dead_letter_retry_on_message:
+            return False
+        letters = await conn.fetch(Q.open_dead_letters_of, ctx.match_id)
+        since = letters[0]["created_at"] if letters else None
+        if since is not None and not await conn.fetchval(
+            Q.human_wrote_since, ctx.match_id, ctx.human_id, since
+        ):
+            return False
+        await conn.execute(Q.revive_dead_letters, ctx.match_id)
+        log.info("dead letter revived by a new message", letters=[r["id"] for r in letters])
+        return True
+
+    async def step_failed(self, match_id: uuid.UUID, error: BaseException) -> int | None:
+        """Count a failed step (its own transaction was rolled back); after STEP_FAILURE_LIMIT in
+        a row the conversation is dead-lettered with the error, so that a step failing every
+        time (a trigger rejecting the bot's message, a row gone) is seen and stops being tried.
+        Returns the dead letter's id when it was written."""
+        message = f"{type(error).__name__}: {error}"[:2000]
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(Q.conversation_step_failed, match_id, message)
+            if row is None or row["step_failures"] < self.settings.step_failure_limit:
+                return None
+            plan = await conn.fetchrow(Q.active_plan, match_id)
+            if plan is not None:
+                await self._end_plan(conn, plan, "failed", message, self.clock())
+            letter_id: int = await conn.fetchval(
+                Q.insert_dead_letter,
+                match_id,
+                plan["id"] if plan is not None else None,
+                "advance",
+                json.dumps({"match_id": str(match_id), "poison": True}),
+                message,
+                row["step_failures"],
+            )
+            await self._save(conn, match_id, row["epoch"] + 1, "dead_letter", None, message)
+        log.error("conversation dead-lettered", error=message, attempts=row["step_failures"])
         return letter_id
 
     # ------------------------------------------------------------------ helpers

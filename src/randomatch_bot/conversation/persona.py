@@ -209,4 +209,7 @@ async def set_persona_enabled(conn: Conn, bot_id: uuid.UUID, enabled: bool) -> s
             f"bot {bot_id} has no persona row (it uses the default persona); "
             "add one with `randomatch-bot persona add FILE --bot-id ...`"
         )
+    if enabled:
+        # Its conversations were parked for an hour at a time: the next catch-up wakes them.
+        await conn.execute(Q.release_persona_holds, bot_id)
     return name

@@ -20,7 +20,13 @@ RECONNECT_MIN = 0.5  # seconds before the first reconnect attempt
 RECONNECT_MAX = 30.0  # seconds between attempts once backed off
 
 # What a lost connection raises, from the kernel, the server or the driver.
-CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+CONNECTION_ERRORS = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # the driver's state after a connection cut mid-query
+    TimeoutError,
+)
 
 
 class ListenConnection:

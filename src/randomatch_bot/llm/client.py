@@ -3,8 +3,10 @@
 The SDK's own retries are disabled (`max_retries=0`) so that one loop here decides what is
 retried, how long to wait and what reaches the task queue:
 
-    timeout / connection error / 408 409 425 429 5xx / empty reply  -> retried here, then
-                                                                       LLMRetryableError
+    timeout / connection error / 408 409 425 429 5xx / empty reply  -> retried here (short
+                                                                       waits only), then the
+                                                                       next fallback model,
+                                                                       then LLMRetryableError
     400 401 402 403 404 422 ...                                       -> LLMPermanentError
     "model not found" on the primary                                  -> next fallback model
 
@@ -30,7 +32,13 @@ import structlog
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from randomatch_bot.config import Settings
-from randomatch_bot.errors import ConfigurationError, LLMPermanentError, LLMRetryableError
+from randomatch_bot.errors import (
+    ConfigurationError,
+    LLMCircuitOpen,
+    LLMPermanentError,
+    LLMRetryableError,
+)
+from randomatch_bot.llm.breaker import Breaker
 from randomatch_bot.llm.catalog import inspect_catalogue, unlisted
 from randomatch_bot.llm.offline import OfflineResponder
 from randomatch_bot.llm.retry import (
@@ -81,6 +89,7 @@ class OpenAICompatibleClient:
         http_client: httpx.AsyncClient | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         if settings.llm_api_key is None:
             raise ConfigurationError(
@@ -91,6 +100,7 @@ class OpenAICompatibleClient:
         self._endpoint = _endpoint_name(settings.llm_base_url)
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._breaker = breaker
         self._owns_http = http_client is None
         self._closed = False
         self._openai = openai.AsyncOpenAI(
@@ -139,7 +149,14 @@ class OpenAICompatibleClient:
             "list[ChatCompletionMessageParam]",
             [{"role": m.role, "content": m.payload_content()} for m in messages],
         )
+        waits: list[float] = []  # seconds until each failing model may be tried again
+        failure: LLMRetryableError | None = None
         for index, candidate in enumerate(chain):
+            if self._breaker is not None:
+                wait = await self._breaker.wait_before(candidate)
+                if wait > 0:
+                    waits.append(wait)
+                    continue
             request = _Request(
                 model=candidate,
                 fallbacks=chain[index + 1 :],
@@ -149,7 +166,7 @@ class OpenAICompatibleClient:
                 json_mode=json_mode,
             )
             try:
-                return await self._with_retries(request)
+                completion = await self._with_retries(request)
             except _ModelUnavailableError as exc:
                 if index + 1 == len(chain):
                     raise
@@ -159,7 +176,28 @@ class OpenAICompatibleClient:
                     status=exc.status,
                     next=chain[index + 1],
                 )
-        raise AssertionError("the model chain is never empty")
+                continue
+            except LLMRetryableError as exc:
+                # Down for now: the fallback models are tried before anyone waits.
+                failure = exc
+                if self._breaker is not None:
+                    waits.append(await self._breaker.failed(candidate, exc.retry_after))
+                elif exc.retry_after is not None:
+                    waits.append(exc.retry_after)
+                continue
+            if self._breaker is not None:
+                await self._breaker.succeeded(candidate)
+            return completion
+        retry_after = min(waits) if waits else None
+        if failure is None:
+            raise LLMCircuitOpen(
+                f"every model is resting after failures ({', '.join(chain)}); "
+                f"next try in {retry_after or 0:.0f} s",
+                retry_after=retry_after,
+            )
+        raise LLMRetryableError(
+            str(failure), status=failure.status, retry_after=retry_after
+        ) from failure
 
     async def check_model(self) -> ModelCheck:
         """Look LLM_MODEL up in `GET /models`; unknown endpoints give known=None, never raise."""
@@ -366,11 +404,13 @@ class _Request:
     json_mode: bool
 
 
-def build_llm_client(settings: Settings, *, rng: random.Random | None = None) -> LLMClient:
+def build_llm_client(
+    settings: Settings, *, rng: random.Random | None = None, breaker: Breaker | None = None
+) -> LLMClient:
     """The online client when LLM_API_KEY is set, else the offline persona responder."""
     if settings.llm_api_key is None:
         return OfflineResponder(rng=rng)
-    return OpenAICompatibleClient(settings, rng=rng)
+    return OpenAICompatibleClient(settings, rng=rng, breaker=breaker)
 
 
 def _endpoint_name(base_url: str) -> str:

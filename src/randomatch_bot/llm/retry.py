@@ -14,8 +14,8 @@ from collections.abc import Mapping
 BACKOFF_BASE = 0.5  # seconds before the first retry, doubled per attempt
 BACKOFF_CAP = 20.0  # seconds; exponential growth stops here
 # seconds; a server asking for longer (quota exhausted for the hour) is better served by the
-# task queue rescheduling the step than by a worker slot sleeping on it
-MAX_RETRY_AFTER = 60.0
+# engine rescheduling the step than by a worker slot sleeping on it
+MAX_RETRY_AFTER = 10.0
 
 # 408/409/425 are "try again" by definition; 429 is rate limiting. 402 (no credits) is
 # deliberately absent: retrying blindly would only burn attempts until a human tops up.
@@ -68,3 +68,26 @@ def backoff_delay(retry: int, rng: random.Random) -> float:
     """
     step = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** max(0, retry))
     return step / 2.0 + rng.uniform(0.0, step / 2.0)
+
+
+# An outage outlasting the call's own retries is waited out by rescheduling the step: the wait
+# grows from OUTAGE_BASE, doubling per failure, up to OUTAGE_CAP (seconds), with equal jitter.
+OUTAGE_BASE = 5.0
+OUTAGE_CAP = 300.0
+
+
+def outage_delay(
+    failures: int,
+    retry_after: float | None,
+    rng: random.Random,
+    *,
+    cap: float = OUTAGE_CAP,
+) -> float:
+    """Seconds before the next try of a model that failed `failures` times in a row (1-based).
+
+    The endpoint's `Retry-After` is honoured as a minimum (it knows when its quota resets);
+    without one, exponential backoff with equal jitter, capped at `cap`.
+    """
+    step = min(cap, OUTAGE_BASE * 2.0 ** max(0, failures - 1))
+    jittered = step / 2.0 + rng.uniform(0.0, step / 2.0)
+    return max(jittered, retry_after or 0.0)

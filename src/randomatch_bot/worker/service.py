@@ -18,10 +18,11 @@ from docket import Docket, ExponentialRetry, Worker
 
 from randomatch_bot import privacy
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import policy
+from randomatch_bot.conversation import outage, policy
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db.queries import Q
 from randomatch_bot.llm import build_llm_client
+from randomatch_bot.llm.breaker import RedisBreaker
 from randomatch_bot.llm.types import LLMClient
 from randomatch_bot.worker import tasks
 
@@ -81,7 +82,8 @@ async def run_worker(
 ) -> None:
     """Serve conversation steps until `stop` is set, then drain."""
     own_llm = llm is None
-    client = llm or build_llm_client(settings)
+    # One circuit breaker per model, shared through Redis by every worker of the deployment.
+    client = llm or build_llm_client(settings, breaker=RedisBreaker(docket.redis, docket.name))
     engine = ConversationEngine(pool, settings, rng=rng)
     tasks.install_runtime(tasks.Runtime(docket, engine, client, settings.step_attempts))
     register_tasks(docket)
@@ -100,14 +102,15 @@ async def run_worker(
         check = await client.check_model()
         if check.warning:
             log.warning("LLM model check", model=check.model, warning=check.warning)
+        await _lift_changed_pauses(pool, settings, docket)
     try:
         async with Worker(
             docket,
             name=name,
             concurrency=settings.worker_concurrency,
             redelivery_timeout=dt.timedelta(seconds=settings.redelivery_timeout),
-            minimum_check_interval=dt.timedelta(milliseconds=50),
-            scheduling_resolution=dt.timedelta(milliseconds=50),
+            minimum_check_interval=dt.timedelta(seconds=settings.docket_poll_interval),
+            scheduling_resolution=dt.timedelta(seconds=settings.docket_poll_interval),
             dependencies=[retry],
         ) as worker:
             runner = asyncio.create_task(worker.run_forever(), name="worker-steps")
@@ -132,6 +135,15 @@ async def run_worker(
         if own_llm:
             await client.aclose()
     log.info("worker stopped")
+
+
+async def _lift_changed_pauses(pool: asyncpg.Pool, settings: Settings, docket: Docket) -> None:
+    """A pause recorded with other settings ends when a worker starts with the fixed ones."""
+    now = dt.datetime.now(dt.UTC)
+    async with pool.acquire() as conn:
+        released = await outage.lift_changed(conn, settings, now)
+    for match_id in released:
+        await tasks.wake(docket, match_id, f"advance:{match_id}:resume:{now.timestamp():.0f}")
 
 
 async def _drain(runner: asyncio.Task[None], grace: float) -> None:

@@ -19,11 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import asyncpg
 import redis.asyncio as aioredis
 import structlog
 from docket import CurrentExecution, Docket, Execution
+from redis.exceptions import RedisError
 
-from randomatch_bot.errors import LLMPermanentError
+from randomatch_bot.errors import InfrastructureError, LLMPermanentError
 from randomatch_bot.metrics import METRICS
 
 if TYPE_CHECKING:
@@ -31,6 +33,22 @@ if TYPE_CHECKING:
     from randomatch_bot.llm.types import LLMClient
 
 log = structlog.get_logger(__name__)
+
+# Failures of the infrastructure, not of the conversation: they never count toward making a
+# conversation a dead letter (a PostgreSQL restart fails every step for a while).
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    RedisError,
+    InfrastructureError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InternalClientError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
 
 
 @dataclass(slots=True)
@@ -101,12 +119,33 @@ async def wake(
     return execution.disposition.value == "scheduled"
 
 
-async def follow_up(docket: Docket, match_id: uuid.UUID | str, result: StepResult) -> None:
-    """Turn a step's wishes into scheduled tasks."""
+async def follow_up(
+    docket: Docket,
+    match_id: uuid.UUID | str,
+    result: StepResult,
+    *,
+    running_key: str = "",
+    step_clock: Callable[[], dt.datetime] | None = None,
+) -> None:
+    """Turn a step's wishes into scheduled tasks.
+
+    `running_key` is the key of the step asking: a step that ran before its due time (the clock
+    of the host that scheduled it is ahead of this one's) asks for the same due time again, and
+    docket refuses a key that is still running, so that wake-up takes a key of its own, due
+    after what this host's clock (`step_clock`) says is left, instead of being lost.
+    """
     if result.generate is not None:
         await docket.add(generate, key=generate_key(result.generate))(str(result.generate))
     if result.wake_at is not None:
-        await wake(docket, match_id, wake_key(match_id, result.wake_at), result.wake_at)
+        key, when = wake_key(match_id, result.wake_at), result.wake_at
+        if key == running_key:
+            key = f"{key}:again"
+            if step_clock is not None:
+                when = dt.datetime.now(dt.UTC) + (result.wake_at - step_clock())
+        await wake(docket, match_id, key, when)
+    for other in result.resumed:
+        # A paused model answered again: every reply waiting for it goes on now.
+        await wake(docket, other, f"advance:{other}:resume:{result.wake_at or ''}")
     if result.remember:
         # Keyed by match: while one update is queued or running, more requests add nothing.
         await docket.add(remember, key=memory_key(match_id))(str(match_id))
@@ -125,15 +164,36 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
     with structlog.contextvars.bound_contextvars(match_id=match_id):
         try:
             result = await runtime.engine.advance(match)
-        except Exception:
+        except Exception as exc:
             METRICS.step_errors.labels("advance").inc()
+            if not isinstance(exc, TRANSIENT_ERRORS) and await _count_failure(runtime, match, exc):
+                return  # dead-lettered: the catch-up leaves it alone
             if execution.attempt >= runtime.attempts:
                 # The catch-up finds the conversation overdue and wakes it again later.
                 log.exception("conversation step failed on its last attempt")
                 return
             raise
         METRICS.steps.labels("advance").inc()
-        await follow_up(runtime.docket, match_id, result)
+        await follow_up(
+            runtime.docket,
+            match_id,
+            result,
+            running_key=execution.key,
+            step_clock=runtime.engine.clock,
+        )
+
+
+async def _count_failure(runtime: Runtime, match: uuid.UUID, exc: BaseException) -> bool:
+    """Record a failed step; True when it made the conversation a dead letter."""
+    try:
+        letter = await runtime.engine.step_failed(match, exc)
+    except Exception as error:  # counting must never hide the step's own failure
+        log.warning("failed step not counted", error=str(error)[:200])
+        return False
+    if letter is None:
+        return False
+    METRICS.dead_letters.inc()
+    return True
 
 
 async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> None:
@@ -145,6 +205,8 @@ async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> N
             result = await runtime.engine.generate(plan, runtime.llm)
         except Exception as exc:
             METRICS.step_errors.labels("generate").inc()
+            # Model outages and pauses are waited out by the engine; what reaches this point is
+            # a request the model refuses (400) or a fault of our own.
             permanent = isinstance(exc, LLMPermanentError)
             if permanent or execution.attempt >= runtime.attempts:
                 await runtime.engine.dead_letter(plan, exc, execution.attempt)

@@ -182,6 +182,7 @@
     const age = ready.bridge.heartbeat_age_s;
     pill("bridge", ready.bridge.ok ? "ok" : "bad",
       ready.bridge.ok ? `Bridge ok (${age.toFixed(0)} s)` : "Bridge: " + ready.bridge.detail);
+    if (ready.llm.ok === false) pill("llm", "bad", "LLM " + ready.llm.detail);
   }
 
   function renderCards(overview, stats) {

@@ -28,9 +28,10 @@ SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, las
    FOR UPDATE;
 
 -- name: update_conversation
+-- Every step that gets this far succeeded: the count of failed steps in a row starts again.
 UPDATE bot.conversations
    SET epoch = $2, status = $3, next_wake_at = $4, last_error = $5, hold_reason = $6,
-       updated_at = now()
+       step_failures = 0, updated_at = now()
  WHERE match_id = $1;
 
 -- name: unanswered_messages
@@ -92,12 +93,12 @@ DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at;
 -- name: insert_part
 -- The part's id is derived from the plan and its index: a redone step inserts nothing.
 INSERT INTO public.messages (id, match_id, sender_id, content, created_at)
-VALUES ($1, $2, $3, $4, $5)
+VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
 ON CONFLICT (id) DO NOTHING;
 
 -- name: record_part
 INSERT INTO bot.sent_parts (message_id, plan_id, match_id, part_index, sent_at)
-VALUES ($1, $2, $3, $4, $5)
+VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
 ON CONFLICT (message_id) DO NOTHING;
 
 -- name: mark_answered

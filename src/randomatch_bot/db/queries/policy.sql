@@ -1,12 +1,18 @@
 -- name: match_plans_since
+-- Replies count toward the limits when they sent something or still may: a plan interrupted,
+-- cancelled or failed before its first part is not a reply.
 SELECT count(*) AS n, min(created_at) AS oldest
-  FROM bot.reply_plans
- WHERE match_id = $1 AND created_at > $2 AND status <> 'cancelled';
+  FROM bot.reply_plans rp
+ WHERE rp.match_id = $1 AND rp.created_at > $2
+   AND (rp.status IN ('reading', 'thinking', 'typing', 'done')
+        OR EXISTS (SELECT 1 FROM bot.sent_parts sp WHERE sp.plan_id = rp.id));
 
 -- name: bot_plans_since
 SELECT count(*) AS n, min(created_at) AS oldest
-  FROM bot.reply_plans
- WHERE bot_id = $1 AND created_at > $2 AND status <> 'cancelled';
+  FROM bot.reply_plans rp
+ WHERE rp.bot_id = $1 AND rp.created_at > $2
+   AND (rp.status IN ('reading', 'thinking', 'typing', 'done')
+        OR EXISTS (SELECT 1 FROM bot.sent_parts sp WHERE sp.plan_id = rp.id));
 
 -- name: bot_usage_since
 SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens,

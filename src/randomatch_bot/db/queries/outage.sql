@@ -1,0 +1,92 @@
+-- Named queries for faults that last: model outages waited out, paused models, poison
+-- conversations and dead letters revived by a new message (conversation/outage.py).
+
+-- name: plan_generation_failed
+-- One more failed generation of a plan still waiting for its parts; a plan that moved on
+-- (interrupted, cancelled, already generated) returns nothing.
+UPDATE bot.reply_plans
+   SET generation_failures = generation_failures + 1,
+       failing_since = coalesce(failing_since, $2),
+       error = coalesce($3, error),
+       updated_at = now()
+ WHERE id = $1 AND status = 'thinking' AND parts IS NULL
+RETURNING generation_failures, failing_since, epoch, match_id, error;
+
+-- name: plan_retry_at
+UPDATE bot.reply_plans SET retry_at = $2, updated_at = now()
+ WHERE id = $1 AND status = 'thinking' AND parts IS NULL;
+
+-- name: llm_pauses_for
+SELECT scope, status, reason, fingerprint, paused_at, next_probe_at
+  FROM bot.llm_pauses
+ WHERE scope = ANY($1::text[]);
+
+-- name: llm_pauses_all
+SELECT scope, status, reason, fingerprint, paused_at, next_probe_at
+  FROM bot.llm_pauses
+ ORDER BY scope;
+
+-- name: llm_pause
+INSERT INTO bot.llm_pauses (scope, status, reason, fingerprint, paused_at, next_probe_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (scope) DO UPDATE
+   SET status = EXCLUDED.status, reason = EXCLUDED.reason, fingerprint = EXCLUDED.fingerprint,
+       next_probe_at = EXCLUDED.next_probe_at;
+
+-- name: llm_pause_claim_probe
+-- One caller per interval probes a paused scope: the one that moves `next_probe_at` on.
+UPDATE bot.llm_pauses SET next_probe_at = $3
+ WHERE scope = $1 AND next_probe_at <= $2
+RETURNING scope;
+
+-- name: llm_pause_lift
+DELETE FROM bot.llm_pauses WHERE scope = ANY($1::text[]) RETURNING scope;
+
+-- name: release_waiting_plans
+-- After a paused model answered again: every reply waiting for a model tries again now.
+WITH released AS (
+    UPDATE bot.reply_plans
+       SET retry_at = $1, updated_at = now()
+     WHERE status = 'thinking' AND parts IS NULL AND retry_at > $1
+    RETURNING match_id
+)
+UPDATE bot.conversations c
+   SET next_wake_at = $1, updated_at = now()
+  FROM released r
+ WHERE c.match_id = r.match_id
+RETURNING c.match_id;
+
+-- name: conversation_step_failed
+-- A failed step, counted outside the step's own (rolled back) transaction.
+UPDATE bot.conversations
+   SET step_failures = step_failures + 1, last_error = $2, updated_at = now()
+ WHERE match_id = $1 AND status <> 'dead_letter'
+RETURNING step_failures, epoch;
+
+-- name: conversation_step_ok
+UPDATE bot.conversations SET step_failures = 0 WHERE match_id = $1 AND step_failures <> 0;
+
+-- name: open_dead_letters_of
+-- The open dead letters of a conversation, newest first.
+SELECT id, created_at FROM bot.dead_letters
+ WHERE match_id = $1 AND resolved_at IS NULL
+ ORDER BY created_at DESC;
+
+-- name: revive_dead_letters
+UPDATE bot.dead_letters SET resolved_at = now(), resolution = 'retried'
+ WHERE match_id = $1 AND resolved_at IS NULL;
+
+-- name: human_wrote_since
+SELECT EXISTS (SELECT 1 FROM public.messages
+                WHERE match_id = $1 AND sender_id = $2 AND created_at > $3);
+
+-- name: open_dead_letter_ids
+SELECT id FROM bot.dead_letters WHERE resolved_at IS NULL ORDER BY created_at, id;
+
+-- name: release_persona_holds
+-- A persona enabled again: its conversations held back "persona disabled" lose their far
+-- wake-up, so that the bridge's next catch-up scan (which looks for unanswered messages with no
+-- wake-up) wakes them.
+UPDATE bot.conversations
+   SET status = 'idle', next_wake_at = NULL, hold_reason = NULL, updated_at = now()
+ WHERE bot_id = $1 AND hold_reason = 'persona disabled';

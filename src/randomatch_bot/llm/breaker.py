@@ -1,0 +1,180 @@
+"""One circuit breaker per model, shared by every worker, so that an outage costs one probe per
+interval instead of one call per waiting conversation.
+
+    closed ──(a call fails after its own retries)──► open until T (Retry-After or backoff)
+      ▲                                                  │ T passes
+      └──────(the probe succeeds)──── half-open: one caller takes the probe lock and calls;
+                                      the others wait; a failed probe opens it again, longer
+
+`RedisBreaker` keeps the state in Redis (one hash and one lock key per model, under the
+deployment's queue name); `MemoryBreaker` keeps it in the process (tests, the simulator). A
+breaker that cannot reach Redis lets calls through: the model is then asked, as it would be
+without a breaker, rather than nobody being answered.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+from redis.exceptions import RedisError
+
+from randomatch_bot.llm.retry import OUTAGE_CAP, outage_delay
+
+log = structlog.get_logger(__name__)
+
+PROBE_TTL = 60.0  # seconds a probe may take before another caller may probe
+PROBE_WAIT = 5.0  # seconds a caller waits while another one probes
+STATE_TTL = 86400  # seconds a breaker's state outlives its last failure in Redis
+
+Clock = Callable[[], float]
+
+
+class Breaker(Protocol):
+    """What the LLM client asks before and tells after calling a model."""
+
+    async def wait_before(self, model: str) -> float:
+        """0 when the model may be called now (closed, or this caller probes), else seconds."""
+        ...
+
+    async def failed(self, model: str, retry_after: float | None) -> float:
+        """Record a failed call; returns the seconds the breaker stays open."""
+        ...
+
+    async def succeeded(self, model: str) -> None:
+        """Record a successful call: the breaker closes."""
+        ...
+
+
+@dataclass(slots=True)
+class _Circuit:
+    failures: int = 0
+    open_until: float = 0.0
+    probe_until: float = 0.0
+
+
+class MemoryBreaker:
+    """A breaker per process; same rules as `RedisBreaker`."""
+
+    def __init__(
+        self, *, clock: Clock = time.time, rng: random.Random | None = None, cap: float = OUTAGE_CAP
+    ) -> None:
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._cap = cap
+        self._circuits: dict[str, _Circuit] = {}
+
+    async def wait_before(self, model: str) -> float:
+        circuit = self._circuits.get(model)
+        now = self._clock()
+        if circuit is None or circuit.failures == 0:
+            return 0.0
+        if now < circuit.open_until:
+            return circuit.open_until - now
+        if now < circuit.probe_until:
+            return min(PROBE_WAIT, circuit.probe_until - now)
+        circuit.probe_until = now + PROBE_TTL
+        return 0.0
+
+    async def failed(self, model: str, retry_after: float | None) -> float:
+        circuit = self._circuits.setdefault(model, _Circuit())
+        circuit.failures += 1
+        delay = outage_delay(circuit.failures, retry_after, self._rng, cap=self._cap)
+        circuit.open_until = self._clock() + delay
+        circuit.probe_until = 0.0
+        return delay
+
+    async def succeeded(self, model: str) -> None:
+        self._circuits.pop(model, None)
+
+
+RedisSource = Callable[[], AbstractAsyncContextManager[Any]]
+
+
+class RedisBreaker:
+    """A breaker per model shared through Redis by every worker of the deployment."""
+
+    def __init__(
+        self,
+        redis: RedisSource,
+        prefix: str,
+        *,
+        clock: Clock = time.time,
+        rng: random.Random | None = None,
+        cap: float = OUTAGE_CAP,
+    ) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._cap = cap
+        self._token = uuid.uuid4().hex
+        self._open: set[str] = set()  # models this process saw failing: success must clear them
+
+    def state_key(self, model: str) -> str:
+        return f"{self._prefix}:llm-breaker:{model}"
+
+    def probe_key(self, model: str) -> str:
+        return f"{self._prefix}:llm-breaker:{model}:probe"
+
+    async def wait_before(self, model: str) -> float:
+        try:
+            async with self._redis() as redis:
+                state = await redis.hgetall(self.state_key(model))
+                if not state:
+                    return 0.0
+                self._open.add(model)
+                open_until = float(_field(state, "open_until") or 0.0)
+                now = self._clock()
+                if now < open_until:
+                    return open_until - now
+                took = await redis.set(
+                    self.probe_key(model), self._token, nx=True, px=int(PROBE_TTL * 1000)
+                )
+                if took:
+                    log.info("llm.breaker_probe", model=model)
+                    return 0.0
+                remaining = await redis.pttl(self.probe_key(model))
+                return max(0.05, min(PROBE_WAIT, float(remaining) / 1000.0))
+        except (RedisError, OSError) as exc:
+            log.warning("llm.breaker_unavailable", error=str(exc)[:200])
+            return 0.0
+
+    async def failed(self, model: str, retry_after: float | None) -> float:
+        try:
+            async with self._redis() as redis:
+                failures = int(await redis.hincrby(self.state_key(model), "failures", 1))
+                delay = outage_delay(failures, retry_after, self._rng, cap=self._cap)
+                await redis.hset(self.state_key(model), "open_until", f"{self._clock() + delay}")
+                await redis.expire(self.state_key(model), STATE_TTL)
+                await redis.delete(self.probe_key(model))
+        except (RedisError, OSError) as exc:
+            log.warning("llm.breaker_unavailable", error=str(exc)[:200])
+            return outage_delay(1, retry_after, self._rng, cap=self._cap)
+        self._open.add(model)
+        log.warning("llm.breaker_open", model=model, failures=failures, for_s=round(delay, 1))
+        return delay
+
+    async def succeeded(self, model: str) -> None:
+        # Only a model seen open costs a Redis command: a healthy model's calls cost none.
+        if model not in self._open:
+            return
+        try:
+            async with self._redis() as redis:
+                await redis.delete(self.state_key(model), self.probe_key(model))
+        except (RedisError, OSError) as exc:
+            log.warning("llm.breaker_unavailable", error=str(exc)[:200])
+            return
+        self._open.discard(model)
+        log.info("llm.breaker_closed", model=model)
+
+
+def _field(state: Any, name: str) -> Any:
+    value = state.get(name, state.get(name.encode()))
+    return value.decode() if isinstance(value, bytes) else value
