@@ -44,7 +44,9 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    from randomatch_bot.infra.loop import run
+
+    return run(coro)
 
 
 @app.command()

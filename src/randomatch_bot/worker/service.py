@@ -25,6 +25,9 @@ from randomatch_bot.worker import tasks
 log = structlog.get_logger(__name__)
 
 MAX_RETRY_DELAY = 60.0  # seconds between two attempts of a failing step, at most
+# How often due steps are moved from the schedule to the stream: a step starts at most this
+# late (plus the worker's own queueing); each move is one small Lua call on Redis.
+SCHEDULING_RESOLUTION = dt.timedelta(milliseconds=20)
 
 
 def register_tasks(docket: Docket) -> None:
@@ -86,7 +89,7 @@ async def run_worker(
             concurrency=settings.worker_concurrency,
             redelivery_timeout=dt.timedelta(seconds=settings.redelivery_timeout),
             minimum_check_interval=dt.timedelta(milliseconds=50),
-            scheduling_resolution=dt.timedelta(milliseconds=50),
+            scheduling_resolution=SCHEDULING_RESOLUTION,
             dependencies=[retry],
         ) as worker:
             runner = asyncio.create_task(worker.run_forever(), name="worker-steps")

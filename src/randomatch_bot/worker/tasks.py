@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 import structlog
 from docket import CurrentExecution, Docket, Execution
 
+from randomatch_bot.conversation.engine import GENERATION_WATCH
 from randomatch_bot.errors import LLMPermanentError
 from randomatch_bot.metrics import METRICS
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from randomatch_bot.llm.types import LLMClient
 
 log = structlog.get_logger(__name__)
+
+INLINE_STEPS = 8  # due steps run back to back in one task, at most (a reply has about six)
 
 
 @dataclass(slots=True)
@@ -103,10 +106,16 @@ async def wake(
 
 async def follow_up(docket: Docket, match_id: uuid.UUID | str, result: StepResult) -> None:
     """Turn a step's wishes into scheduled tasks."""
+    wake_at = result.wake_at
     if result.generate is not None:
         await docket.add(generate, key=generate_key(result.generate))(str(result.generate))
-    if result.wake_at is not None:
-        await wake(docket, match_id, wake_key(match_id, result.wake_at), result.wake_at)
+        if wake_at is not None and wake_at <= dt.datetime.now(dt.UTC):
+            # Thinking is already over but the reply is still being composed: the generation
+            # wakes the conversation when it ends, so this wake-up only watches for a lost one
+            # (a step now would find no parts and ask for this same watch).
+            wake_at += dt.timedelta(seconds=GENERATION_WATCH)
+    if wake_at is not None:
+        await wake(docket, match_id, wake_key(match_id, wake_at), wake_at)
     if result.remember:
         # Keyed by match: while one update is queued or running, more requests add nothing.
         await docket.add(remember, key=memory_key(match_id))(str(match_id))
@@ -133,6 +142,7 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
                 return
             raise
         METRICS.steps.labels("advance").inc()
+        result = await _run_due_steps(runtime, match, result)
         await follow_up(runtime.docket, match_id, result)
 
 
@@ -155,8 +165,31 @@ async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> N
             )
             raise
         METRICS.steps.labels("generate").inc()
-        if result.match_id is not None:
-            await follow_up(runtime.docket, result.match_id, result)
+        match = result.match_id
+        if match is not None:
+            with structlog.contextvars.bound_contextvars(match_id=str(match)):
+                result = await _run_due_steps(runtime, match, result)
+            await follow_up(runtime.docket, match, result)
+
+
+async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult) -> StepResult:
+    """Run the conversation's next steps here while they are already due (no human-like delay
+    between them), instead of a scheduled task and a Redis round trip for each.
+
+    A step that waits for the model or for a due time in the future ends the run; its wishes
+    are scheduled by the caller. A failure raises as the first step's would: the task is
+    retried, and every step is idempotent.
+    """
+    for _ in range(INLINE_STEPS):
+        if result.generate is not None or result.wake_at is None:
+            break
+        if result.wake_at > runtime.engine.clock():
+            break
+        if result.remember:
+            await runtime.docket.add(remember, key=memory_key(match))(str(match))
+        result = await runtime.engine.advance(match)
+        METRICS.steps.labels("advance").inc()
+    return result
 
 
 async def remember(match_id: str) -> None:
