@@ -157,6 +157,18 @@ async def burst(servers: StackServers, sizes: Sizes, workers: int) -> Wave:
             f"p99 {percentile(result.first, 99):.2f} s",
             f"{floor:g} s",
         )
+        busy = result.cpu["worker"] / workers / result.wall
+        line(
+            "worker CPU during the burst",
+            f"{100 * busy:.0f}% of a core each",
+            "100% (CPU-bound)",
+        )
+        line(
+            "CPU per reply, worker / all",
+            f"{1000 * result.cpu['worker'] / max(1, result.done):.1f} ms / "
+            f"{1000 * sum(result.cpu.values()) / max(1, result.done):.1f} ms",
+            "-",
+        )
     return result
 
 
@@ -217,10 +229,17 @@ async def precision(servers: StackServers, sizes: Sizes) -> list[float]:
         line(
             "lateness, due -> started",
             f"p50 {statistics.median(late):.1f} ms  p99 {percentile(late, 99):.1f} ms",
-            "50 ms poll (docket)",
+            f"{_scheduler_poll_ms():g} ms scheduler poll",
             "p99 <= 50 ms",
         )
     return late
+
+
+def _scheduler_poll_ms() -> float:
+    from randomatch_bot.worker import service
+
+    resolution = getattr(service, "SCHEDULING_RESOLUTION", None)  # absent before it was tuned
+    return resolution.total_seconds() * 1000 if resolution is not None else 50.0
 
 
 # ------------------------------------------------------------------------------ capacity
@@ -341,6 +360,8 @@ async def main(args: argparse.Namespace) -> None:
     sizes = SMOKE if args.smoke else FULL
     if args.burst:
         sizes = Sizes(**{**sizes.__dict__, "burst": args.burst})
+    if args.in_flight:
+        sizes = Sizes(**{**sizes.__dict__, "precision": args.in_flight})
     if args.latency is not None:
         sizes = Sizes(**{**sizes.__dict__, "latency": args.latency})
     only = set(args.only.split(",")) if args.only else set(FIGURES)
@@ -381,6 +402,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=lambda text: Path(text).absolute(),
         help="directory for py-spy's collapsed CPU stacks of each process (keep out of the repo)",
     )
+    parser.add_argument("--in-flight", type=int, help="conversations of step precision (1000)")
     parser.add_argument("--latency", type=float, help="model latency in seconds (default 0.5)")
     return parser.parse_args(argv)
 

@@ -165,7 +165,7 @@ def worker(
     from randomatch_bot.worker.service import run_worker
 
     async def main() -> None:
-        async with open_resources(settings) as res:
+        async with open_resources(settings, pool_size=settings.db_pool_size) as res:
             await serve(
                 {
                     "worker": lambda stop: run_worker(

@@ -171,6 +171,9 @@ class Settings(BaseSettings):
 
     # --- worker ---
     worker_concurrency: int = Field(default=500, alias="WORKER_CONCURRENCY", ge=1)
+    # PostgreSQL connections of a worker; a step holds one only between its statements and
+    # never across the model call. Supabase's session pooler allows 15 clients per project.
+    db_pool_size: int = Field(default=10, alias="DB_POOL_SIZE", ge=1, le=200)
     redelivery_timeout: float = Field(default=60.0, alias="REDELIVERY_TIMEOUT", gt=0)
     step_attempts: int = Field(default=5, alias="STEP_ATTEMPTS", ge=1)
     step_retry_delay: float = Field(default=2.0, alias="STEP_RETRY_DELAY", ge=0)
