@@ -108,3 +108,18 @@ async def test_wake_up_after_thinking_keeps_its_time() -> None:
     due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
     await tasks.follow_up(docket, MATCH, StepResult("read", wake_at=due, generate=PLAN))  # type: ignore[arg-type]
     assert docket.added[-1] == ("advance", tasks.wake_key(MATCH, due), due)
+
+
+async def test_a_failing_inline_step_is_scheduled_as_a_task() -> None:
+    """A due step that fails inline is handed back, so it is scheduled and retried on its own."""
+
+    class Failing(FakeEngine):
+        async def advance(self, _match: uuid.UUID) -> StepResult:
+            self.calls += 1
+            raise ConnectionResetError("database went away")
+
+    engine, docket = Failing(iter([])), FakeDocket()
+    run = tasks.Runtime(docket, engine, None, 3)  # type: ignore[arg-type]
+    before = StepResult("composed", wake_at=NOW, match_id=MATCH)
+    assert await tasks._run_due_steps(run, MATCH, before) is before
+    assert engine.calls == 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
@@ -177,8 +177,9 @@ async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult)
     between them), instead of a scheduled task and a Redis round trip for each.
 
     A step that waits for the model or for a due time in the future ends the run; its wishes
-    are scheduled by the caller. A failure raises as the first step's would: the task is
-    retried, and every step is idempotent.
+    are scheduled by the caller. A step that fails here is not retried here: the last result's
+    wake-up is scheduled as usual, and the step runs again as a task of its own, with its own
+    attempts (every step is idempotent).
     """
     for _ in range(INLINE_STEPS):
         if result.generate is not None or result.wake_at is None:
@@ -187,7 +188,13 @@ async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult)
             break
         if result.remember:
             await runtime.docket.add(remember, key=memory_key(match))(str(match))
-        result = await runtime.engine.advance(match)
+            result = replace(result, remember=False)
+        try:
+            result = await runtime.engine.advance(match)
+        except Exception as exc:
+            METRICS.step_errors.labels("advance").inc()
+            log.warning("due step failed, scheduled as a task", error=str(exc)[:200])
+            break
         METRICS.steps.labels("advance").inc()
     return result
 
