@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-night lint typecheck unit integration bench bench-migrate chaos lock clean chromium
+.PHONY: run test test-night lint typecheck unit integration bench bench-smoke bench-migrate chaos lock clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,10 @@ unit: $(STAMP)
 integration: $(STAMP) chromium
 	$(BIN)/pytest tests/integration tests/e2e
 
+# Figures of the whole stack beside their floors (bridge, workers and a scripted model as
+# separate processes), then the in-process pipeline figures. Bounded: a few minutes.
 bench: $(STAMP)
+	$(BIN)/python -m bench.figures
 	$(BIN)/python -m bench.pipeline
 
 # The first `migrate` on one million messages while the app writes (docs/BENCHMARKS.md).
@@ -67,6 +70,10 @@ bench-migrate: $(STAMP)
 # (CI runs a bounded version: tests/e2e/test_chaos.py).
 chaos: $(STAMP)
 	$(BIN)/python -m tests.chaos --duration 600 --conversations 60
+# The same benchmarks with small numbers: that they run (CI runs it through the test suite).
+bench-smoke: $(STAMP)
+	$(BIN)/python -m bench.figures --smoke
+	$(BIN)/python -m bench.pipeline --latency-samples 5 --replies 5 --waiting 10
 
 # Re-pin every dependency to what is installed now (after `pip install -U ...`).
 lock: $(STAMP)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import os
 import statistics
 import tempfile
@@ -37,15 +38,21 @@ from randomatch_bot.worker.service import run_worker
 
 
 class TimedBridge(Bridge):
-    """A bridge that notes when each message's step was scheduled."""
+    """A bridge that notes when each message's step was scheduled, by message id.
+
+    Other notifications (a new match raises one too) are handled but not timed: keyed by the
+    message id, a figure is never taken from the wrong wake-up.
+    """
 
     scheduled: dict[str, float]
     arrived: asyncio.Event
 
     async def handle(self, payload: str) -> None:
         await super().handle(payload)
-        self.scheduled[payload] = time.perf_counter()
-        self.arrived.set()
+        message_id = json.loads(payload).get("message_id")
+        if message_id is not None:
+            self.scheduled[str(message_id)] = time.perf_counter()
+            self.arrived.set()
 
 
 def settings_for(dsn: str, redis_url: str, **extra: Any) -> Settings:
@@ -99,13 +106,13 @@ async def detection_latency(dsn: str, redis_url: str, n: int) -> list[float]:
         _bot, human, match = couples[0]
         latencies = []
         for index in range(n):
-            before = set(bridge.scheduled)
-            bridge.arrived.clear()
             start = time.perf_counter()
-            await conn.execute(INSERT, match, human, f"message {index}")
-            await asyncio.wait_for(bridge.arrived.wait(), 10)
-            (payload,) = set(bridge.scheduled) - before
-            latencies.append(bridge.scheduled[payload] - start)
+            row_id = await conn.fetchval(f"{INSERT} RETURNING id", match, human, f"m{index}")
+            message_id = str(row_id)
+            while message_id not in bridge.scheduled:
+                bridge.arrived.clear()
+                await asyncio.wait_for(bridge.arrived.wait(), 10)
+            latencies.append(bridge.scheduled[message_id] - start)
         await conn.close()
         stop.set()
         await task

@@ -23,10 +23,15 @@ from randomatch_bot.db.migrate import MigrationReport, migrate
 from randomatch_bot.errors import ConfigurationError, RedisUnavailable
 from randomatch_bot.infra.embedded import Endpoints
 from randomatch_bot.infra.postgres import connect, is_transaction_pooler, open_pool
-from randomatch_bot.infra.redis import open_redis
+from randomatch_bot.infra.redis import open_redis, with_max_connections
 from randomatch_bot.infra.services import resolve_endpoints
 
 log = structlog.get_logger(__name__)
+
+# Redis connections of the task queue beyond one per step in flight: the worker's own loops
+# (delivery, scheduler, heartbeat, leases). redis-py's default pool (100) is smaller than
+# WORKER_CONCURRENCY can be, and a full pool stops the worker loop for seconds.
+DOCKET_CONNECTION_MARGIN = 32
 
 
 @dataclass(slots=True)
@@ -63,7 +68,10 @@ async def open_resources(
         open_redis(endpoints.redis_url) as redis,
     ):
         try:
-            docket = Docket(name=settings.docket_name, url=endpoints.redis_url)
+            url = with_max_connections(
+                endpoints.redis_url, settings.worker_concurrency + DOCKET_CONNECTION_MARGIN
+            )
+            docket = Docket(name=settings.docket_name, url=url)
             await docket.__aenter__()
         except Exception as exc:
             raise RedisUnavailable(f"cannot open the task queue on Redis: {exc}") from exc

@@ -48,7 +48,9 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    from randomatch_bot.infra.loop import run
+
+    return run(coro)
 
 
 # `run --awake` and `chat --awake`: the demo persona (from configuration) at any hour, never away.

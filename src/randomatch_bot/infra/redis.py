@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -24,6 +24,17 @@ def describe_redis(url: str) -> str:
     except ValueError:
         port = 6379
     return f"{parts.scheme}://{parts.hostname or 'localhost'}:{port}"
+
+
+def with_max_connections(url: str, connections: int) -> str:
+    """The URL with its connection pool's size set (redis-py reads `max_connections` from the
+    query), unless the operator set one in REDIS_URL."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(name == "max_connections" for name, _ in query):
+        return url
+    query.append(("max_connections", str(connections)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 async def connect_redis(url: str) -> aioredis.Redis:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -25,6 +25,7 @@ import structlog
 from docket import CurrentExecution, Docket, Execution
 from redis.exceptions import RedisError
 
+from randomatch_bot.conversation.engine import GENERATION_WATCH
 from randomatch_bot.errors import InfrastructureError, LLMPermanentError
 from randomatch_bot.metrics import METRICS
 
@@ -49,6 +50,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.DeadlockDetectedError,
     asyncpg.exceptions.SerializationError,
 )
+INLINE_STEPS = 8  # due steps run back to back in one task, at most (a reply has about six)
 
 
 @dataclass(slots=True)
@@ -134,14 +136,20 @@ async def follow_up(
     docket refuses a key that is still running, so that wake-up takes a key of its own, due
     after what this host's clock (`step_clock`) says is left, instead of being lost.
     """
+    wake_at = result.wake_at
     if result.generate is not None:
         await docket.add(generate, key=generate_key(result.generate))(str(result.generate))
-    if result.wake_at is not None:
-        key, when = wake_key(match_id, result.wake_at), result.wake_at
+        if wake_at is not None and wake_at <= dt.datetime.now(dt.UTC):
+            # Thinking is already over but the reply is still being composed: the generation
+            # wakes the conversation when it ends, so this wake-up only watches for a lost one
+            # (a step now would find no parts and ask for this same watch).
+            wake_at += dt.timedelta(seconds=GENERATION_WATCH)
+    if wake_at is not None:
+        key, when = wake_key(match_id, wake_at), wake_at
         if key == running_key:
             key = f"{key}:again"
             if step_clock is not None:
-                when = dt.datetime.now(dt.UTC) + (result.wake_at - step_clock())
+                when = dt.datetime.now(dt.UTC) + (wake_at - step_clock())
         await wake(docket, match_id, key, when)
     for other in result.resumed:
         # A paused model answered again: every reply waiting for it goes on now.
@@ -174,6 +182,7 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
                 return
             raise
         METRICS.steps.labels("advance").inc()
+        result = await _run_due_steps(runtime, match, result)
         await follow_up(
             runtime.docket,
             match_id,
@@ -217,8 +226,38 @@ async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> N
             )
             raise
         METRICS.steps.labels("generate").inc()
-        if result.match_id is not None:
-            await follow_up(runtime.docket, result.match_id, result)
+        match = result.match_id
+        if match is not None:
+            with structlog.contextvars.bound_contextvars(match_id=str(match)):
+                result = await _run_due_steps(runtime, match, result)
+            await follow_up(runtime.docket, match, result)
+
+
+async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult) -> StepResult:
+    """Run the conversation's next steps here while they are already due (no human-like delay
+    between them), instead of a scheduled task and a Redis round trip for each.
+
+    A step that waits for the model or for a due time in the future ends the run; its wishes
+    are scheduled by the caller. A step that fails here is not retried here: the last result's
+    wake-up is scheduled as usual, and the step runs again as a task of its own, with its own
+    attempts (every step is idempotent).
+    """
+    for _ in range(INLINE_STEPS):
+        if result.generate is not None or result.wake_at is None or result.resumed:
+            break
+        if result.wake_at > runtime.engine.clock():
+            break
+        if result.remember:
+            await runtime.docket.add(remember, key=memory_key(match))(str(match))
+            result = replace(result, remember=False)
+        try:
+            result = await runtime.engine.advance(match)
+        except Exception as exc:
+            METRICS.step_errors.labels("advance").inc()
+            log.warning("due step failed, scheduled as a task", error=str(exc)[:200])
+            break
+        METRICS.steps.labels("advance").inc()
+    return result
 
 
 async def remember(match_id: str) -> None:

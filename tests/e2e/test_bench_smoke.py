@@ -1,0 +1,56 @@
+"""The benchmarks run (`make bench-smoke`): every figure is printed beside its floor. How fast
+the service is, is for the benchmarks to print, never for a test to assert."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_module(*args: str) -> str:
+    done = subprocess.run(  # noqa: S603 - our own benchmark modules with fixed arguments
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=540,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_stack_figures_smoke_prints_every_figure_with_its_floor() -> None:
+    """The stack benchmarks in smoke mode answer every conversation and print each figure."""
+    out = run_module("bench.figures", "--smoke")
+    for label in (
+        "all answered after",
+        "replies per second",
+        "CPU per reply, worker",
+        "CPU per reply, postgres",
+        "lateness, due -> started",
+        "worker + Redis per conversation",
+        "INSERT -> step scheduled",
+    ):
+        lines = [line for line in out.splitlines() if label in line]
+        assert lines, f"{label!r} missing from:\n{out}"
+        assert "floor" in lines[0]
+    assert "20/20 answered" in out
+    assert "40/40 answered" in out
+
+
+def test_pipeline_bench_smoke_runs_to_the_end() -> None:
+    """The in-process pipeline benchmark runs through its three figures."""
+    out = run_module(
+        "bench.pipeline", "--latency-samples", "5", "--replies", "5", "--waiting", "10"
+    )
+    assert "detection latency" in out
+    assert "replies with zero delays" in out
+    assert "conversations waiting in scheduled steps" in out
