@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -267,3 +268,38 @@ async def test_broadcast_is_reported_available_on_supabase(
     settings = sb_settings(TYPING_TRANSPORT="both")
     assert await typing_broadcast.effective_transport(sb_pool, settings) == "both"
     assert await _typing_transport_warning(settings, supabase_dsn) is None
+
+
+async def test_runtime_role_broadcasts_through_the_service_function(
+    sb_pool: asyncpg.Pool, sb_settings: Any, supabase_dsn: str
+) -> None:
+    """The least-privilege runtime role of docs/sql, which may not call `realtime.send`
+    itself, broadcasts the bot's typing through `bot.set_typing`."""
+    roles_sql = (Path(__file__).parents[2] / "docs" / "sql" / "service_role.sql").read_text()
+    clock = VirtualClock()
+    async with sb_pool.acquire() as conn:
+        await conn.execute(roles_sql)
+        may_send = await conn.fetchval(
+            "SELECT has_function_privilege('randomatch_bot', "
+            "'realtime.send(jsonb,text,text,boolean)', 'EXECUTE')"
+        )
+        couple = await make_couple(conn)
+        await say(conn, couple, "Coucou, ça va ?", at=clock.now)
+    assert may_send is False
+    runtime_dsn = supabase_dsn.replace("://postgres:@", "://randomatch_bot:@", 1)
+    assert runtime_dsn != supabase_dsn
+    settings = sb_settings(TYPING_TRANSPORT="broadcast")
+    runtime_pool = await asyncpg.create_pool(runtime_dsn, min_size=1, max_size=2)
+    try:
+        engine = ConversationEngine(runtime_pool, settings, clock=clock)
+        trace = await drive(engine, clock, couple.match_id, OfflineResponder())
+    finally:
+        await runtime_pool.close()
+    async with sb_pool.acquire() as conn:
+        sent = await broadcasts(conn, couple)
+        parts = await parts_sent(conn, couple)
+        row = await bot_typing_row(conn, couple)
+    assert trace[-1][1].note == "reply done"
+    assert parts >= 1
+    assert on_off(sent) == [True, False] * parts
+    assert row is None
