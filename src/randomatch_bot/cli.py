@@ -86,6 +86,7 @@ def migrate(
                 endpoints.postgres_dsn, create_missing_app_tables=create_missing_app_tables
             )
             extensions = await _contract_extensions(endpoints.postgres_dsn)
+            typing_warning = await _typing_transport_warning(settings, endpoints.postgres_dsn)
         if report.created_app_tables:
             console.print(f"created app tables: {', '.join(report.created_app_tables)}")
         if report.applied:
@@ -94,6 +95,8 @@ def migrate(
             console.print("database already up to date")
         console.print(f"schema version: {report.current}")
         console.print(f"optional app tables: {extensions}")
+        if typing_warning:
+            console.print(f"[yellow]warning:[/] {typing_warning}")
         if report.changed:
             console.print(
                 f"[yellow]warning:[/] applied migrations differ from the shipped files: "
@@ -121,6 +124,22 @@ async def _contract_extensions(dsn: str) -> str:
     if row and row["attachments"]:
         found.append("photos (public.message_attachments)")
     return ", ".join(found) or "none (reactions and photos are off)"
+
+
+async def _typing_transport_warning(settings: Settings, dsn: str) -> str | None:
+    """Why TYPING_TRANSPORT cannot broadcast on this database, or None when it can (or need not)."""
+    if settings.typing_transport == "table":
+        return None
+    from randomatch_bot.conversation import typing_broadcast
+    from randomatch_bot.infra.postgres import connect
+
+    conn = await connect(dsn, attempts=3)
+    try:
+        if await typing_broadcast.realtime_available(conn):
+            return None
+    finally:
+        await conn.close()
+    return typing_broadcast.missing_realtime_message(settings.typing_transport)
 
 
 @app.command()

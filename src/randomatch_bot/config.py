@@ -231,6 +231,15 @@ class Settings(BaseSettings):
     step_retry_delay: float = Field(default=2.0, alias="STEP_RETRY_DELAY", ge=0)
     sweep_interval: float = Field(default=15.0, alias="SWEEP_INTERVAL", gt=0)
     stale_typing_after: float = Field(default=30.0, alias="STALE_TYPING_AFTER", gt=0)
+    # Where the bot's typing indicator goes: the `typing_indicators` table, Supabase Realtime
+    # Broadcast on the match's private topic, or both (see docs/SUPABASE.md); a broadcast
+    # "typing" is sent again every TYPING_REFRESH_INTERVAL seconds while it lasts.
+    typing_transport: Literal["table", "broadcast", "both"] = Field(
+        default="table", alias="TYPING_TRANSPORT"
+    )
+    typing_refresh_interval: float = Field(
+        default=5.0, alias="TYPING_REFRESH_INTERVAL", ge=1.0, le=60.0
+    )
     shutdown_grace: float = Field(default=20.0, alias="SHUTDOWN_GRACE", ge=0)
     docket_name: str = Field(default="randomatch-bot", alias="DOCKET_NAME", min_length=1)
     # Faults that last (see docs/RELIABILITY.md): how long a model outage is waited out before a

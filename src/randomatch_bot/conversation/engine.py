@@ -38,6 +38,7 @@ from randomatch_bot.conversation import (
     policy,
     reactions,
     timing,
+    typing_broadcast,
     typing_wait,
 )
 from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
@@ -136,6 +137,8 @@ class ConversationEngine:
         # its caller chose.
         offset = settings.hours_clock_offset if clock is utcnow else 0.0
         self.hours_offset = dt.timedelta(seconds=offset)
+        # TYPING_TRANSPORT, or `table` where the worker found no Supabase Realtime at start.
+        self.typing_transport: str = settings.typing_transport
 
     # ------------------------------------------------------------------ advance
     async def advance(self, match_id: uuid.UUID) -> StepResult:
@@ -390,8 +393,13 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, epoch, "replying", watch)
             return StepResult("waiting for generation", wake_at=watch, generate=plan_id)
         if due is not None and now < due - EARLY_TOLERANCE:
-            await self._save(conn, ctx.match_id, epoch, "replying", due)
-            return StepResult("not due yet", wake_at=due)
+            wake = due
+            if status == "typing" and plan["typing"] and self.typing_transport != "table":
+                # A broadcast is not stored: say "typing" again while it lasts.
+                await self._set_typing(conn, ctx.match_id, ctx.bot_id, True, now)
+                wake = self._typing_wake(now, due)
+            await self._save(conn, ctx.match_id, epoch, "replying", wake)
+            return StepResult("not due yet", wake_at=wake)
 
         persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
         profile = self._profile(persona)
@@ -425,14 +433,15 @@ class ConversationEngine:
         index: int = plan["next_part"]
         if status == "thinking" or not plan["typing"]:
             # Start typing part `index` (the first one after thinking, the next after a pause).
-            await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, True, now)
+            await self._set_typing(conn, ctx.match_id, ctx.bot_id, True, now)
             duration = timing.typing_duration(
                 parts[index], profile, self.rng(plan_id, "type", index)
             )
             until = now + dt.timedelta(seconds=duration)
             await conn.execute(Q.plan_typing, plan_id, True, index, until)
-            await self._save(conn, ctx.match_id, epoch, "replying", until)
-            return StepResult(f"typing part {index}", wake_at=until)
+            wake = self._typing_wake(now, until)
+            await self._save(conn, ctx.match_id, epoch, "replying", wake)
+            return StepResult(f"typing part {index}", wake_at=wake)
 
         return await self._send_part(conn, ctx, plan, persona, profile, now)
 
@@ -458,7 +467,7 @@ class ConversationEngine:
             Q.insert_part, message_id, ctx.match_id, ctx.bot_id, parts[index], sent_at
         )
         await conn.execute(Q.record_part, message_id, plan_id, ctx.match_id, index, sent_at)
-        await conn.execute(Q.set_typing, ctx.match_id, ctx.bot_id, False, now)
+        await self._set_typing(conn, ctx.match_id, ctx.bot_id, False, now)
         log.info("part sent", plan_id=str(plan_id), part=index, of=len(parts))
         if index + 1 >= len(parts):
             await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan_id)
@@ -699,7 +708,26 @@ class ConversationEngine:
     ) -> None:
         await conn.execute(Q.plan_finish, plan["id"], status, reason)
         if plan["typing"] or status != "done":
-            await conn.execute(Q.set_typing, plan["match_id"], plan["bot_id"], False, now)
+            await self._set_typing(conn, plan["match_id"], plan["bot_id"], False, now)
+
+    async def _set_typing(
+        self, conn: Conn, match_id: uuid.UUID, bot_id: uuid.UUID, on: bool, now: dt.datetime
+    ) -> None:
+        """The bot's typing indicator on or off, by TYPING_TRANSPORT, in the step's transaction."""
+        if self.typing_transport == "table":
+            await conn.execute(Q.set_typing, match_id, bot_id, on, now)
+            return
+        expires = typing_broadcast.expires_at(self.settings, now) if on else None
+        await conn.execute(
+            Q.broadcast_typing, match_id, bot_id, on, now, self.typing_transport, expires
+        )
+
+    def _typing_wake(self, now: dt.datetime, until: dt.datetime) -> dt.datetime:
+        """When a typing bot next looks: at the part's end, or earlier to refresh a broadcast."""
+        if self.typing_transport == "table":
+            return until
+        refresh = now + dt.timedelta(seconds=self.settings.typing_refresh_interval)
+        return min(until, refresh)
 
     async def _save(
         self,

@@ -18,7 +18,7 @@ from docket import Docket, ExponentialRetry, Worker
 
 from randomatch_bot import privacy
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import outage, policy
+from randomatch_bot.conversation import outage, policy, typing_broadcast
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db.queries import Q
 from randomatch_bot.llm import build_llm_client
@@ -85,6 +85,7 @@ async def run_worker(
     # One circuit breaker per model, shared through Redis by every worker of the deployment.
     client = llm or build_llm_client(settings, breaker=RedisBreaker(docket.redis, docket.name))
     engine = ConversationEngine(pool, settings, rng=rng)
+    engine.typing_transport = await typing_broadcast.effective_transport(pool, settings)
     tasks.install_runtime(tasks.Runtime(docket, engine, client, settings.step_attempts))
     register_tasks(docket)
     retry = ExponentialRetry(

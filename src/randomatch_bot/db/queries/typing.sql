@@ -1,0 +1,7 @@
+-- name: broadcast_typing
+-- The bot's typing state over Supabase Realtime Broadcast (and the table too with `both`);
+-- falls back to the table where `realtime.send` is missing. See migration 0013.
+SELECT bot.set_typing($1, $2, $3, $4, $5, $6);
+
+-- name: realtime_send_exists
+SELECT pg_catalog.to_regprocedure('realtime.send(jsonb,text,text,boolean)') IS NOT NULL;
