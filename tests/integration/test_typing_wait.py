@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from randomatch_bot.conversation.engine import ConversationEngine
+from randomatch_bot.conversation.timing import GROUPING_FACTOR_BOUNDS
 from randomatch_bot.conversation.typing_wait import TYPING_HOLD_CAP
 from randomatch_bot.llm import OfflineResponder
 from tests.support.databases import Couple, make_couple, say
@@ -52,7 +53,9 @@ async def test_grouping_holds_while_the_human_types(pool: asyncpg.Pool, make_set
         couple = await make_couple(conn)
         first = await say(conn, couple, "Salut !", at=clock.now)
         await human_types(conn, couple, True, clock.now)
-        # Well past the grouping window: still holding, looking again every few seconds.
+        # Past the jittered grouping window (at most GROUPING_FACTOR_BOUNDS[1] x 3 s), then well
+        # past it: still holding, looking again every few seconds.
+        clock.advance(3 * GROUPING_FACTOR_BOUNDS[1])
         for _ in range(10):
             clock.advance(4)
             await human_types(conn, couple, True, clock.now)  # the app refreshes the row
