@@ -25,7 +25,9 @@ def test_chat_through_the_real_pipeline(db_dsn: str, servers: Endpoints, tmp_pat
             "POSTGRES_CONNECTION_STRING": db_dsn,
             "REDIS_URL": servers.redis_url,
             "DOCKET_NAME": f"chat-{time.time_ns()}",
-            "TIME_SCALE": "0.02",
+            # Slow enough that the typing indicator lasts several of the watcher's polls, even
+            # on a loaded machine; fast enough to answer within seconds.
+            "TIME_SCALE": "0.15",
             # Night in the default hours: --awake alone makes her answer (and never away).
             "ACTIVE_HOURS": "08:00-23:30",
             "BOT_TIMEZONE": "Europe/Paris",
