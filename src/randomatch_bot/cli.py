@@ -250,7 +250,10 @@ def bridge() -> None:
                 settings, res.endpoints.postgres_dsn, res.docket, res.redis, pool=res.pool
             )
             await serve(
-                {"bridge": listener.run, "metrics": lambda stop: publish_forever(res.redis, stop)}
+                {
+                    "bridge": listener.run,
+                    "metrics": lambda stop: publish_forever(res.redis, stop, res.keys),
+                }
             )
 
     _run(main())
@@ -273,7 +276,7 @@ def worker(
                     "worker": lambda stop: run_worker(
                         settings, res.pool, res.docket, stop, name=name
                     ),
-                    "metrics": lambda stop: publish_forever(res.redis, stop),
+                    "metrics": lambda stop: publish_forever(res.redis, stop, res.keys),
                 }
             )
 

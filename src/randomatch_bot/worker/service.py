@@ -21,6 +21,7 @@ from randomatch_bot.config import Settings
 from randomatch_bot.conversation import outage, policy
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db.queries import Q
+from randomatch_bot.infra.keys import Keys
 from randomatch_bot.llm import build_llm_client
 from randomatch_bot.llm.breaker import RedisBreaker
 from randomatch_bot.llm.types import LLMClient
@@ -83,7 +84,9 @@ async def run_worker(
     """Serve conversation steps until `stop` is set, then drain."""
     own_llm = llm is None
     # One circuit breaker per model, shared through Redis by every worker of the deployment.
-    client = llm or build_llm_client(settings, breaker=RedisBreaker(docket.redis, docket.name))
+    client = llm or build_llm_client(
+        settings, breaker=RedisBreaker(docket.redis, Keys(docket.name))
+    )
     engine = ConversationEngine(pool, settings, rng=rng)
     tasks.install_runtime(tasks.Runtime(docket, engine, client, settings.step_attempts))
     register_tasks(docket)
