@@ -88,7 +88,8 @@ async def run_worker(
         settings, breaker=RedisBreaker(docket.redis, Keys(docket.name))
     )
     engine = ConversationEngine(pool, settings, rng=rng)
-    tasks.install_runtime(tasks.Runtime(docket, engine, client, settings.step_attempts))
+    # In this call's context only: the steps that docket's Worker starts below inherit it.
+    runtime = tasks.install_runtime(tasks.Runtime(docket, engine, client, settings.step_attempts))
     register_tasks(docket)
     retry = ExponentialRetry(
         attempts=settings.step_attempts,
@@ -134,7 +135,7 @@ async def run_worker(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
     finally:
-        tasks.install_runtime(None)
+        tasks.uninstall_runtime(runtime)
         if own_llm:
             await client.aclose()
     log.info("worker stopped")
