@@ -89,7 +89,8 @@ async def run_worker(
     )
     engine = ConversationEngine(pool, settings, rng=rng)
     # In this call's context only: the steps that docket's Worker starts below inherit it.
-    runtime = tasks.install_runtime(tasks.Runtime(docket, engine, client, settings.step_attempts))
+    runtime = tasks.Runtime(docket, engine, client, settings.step_attempts)
+    token = tasks.install_runtime(runtime)
     register_tasks(docket)
     retry = ExponentialRetry(
         attempts=settings.step_attempts,
@@ -135,7 +136,7 @@ async def run_worker(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
     finally:
-        tasks.uninstall_runtime(runtime)
+        tasks.uninstall_runtime(token)
         if own_llm:
             await client.aclose()
     log.info("worker stopped")
