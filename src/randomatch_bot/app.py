@@ -22,6 +22,7 @@ from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import MigrationReport, migrate
 from randomatch_bot.errors import ConfigurationError, RedisUnavailable
 from randomatch_bot.infra.embedded import Endpoints
+from randomatch_bot.infra.keys import Keys
 from randomatch_bot.infra.postgres import connect, is_transaction_pooler, open_pool
 from randomatch_bot.infra.redis import open_redis, with_max_connections
 from randomatch_bot.infra.services import resolve_endpoints
@@ -41,6 +42,11 @@ class Resources:
     pool: asyncpg.Pool
     redis: aioredis.Redis
     docket: Docket
+
+    @property
+    def keys(self) -> Keys:
+        """The Redis keys of this deployment (its queue name)."""
+        return Keys(self.settings.docket_name)
 
 
 @contextlib.asynccontextmanager

@@ -271,7 +271,10 @@ def bridge() -> None:
                 settings, res.endpoints.postgres_dsn, res.docket, res.redis, pool=res.pool
             )
             await serve(
-                {"bridge": listener.run, "metrics": lambda stop: publish_forever(res.redis, stop)}
+                {
+                    "bridge": listener.run,
+                    "metrics": lambda stop: publish_forever(res.redis, stop, res.keys),
+                }
             )
 
     _run(main())
@@ -294,7 +297,7 @@ def worker(
                     "worker": lambda stop: run_worker(
                         settings, res.pool, res.docket, stop, name=name
                     ),
-                    "metrics": lambda stop: publish_forever(res.redis, stop),
+                    "metrics": lambda stop: publish_forever(res.redis, stop, res.keys),
                 }
             )
 

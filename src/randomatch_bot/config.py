@@ -1,4 +1,4 @@
-"""Typed settings, read from the environment and `.env` (SPEC §3).
+"""Typed settings, read from the environment and `.env` (every one listed in docs/CONTRACT.md).
 
 Settings are built once at the edge (`cli.main`, the API lifespan) and passed down; nothing
 here reads the environment at import time. A bad value stops the process with one line that
@@ -29,7 +29,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from randomatch_bot.errors import ConfigurationError
 
 DEFAULT_LLM_BASE_URL = "https://openrouter.ai/api/v1"
-# x-ai/grok-4-fast (the seed's model) was retired on 2026-05-15; its slug now redirects to a
+# x-ai/grok-4-fast (the first bot's model) was retired on 2026-05-15; its slug now redirects to a
 # model billed about 6x higher. grok-4.20 with reasoning disabled is the like-for-like choice.
 DEFAULT_LLM_MODEL = "x-ai/grok-4.20"
 

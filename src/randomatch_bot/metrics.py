@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
+from randomatch_bot.infra.keys import Keys
+
 log = structlog.get_logger(__name__)
 
 
@@ -77,7 +79,8 @@ METRICS = Metrics()
 # the API is yet another one. Each process copies its own counters into a Redis hash now and
 # then; the API adds up every process's copy at scrape time. A process that stops publishing
 # drops out after PUBLISH_TTL, which Prometheus sees as a counter reset (rate() handles it).
-PUBLISH_PREFIX = "randomatch:metrics:"  # + process name: hash of sample key -> value
+# The hashes live under the deployment's keys (`Keys.metrics`): two deployments sharing a Redis
+# each add up their own processes only.
 PUBLISH_INTERVAL = 5.0  # seconds between two copies
 PUBLISH_TTL = 300  # seconds a silent process's counters stay visible
 
@@ -111,13 +114,17 @@ def _decode(raw: str | bytes) -> SampleKey:
 
 
 async def publish(
-    redis: aioredis.Redis, *, process: str | None = None, registry: CollectorRegistry | None = None
+    redis: aioredis.Redis,
+    keys: Keys,
+    *,
+    process: str | None = None,
+    registry: CollectorRegistry | None = None,
 ) -> None:
-    """Copy this process's counters to Redis under its name."""
+    """Copy this process's counters to Redis under its name, in its deployment."""
     values = samples_of(registry or METRICS.registry)
     if not values:
         return
-    key = PUBLISH_PREFIX + (process or process_name())
+    key = keys.metrics(process or process_name())
     await redis.hset(key, mapping={_encode(k): repr(v) for k, v in values.items()})
     await redis.expire(key, PUBLISH_TTL)
 
@@ -125,6 +132,7 @@ async def publish(
 async def publish_forever(
     redis: aioredis.Redis,
     stop: asyncio.Event,
+    keys: Keys,
     *,
     process: str | None = None,
     interval: float = PUBLISH_INTERVAL,
@@ -133,7 +141,7 @@ async def publish_forever(
     more so that the last counts survive a clean shutdown for PUBLISH_TTL."""
     while True:
         try:
-            await publish(redis, process=process)
+            await publish(redis, keys, process=process)
         except Exception as exc:  # a Redis hiccup must not take the process down
             log.warning("metrics publication failed", error=str(exc))
         if stop.is_set():
@@ -143,13 +151,13 @@ async def publish_forever(
 
 
 async def read_published(
-    redis: aioredis.Redis, *, exclude: str | None = None
+    redis: aioredis.Redis, keys: Keys, *, exclude: str | None = None
 ) -> dict[SampleKey, float]:
-    """Every other process's published counters, added up."""
+    """Every other process's published counters of this deployment, added up."""
     totals: dict[SampleKey, float] = {}
-    async for key in redis.scan_iter(match=PUBLISH_PREFIX + "*", count=100):
+    async for key in redis.scan_iter(match=keys.metrics_pattern, count=100):
         name = key.decode() if isinstance(key, bytes) else str(key)
-        if exclude is not None and name == PUBLISH_PREFIX + exclude:
+        if exclude is not None and name == keys.metrics(exclude):
             continue
         for field, value in (await redis.hgetall(name)).items():
             try:

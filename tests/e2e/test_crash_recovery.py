@@ -1,4 +1,4 @@
-"""Crash safety (SPEC §5): kill -9 of workers and bridges at random moments, Redis losing its
+"""Crash safety: kill -9 of workers and bridges at random moments, Redis losing its
 data mid-run — every human message still gets exactly one reply and no indicator stays on."""
 
 from __future__ import annotations

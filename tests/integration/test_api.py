@@ -160,14 +160,14 @@ async def test_metrics_add_up_counters_published_by_other_processes(make_setting
     bridge.notifications.labels("message").inc(7)
     bridge.reconnects.inc(2)
     async with open_resources(settings) as res:
-        await publish(res.redis, process="bridge-host#4242", registry=bridge.registry)
+        await publish(res.redis, res.keys, process="bridge-host#4242", registry=bridge.registry)
         app = create_app(settings, resources=res)
         async with asgi_client(app) as http:
             first = samples((await http.get("/metrics")).text)
-            await publish(res.redis, process="bridge-host#4243", registry=bridge.registry)
+            await publish(res.redis, res.keys, process="bridge-host#4243", registry=bridge.registry)
             second = samples((await http.get("/metrics")).text)
-        await res.redis.delete("randomatch:metrics:bridge-host#4242")
-        await res.redis.delete("randomatch:metrics:bridge-host#4243")
+        await res.redis.delete(res.keys.metrics("bridge-host#4242"))
+        await res.redis.delete(res.keys.metrics("bridge-host#4243"))
     key = ("randomatch_bridge_notifications_total", (("kind", "message"),))
     assert second[key] - first[key] == 7
     assert (

@@ -1,4 +1,4 @@
-"""/stats and /stats/series give the seed's three figures exactly, for a scripted history."""
+"""/stats and /stats/series give the three figures of `/stats` exactly, for a scripted history."""
 
 from __future__ import annotations
 

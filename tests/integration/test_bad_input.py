@@ -1,4 +1,4 @@
-"""Bad input never crashes a process or loses other work (SPEC §5)."""
+"""Bad input never crashes a process or loses other work."""
 
 from __future__ import annotations
 

@@ -188,3 +188,27 @@ async def test_index_of_the_first_release_counts_as_built(empty_dsn: str) -> Non
         assert count == 1
     finally:
         await conn.close()
+
+
+async def test_migrations_whose_comment_changed_are_not_reported_changed(empty_dsn: str) -> None:
+    """A database that applied 0003 and 0009 before their first comment line was reworded is
+    not told that they changed, while any other checksum still is."""
+    conn = await asyncpg.connect(empty_dsn)
+    try:
+        await migrate(conn)
+        set_checksum = "UPDATE bot.schema_migrations SET checksum = $2 WHERE version = $1"
+        await conn.execute(
+            set_checksum,
+            "0003_notify_trigger",
+            "fc24375c4f0807fa930c9c354cceab8aceaf4901dea1573b527b3e1d03a7ec8b",
+        )
+        await conn.execute(
+            set_checksum,
+            "0009_reply_latency_view",
+            "8b266330ba5f6e96408601d71e4da1526f8c78ccda39c85cbc50e9b4e7df8d90",
+        )
+        assert (await migrate(conn)).changed == []
+        await conn.execute(set_checksum, "0009_reply_latency_view", "0" * 64)
+        assert (await migrate(conn)).changed == ["0009_reply_latency_view"]
+    finally:
+        await conn.close()

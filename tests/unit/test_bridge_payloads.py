@@ -30,7 +30,7 @@ def message_payload(**extra: object) -> str:
 
 
 def test_message_event_with_or_without_kind() -> None:
-    """The trigger's payload parses, with `kind` and in the seed's shape without it."""
+    """The trigger's payload parses, with `kind` and in the first bot's shape without it."""
     assert isinstance(parse_event(message_payload()), MessageEvent)
     assert isinstance(parse_event(message_payload(kind="message")), MessageEvent)
 

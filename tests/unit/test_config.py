@@ -1,4 +1,4 @@
-"""Settings: the SPEC names, the seed's defaults, clear errors and masked secrets."""
+"""Settings: the contract's names, the first bot's defaults, clear errors and masked secrets."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def build(**env: Any) -> Settings:
 
 
 def test_seed_defaults() -> None:
-    """With nothing set, the seed's timing defaults and the SPEC's LLM defaults apply."""
+    """With nothing set, the first bot's timing defaults and the documented LLM defaults apply."""
     s = build()
     assert s.typing_speed_cps == 3.5
     assert s.min_thinking_delay == 3
@@ -33,7 +33,7 @@ def test_seed_defaults() -> None:
 
 
 def test_environment_names_are_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every SPEC §3 variable is read from the environment under its exact name."""
+    """Every setting of docs/CONTRACT.md is read from the environment under its exact name."""
     env = {
         "SUPABASE_URL": "https://abc.supabase.co",
         "SUPABASE_SERVICE_KEY": "service-key-value",

@@ -41,7 +41,7 @@ def draws(fn: Callable[[random.Random], float], n: int = N, seed: int = 7) -> li
 
 
 def test_defaults_match_settings() -> None:
-    """The profile's defaults are the documented environment defaults (SPEC §3)."""
+    """The profile's defaults are the documented environment defaults (docs/CONTRACT.md)."""
     fields = Settings.model_fields
     assert PROFILE.typing_speed_cps == fields["typing_speed_cps"].default == 3.5
     assert PROFILE.min_thinking == fields["min_thinking_delay"].default == 3.0
@@ -112,7 +112,7 @@ def test_thinking_shorter_in_lively_exchange_than_after_silence() -> None:
     assert lively + 1.5 < silence
     assert lively < pause < silence
     assert silence == pytest.approx(first, rel=0.05)
-    # The seed's 3-15 s range read as "a few seconds, sometimes much longer".
+    # The first bot's 3-15 s range read as "a few seconds, sometimes much longer".
     assert 4.0 <= lively <= 6.5
     assert 6.0 <= first <= 9.0
 

@@ -114,7 +114,7 @@ async def gather(state: ApiState) -> Snapshot:
             res.redis, state.settings.docket_name
         )
         snap.heartbeats.update(await bridge_ages(res.redis, state.settings.docket_name))
-        snap.published = await read_published(res.redis, exclude=state.process)
+        snap.published = await read_published(res.redis, res.keys, exclude=state.process)
         snap.up["redis"] = 1
     except Exception:
         snap.up["redis"] = 0

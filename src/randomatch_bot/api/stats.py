@@ -1,6 +1,6 @@
-"""`/stats`: the seed's three figures — mean (and p95) response time, API error rate, messages
-processed per hour — over a chosen window, per bot and in total; `/stats/series` buckets them
-in time for the dashboard's charts.
+"""`/stats`: the three figures the service is judged by — mean (and p95) response time, API
+error rate, messages processed per hour — over a chosen window, per bot and in total;
+`/stats/series` buckets them in time for the dashboard's charts.
 
 Response time is the reply latency of /metrics: first part sent minus the earliest message the
 reply answers. The API error rate is failed / all model calls. "Messages per hour" counts human

@@ -36,6 +36,7 @@ from randomatch_bot.config import Settings
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import DatabaseUnavailable
+from randomatch_bot.infra.keys import Keys
 from randomatch_bot.infra.listen import ListenConnection, check_alive, wait_for_event
 from randomatch_bot.infra.postgres import check_listen_capable, connect
 from randomatch_bot.metrics import METRICS
@@ -46,15 +47,10 @@ log = structlog.get_logger(__name__)
 CHANNEL = "bot_events"
 
 
-def heartbeat_key(docket_name: str) -> str:
-    """The hash of bridge name -> unix time of its last beat, one per deployment (queue name),
-    so that two deployments sharing a Redis never see each other's bridges."""
-    return f"{docket_name}:bridge-heartbeat"
-
-
 async def bridge_ages(redis: aioredis.Redis, docket_name: str) -> dict[str, float]:
-    """Seconds since each bridge of this deployment last beat (never negative)."""
-    beats = await redis.hgetall(heartbeat_key(docket_name))
+    """Seconds since each bridge of this deployment last beat (never negative); one hash per
+    deployment, so two deployments sharing a Redis never see each other's bridges."""
+    beats = await redis.hgetall(Keys(docket_name).bridge_heartbeat)
     now = time.time()
     return {
         (name.decode() if isinstance(name, bytes) else str(name)): max(0.0, now - float(at))
@@ -290,7 +286,7 @@ class Bridge:
                 return
 
     async def _beat(self) -> None:
-        key = heartbeat_key(self.settings.docket_name)
+        key = Keys(self.settings.docket_name).bridge_heartbeat
         try:
             await self.redis.hset(key, self.name, f"{time.time():.3f}")
             await self.redis.expire(key, 3600)
@@ -301,5 +297,6 @@ class Bridge:
         """Withdraw this bridge's heartbeat when it stops listening (best effort)."""
         with contextlib.suppress(Exception):
             await asyncio.wait_for(
-                self.redis.hdel(heartbeat_key(self.settings.docket_name), self.name), timeout=2
+                self.redis.hdel(Keys(self.settings.docket_name).bridge_heartbeat, self.name),
+                timeout=2,
             )

@@ -55,7 +55,8 @@ class BadPayload(ValueError):
 
 
 def parse_event(payload: str) -> AnyEvent:
-    """The event in a NOTIFY payload; payloads without `kind` are message events (the seed's)."""
+    """The event in a NOTIFY payload; payloads without `kind` are message events (the first
+    bot's trigger sent none)."""
     if len(payload) > MAX_PAYLOAD:
         raise BadPayload(f"payload of {len(payload)} bytes is larger than NOTIFY allows")
     try:

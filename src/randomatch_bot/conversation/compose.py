@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 __all__ = ["clean_reply", "fragments_of", "leaks_instructions", "split_reply"]
 
-DEFAULT_TARGET_CHARS = 60  # chars; chat messages are short (HUMAN_TIMING.md: ~80% of chat
+DEFAULT_TARGET_CHARS = 60  # chars; chat messages are short (docs/TIMING.md: ~80% of chat
 # utterances are 5 words or fewer; 40-60 char first messages got the best reply rate on a
 # dating site), while SMS, a more composed medium, has a median of 104
 MIN_ALONE_CHARS = 12  # chars; shorter fragments stand alone only when they end like a sentence

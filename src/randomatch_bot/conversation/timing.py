@@ -5,7 +5,7 @@ multiplied by `profile.time_scale` (TIME_SCALE), and never sleeps. Every draw co
 random numbers whatever the scale, so a run at TIME_SCALE=0.01 has the same shape, 100 times
 shorter. Delays are log-normal (human response times are heavy-tailed, not Poisson) and
 truncated to their bounds by inverse-CDF sampling, so no probability piles up on a bound.
-Figures and sources: /work/shared/HUMAN_TIMING.md, summarised in docs/TIMING.md.
+Figures and their sources: docs/TIMING.md.
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ __all__ = [
 ]
 
 # --- defaults of the profile (seconds unless stated) ---
-DEFAULT_TYPING_SPEED_CPS = 3.5  # chars/s; seed default. Palin 2019: mobile mean 36.2 WPM ≈ 3.0
-DEFAULT_MIN_THINKING = 3.0  # s; seed MIN_THINKING_DELAY
-DEFAULT_MAX_THINKING = 15.0  # s; seed MAX_THINKING_DELAY
+DEFAULT_TYPING_SPEED_CPS = (
+    3.5  # chars/s; first bot's default. Palin 2019: mobile mean 36.2 WPM ≈ 3.0
+)
+DEFAULT_MIN_THINKING = 3.0  # s; the first bot's MIN_THINKING_DELAY
+DEFAULT_MAX_THINKING = 15.0  # s; the first bot's MAX_THINKING_DELAY
 DEFAULT_GROUPING_WINDOW = 4.0  # s; practitioners' debounce windows are 2-3 s, 1 s is too short
-DEFAULT_GROUPING_CAP = 30.0  # s; a 3 s debounce "with a 30 s cap" (HUMAN_TIMING.md, projects)
+DEFAULT_GROUPING_CAP = 30.0  # s; a 3 s debounce "with a 30 s cap" (docs/TIMING.md, projects)
 DEFAULT_READING_WPM = 238.0  # words/min; Brysbaert 2019, silent reading of non-fiction
 DEFAULT_TYPING_CAP = 40.0  # s; longest single "is typing…" (about 140 chars at 3.5 chars/s)
 

@@ -6,10 +6,10 @@ interval instead of one call per waiting conversation.
       └──────(the probe succeeds)──── half-open: one caller takes the probe lock and calls;
                                       the others wait; a failed probe opens it again, longer
 
-`RedisBreaker` keeps the state in Redis (one hash and one lock key per model, under the
-deployment's queue name); `MemoryBreaker` keeps it in the process (tests, the simulator). A
-breaker that cannot reach Redis lets calls through: the model is then asked, as it would be
-without a breaker, rather than nobody being answered.
+`RedisBreaker` keeps the state in Redis (one hash and one lock key per model, among the
+deployment's keys: `Keys.llm_breaker`, `Keys.llm_probe`); `MemoryBreaker` keeps it in the
+process (tests, the simulator). A breaker that cannot reach Redis lets calls through: the model
+is then asked, as it would be without a breaker, rather than nobody being answered.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import structlog
 from redis.exceptions import RedisError
 
+from randomatch_bot.infra.keys import Keys
 from randomatch_bot.llm.retry import OUTAGE_CAP, outage_delay
 
 log = structlog.get_logger(__name__)
@@ -103,14 +104,14 @@ class RedisBreaker:
     def __init__(
         self,
         redis: RedisSource,
-        prefix: str,
+        keys: Keys,
         *,
         clock: Clock = time.time,
         rng: random.Random | None = None,
         cap: float = OUTAGE_CAP,
     ) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
         self._clock = clock
         self._rng = rng or random.Random()
         self._cap = cap
@@ -118,10 +119,10 @@ class RedisBreaker:
         self._open: set[str] = set()  # models this process saw failing: success must clear them
 
     def state_key(self, model: str) -> str:
-        return f"{self._prefix}:llm-breaker:{model}"
+        return self._keys.llm_breaker(model)
 
     def probe_key(self, model: str) -> str:
-        return f"{self._prefix}:llm-breaker:{model}:probe"
+        return self._keys.llm_probe(model)
 
     async def wait_before(self, model: str) -> float:
         try:

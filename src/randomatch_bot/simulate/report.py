@@ -1,5 +1,5 @@
 """The simulator's figures: per-reply timings read back from the database, summarised beside
-the published human figures (/work/shared/HUMAN_TIMING.md, docs/TIMING.md).
+the published human figures (docs/TIMING.md).
 
 The database holds every time the engine wrote with its clock: when a plan started
 (`reply_plans.created_at`), when the messages were read (`read_due_at`, `read_at`), when
@@ -111,7 +111,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "Waiting for the human to stop (last message → plan)",
         "s",
         "bots debounce 2-3 s; 3 s with a 30 s cap",
-        "projects surveyed in HUMAN_TIMING.md",
+        "projects surveyed in docs/TIMING.md",
     ),
     MetricSpec(
         "seen_after",

@@ -21,6 +21,7 @@ from randomatch_bot.config import Settings
 from randomatch_bot.conversation import outage, policy, typing_broadcast
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db.queries import Q
+from randomatch_bot.infra.keys import Keys
 from randomatch_bot.llm import build_llm_client
 from randomatch_bot.llm.breaker import RedisBreaker
 from randomatch_bot.llm.types import LLMClient
@@ -83,10 +84,14 @@ async def run_worker(
     """Serve conversation steps until `stop` is set, then drain."""
     own_llm = llm is None
     # One circuit breaker per model, shared through Redis by every worker of the deployment.
-    client = llm or build_llm_client(settings, breaker=RedisBreaker(docket.redis, docket.name))
+    client = llm or build_llm_client(
+        settings, breaker=RedisBreaker(docket.redis, Keys(docket.name))
+    )
     engine = ConversationEngine(pool, settings, rng=rng)
     engine.typing_transport = await typing_broadcast.effective_transport(pool, settings)
-    tasks.install_runtime(tasks.Runtime(docket, engine, client, settings.step_attempts))
+    # In this call's context only: the steps that docket's Worker starts below inherit it.
+    runtime = tasks.Runtime(docket, engine, client, settings.step_attempts)
+    token = tasks.install_runtime(runtime)
     register_tasks(docket)
     retry = ExponentialRetry(
         attempts=settings.step_attempts,
@@ -132,7 +137,7 @@ async def run_worker(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
     finally:
-        tasks.install_runtime(None)
+        tasks.uninstall_runtime(token)
         if own_llm:
             await client.aclose()
     log.info("worker stopped")

@@ -8,7 +8,10 @@ docket keeps one. Anything Redis forgets is found again by the bridge's catch-up
 PostgreSQL, which is the record.
 
 The functions are module-level so that the bridge (which only schedules) and the workers (which
-run them) agree on their names; the worker sets the runtime they use with `install_runtime`.
+run them) agree on their names. What they run with (queue, engine, model) is each worker's own:
+`run_worker` installs its `Runtime` in the context of its own asyncio task, which every step its
+docket Worker starts inherits, so two workers in one event loop (two deployments, tests, the
+terminal chat) never see or clear each other's.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -55,7 +59,7 @@ INLINE_STEPS = 8  # due steps run back to back in one task, at most (a reply has
 
 @dataclass(slots=True)
 class Runtime:
-    """What the task functions need, set once per worker process."""
+    """What the task functions need, one per worker."""
 
     docket: Docket
     engine: ConversationEngine
@@ -63,18 +67,27 @@ class Runtime:
     attempts: int
 
 
-_runtime: Runtime | None = None
+# A context variable, not a global: its value belongs to the task tree of the worker that set it.
+_RUNTIME: ContextVar[Runtime] = ContextVar("randomatch_worker_runtime")
 
 
-def install_runtime(runtime: Runtime | None) -> None:
-    global _runtime  # noqa: PLW0603 - one runtime per worker process, set at start-up
-    _runtime = runtime
+def install_runtime(runtime: Runtime) -> Token[Runtime]:
+    """Make `runtime` the one of the calling task and of every task it starts from now on;
+    hand the token back to `uninstall_runtime` when the worker stops."""
+    return _RUNTIME.set(runtime)
+
+
+def uninstall_runtime(token: Token[Runtime]) -> None:
+    """Undo `install_runtime` in the calling task (other workers' runtimes are untouched)."""
+    _RUNTIME.reset(token)
 
 
 def current_runtime() -> Runtime:
-    if _runtime is None:
-        raise RuntimeError("no worker runtime installed: tasks run only inside a worker")
-    return _runtime
+    """The runtime of the worker running the calling step."""
+    try:
+        return _RUNTIME.get()
+    except LookupError:
+        raise RuntimeError("no worker runtime installed: tasks run only inside a worker") from None
 
 
 # ---------------------------------------------------------------------- keys

@@ -1,4 +1,4 @@
--- The wake-up signal (SPEC §2): after a human writes in a match that has a bot, notify
+-- The wake-up signal (docs/CONTRACT.md): after a human writes in a match that has a bot, notify
 -- `bot_events` with ids only. NOTIFY payloads are capped at 8000 bytes and may be read by
 -- any listener, so the content never travels in them. A bot never answers a bot: a message
 -- sent by a bot profile produces no notification.

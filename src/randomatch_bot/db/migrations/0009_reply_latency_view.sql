@@ -1,4 +1,4 @@
--- Reply latency, the seed's first metric, defined once: a reply's first part sent, minus the
+-- Reply latency, the first figure of `/stats`, defined once: a reply's first part sent, minus the
 -- creation of the earliest human message it answers. Icebreakers answer nothing (NULL).
 CREATE OR REPLACE VIEW bot.reply_latencies AS
 SELECT rp.id AS plan_id,

@@ -1,0 +1,61 @@
+"""Two deployments (two queue names) sharing one Redis keep their state apart."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from randomatch_bot.infra.keys import Keys
+from randomatch_bot.infra.redis import open_redis
+from randomatch_bot.llm.breaker import RedisBreaker
+from randomatch_bot.metrics import Metrics, publish, read_published
+
+NOTIFICATIONS = ("randomatch_bridge_notifications", "randomatch_bridge_notifications_total")
+
+
+async def test_two_deployments_on_one_redis_keep_separate_metrics(make_settings: Any) -> None:
+    """Each deployment adds up its own processes' published counters, never the other's."""
+    settings = make_settings()
+    blue, green = Keys(f"{settings.docket_name}-blue"), Keys(f"{settings.docket_name}-green")
+    blue_bridge, green_bridge = Metrics(), Metrics()
+    blue_bridge.notifications.labels("message").inc(7)
+    green_bridge.notifications.labels("message").inc(100)
+    sample = (*NOTIFICATIONS, (("kind", "message"),))
+    async with open_redis(_redis_url(settings)) as redis:
+        try:
+            # The same process name in both: only the deployment tells them apart.
+            await publish(redis, blue, process="host#1", registry=blue_bridge.registry)
+            await publish(redis, green, process="host#1", registry=green_bridge.registry)
+            await publish(redis, green, process="host#2", registry=green_bridge.registry)
+            assert (await read_published(redis, blue))[sample] == 7
+            assert (await read_published(redis, green))[sample] == 200
+            assert (await read_published(redis, green, exclude="host#1"))[sample] == 100
+        finally:
+            await redis.delete(blue.metrics("host#1"), green.metrics("host#1"))
+            await redis.delete(green.metrics("host#2"))
+
+
+async def test_a_breaker_opened_in_one_deployment_leaves_the_other_closed(
+    make_settings: Any,
+) -> None:
+    """A model failing for one deployment is still called by another on the same Redis."""
+    settings = make_settings()
+    blue, green = Keys(f"{settings.docket_name}-blue"), Keys(f"{settings.docket_name}-green")
+    async with open_redis(_redis_url(settings)) as redis:
+
+        @contextlib.asynccontextmanager
+        async def source() -> AsyncIterator[Any]:
+            yield redis
+
+        try:
+            await RedisBreaker(source, blue).failed("vendor/model", retry_after=30.0)
+            assert await RedisBreaker(source, blue).wait_before("vendor/model") > 0
+            assert await RedisBreaker(source, green).wait_before("vendor/model") == 0
+        finally:
+            await redis.delete(blue.llm_breaker("vendor/model"), blue.llm_probe("vendor/model"))
+
+
+def _redis_url(settings: Any) -> str:
+    assert settings.redis_url is not None  # make_settings points at the test Redis
+    return str(settings.redis_url.get_secret_value())
