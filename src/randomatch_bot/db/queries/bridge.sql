@@ -5,9 +5,29 @@
 -- the service never saw (its icebreaker). Dead letters are left alone, unless the human wrote
 -- since and $5 (DEAD_LETTER_RETRY_ON_MESSAGE) revives them. Oldest due first, so that a batch
 -- never holds the same conversations scan after scan while others wait.
-WITH bot_matches AS (
-    SELECT m.id AS match_id, m.created_at AS matched_at, b.id AS bot_id, h.id AS human_id
+-- The candidates come first, each from an index, so that a scan costs what is recent or due,
+-- not the number of matches: steps overdue (bot.conversations by next_wake_at), human messages
+-- of the lookback not yet answered (public.messages by created_at) and matches of the
+-- lookback (public.matches by created_at). The conditions below then decide, as before.
+WITH candidates AS (
+    SELECT c.match_id
+      FROM bot.conversations c
+     WHERE c.next_wake_at < $2::timestamptz - $3 * interval '1 second'
+    UNION
+    SELECT msg.match_id
+      FROM public.messages msg
+     WHERE msg.created_at > $2::timestamptz - $1 * interval '1 second'
+       AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
+       AND NOT EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = msg.sender_id AND p.is_bot)
+    UNION
+    SELECT m.id
       FROM public.matches m
+     WHERE m.created_at > $2::timestamptz - $1 * interval '1 second'
+),
+bot_matches AS (
+    SELECT m.id AS match_id, m.created_at AS matched_at, b.id AS bot_id, h.id AS human_id
+      FROM candidates k
+      JOIN public.matches m ON m.id = k.match_id
       JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
       JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
      WHERE m.status = 'active'
