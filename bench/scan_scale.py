@@ -130,7 +130,7 @@ async def _scan_args(conn: asyncpg.Connection) -> tuple[object, ...]:
     )
 
 
-async def _run(dsn: str, runs: int) -> None:
+async def _run(dsn: str, runs: int, full_plans: bool) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         scan_args = await _scan_args(conn)
@@ -160,11 +160,11 @@ async def _run(dsn: str, runs: int) -> None:
         await conn.close()
     for label, median_ms, plan, rows, count in figures:
         print(f"\n== {label}: median {median_ms:.1f} ms over {count} runs, {rows} rows")
-        for line in _key_lines(plan):
+        for line in plan if full_plans else _key_lines(plan):
             print(f"   {line}")
 
 
-async def bench(matches: int, messages: int, runs: int, data_dir: Path) -> None:
+async def bench(matches: int, messages: int, runs: int, full_plans: bool, data_dir: Path) -> None:
     with EmbeddedServers(data_dir, exclusive=True) as servers:
         assert servers.endpoints is not None
         base = servers.endpoints.postgres_dsn
@@ -183,7 +183,7 @@ async def bench(matches: int, messages: int, runs: int, data_dir: Path) -> None:
         finally:
             await conn.close()
         print(f"built in {time.perf_counter() - started:.1f} s", flush=True)
-        await _run(dsn, runs)
+        await _run(dsn, runs, full_plans)
 
 
 def main() -> None:
@@ -191,11 +191,12 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=7, help="timed runs per query")
+    parser.add_argument("--full-plans", action="store_true", help="print whole plans")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="randomatch-bench-scan-"))
     data_dir.chmod(0o755)  # PostgreSQL runs as an unprivileged user when we are root
     try:
-        asyncio.run(bench(args.matches, args.messages, args.runs, data_dir))
+        asyncio.run(bench(args.matches, args.messages, args.runs, args.full_plans, data_dir))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -21,10 +21,11 @@ SELECT pg_temp.uid('8002', k), pg_temp.uid('8001', k + 5), pg_temp.uid('8001', 1
   FROM generate_series(1, current_setting('bench.matches')::int) AS k;
 
 -- Messages evenly over the year (about 27,000 in the last day for ten million), round robin
--- over the matches: each match gets one every few days, from the human and the bot in turn.
+-- over the matches: each match gets one every few days, from the human and the bot in turn
+-- (half of any day's messages are from humans).
 INSERT INTO public.messages (id, match_id, sender_id, content, created_at)
 SELECT pg_temp.uid('8003', n), pg_temp.uid('8002', s.k),
-       CASE WHEN (n / s.matches) % 2 = 0 THEN pg_temp.uid('8001', s.k + 5)
+       CASE WHEN (n / s.matches + s.k) % 2 = 0 THEN pg_temp.uid('8001', s.k + 5)
             ELSE pg_temp.uid('8001', 1 + s.k % 5) END,
        'message ' || n,
        now() - interval '1 minute'
@@ -55,7 +56,7 @@ SELECT msg.id, msg.match_id, msg.match_id, msg.created_at
   FROM public.messages msg
   JOIN public.profiles p ON p.id = msg.sender_id AND NOT p.is_bot
  WHERE NOT (msg.created_at > now() - interval '1 day'
-            AND ('x' || right(msg.match_id::text, 12))::bit(48)::bigint % 500 = 0);
+            AND ('x' || right(msg.match_id::text, 12))::bit(48)::bigint % 500 = 7);
 
 -- Two typing indicators per match, off.
 INSERT INTO public.typing_indicators (match_id, user_id, is_typing, updated_at)

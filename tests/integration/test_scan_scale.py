@@ -64,6 +64,21 @@ async def test_scan_finds_what_the_full_scan_found(filled: asyncpg.Connection) -
         full = await filled.fetch(BEFORE_SQL, *scan_args(now, revive))
         assert sorted(r["match_id"] for r in found) == sorted(r["match_id"] for r in full)
         assert [r["next_wake_at"] for r in found] == [r["next_wake_at"] for r in full]
-    overdue = sum(r["next_wake_at"] is not None for r in found)
-    assert overdue > 0
-    assert len(found) > overdue  # lost notifications and icebreakers are found too
+    lost = await filled.fetch(
+        "SELECT DISTINCT msg.match_id FROM public.messages msg "
+        "JOIN bot.conversations c ON c.match_id = msg.match_id AND c.status = 'idle' "
+        "JOIN public.profiles p ON p.id = msg.sender_id AND NOT p.is_bot "
+        "WHERE msg.created_at > now() - interval '1 day' "
+        "AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)"
+    )
+    ids = {r["match_id"] for r in found}
+    assert lost
+    assert {r["match_id"] for r in lost} <= ids  # every lost notification is found
+    assert any(r["next_wake_at"] is not None for r in found)  # overdue steps
+    icebreakers = await filled.fetch(
+        "SELECT m.id FROM public.matches m WHERE m.status = 'active' "
+        "AND m.created_at > now() - interval '1 day' "
+        "AND NOT EXISTS (SELECT 1 FROM public.messages WHERE match_id = m.id)"
+    )
+    assert icebreakers
+    assert {r["id"] for r in icebreakers} <= ids
