@@ -9,9 +9,10 @@
 -- or due, not the number of matches: steps overdue (bot.conversations by next_wake_at), human
 -- messages of the lookback with no answer recorded in that window (public.messages by
 -- created_at, set against bot.answered_messages by answered_at: an answer is never older than
--- its message) and matches of the lookback (public.matches by created_at). A candidate too many
--- costs a look-up; the conditions below decide, as before. The matches are then fetched by key
--- (`= ANY` of the candidates), never by reading them all.
+-- its message; the bots by their partial index on profiles) and matches of the lookback the
+-- service never saw (public.matches by created_at). A candidate too many costs a look-up; the
+-- conditions below decide, as before. The matches are then fetched by key (`= ANY` of the
+-- candidates), never by reading them all.
 WITH candidates AS (
     SELECT c.match_id
       FROM bot.conversations c
@@ -29,6 +30,7 @@ WITH candidates AS (
     SELECT m.id
       FROM public.matches m
      WHERE m.created_at > $2::timestamptz - $1 * interval '1 second'
+       AND NOT EXISTS (SELECT 1 FROM bot.conversations c WHERE c.match_id = m.id)
 ),
 bot_matches AS (
     SELECT m.id AS match_id, m.created_at AS matched_at, b.id AS bot_id, h.id AS human_id
@@ -49,8 +51,9 @@ SELECT bm.match_id, bm.bot_id, c.next_wake_at
            AND msg.created_at > $2::timestamptz - $1 * interval '1 second'
            AND msg.created_at > coalesce(
                  c.baseline_at,
-                 (SELECT max(created_at) FROM public.messages
-                   WHERE match_id = bm.match_id AND sender_id = bm.bot_id),
+                 (SELECT b.created_at FROM public.messages b
+                   WHERE b.match_id = bm.match_id AND b.sender_id = bm.bot_id
+                   ORDER BY b.created_at DESC LIMIT 1),
                  '-infinity'::timestamptz)
            AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
   ) u ON c.next_wake_at IS NULL
