@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-night lint typecheck unit integration bench bench-smoke bench-migrate chaos lock clean chromium
+.PHONY: run test test-night lint typecheck unit integration bench bench-smoke bench-migrate bench-scan chaos lock clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench: $(STAMP)
 # The first `migrate` on one million messages while the app writes (docs/BENCHMARKS.md).
 bench-migrate: $(STAMP)
 	$(BIN)/python -m bench.live_migration
+
+# The catch-up scan and the typing sweeper on 100,000 matches and 10 million messages.
+bench-scan: $(STAMP)
+	$(BIN)/python -m bench.scan_scale
 # Ten minutes of kills, Redis and PostgreSQL restarts and model faults, then an invariant check
 # (CI runs a bounded version: tests/e2e/test_chaos.py).
 chaos: $(STAMP)

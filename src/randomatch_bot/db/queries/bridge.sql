@@ -5,12 +5,40 @@
 -- the service never saw (its icebreaker). Dead letters are left alone, unless the human wrote
 -- since and $5 (DEAD_LETTER_RETRY_ON_MESSAGE) revives them. Oldest due first, so that a batch
 -- never holds the same conversations scan after scan while others wait.
-WITH bot_matches AS (
+-- The candidates come first, each read through an index, so that a scan costs what is recent
+-- or due, not the number of matches: steps overdue (bot.conversations by next_wake_at), human
+-- messages of the lookback with no answer recorded in that window (public.messages by
+-- created_at, set against bot.answered_messages by answered_at: an answer is never older than
+-- its message; the bots by their partial index on profiles) and matches of the lookback the
+-- service never saw (public.matches by created_at). A candidate too many costs a look-up; the
+-- conditions below decide, as before. The matches are then fetched by key (`= ANY` of the
+-- candidates), never by reading them all.
+WITH candidates AS (
+    SELECT c.match_id
+      FROM bot.conversations c
+     WHERE c.next_wake_at < $2::timestamptz - $3 * interval '1 second'
+    UNION
+    SELECT msg.match_id
+      FROM public.messages msg
+     WHERE msg.created_at > $2::timestamptz - $1 * interval '1 second'
+       AND msg.sender_id <> ALL (ARRAY(SELECT p.id FROM public.profiles p WHERE p.is_bot))
+       AND NOT EXISTS (
+            SELECT 1 FROM bot.answered_messages a
+             WHERE a.message_id = msg.id
+               AND a.answered_at > $2::timestamptz - $1 * interval '1 second')
+    UNION
+    SELECT m.id
+      FROM public.matches m
+     WHERE m.created_at > $2::timestamptz - $1 * interval '1 second'
+       AND NOT EXISTS (SELECT 1 FROM bot.conversations c WHERE c.match_id = m.id)
+),
+bot_matches AS (
     SELECT m.id AS match_id, m.created_at AS matched_at, b.id AS bot_id, h.id AS human_id
       FROM public.matches m
       JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
       JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
-     WHERE m.status = 'active'
+     WHERE m.id = ANY (ARRAY(SELECT k.match_id FROM candidates k))
+       AND m.status = 'active'
 )
 SELECT bm.match_id, bm.bot_id, c.next_wake_at
   FROM bot_matches bm
@@ -23,8 +51,9 @@ SELECT bm.match_id, bm.bot_id, c.next_wake_at
            AND msg.created_at > $2::timestamptz - $1 * interval '1 second'
            AND msg.created_at > coalesce(
                  c.baseline_at,
-                 (SELECT max(created_at) FROM public.messages
-                   WHERE match_id = bm.match_id AND sender_id = bm.bot_id),
+                 (SELECT b.created_at FROM public.messages b
+                   WHERE b.match_id = bm.match_id AND b.sender_id = bm.bot_id
+                   ORDER BY b.created_at DESC LIMIT 1),
                  '-infinity'::timestamptz)
            AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
   ) u ON c.next_wake_at IS NULL
