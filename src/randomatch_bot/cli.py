@@ -156,7 +156,7 @@ def status(
     async def main() -> None:
         async with open_endpoints(settings) as endpoints:
             conn = await connect(endpoints.postgres_dsn, attempts=2)
-            redis = await connect_redis(endpoints.redis_url)
+            redis = await connect_redis(endpoints.redis_url, attempts=2)
             try:
                 report = await collect_status(settings, conn, redis)
             finally:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import AuthenticationError, RedisError
 
 from randomatch_bot.errors import RedisUnavailable
 
 PING_TIMEOUT = 5.0  # seconds
+CONNECT_ATTEMPTS = 4  # at start-up, about 7 s of backoff in all
 
 
 def describe_redis(url: str) -> str:
@@ -37,8 +39,33 @@ def with_max_connections(url: str, connections: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-async def connect_redis(url: str) -> aioredis.Redis:
-    """A client whose server answered PING, or RedisUnavailable with what to check."""
+async def connect_redis(url: str, *, attempts: int = CONNECT_ATTEMPTS) -> aioredis.Redis:
+    """A client whose server answered PING, or RedisUnavailable with what to check.
+
+    A server that does not answer is asked again with a short backoff (a process started
+    while Redis restarts waits for it rather than exiting); a malformed URL or a refused
+    password is not retried.
+    """
+    last: BaseException | None = None
+    for attempt in range(max(1, attempts)):
+        client = _client(url)
+        try:
+            await client.ping()
+        except (RedisError, OSError) as exc:
+            await client.aclose()
+            last = exc
+            if isinstance(exc, AuthenticationError) or attempt + 1 >= attempts:
+                break
+            await asyncio.sleep(min(2.0**attempt, 5.0))
+        else:
+            return client
+    raise RedisUnavailable(
+        f"cannot reach Redis at {describe_redis(url)}: {last}; "
+        "check REDIS_URL and that the server is up"
+    ) from last
+
+
+def _client(url: str) -> aioredis.Redis:
     try:
         client: aioredis.Redis = aioredis.Redis.from_url(
             url,
@@ -49,14 +76,6 @@ async def connect_redis(url: str) -> aioredis.Redis:
         )
     except (ValueError, RedisError) as exc:
         raise RedisUnavailable(f"REDIS_URL is not a usable Redis URL: {exc}") from exc
-    try:
-        await client.ping()
-    except (RedisError, OSError) as exc:
-        await client.aclose()
-        raise RedisUnavailable(
-            f"cannot reach Redis at {describe_redis(url)}: {exc}; "
-            "check REDIS_URL and that the server is up"
-        ) from exc
     return client
 
 
