@@ -338,6 +338,19 @@ class ConversationEngine:
         if when > now:
             await self._save(conn, ctx.match_id, epoch, "idle", when)
             return StepResult("follow-up later", wake_at=when)
+        # A follow-up costs a model call like a reply: the same budgets and caps hold it.
+        hold = await policy.check(
+            conn,
+            self.settings,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            timezone=persona.timezone,
+            now=now,
+            human_id=ctx.human_id,
+        )
+        if hold is not None:
+            await self._save(conn, ctx.match_id, epoch, "waiting", hold.until, hold=hold.reason)
+            return StepResult(f"held: {hold.reason}", wake_at=hold.until)
         # A plan with no trigger message: the same steps and guarantees as a reply.
         plan_id = _plan_id(self.rng(ctx.match_id, epoch + 1, now.isoformat(), "plan"))
         await conn.execute(
