@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation import disclosure, style
+from randomatch_bot.conversation import disclosure, guard, style
 from randomatch_bot.conversation.composer import Composer, Conversation
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.conversation.persona import Persona
@@ -147,3 +147,21 @@ async def test_presence_is_not_online_while_the_reply_waits_for_the_model(
     assert shown.state is PresenceState.AWAY, shown
     assert shown.until == retry_at
     assert shown.reason == "waiting for the model"
+
+
+async def test_no_follow_up_to_a_person_who_said_they_are_a_minor(
+    pool: asyncpg.Pool, make_settings: Any
+) -> None:
+    """After the guard's line to a person who said they are under 18, a silence brings no
+    follow-up: the conversation must not go on from the persona's side."""
+    settings = make_settings(TIME_SCALE=1.0, FOLLOWUP_AFTER=2, FOLLOWUP_MAX=1)
+    clock = VirtualClock(START)
+    engine = ConversationEngine(pool, settings, clock=clock)
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+        await say(conn, couple, "Salut ! J'ai 15 ans et j'adore la rando", at=clock.now)
+        trace = await drive(engine, clock, couple.match_id, OfflineResponder())
+        sent = await bot_messages(conn, couple.match_id, couple.bot_id)
+    notes = [r.note for _, r in trace]
+    assert [m["content"] for m in sent] == [guard.safe_line([guard.Reason.MINOR])]
+    assert "follow-up planned" not in notes, notes
