@@ -267,12 +267,12 @@ def test_cli_lists_retries_and_discards_in_bulk(
 async def test_api_bulk_retry_and_discard(make_settings: Any, pool: asyncpg.Pool) -> None:
     """POST /dead-letters/retry with ids and /dead-letters/discard with all: true resolve in
     bulk; unknown or resolved ids are reported, not fatal; neither ids nor all is a 422."""
-    settings = make_settings(MONITORING_TOKEN="tok-bulk")
+    settings = make_settings(MONITORING_TOKEN="tok-bulk-dead-letters")
     async with pool.acquire() as conn:
         ids = await parked(conn, 3)
     async with open_resources(settings) as res:
         app = create_app(settings, resources=res)
-        async with asgi_client(app, token="tok-bulk") as http:
+        async with asgi_client(app, token="tok-bulk-dead-letters") as http:
             first = await http.post("/dead-letters/retry", json={"ids": [ids[0], 999999]})
             rest = await http.post("/dead-letters/discard", json={"all": True})
             bad = await http.post("/dead-letters/retry", json={})
