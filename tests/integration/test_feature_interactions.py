@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation import disclosure, guard, style
+from randomatch_bot.conversation import disclosure, followup, guard, style
 from randomatch_bot.conversation.composer import Composer, Conversation
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.conversation.persona import Persona
@@ -22,6 +22,7 @@ from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.llm.types import ChatMessage, Completion
 from tests.support.databases import make_couple, say
 from tests.support.drive import VirtualClock, drive
+from tests.support.night import night_offset
 
 pytestmark = pytest.mark.integration
 
@@ -165,3 +166,29 @@ async def test_no_follow_up_to_a_person_who_said_they_are_a_minor(
     notes = [r.note for _, r in trace]
     assert [m["content"] for m in sent] == [guard.safe_line([guard.Reason.MINOR])]
     assert "follow-up planned" not in notes, notes
+
+
+async def test_follow_up_hours_are_judged_on_the_shifted_clock(
+    pool: asyncpg.Pool, make_settings: Any
+) -> None:
+    """With HOURS_CLOCK_OFFSET showing the persona's night, a due follow-up waits for her
+    morning on that clock, as a reply does, instead of going out at once."""
+    settings = make_settings(
+        TIME_SCALE=1.0, FOLLOWUP_AFTER=1, ACTIVE_HOURS="08:00-23:30", BOT_TIMEZONE="Europe/Paris"
+    )
+    offset = dt.timedelta(seconds=night_offset(START))  # her clock shows 03:00 in Paris
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+        await say(conn, couple, "Salut ! Tu randonnes où ?", at=START - dt.timedelta(hours=3))
+        await conn.execute(
+            "INSERT INTO public.messages (match_id, sender_id, content, created_at) "
+            "VALUES ($1, $2, 'Surtout en Chartreuse, et toi ?', $3)",
+            couple.match_id,
+            couple.bot_id,
+            START - dt.timedelta(hours=2),
+        )
+        persona = Persona.default(settings, couple.bot_id, "Camille")
+        when = await followup.next_followup(
+            conn, persona, couple.match_id, couple.human_id, START, 1.0, offset
+        )
+    assert when == START + dt.timedelta(hours=5)  # 08:00 on her clock

@@ -331,7 +331,13 @@ class ConversationEngine:
         """Plan a follow-up in a silent match when one is due; say when one will be."""
         persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
         when = await followup.next_followup(
-            conn, persona, ctx.match_id, ctx.human_id, now, self.settings.time_scale
+            conn,
+            persona,
+            ctx.match_id,
+            ctx.human_id,
+            now,
+            self.settings.time_scale,
+            self.hours_offset,
         )
         if when is None:
             return None
@@ -477,7 +483,13 @@ class ConversationEngine:
             await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan_id)
             await conn.execute(Q.plan_finish, plan_id, "done", None)
             wake = await followup.next_followup(
-                conn, persona, ctx.match_id, ctx.human_id, now, self.settings.time_scale
+                conn,
+                persona,
+                ctx.match_id,
+                ctx.human_id,
+                now,
+                self.settings.time_scale,
+                self.hours_offset,
             )
             await self._save(conn, ctx.match_id, epoch, "idle", wake)
             return StepResult("reply done", wake_at=wake)

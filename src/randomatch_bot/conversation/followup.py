@@ -58,12 +58,14 @@ async def next_followup(
     human_id: uuid.UUID,
     now: dt.datetime,
     time_scale: float,
+    hours_offset: dt.timedelta = dt.timedelta(0),
 ) -> dt.datetime | None:
     """When the persona should write again in this silent match (maybe `now`), or None.
 
     None when the persona does not follow up, the human never wrote or wrote last, asked to
     stop, or the follow-ups of this silence are used up. A due follow-up outside the persona's
-    active hours waits for the next window.
+    active hours waits for the next window; the hours are judged on the persona's clock,
+    shifted by `hours_offset` (HOURS_CLOCK_OFFSET), as for a reply.
     """
     if not persona.enabled or persona.followup_after <= 0 or persona.followup_max <= 0:
         return None
@@ -78,4 +80,7 @@ async def next_followup(
         # The guard ended this conversation (no model call for a minor): not restarted here.
         return None
     due = max(followup_due(row["last_bot_at"], persona.followup_after, time_scale), now)
-    return availability.next_active_start(due, persona.active_hours, persona.timezone) or due
+    opens = availability.next_active_start(
+        due + hours_offset, persona.active_hours, persona.timezone
+    )
+    return opens - hours_offset if opens is not None else due
