@@ -64,3 +64,27 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA bot GRANT USAGE, SELECT ON SEQUENCES TO rando
 -- The service's own functions (`migrate` closes them to PUBLIC; photos are read through one).
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA bot TO randomatch_bot;
 ALTER DEFAULT PRIVILEGES IN SCHEMA bot GRANT EXECUTE ON FUNCTIONS TO randomatch_bot;
+
+-- The app's optional tables, where it has them: reactions (the persona reacts with an emoji,
+-- and reads its own reactions to vary them) and photo attachments (read). An app that adds
+-- one later: run this file again; until then the service leaves that extension unused.
+DO $$
+BEGIN
+    IF to_regclass('public.message_reactions') IS NOT NULL THEN
+        GRANT SELECT, INSERT ON public.message_reactions TO randomatch_bot;
+        DROP POLICY IF EXISTS randomatch_bot_read ON public.message_reactions;
+        CREATE POLICY randomatch_bot_read ON public.message_reactions FOR SELECT
+            TO randomatch_bot USING (true);
+        DROP POLICY IF EXISTS randomatch_bot_react ON public.message_reactions;
+        CREATE POLICY randomatch_bot_react ON public.message_reactions FOR INSERT
+            TO randomatch_bot
+            WITH CHECK (EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = user_id AND p.is_bot));
+    END IF;
+    IF to_regclass('public.message_attachments') IS NOT NULL THEN
+        GRANT SELECT ON public.message_attachments TO randomatch_bot;
+        DROP POLICY IF EXISTS randomatch_bot_read ON public.message_attachments;
+        CREATE POLICY randomatch_bot_read ON public.message_attachments FOR SELECT
+            TO randomatch_bot USING (true);
+    END IF;
+END;
+$$;

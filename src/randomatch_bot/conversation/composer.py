@@ -215,9 +215,17 @@ class Composer:
         self, text: str, persona: Persona, rng: random.Random, recent: list[str]
     ) -> list[str]:
         profile = style.StyleProfile(emoji=persona.emoji, habits=persona.habits)
-        return style.chat_parts(
+        parts = style.chat_parts(
             text, profile=profile, max_parts=self.settings.max_parts, rng=rng, recent=recent
         )
+        if self.settings.disclosure_policy is not DisclosurePolicy.PLAY and (
+            disclosure.claims_human(text) and not any(disclosure.claims_human(p) for p in parts)
+        ):
+            # The style pass (a typo, the word budget) hid the claim from `disclosure.enforce`,
+            # which only sees the parts: the claim the model made is what counts.
+            log.info("disclosure enforced", change="replaced")
+            return [disclosure.admission(persona.language)]
+        return parts
 
     async def _blocked(
         self,

@@ -334,13 +334,32 @@ class ConversationEngine:
         """Plan a follow-up in a silent match when one is due; say when one will be."""
         persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
         when = await followup.next_followup(
-            conn, persona, ctx.match_id, ctx.human_id, now, self.settings.time_scale
+            conn,
+            persona,
+            ctx.match_id,
+            ctx.human_id,
+            now,
+            self.settings.time_scale,
+            self.hours_offset,
         )
         if when is None:
             return None
         if when > now:
             await self._save(conn, ctx.match_id, epoch, "idle", when)
             return StepResult("follow-up later", wake_at=when)
+        # A follow-up costs a model call like a reply: the same budgets and caps hold it.
+        hold = await policy.check(
+            conn,
+            self.settings,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            timezone=persona.timezone,
+            now=now,
+            human_id=ctx.human_id,
+        )
+        if hold is not None:
+            await self._save(conn, ctx.match_id, epoch, "waiting", hold.until, hold=hold.reason)
+            return StepResult(f"held: {hold.reason}", wake_at=hold.until)
         # A plan with no trigger message: the same steps and guarantees as a reply.
         plan_id = _plan_id(self.rng(ctx.match_id, epoch + 1, now.isoformat(), "plan"))
         await conn.execute(
@@ -473,7 +492,13 @@ class ConversationEngine:
             await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan_id)
             await conn.execute(Q.plan_finish, plan_id, "done", None)
             wake = await followup.next_followup(
-                conn, persona, ctx.match_id, ctx.human_id, now, self.settings.time_scale
+                conn,
+                persona,
+                ctx.match_id,
+                ctx.human_id,
+                now,
+                self.settings.time_scale,
+                self.hours_offset,
             )
             await self._save(conn, ctx.match_id, epoch, "idle", wake)
             return StepResult("reply done", wake_at=wake)

@@ -3,7 +3,8 @@
 When the human has not answered the persona's last message for the persona's
 `followup_after` hours, the persona may write again, in context, within its active hours, at
 most `followup_max` times per silence. Never after an unmatch or a block (the engine closes the
-conversation first) and never once the human has asked to be left alone. A follow-up is a plan
+conversation first), never once the human has asked to be left alone, and never to a person
+who said they are under 18. A follow-up is a plan
 like a reply (same exactly-once guarantees) with no trigger messages.
 """
 
@@ -14,7 +15,7 @@ import re
 import uuid
 from collections.abc import Iterable
 
-from randomatch_bot.conversation import availability
+from randomatch_bot.conversation import availability, guard
 from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
@@ -57,12 +58,14 @@ async def next_followup(
     human_id: uuid.UUID,
     now: dt.datetime,
     time_scale: float,
+    hours_offset: dt.timedelta = dt.timedelta(0),
 ) -> dt.datetime | None:
     """When the persona should write again in this silent match (maybe `now`), or None.
 
     None when the persona does not follow up, the human never wrote or wrote last, asked to
     stop, or the follow-ups of this silence are used up. A due follow-up outside the persona's
-    active hours waits for the next window.
+    active hours waits for the next window; the hours are judged on the persona's clock,
+    shifted by `hours_offset` (HOURS_CLOCK_OFFSET), as for a reply.
     """
     if not persona.enabled or persona.followup_after <= 0 or persona.followup_max <= 0:
         return None
@@ -73,5 +76,11 @@ async def next_followup(
         return None
     if asked_to_stop(row["human_texts"]):
         return None
+    if any(guard.declares_minor(text) for text in row["human_texts"]):
+        # The guard ended this conversation (no model call for a minor): not restarted here.
+        return None
     due = max(followup_due(row["last_bot_at"], persona.followup_after, time_scale), now)
-    return availability.next_active_start(due, persona.active_hours, persona.timezone) or due
+    opens = availability.next_active_start(
+        due + hours_offset, persona.active_hours, persona.timezone
+    )
+    return opens - hours_offset if opens is not None else due

@@ -24,6 +24,7 @@ from randomatch_bot.db.types import Conn
 
 __all__ = [
     "ABSENT_AFTER",
+    "MODEL_WAIT",
     "Presence",
     "PresenceState",
     "Waiting",
@@ -39,6 +40,7 @@ ABSENT_AFTER = 5 * 60.0  # s
 
 
 NBSP = "\u00a0"
+MODEL_WAIT = "waiting for the model"  # the reason shown while a reply waits out an outage
 
 
 class PresenceState(StrEnum):
@@ -121,6 +123,19 @@ def _from_row(
     row: Mapping[str, Any] | None, persona: Persona, settings: Settings, now: dt.datetime
 ) -> Presence:
     row = row or {}
+    retry_at = row.get("retry_at")
+    if row.get("plan_status") == "thinking" and retry_at is not None and retry_at > now:
+        # The reply waits for the model (an outage, a pause an operator must lift): she is
+        # not there, however long ago the messages were read.
+        return presence(
+            now,
+            hours=persona.active_hours,
+            tz=persona.timezone,
+            held_until=retry_at,
+            hold_reason=MODEL_WAIT,
+            hours_offset=dt.timedelta(seconds=settings.hours_clock_offset),
+            absent_after=ABSENT_AFTER * settings.time_scale,
+        )
     return presence(
         now,
         hours=persona.active_hours,
