@@ -103,7 +103,7 @@ async def run_worker(
     if unlimited and not settings.embedded_postgres:
         log.warning("spending is not capped: set these above 0", unlimited=unlimited)
     if client.offline:
-        log.warning("no LLM_API_KEY: replies come from the offline persona responder")
+        log.warning("LLM_API_KEY is not set, so the offline persona responder answers")
     else:
         check = await client.check_model()
         if check.warning:
