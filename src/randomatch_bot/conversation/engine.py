@@ -247,19 +247,9 @@ class ConversationEngine:
             # The human is still typing: one reply after they finish (up to a cap).
             await self._save(conn, ctx.match_id, epoch, "waiting", hold_until)
             return StepResult("human typing", wake_at=hold_until)
-        hold = await policy.check(
-            conn,
-            self.settings,
-            match_id=ctx.match_id,
-            bot_id=ctx.bot_id,
-            timezone=persona.timezone,
-            now=now,
-            human_id=ctx.human_id,
-        )
-        if hold is not None:
-            await self._save(conn, ctx.match_id, epoch, "waiting", hold.until, hold=hold.reason)
-            log.info("reply held", reason=hold.reason, until=hold.until.isoformat())
-            return StepResult(f"held: {hold.reason}", wake_at=hold.until)
+        held = await self._policy_hold(conn, ctx, persona, epoch, now)
+        if held is not None:
+            return held
 
         return await self._start_plan(conn, ctx, persona, profile, unanswered, epoch + 1, now)
 
@@ -348,18 +338,9 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, epoch, "idle", when)
             return StepResult("follow-up later", wake_at=when)
         # A follow-up costs a model call like a reply: the same budgets and caps hold it.
-        hold = await policy.check(
-            conn,
-            self.settings,
-            match_id=ctx.match_id,
-            bot_id=ctx.bot_id,
-            timezone=persona.timezone,
-            now=now,
-            human_id=ctx.human_id,
-        )
-        if hold is not None:
-            await self._save(conn, ctx.match_id, epoch, "waiting", hold.until, hold=hold.reason)
-            return StepResult(f"held: {hold.reason}", wake_at=hold.until)
+        held = await self._policy_hold(conn, ctx, persona, epoch, now)
+        if held is not None:
+            return held
         # A plan with no trigger message: the same steps and guarantees as a reply.
         plan_id = _plan_id(self.rng(ctx.match_id, epoch + 1, now.isoformat(), "plan"))
         await conn.execute(
@@ -391,6 +372,26 @@ class ConversationEngine:
         await self._save(conn, ctx.match_id, plan["epoch"], "idle", None)
         log.info("reacted instead of replying", plan_id=str(plan["id"]), emoji=reaction.emoji)
         return StepResult("reacted instead of replying")
+
+    async def _policy_hold(
+        self, conn: Conn, ctx: _Context, persona: Persona, epoch: int, now: dt.datetime
+    ) -> StepResult | None:
+        """The step that waits when a policy (rate limit, budget, cap) holds the next reply
+        or follow-up back, else None."""
+        hold = await policy.check(
+            conn,
+            self.settings,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            timezone=persona.timezone,
+            now=now,
+            human_id=ctx.human_id,
+        )
+        if hold is None:
+            return None
+        await self._save(conn, ctx.match_id, epoch, "waiting", hold.until, hold=hold.reason)
+        log.info("reply held", reason=hold.reason, until=hold.until.isoformat())
+        return StepResult(f"held: {hold.reason}", wake_at=hold.until)
 
     # ------------------------------------------------------------------ plan steps
     async def _step_plan(
