@@ -64,15 +64,18 @@ async def test_icebreaker_opens_once(pool: asyncpg.Pool, make_settings: Any) -> 
         assert opened[0]["sender_id"] == bot_id
         assert " ".join(m["content"] for m in opened) == GREETINGS[0]
         await say(conn, _couple(match_id, human, bot_id), "Le lac de la Muzelle !")
-        await eventually(
-            lambda: messages(conn, match_id),
-            lambda m: len(m) >= 3 and m[-1]["sender_id"] == bot_id,
+        # The reply may have several parts: it is over when its plan is, not at its first part.
+        plans = await eventually(
+            lambda: conn.fetch(
+                "SELECT status, trigger_message_ids FROM bot.reply_plans WHERE match_id = $1 "
+                "ORDER BY created_at",
+                match_id,
+            ),
+            lambda rows: len(rows) == 2 and rows[-1]["status"] == "done",
         )
-        plans = await conn.fetch(
-            "SELECT status, trigger_message_ids FROM bot.reply_plans WHERE match_id = $1 "
-            "ORDER BY created_at",
-            match_id,
-        )
+        sent = await messages(conn, match_id)
+        assert len(sent) >= 3
+        assert sent[-1]["sender_id"] == bot_id
         assert [p["status"] for p in plans] == ["done", "done"]
         assert plans[0]["trigger_message_ids"] == []
         assert await messages(conn, quiet_match) == []
