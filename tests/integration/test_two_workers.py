@@ -39,6 +39,14 @@ async def replies(conn: asyncpg.Connection, couple: Couple) -> int:
     return count
 
 
+async def done_plans(conn: asyncpg.Connection, couple: Couple) -> int:
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM bot.reply_plans WHERE match_id = $1 AND status = 'done'",
+        couple.match_id,
+    )
+    return count
+
+
 async def ask(pipeline: Pipeline, conn: asyncpg.Connection, couple: Couple, text: str) -> None:
     """The human writes and this deployment's queue is told (no bridge: nobody else is)."""
     message_id = await say(conn, couple, text)
@@ -75,7 +83,8 @@ async def test_two_workers_in_one_loop_answer_their_own_conversations(
 
             # One worker stops; the other still has its runtime and answers.
             await first.stop()
-            before = await eventually(lambda: replies(conn, two), lambda n: n > 0, timeout=5)
+            # A reply may have several parts: count replies by their finished plans.
+            await eventually(lambda: done_plans(conn, two), lambda n: n == 1, timeout=30)
             await ask(second, conn, two, "Still there, Bravo?")
-            await eventually(lambda: replies(conn, two), lambda n: n > before, timeout=60)
+            await eventually(lambda: done_plans(conn, two), lambda n: n == 2, timeout=60)
             assert any("Still there" in line for line in llm_bravo.heard)
