@@ -307,14 +307,17 @@ async def detection(servers: StackServers, sizes: Sizes) -> tuple[list[float], l
 
         await listener.add_listener("bot_events", on_notify)
         stream = Docket(name=stack.docket_name).stream_key
-        last_id: bytes | str = "$"
         to_notify, to_stream = [], []
         match, human = couples.matches[0], couples.humans[0]
         await asyncio.sleep(0.5)  # the match's own notification passes first
         notified.clear()
+        # Read from an explicit id, not "$": an entry added before the XREAD reaches Redis is
+        # then returned at once instead of being missed.
+        latest = await stack.redis.xrevrange(stream, count=1)
+        last_id: bytes | str = latest[0][0] if latest else "0-0"
         for index in range(sizes.detection):
             read = asyncio.create_task(stack.redis.xread({stream: last_id}, count=1, block=5000))
-            await asyncio.sleep(0)  # the XREAD is on its way before the INSERT starts
+            await asyncio.sleep(0)  # the XREAD is usually on its way before the INSERT starts
             arrived.clear()
             start = time.perf_counter()
             await stack.conn.execute(
