@@ -100,7 +100,7 @@ async def detection_latency(dsn: str, redis_url: str, n: int) -> list[float]:
         bridge.arrived = asyncio.Event()
         stop = asyncio.Event()
         task = asyncio.create_task(bridge.run(stop))
-        await asyncio.wait_for(bridge.connected.wait(), 10)
+        await asyncio.wait_for(bridge.listening.wait(), 10)
         conn = await asyncpg.connect(dsn)
         couples = await make_couples(conn, 1)
         _bot, human, match = couples[0]
@@ -130,7 +130,7 @@ async def replies_per_second(dsn: str, redis_url: str, n: int) -> tuple[float, f
             asyncio.create_task(bridge.run(stop)),
             asyncio.create_task(run_worker(settings, res.pool, res.docket, stop)),
         ]
-        await asyncio.wait_for(bridge.connected.wait(), 10)
+        await asyncio.wait_for(bridge.listening.wait(), 10)
         start = time.perf_counter()
         await conn.executemany(
             INSERT, [(c[2], c[1], "Salut ! Une rando ce week-end ?") for c in couples]
@@ -163,7 +163,7 @@ async def waiting_conversations(dsn: str, redis_url: str, n: int) -> dict[str, f
             asyncio.create_task(bridge.run(stop)),
             asyncio.create_task(run_worker(settings, res.pool, res.docket, stop)),
         ]
-        await asyncio.wait_for(bridge.connected.wait(), 10)
+        await asyncio.wait_for(bridge.listening.wait(), 10)
         await conn.executemany(INSERT, [(c[2], c[1], "Coucou !") for c in couples])
         waiting = 0
         deadline = time.monotonic() + 300

@@ -108,12 +108,6 @@ class Bridge:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
 
-    @property
-    def connected(self) -> asyncio.Event:
-        """Set while LISTEN is in place (not merely connected: a notification sent between the
-        two would be lost to this bridge)."""
-        return self.listening
-
     async def _serve(
         self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event
     ) -> None:
