@@ -168,8 +168,13 @@ async def follow_up(
         # A paused model answered again: every reply waiting for it goes on now.
         await wake(docket, other, f"advance:{other}:resume:{result.wake_at or ''}")
     if result.remember:
-        # Keyed by match: while one update is queued or running, more requests add nothing.
-        await docket.add(remember, key=memory_key(match_id))(str(match_id))
+        await ask_to_remember(docket, match_id)
+
+
+async def ask_to_remember(docket: Docket, match_id: uuid.UUID | str) -> None:
+    """Queue a memory update of the conversation. Keyed by match: while one update is queued
+    or running, more requests add nothing."""
+    await docket.add(remember, key=memory_key(match_id))(str(match_id))
 
 
 # ---------------------------------------------------------------------- tasks
@@ -261,7 +266,7 @@ async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult)
         if result.wake_at > runtime.engine.clock():
             break
         if result.remember:
-            await runtime.docket.add(remember, key=memory_key(match))(str(match))
+            await ask_to_remember(runtime.docket, match)
             result = replace(result, remember=False)
         try:
             result = await runtime.engine.advance(match)
