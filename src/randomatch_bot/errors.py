@@ -6,6 +6,9 @@
     │   ├── DatabaseUnavailable
     │   ├── RedisUnavailable
     │   └── EmbeddedServerError
+    ├── DatabaseError           PostgreSQL refused a statement (`sqlstate` says why)
+    │   ├── SchemaMismatch      a table, column or function is missing or not granted
+    │   └── DatabaseBusy        a lock not granted in time, a statement cancelled, a deadlock
     ├── AlreadyRunningError     another `run` holds the embedded data directory
     ├── MigrationError          a migration file failed; nothing of it was applied
     ├── PersonaError            a persona file could not be read or is incomplete
@@ -15,7 +18,8 @@
         └── LLMPermanentError   retrying will not help (402, 401, bad request)
 
 Errors from asyncpg, redis-py and httpx are converted at the boundary with `raise ... from exc`
-so that callers handle one family and operators read one kind of message.
+so that callers handle one family and operators read one kind of message: asyncpg's in
+`db/session.py`, redis-py's in `infra/redis.py`, the model client's in `llm/client.py`.
 """
 
 
@@ -41,6 +45,23 @@ class RedisUnavailable(InfrastructureError):
 
 class EmbeddedServerError(InfrastructureError):
     """An embedded PostgreSQL or Redis failed to start."""
+
+
+class DatabaseError(RandomatchError):
+    """PostgreSQL refused a statement; `sqlstate` is its five-character code, when it gave one."""
+
+    def __init__(self, message: str, *, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+class SchemaMismatch(DatabaseError):
+    """A table, column or function the service needs is missing or not granted to its role."""
+
+
+class DatabaseBusy(DatabaseError):
+    """A lock was not granted in time, a statement was cancelled, or transactions deadlocked:
+    the same work may succeed when tried again."""
 
 
 class AlreadyRunningError(RandomatchError):

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from randomatch_bot.config import ActiveHours, Settings
 from randomatch_bot.conversation.availability import is_active, next_active_start
 from randomatch_bot.conversation.persona import Persona, load_persona
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import waiting as waiting_db
 from randomatch_bot.db.types import Conn
+from randomatch_bot.db.waiting import PendingReply
 
 __all__ = [
     "ABSENT_AFTER",
@@ -119,12 +118,11 @@ def presence(
 # --- read from the database (the chat page, the API, `status`) ----------------------------
 
 
-def _from_row(
-    row: Mapping[str, Any] | None, persona: Persona, settings: Settings, now: dt.datetime
+def _from_pending(
+    row: PendingReply, persona: Persona, settings: Settings, now: dt.datetime
 ) -> Presence:
-    row = row or {}
-    retry_at = row.get("retry_at")
-    if row.get("plan_status") == "thinking" and retry_at is not None and retry_at > now:
+    retry_at = row.retry_at
+    if row.plan_status == "thinking" and retry_at is not None and retry_at > now:
         # The reply waits for the model (an outage, a pause an operator must lift): she is
         # not there, however long ago the messages were read.
         return presence(
@@ -140,10 +138,10 @@ def _from_row(
         now,
         hours=persona.active_hours,
         tz=persona.timezone,
-        read_due_at=row.get("read_due_at") if row.get("plan_status") else None,
-        reading=row.get("plan_status") == "reading",
-        held_until=row.get("next_wake_at"),
-        hold_reason=row.get("hold_reason"),
+        read_due_at=row.read_due_at if row.plan_status else None,
+        reading=row.plan_status == "reading",
+        held_until=row.next_wake_at,
+        hold_reason=row.hold_reason,
         hours_offset=dt.timedelta(seconds=settings.hours_clock_offset),
         absent_after=ABSENT_AFTER * settings.time_scale,
     )
@@ -153,8 +151,8 @@ async def presence_of_match(
     conn: Conn, settings: Settings, persona: Persona, match_id: uuid.UUID, now: dt.datetime
 ) -> Presence:
     """The presence of `persona` as the human of `match_id` sees it at `now`."""
-    row = await conn.fetchrow(Q.presence_of_match, match_id)
-    return _from_row(dict(row) if row else None, persona, settings, now)
+    pending = await waiting_db.pending_reply(conn, match_id=match_id)
+    return _from_pending(pending, persona, settings, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,13 +170,12 @@ async def waiting_conversations(
     """Conversations held back at `now` (night, absence, rate limit, budget), soonest first."""
     personas: dict[uuid.UUID, Persona] = {}
     waiting: list[Waiting] = []
-    for row in await conn.fetch(Q.waiting_conversations, now, limit):
-        bot_id: uuid.UUID = row["bot_id"]
-        if bot_id not in personas:
-            personas[bot_id] = await load_persona(conn, settings, bot_id, row["bot_name"])
-        shown = _from_row(dict(row), personas[bot_id], settings, now)
+    for row in await waiting_db.waiting(conn, now=now, limit=limit):
+        if row.bot_id not in personas:
+            personas[row.bot_id] = await load_persona(conn, settings, row.bot_id, row.bot_name)
+        shown = _from_pending(row.pending, personas[row.bot_id], settings, now)
         if shown.state is not PresenceState.ONLINE:
-            waiting.append(Waiting(row["match_id"], row["bot_name"], shown))
+            waiting.append(Waiting(row.match_id, row.bot_name, shown))
     return waiting
 
 

@@ -35,6 +35,7 @@ SELECT rp.bot_id,
  GROUP BY rp.bot_id;
 
 -- name: api_llm_totals
+-- Model calls by model, outcome and HTTP status, with their tokens and cost.
 SELECT model, ok, coalesce(status::text, 'none') AS status,
        count(*) AS calls,
        coalesce(sum(prompt_tokens), 0)::bigint AS prompt_tokens,
@@ -44,6 +45,7 @@ SELECT model, ok, coalesce(status::text, 'none') AS status,
  GROUP BY model, ok, coalesce(status::text, 'none');
 
 -- name: api_state_counts
+-- How many conversations and plans are in each status.
 SELECT 'conversation' AS kind, status AS label, count(*) AS n
   FROM bot.conversations GROUP BY status
 UNION ALL

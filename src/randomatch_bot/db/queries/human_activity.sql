@@ -49,10 +49,6 @@ SELECT $1, $2, $3
 -- The messages a plan answers, in order.
 SELECT id, content FROM public.messages WHERE id = ANY($1::uuid[]) ORDER BY created_at, id;
 
--- name: message_photos
--- The photos attached to these messages, where the app can attach one (migration 0046).
-SELECT message_id, url FROM bot.message_photos($1::uuid[]);
-
 -- name: new_human_photos
 -- The photos of the human's messages since the persona last wrote, oldest first.
 SELECT p.url

@@ -22,6 +22,7 @@ SELECT scope, status, reason, fingerprint, paused_at, next_probe_at
  WHERE scope = ANY($1::text[]);
 
 -- name: llm_pauses_all
+-- Every model pause, one per scope.
 SELECT scope, status, reason, fingerprint, paused_at, next_probe_at
   FROM bot.llm_pauses
  ORDER BY scope;
@@ -63,9 +64,6 @@ UPDATE bot.conversations
  WHERE match_id = $1 AND status <> 'dead_letter'
 RETURNING step_failures, epoch;
 
--- name: conversation_step_ok
-UPDATE bot.conversations SET step_failures = 0 WHERE match_id = $1 AND step_failures <> 0;
-
 -- name: open_dead_letters_of
 -- The open dead letters of a conversation, newest first.
 SELECT id, created_at FROM bot.dead_letters
@@ -81,6 +79,7 @@ SELECT EXISTS (SELECT 1 FROM public.messages
                 WHERE match_id = $1 AND sender_id = $2 AND created_at > $3);
 
 -- name: open_dead_letter_ids
+-- The dead letters not yet resolved, oldest first.
 SELECT id FROM bot.dead_letters WHERE resolved_at IS NULL ORDER BY created_at, id;
 
 -- name: release_persona_holds

@@ -21,6 +21,7 @@ SELECT coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint AS tokens,
  WHERE bot_id = $1 AND created_at >= $2;
 
 -- name: held_conversations
+-- How many conversations each policy holds back.
 SELECT hold_reason, count(*) AS n
   FROM bot.conversations
  WHERE hold_reason IS NOT NULL

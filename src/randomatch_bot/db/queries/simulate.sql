@@ -11,24 +11,28 @@ INSERT INTO public.matches (id, user_a, user_b, created_at) VALUES ($1, $2, $3, 
 INSERT INTO public.messages (match_id, sender_id, content, created_at) VALUES ($1, $2, $3, $4);
 
 -- name: sim_done_plans
+-- The finished reply plans of a simulation, in creation order.
 SELECT id, match_id, created_at, read_due_at, think_until, trigger_message_ids
   FROM bot.reply_plans
  WHERE status = 'done'
  ORDER BY created_at, id;
 
 -- name: sim_human_messages
+-- Every message written by a human of a simulation.
 SELECT m.id, m.created_at, m.read_at, m.content
   FROM public.messages m
   JOIN public.profiles p ON p.id = m.sender_id
  WHERE NOT p.is_bot;
 
 -- name: sim_sent_parts
+-- Every part the personas sent in a simulation, by plan and position.
 SELECT sp.plan_id, sp.part_index, sp.sent_at, m.content
   FROM bot.sent_parts sp
   JOIN public.messages m ON m.id = sp.message_id
  ORDER BY sp.plan_id, sp.part_index;
 
 -- name: sim_plan_statuses
+-- How many plans of a simulation ended in each status.
 SELECT status, count(*)::int AS n FROM bot.reply_plans GROUP BY status ORDER BY status;
 
 -- name: sim_interrupted_after_sending

@@ -1,4 +1,5 @@
 -- name: status_counts
+-- The counts `randomatch-bot status` prints: profiles, matches, messages, plans.
 SELECT
     (SELECT count(*) FROM public.profiles WHERE is_bot) AS bots,
     (SELECT count(*) FROM public.profiles WHERE NOT is_bot) AS humans,

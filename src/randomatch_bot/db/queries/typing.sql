@@ -4,4 +4,5 @@
 SELECT bot.set_typing($1, $2, $3, $4, $5, $6);
 
 -- name: realtime_send_exists
+-- Whether the database has Supabase Realtime's `realtime.send` function.
 SELECT pg_catalog.to_regprocedure('realtime.send(jsonb,text,text,boolean)') IS NOT NULL;
