@@ -21,10 +21,12 @@ SELECT $1, $2, $3,
 ON CONFLICT (match_id) DO NOTHING;
 
 -- name: lock_conversation
+-- A conversation's row, locked until the transaction ends: every step of one conversation takes
+-- this lock first, so steps of the same conversation run one after the other.
 SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, last_error,
        opened_at
   FROM bot.conversations
- WHERE match_id = $1
+ WHERE match_id = :match_id
    FOR UPDATE;
 
 -- name: update_conversation
