@@ -112,9 +112,9 @@ ON CONFLICT (message_id) DO NOTHING;
 -- The newest messages of the match, newest first; the caller trims to a token budget.
 SELECT id, sender_id, content, created_at
   FROM public.messages
- WHERE match_id = $1
+ WHERE match_id = :match_id
  ORDER BY created_at DESC, id DESC
- LIMIT $2;
+ LIMIT :limit;
 
 -- name: seconds_since_bot_message
 SELECT extract(epoch FROM ($3::timestamptz - max(created_at)))::float8

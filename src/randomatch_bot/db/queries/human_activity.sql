@@ -55,9 +55,10 @@ SELECT id, content FROM public.messages WHERE id = ANY($1::uuid[]) ORDER BY crea
 SELECT p.url
   FROM bot.message_photos(ARRAY(
            SELECT id FROM public.messages
-            WHERE match_id = $1 AND sender_id <> $2
+            WHERE match_id = :match_id AND sender_id <> :bot_id
               AND created_at > coalesce(
                     (SELECT max(created_at) FROM public.messages
-                      WHERE match_id = $1 AND sender_id = $2), '-infinity'::timestamptz)
+                      WHERE match_id = :match_id AND sender_id = :bot_id),
+                    '-infinity'::timestamptz)
        )) p
  LIMIT 4;
