@@ -132,7 +132,11 @@ INSERT INTO bot.llm_calls (bot_id, match_id, plan_id, purpose, model, ok, status
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12);
 
 -- name: persona
-SELECT * FROM bot.personas WHERE bot_id = $1;
+-- A bot's persona row (none: the bot uses the default persona).
+SELECT bot_id, name, system_prompt, card, language, timezone, active_hours, typing_speed_cps,
+       min_thinking, max_thinking, model, temperature, enabled, icebreaker, greetings,
+       absence_probability, emoji, tags, source, source_digest
+  FROM bot.personas WHERE bot_id = :bot_id;
 
 -- name: match_message_count
 SELECT count(*) FROM public.messages WHERE match_id = $1;
