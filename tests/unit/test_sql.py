@@ -38,7 +38,6 @@ STILL_RUNNING_SQL: set[str] = {
     "simulate/report.py",
     "simulate/runner.py",
     "status.py",
-    "terminal_chat.py",
     "worker/service.py",
 }
 

@@ -127,9 +127,11 @@ VALUES ($1, $2, $3, $4::jsonb, $5, $6)
 RETURNING id;
 
 -- name: record_llm_call
+-- One model call, successful or not, with its tokens, cost and latency.
 INSERT INTO bot.llm_calls (bot_id, match_id, plan_id, purpose, model, ok, status, error,
                            prompt_tokens, completion_tokens, cost, latency_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12);
+VALUES (:bot_id, :match_id, :plan_id, :purpose, :model, :ok, :status, :error,
+        :prompt_tokens, :completion_tokens, :cost, :latency_ms);
 
 -- name: persona
 -- A bot's persona row (none: the bot uses the default persona).
