@@ -108,20 +108,20 @@ def migrate(
 
 async def _contract_extensions(dsn: str) -> str:
     """The optional extensions of the app's contract found in the database, in one line."""
-    from randomatch_bot.db.queries import Q
+    from randomatch_bot.db import extensions
     from randomatch_bot.infra.postgres import connect
 
     conn = await connect(dsn, attempts=3)
     try:
-        row = await conn.fetchrow(Q.contract_extensions)
+        found_in_db = await extensions.find(conn)
     finally:
         await conn.close()
     found = []
-    if row and row["reactions"]:
+    if found_in_db.reactions:
         found.append("reactions (public.message_reactions)")
-    if row and row["message_image_column"]:
-        found.append(f"photos (messages.{row['message_image_column']})")
-    if row and row["attachments"]:
+    if found_in_db.message_image_column:
+        found.append(f"photos (messages.{found_in_db.message_image_column})")
+    if found_in_db.attachments:
         found.append("photos (public.message_attachments)")
     return ", ".join(found) or "none (reactions and photos are off)"
 

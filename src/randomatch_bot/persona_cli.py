@@ -15,16 +15,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import asyncpg
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from randomatch_bot.config import Settings, load_settings
-from randomatch_bot.errors import MigrationError
+from randomatch_bot.errors import MigrationError, SchemaMismatch
 
 if TYPE_CHECKING:
     from randomatch_bot.conversation.persona import Persona
+    from randomatch_bot.db.personas import PersonaListing
+    from randomatch_bot.db.types import Conn
 
 persona_app = typer.Typer(
     help="Manage the bots' personas: add from YAML or Character Card V2, list, show, toggle.",
@@ -47,7 +48,7 @@ def _settings() -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+async def _connection(settings: Settings) -> AsyncIterator[Conn]:
     from randomatch_bot.app import open_endpoints
     from randomatch_bot.infra.postgres import connect
 
@@ -55,7 +56,7 @@ async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
         conn = await connect(endpoints.postgres_dsn, attempts=2)
         try:
             yield conn
-        except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError) as exc:
+        except SchemaMismatch as exc:
             raise MigrationError(
                 f"the database schema is out of date ({exc}); run `randomatch-bot migrate` first"
             ) from exc
@@ -139,18 +140,18 @@ def list_(as_json: JsonOption = False) -> None:
     asyncio.run(main())
 
 
-def _list_item(row: asyncpg.Record) -> dict[str, Any]:
-    has_row = row["name"] is not None
+def _list_item(row: PersonaListing) -> dict[str, Any]:
+    has_row = row.name is not None
     return {
-        "bot_id": str(row["bot_id"]),
-        "name": row["name"] if has_row else row["profile_name"],
+        "bot_id": str(row.bot_id),
+        "name": row.name if has_row else row.profile_name,
         "persona": "own" if has_row else "default",
-        "profile": row["profile_name"] is not None,
-        "enabled": row["enabled"],
-        "active_hours": row["active_hours"],
-        "timezone": row["timezone"],
-        "model": row["model"],
-        "source": row["source"],
+        "profile": row.profile_name is not None,
+        "enabled": row.enabled,
+        "active_hours": row.active_hours,
+        "timezone": row.timezone,
+        "model": row.model,
+        "source": row.source,
     }
 
 
@@ -158,7 +159,7 @@ def _list_item(row: asyncpg.Record) -> dict[str, Any]:
 def show(ref: RefArgument, as_json: JsonOption = False) -> None:
     """Everything about one persona, the system prompt included."""
     from randomatch_bot.conversation.persona import load_persona, resolve_persona
-    from randomatch_bot.db.queries import Q
+    from randomatch_bot.db import personas
     from randomatch_bot.errors import PersonaError
 
     settings = _settings()
@@ -166,12 +167,12 @@ def show(ref: RefArgument, as_json: JsonOption = False) -> None:
     async def main() -> None:
         async with _connection(settings) as conn:
             bot_id = await resolve_persona(conn, ref)
-            profile = await conn.fetchrow(Q.persona_profile, bot_id)
-            row = await conn.fetchrow(Q.persona, bot_id)
-            if row is None and (profile is None or not profile["is_bot"]):
+            profile = await personas.profile(conn, bot_id=bot_id)
+            row = await personas.get(conn, bot_id=bot_id)
+            if row is None and (profile is None or not profile.is_bot):
                 raise PersonaError(f"no bot with id {bot_id}")
             persona = await load_persona(
-                conn, settings, bot_id, profile["display_name"] if profile else None
+                conn, settings, bot_id, profile.display_name if profile else None
             )
         details = _details(persona, own=row is not None)
         if as_json:

@@ -12,18 +12,22 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
-import asyncpg
 from rich.console import Console
 
 from randomatch_bot.app import migrate_database, open_resources
 from randomatch_bot.bridge.listener import Bridge
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.presence import asleep_notice
+from randomatch_bot.db import demo as demo_chat
+from randomatch_bot.db import messages, session
 from randomatch_bot.db.demo import Demo, seed_demo
-from randomatch_bot.db.queries import Q
 from randomatch_bot.status import collect_status
 from randomatch_bot.worker.service import run_worker
+
+if TYPE_CHECKING:
+    import asyncpg
 
 POLL_INTERVAL = 0.25  # seconds; one indexed look-up of a single match
 FRESH_HEARTBEAT = 30.0  # seconds: a bridge seen this recently is serving the conversation
@@ -33,7 +37,7 @@ async def run_chat(settings: Settings, console: Console) -> None:
     """Interactive loop until EOF (Ctrl-D) or Ctrl-C."""
     async with open_resources(settings) as res:
         await migrate_database(res.endpoints.postgres_dsn)
-        async with res.pool.acquire() as conn:
+        async with session.connection(res.pool) as conn:
             demo = await seed_demo(conn, bot_id=settings.bot_uuid)
             status = await collect_status(settings, conn, res.redis)
             now = dt.datetime.now(dt.UTC)
@@ -65,8 +69,8 @@ async def run_chat(settings: Settings, console: Console) -> None:
                     break
                 text = line.strip()
                 if text:
-                    async with res.pool.acquire() as conn:
-                        await conn.execute(Q.insert_message, demo.match_id, demo.human_id, text)
+                    async with session.connection(res.pool) as conn:
+                        await demo_chat.write(conn, demo=demo, content=text)
         finally:
             watcher.cancel()
             stop.set()
@@ -81,24 +85,24 @@ async def _watch(pool: asyncpg.Pool, demo: Demo, console: Console) -> None:
     read_shown: set[uuid.UUID] = set()
     typing = False
     since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    async with pool.acquire() as conn:
-        for row in await conn.fetch(Q.recent_messages, demo.match_id, 200):
-            seen.add(row["id"])
-            read_shown.add(row["id"])
+    async with session.connection(pool) as conn:
+        for message in await messages.recent(conn, match_id=demo.match_id, limit=200):
+            seen.add(message.id)
+            read_shown.add(message.id)
     while True:
-        async with pool.acquire() as conn:
-            rows = await conn.fetch(Q.chat_messages_since, demo.match_id, since)
-            now_typing = bool(await conn.fetchval(Q.is_typing, demo.match_id, demo.bot_id))
+        async with session.connection(pool) as conn:
+            rows = await demo_chat.messages_since(conn, match_id=demo.match_id, since=since)
+            now_typing = await demo_chat.bot_is_typing(conn, demo=demo)
         for row in rows:
-            if row["sender_id"] == demo.bot_id and row["id"] not in seen:
-                seen.add(row["id"])
-                console.print(f"[bold magenta]{demo.bot_name}:[/] {row['content']}")
+            if row.sender_id == demo.bot_id and row.id not in seen:
+                seen.add(row.id)
+                console.print(f"[bold magenta]{demo.bot_name}:[/] {row.content}")
             if (
-                row["sender_id"] == demo.human_id
-                and row["read_at"] is not None
-                and row["id"] not in read_shown
+                row.sender_id == demo.human_id
+                and row.read_at is not None
+                and row.id not in read_shown
             ):
-                read_shown.add(row["id"])
+                read_shown.add(row.id)
                 console.print("[dim]   Vu ✓✓[/]")
         if now_typing and not typing:
             console.print(f"[dim italic]{demo.bot_name} est en train d'écrire…[/]")

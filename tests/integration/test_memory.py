@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from randomatch_bot.conversation.memory import (
+    history_of,
     load_memory,
     load_memory_state,
     needs_update,
@@ -21,7 +22,8 @@ from randomatch_bot.conversation.memory import (
     window_start,
 )
 from randomatch_bot.conversation.prompt import HistoryMessage, Memory
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import memory as stored_memory
+from randomatch_bot.db import messages as stored_messages
 from randomatch_bot.llm import OfflineResponder, build_llm_client
 from randomatch_bot.llm.types import LLMClient
 from tests.support.databases import Couple, make_couple
@@ -61,8 +63,7 @@ async def write_conversation(
 
 
 async def history(conn: asyncpg.Connection, couple: Couple) -> list[HistoryMessage]:
-    rows = await conn.fetch(Q.recent_messages, couple.match_id, 500)
-    return [HistoryMessage(r["sender_id"], r["content"], r["created_at"]) for r in rows]
+    return history_of(await stored_messages.recent(conn, match_id=couple.match_id, limit=500))
 
 
 async def memory_calls(conn: asyncpg.Connection, couple: Couple) -> list[asyncpg.Record]:
@@ -230,8 +231,12 @@ async def test_covered_through_never_moves_backwards(pool: asyncpg.Pool, couple:
     # A later, narrower run finds nothing past covered_through and changes nothing.
     assert not await update(pool, llm, couple, window_tokens=large)
     async with pool.acquire() as conn:
-        stored = await conn.fetchval(
-            Q.memory_store, couple.match_id, "plus ancien", "{}", reach_large
+        stored = await stored_memory.store(
+            conn,
+            match_id=couple.match_id,
+            summary="plus ancien",
+            facts={},
+            covered_through=reach_large,
         )
         assert stored is None  # the guard refuses to move backwards
         final = await load_memory_state(conn, couple.match_id)

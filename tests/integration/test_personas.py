@@ -20,7 +20,7 @@ from randomatch_bot.conversation.persona_files import (
     parse_persona_text,
 )
 from randomatch_bot.db.migrate import load_migrations
-from randomatch_bot.errors import PersonaError
+from randomatch_bot.errors import MigrationError, PersonaError
 from randomatch_bot.infra.embedded import Endpoints
 from tests.support.databases import Couple, make_couple, make_profile, say
 from tests.support.openai_server import OpenAIServer, RecordedRequest
@@ -128,6 +128,30 @@ async def test_human_profile_is_refused(pool: asyncpg.Pool) -> None:
         assert (
             await conn.fetchval("SELECT is_bot FROM public.profiles WHERE id = $1", human) is False
         )
+
+
+async def test_older_schema_asks_for_migrate_and_writes_nothing(pool: asyncpg.Pool) -> None:
+    """On a database whose persona table predates the service, adding a persona fails with one
+    line asking to run `migrate`, and the bot's profile is not created either."""
+    async with pool.acquire() as conn:
+        await conn.execute("ALTER TABLE bot.personas DROP COLUMN source_digest")
+        before = await counts(conn)
+        with pytest.raises(MigrationError, match="run `randomatch-bot migrate` first"):
+            await import_persona(conn, bundled_persona("julien"), uuid.uuid4())
+        assert await counts(conn) == before
+
+
+async def test_cli_on_an_older_schema_says_to_migrate(
+    pool: asyncpg.Pool, db_dsn: str, servers: Endpoints, tmp_path: Path
+) -> None:
+    """`persona list` on a database without the persona table exits 1 with one line that says
+    to run `migrate`."""
+    async with pool.acquire() as conn:
+        await conn.execute("DROP TABLE bot.personas")
+    listed = cli("persona", "list", env=_env(db_dsn, servers), cwd=tmp_path)
+    assert listed.returncode == 1
+    assert listed.stderr.strip().startswith("randomatch-bot: error: the database schema is out")
+    assert listed.stderr.strip().endswith("run `randomatch-bot migrate` first")
 
 
 def _env(db_dsn: str, servers: Endpoints) -> dict[str, str]:

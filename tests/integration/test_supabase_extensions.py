@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from randomatch_bot.conversation.engine import ConversationEngine
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import reactions
 from randomatch_bot.llm import OfflineResponder
 from tests.support.databases import Couple, make_couple, say
 from tests.support.drive import VirtualClock, drive
@@ -127,12 +127,9 @@ async def test_runtime_role_reacts_once_the_documented_grants_are_run(
         )
     async with runtime_pool.acquire() as conn:
         # The persona's own queries, as the runtime role under RLS: react (once), read back.
-        await conn.execute(Q.insert_reaction, last, couple.bot_id, "👍")
-        await conn.execute(Q.insert_reaction, last, couple.bot_id, "👍")
-        seen = [
-            r["emoji"]
-            for r in await conn.fetch(Q.bot_recent_reactions, couple.match_id, couple.bot_id)
-        ]
+        await reactions.add(conn, message_id=last, bot_id=couple.bot_id, emoji="👍")
+        await reactions.add(conn, message_id=last, bot_id=couple.bot_id, emoji="👍")
+        seen = await reactions.recent_emoji(conn, match_id=couple.match_id, bot_id=couple.bot_id)
         on_last = await conn.fetchval(
             "SELECT count(*) FROM public.message_reactions WHERE message_id = $1 AND user_id = $2",
             last,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from pathlib import Path
@@ -20,19 +21,12 @@ from randomatch_bot.conversation.persona_files import (
     persona_row,
     resolve_bot_id,
 )
+from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.errors import PersonaError
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_CARD = REPO / "docs" / "examples" / "lea.card.json"
 PERSONAS = REPO / "src" / "randomatch_bot" / "personas"
-
-# The columns `persona_upsert` writes, in the order of `persona_row`.
-ROW_COLUMNS = (
-    *("bot_id", "name", "system_prompt", "card", "language", "timezone", "active_hours"),
-    *("typing_speed_cps", "min_thinking", "max_thinking", "model", "temperature", "enabled"),
-    *("icebreaker", "greetings", "absence_probability", "emoji", "tags", "source"),
-    "source_digest",
-)
 
 MINIMAL_YAML = "name: Zoé\nsystem_prompt: Tu es {{char}}, tu parles à {{user}}.\n"
 
@@ -140,7 +134,27 @@ def test_persona_row_digest_is_stable_and_changes_with_content() -> None:
     first = persona_row(parse_persona_text(MINIMAL_YAML, "a.yaml"), bot_id)
     again = persona_row(parse_persona_text(MINIMAL_YAML, "a.yaml"), bot_id)
     changed = persona_row(parse_persona_text(MINIMAL_YAML + "temperature: 0.3\n", "a.yaml"), bot_id)
-    assert first[-1] == again[-1] != changed[-1]
+    assert first.source_digest == again.source_digest != changed.source_digest
+
+
+@pytest.mark.parametrize(
+    ("source", "digest"),
+    [
+        ("minimal", "a0bf47d3e9f3a36cac987497fc7fdd9cf66ec74cb043caf7c8ebf20408b5321b"),
+        ("julien", "6dd5192ba860c49e3ad3ee84f77b770fc473fdd47045f33c48c35399b525d90a"),
+        ("lea card", "f990a810c5aaf3b483d5228b86940166add4f24538a52125281ebc32052c50e4"),
+    ],
+)
+def test_persona_row_digest_matches_rows_already_stored(source: str, digest: str) -> None:
+    """A file gives the digest earlier releases stored for it, so re-adding an unchanged file
+    after an upgrade still changes nothing."""
+    loaded = {
+        "minimal": lambda: parse_persona_text(MINIMAL_YAML, "a.yaml"),
+        "julien": lambda: bundled_persona("julien"),
+        "lea card": lambda: load_persona_file(EXAMPLE_CARD),
+    }[source]()
+    bot_id = uuid.UUID("00000000-0000-4000-8000-000000000001")
+    assert persona_row(loaded, bot_id).source_digest == digest
 
 
 def test_bot_id_from_option_then_file() -> None:
@@ -217,9 +231,10 @@ def test_persona_post_history_instructions_from_card() -> None:
     """A persona row's card gives its post-history instructions with placeholders filled."""
     settings = build_settings()
     loaded = load_persona_file(EXAMPLE_CARD)
-    row = dict(zip(ROW_COLUMNS, persona_row(loaded, uuid.uuid4()), strict=True))
-    row["enabled"] = True
-    persona = Persona.default(settings, row["bot_id"]).with_row(row)
+    written = persona_row(loaded, uuid.uuid4())
+    # Read back as the database returns it: the card's JSON text, `enabled` defaulted.
+    row = PersonaRow.from_row({**dataclasses.asdict(written), "enabled": True})
+    persona = Persona.default(settings, row.bot_id).with_row(row)
     assert persona.name == "Léa"
     assert persona.typing_speed_cps == 4.5
     assert persona.emoji == "often"

@@ -8,8 +8,8 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import asyncpg
 import structlog
 
 from randomatch_bot.config import DisclosurePolicy, Settings
@@ -26,12 +26,15 @@ from randomatch_bot.conversation import (
 from randomatch_bot.conversation.assistant_phrases import assistant_tells
 from randomatch_bot.conversation.followup import FOLLOWUP_NOTE
 from randomatch_bot.conversation.persona import Persona
+from randomatch_bot.db import messages, session
 from randomatch_bot.db.llm_calls import record_llm_call
-from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMError, LLMPermanentError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
 from randomatch_bot.metrics import METRICS
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = structlog.get_logger(__name__)
 
@@ -67,11 +70,10 @@ class Composer:
     async def history(
         self, conn: Conn, match_id: uuid.UUID
     ) -> tuple[list[prompt.HistoryMessage], memory.StoredMemory]:
-        rows = await conn.fetch(Q.recent_messages, match_id, HISTORY_FETCH + MEMORY_LOOKAHEAD)
-        history = [
-            prompt.HistoryMessage(r["sender_id"], r["content"], r["created_at"]) for r in rows
-        ]
-        return history, await memory.load_memory_state(conn, match_id)
+        rows = await messages.recent(
+            conn, match_id=match_id, limit=HISTORY_FETCH + MEMORY_LOOKAHEAD
+        )
+        return memory.history_of(rows), await memory.load_memory_state(conn, match_id)
 
     async def reply(
         self,
@@ -138,9 +140,10 @@ class Composer:
 
     async def _new_photos(self, conversation: Conversation) -> list[str]:
         """The photos the human sent since the persona last wrote (none without the extension)."""
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(Q.new_human_photos, conversation.match_id, conversation.bot_id)
-        return [r["url"] for r in rows]
+        async with session.connection(self.pool) as conn:
+            return await messages.new_human_photos(
+                conn, match_id=conversation.match_id, bot_id=conversation.bot_id
+            )
 
     def opener(self, persona: Persona, rng: random.Random) -> list[str]:
         """The first message of an icebreaker, from the persona's greetings (no model call)."""

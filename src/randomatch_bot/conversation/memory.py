@@ -21,9 +21,8 @@ import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import structlog
 
 from randomatch_bot.conversation.prompt import (
@@ -33,11 +32,15 @@ from randomatch_bot.conversation.prompt import (
     clip,
     window,
 )
+from randomatch_bot.db import memory as stored_memory
+from randomatch_bot.db import messages, session
 from randomatch_bot.db.llm_calls import record_llm_call
-from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMError
 from randomatch_bot.llm.types import ChatMessage, LLMClient
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = structlog.get_logger(__name__)
 
@@ -98,10 +101,10 @@ class StoredMemory:
 
 async def load_memory_state(conn: Conn, match_id: uuid.UUID) -> StoredMemory:
     """The stored memory of a match and how far it reaches; empty when there is none yet."""
-    row = await conn.fetchrow(Q.memory_get, match_id)
+    row = await stored_memory.get(conn, match_id=match_id)
     if row is None:
         return StoredMemory(Memory(), None)
-    return StoredMemory(Memory(row["summary"], _as_facts(row["facts"])), row["covered_through"])
+    return StoredMemory(Memory(row.summary, row.facts), row.covered_through)
 
 
 async def load_memory(conn: Conn, match_id: uuid.UUID) -> Memory:
@@ -270,18 +273,9 @@ def parse_summary(text: str, previous: Memory) -> Memory:
 # --- the background update -----------------------------------------------------------------
 
 
-def _as_facts(value: Any) -> dict[str, Any]:
-    # asyncpg hands jsonb over as text unless a codec is set on the connection.
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _history(rows: Sequence[asyncpg.Record]) -> list[HistoryMessage]:
-    return [HistoryMessage(r["sender_id"], r["content"], r["created_at"]) for r in rows]
+def history_of(rows: Sequence[messages.Message]) -> list[HistoryMessage]:
+    """Stored messages as the prompt and the summariser take them."""
+    return [HistoryMessage(m.sender_id, m.content, m.created_at) for m in rows]
 
 
 def _bounded(messages: Sequence[HistoryMessage]) -> list[HistoryMessage]:
@@ -314,16 +308,16 @@ async def update_memory(
     logged, recorded in `bot.llm_calls`, and leave the memory as it was (a later run retries);
     they never raise, since a reply must never depend on the memory being up to date.
     """
-    async with pool.acquire() as conn:
+    async with session.connection(pool) as conn:
         stored = await load_memory_state(conn, match_id)
-        recent = _history(await conn.fetch(Q.recent_messages, match_id, RECENT_FETCH))
+        recent = history_of(await messages.recent(conn, match_id=match_id, limit=RECENT_FETCH))
         start = window_start(recent, window_tokens=window_tokens, max_messages=max_messages)
         if start is None:
             return False
-        rows = await conn.fetch(
-            Q.memory_messages_between, match_id, stored.covered_through, start, RECENT_FETCH
+        rows = await stored_memory.messages_between(
+            conn, match_id=match_id, after=stored.covered_through, before=start, limit=RECENT_FETCH
         )
-    new_messages = _bounded(_history(rows))
+    new_messages = _bounded(history_of(rows))
     if not new_messages:
         return False
     request = summary_request(persona_name, stored.memory, new_messages, bot_id=bot_id)
@@ -365,13 +359,13 @@ async def update_memory(
         log.warning("memory update: unusable answer", match_id=str(match_id))
         return False
     covered = new_messages[-1].created_at
-    async with pool.acquire() as conn:
-        stored_at = await conn.fetchval(
-            Q.memory_store,
-            match_id,
-            updated.summary,
-            json.dumps(dict(updated.facts), ensure_ascii=False),
-            covered,
+    async with session.connection(pool) as conn:
+        stored_at = await stored_memory.store(
+            conn,
+            match_id=match_id,
+            summary=updated.summary,
+            facts=updated.facts,
+            covered_through=covered,
         )
     if stored_at is None:
         log.info("memory update superseded by a newer one", match_id=str(match_id))

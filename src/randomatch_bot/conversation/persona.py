@@ -5,13 +5,9 @@ after the bot's profile) with the behaviour settings of the environment."""
 from __future__ import annotations
 
 import functools
-import json
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-
-import asyncpg
 
 from randomatch_bot.config import ActiveHours, Settings
 from randomatch_bot.conversation.persona_files import (
@@ -20,7 +16,8 @@ from randomatch_bot.conversation.persona_files import (
     bundled_persona,
     fill_placeholders,
 )
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import personas
+from randomatch_bot.db.personas import PersonaListing, PersonaRow
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import PersonaError
 
@@ -94,33 +91,31 @@ class Persona:
             meetings=spec.allow_meetings,
         )
 
-    def with_row(self, row: asyncpg.Record | Mapping[str, Any]) -> Persona:
+    def with_row(self, row: PersonaRow) -> Persona:
         """This persona overridden by the non-null columns of a `bot.personas` row."""
-        # Columns added by later migrations are read with .get so an older schema still works.
-        get = row.get
         return replace(
             self,
-            name=row["name"],
-            system_prompt=row["system_prompt"],
-            language=row["language"],
-            timezone=row["timezone"],
-            active_hours=ActiveHours(row["active_hours"]),
-            typing_speed_cps=row["typing_speed_cps"] or self.typing_speed_cps,
-            min_thinking=_first(row["min_thinking"], self.min_thinking),
-            max_thinking=_first(row["max_thinking"], self.max_thinking),
-            model=row["model"] or self.model,
-            temperature=_first(row["temperature"], self.temperature),
-            enabled=row["enabled"],
-            card=_as_card(row["card"]),
-            greetings=tuple(get("greetings") or ()),
-            icebreaker=bool(get("icebreaker") or False),
-            absence_probability=_first(get("absence_probability"), self.absence_probability),
-            emoji=get("emoji") or self.emoji,
-            tags=tuple(get("tags") or ()),
-            habits=_habits(_as_card(row["card"])),
-            followup_after=_first(_ours(row, "followup_after"), self.followup_after),
-            followup_max=int(_first(_ours(row, "followup_max"), self.followup_max)),
-            meetings=_card_flag(row["card"], "allow_meetings"),
+            name=row.name,
+            system_prompt=row.system_prompt,
+            language=row.language,
+            timezone=row.timezone,
+            active_hours=ActiveHours(row.active_hours),
+            typing_speed_cps=row.typing_speed_cps or self.typing_speed_cps,
+            min_thinking=_first(row.min_thinking, self.min_thinking),
+            max_thinking=_first(row.max_thinking, self.max_thinking),
+            model=row.model or self.model,
+            temperature=_first(row.temperature, self.temperature),
+            enabled=row.enabled,
+            card=row.card,
+            greetings=row.greetings,
+            icebreaker=row.icebreaker,
+            absence_probability=_first(row.absence_probability, self.absence_probability),
+            emoji=row.emoji or self.emoji,
+            tags=row.tags,
+            habits=_habits(row.card),
+            followup_after=_first(_ours(row.card, "followup_after"), self.followup_after),
+            followup_max=int(_first(_ours(row.card, "followup_max"), self.followup_max)),
+            meetings=bool(_extension(row.card).get("allow_meetings")),
         )
 
     @property
@@ -148,24 +143,9 @@ def _habits(card: dict[str, Any] | None) -> frozenset[str]:
     return frozenset(h for h in habits or () if isinstance(h, str))
 
 
-def _ours(row: asyncpg.Record | Mapping[str, Any], key: str) -> float | None:
-    value = _extension(_as_card(row["card"])).get(key)
+def _ours(card: dict[str, Any] | None, key: str) -> float | None:
+    value = _extension(card).get(key)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _card_flag(card: Any, key: str) -> bool:
-    """A boolean setting of our extension in a stored card (False when absent)."""
-    return bool(_extension(_as_card(card)).get(key))
-
-
-def _as_card(value: Any) -> dict[str, Any] | None:
-    # asyncpg hands jsonb over as text unless a codec is set on the connection.
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    return dict(value) if isinstance(value, dict) and value else None
 
 
 async def load_persona(
@@ -173,16 +153,16 @@ async def load_persona(
 ) -> Persona:
     """The persona of a bot: its row in `bot.personas`, else the configured default."""
     base = Persona.default(settings, bot_id, profile_name)
-    row = await conn.fetchrow(Q.persona, bot_id)
+    row = await personas.get(conn, bot_id=bot_id)
     return base if row is None else base.with_row(row)
 
 
 # --- administration (`randomatch-bot persona ...`) ---------------------------------------
 
 
-async def list_personas(conn: Conn) -> list[asyncpg.Record]:
+async def list_personas(conn: Conn) -> list[PersonaListing]:
     """Every bot profile with its persona row, if any, and rows whose profile is gone."""
-    return list(await conn.fetch(Q.persona_list))
+    return await personas.listing(conn)
 
 
 async def resolve_persona(conn: Conn, ref: str) -> uuid.UUID:
@@ -191,19 +171,18 @@ async def resolve_persona(conn: Conn, ref: str) -> uuid.UUID:
         return uuid.UUID(ref)
     except ValueError:
         pass
-    rows = await conn.fetch(Q.persona_by_name, ref)
-    if not rows:
+    bot_ids = await personas.bot_ids_named(conn, name=ref)
+    if not bot_ids:
         raise PersonaError(f"no persona named {ref!r}; see `randomatch-bot persona list`")
-    if len(rows) > 1:
-        ids = ", ".join(str(r["bot_id"]) for r in rows)
+    if len(bot_ids) > 1:
+        ids = ", ".join(str(bot_id) for bot_id in bot_ids)
         raise PersonaError(f"several personas are named {ref!r} ({ids}); give the bot id")
-    bot_id: uuid.UUID = rows[0]["bot_id"]
-    return bot_id
+    return bot_ids[0]
 
 
 async def set_persona_enabled(conn: Conn, bot_id: uuid.UUID, enabled: bool) -> str:
     """Enable or disable a persona row; returns its name. PersonaError when there is no row."""
-    name: str | None = await conn.fetchval(Q.persona_set_enabled, bot_id, enabled)
+    name = await personas.set_enabled(conn, bot_id=bot_id, enabled=enabled)
     if name is None:
         raise PersonaError(
             f"bot {bot_id} has no persona row (it uses the default persona); "
@@ -211,5 +190,5 @@ async def set_persona_enabled(conn: Conn, bot_id: uuid.UUID, enabled: bool) -> s
         )
     if enabled:
         # Its conversations were parked for an hour at a time: the next catch-up wakes them.
-        await conn.execute(Q.release_persona_holds, bot_id)
+        await personas.release_holds(conn, bot_id=bot_id)
     return name

@@ -17,20 +17,20 @@ import hashlib
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import asyncpg
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from randomatch_bot.config import ActiveHours
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import personas, session
+from randomatch_bot.db.personas import PersonaValues
 from randomatch_bot.db.types import Conn
-from randomatch_bot.errors import MigrationError, PersonaError
+from randomatch_bot.errors import MigrationError, PersonaError, SchemaMismatch
 
 CARD_SPEC = "chara_card_v2"
 CARD_EXTENSION = "randomatch"  # our key inside a card's `data.extensions`
@@ -361,54 +361,60 @@ def resolve_bot_id(loaded: LoadedPersona, option: str | None) -> uuid.UUID:
     raise PersonaError(f"{loaded.source}: no bot id: pass --bot-id UUID or set {where}")
 
 
-def persona_row(loaded: LoadedPersona, bot_id: uuid.UUID) -> tuple[Any, ...]:
-    """The `persona_upsert` parameters for this file and bot, checksum last."""
+def persona_row(loaded: LoadedPersona, bot_id: uuid.UUID) -> PersonaValues:
+    """What importing this file for this bot writes to `bot.personas`, with its digest."""
     spec = loaded.spec
-    values = (
-        bot_id,
-        spec.name,
-        spec.composed_prompt(),
-        json.dumps(loaded.card, ensure_ascii=False, sort_keys=True),
-        spec.language,
-        spec.timezone,
-        spec.active_hours,
-        spec.typing_speed_cps,
-        spec.min_thinking,
-        spec.max_thinking,
-        spec.model,
-        spec.temperature,
-        spec.enabled,
-        spec.icebreaker,
-        spec.all_greetings(),
-        spec.absence_probability,
-        spec.emoji,
-        list(spec.tags),
-        loaded.source,
+    values = PersonaValues(
+        bot_id=bot_id,
+        name=spec.name,
+        system_prompt=spec.composed_prompt(),
+        card=json.dumps(loaded.card, ensure_ascii=False, sort_keys=True),
+        language=spec.language,
+        timezone=spec.timezone,
+        active_hours=spec.active_hours,
+        typing_speed_cps=spec.typing_speed_cps,
+        min_thinking=spec.min_thinking,
+        max_thinking=spec.max_thinking,
+        model=spec.model,
+        temperature=spec.temperature,
+        enabled=spec.enabled,
+        icebreaker=spec.icebreaker,
+        greetings=spec.all_greetings(),
+        absence_probability=spec.absence_probability,
+        emoji=spec.emoji,
+        tags=list(spec.tags),
+        source=loaded.source,
+        source_digest="",
     )
-    digest = hashlib.sha256(repr(values[:-1]).encode()).hexdigest()
-    return (*values, digest)
+    return replace(values, source_digest=_digest(values))
+
+
+def _digest(values: PersonaValues) -> str:
+    # What the file says, in the order of the fields (the table's columns), without where it was
+    # read from: the same content from another path is unchanged. This is the digest the rows
+    # already stored were written with, so re-adding an unchanged file stays a no-op.
+    ordered = tuple(
+        getattr(values, f.name) for f in fields(values) if f.name not in ("source", "source_digest")
+    )
+    return hashlib.sha256(repr(ordered).encode()).hexdigest()
 
 
 async def import_persona(conn: Conn, loaded: LoadedPersona, bot_id: uuid.UUID) -> ImportResult:
     """Create the bot's profile if missing and upsert its persona, in one transaction."""
-    row = persona_row(loaded, bot_id)
+    values = persona_row(loaded, bot_id)
     try:
-        async with conn.transaction():
-            profile = await conn.fetchrow(Q.persona_profile, bot_id)
-            if profile is not None and not profile["is_bot"]:
+        async with session.in_transaction(conn):
+            profile = await personas.profile(conn, bot_id=bot_id)
+            if profile is not None and not profile.is_bot:
                 raise PersonaError(
                     f"{loaded.source}: profile {bot_id} is a human's profile "
-                    f"({profile['display_name']!r}), not a bot's; nothing was written"
+                    f"({profile.display_name!r}), not a bot's; nothing was written"
                 )
             if profile is None:
-                await conn.execute(Q.persona_create_profile, bot_id, loaded.spec.name)
-            result = await conn.fetchrow(Q.persona_upsert, *row)
-    except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError) as exc:
+                await personas.create_profile(conn, bot_id=bot_id, name=loaded.spec.name)
+            outcome = await personas.upsert(conn, values=values)
+    except SchemaMismatch as exc:
         raise MigrationError(
             f"the database schema is out of date ({exc}); run `randomatch-bot migrate` first"
         ) from exc
-    if result is None:
-        outcome: Literal["created", "updated", "unchanged"] = "unchanged"
-    else:
-        outcome = "created" if result["inserted"] else "updated"
     return ImportResult(bot_id, loaded.spec.name, outcome, profile is None)

@@ -15,7 +15,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import extensions
+from randomatch_bot.db import reactions as stored
 from randomatch_bot.db.types import Conn
 from randomatch_bot.llm.phrases import normalize
 
@@ -80,8 +81,7 @@ def choose_reaction(
 
 async def reactions_available(conn: Conn) -> bool:
     """Whether the app's database has a reactions table (see migration 0045)."""
-    row = await conn.fetchrow(Q.contract_extensions)
-    return bool(row and row["reactions"])
+    return (await extensions.find(conn)).reactions
 
 
 async def react(
@@ -95,8 +95,8 @@ async def react(
 ) -> Reaction | None:
     """Maybe react to `message_id` (the last message being answered); what was done, if any.
     The caller has checked `reactions_available`."""
-    recent = [r["emoji"] for r in await conn.fetch(Q.bot_recent_reactions, match_id, bot_id)]
+    recent = await stored.recent_emoji(conn, match_id=match_id, bot_id=bot_id)
     reaction = choose_reaction(texts, recent, rng)
     if reaction is not None:
-        await conn.execute(Q.insert_reaction, message_id, bot_id, reaction.emoji)
+        await stored.add(conn, message_id=message_id, bot_id=bot_id, emoji=reaction.emoji)
     return reaction

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from randomatch_bot.db import session
 from randomatch_bot.db.queries import Q
-from randomatch_bot.db.types import Conn
+from randomatch_bot.db.sql import SQL
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from randomatch_bot.db.types import Conn
 
 DEMO_BOT_ID = uuid.UUID("0c0ffee0-ca11-4e11-8000-000000000001")
 DEMO_HUMAN_ID = uuid.UUID("0c0ffee0-ca11-4e11-8000-000000000002")
@@ -26,6 +34,27 @@ class Demo:
     human_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """A message of the demo match as the chat shows it: who wrote it, and when it was read."""
+
+    id: uuid.UUID
+    sender_id: uuid.UUID
+    content: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> ChatMessage:
+        return cls(
+            id=row["id"],
+            sender_id=row["sender_id"],
+            content=row["content"],
+            created_at=row["created_at"],
+            read_at=row["read_at"],
+        )
+
+
 async def seed_demo(
     conn: Conn,
     *,
@@ -36,8 +65,41 @@ async def seed_demo(
     """Create (or keep) the demo bot (BOT_ID's profile, or Camille's), the hiker, their match."""
     bot_id = bot_id or DEMO_BOT_ID
     match_id = demo_match_id(bot_id)
-    async with conn.transaction():
-        await conn.execute(Q.upsert_profile, bot_id, bot_name, True)
-        await conn.execute(Q.upsert_profile, DEMO_HUMAN_ID, human_name, False)
-        await conn.execute(Q.ensure_match, match_id, DEMO_HUMAN_ID, bot_id)
+    async with session.in_transaction(conn):
+        await session.execute(
+            conn, SQL.upsert_profile, id=bot_id, display_name=bot_name, is_bot=True
+        )
+        await session.execute(
+            conn, SQL.upsert_profile, id=DEMO_HUMAN_ID, display_name=human_name, is_bot=False
+        )
+        await session.execute(
+            conn, SQL.ensure_match, match_id=match_id, user_a=DEMO_HUMAN_ID, user_b=bot_id
+        )
     return Demo(bot_id, DEMO_HUMAN_ID, match_id, bot_name, human_name)
+
+
+async def messages_since(
+    conn: Conn, *, match_id: uuid.UUID, since: dt.datetime
+) -> list[ChatMessage]:
+    """The match's messages written or read after `since`, oldest first."""
+    rows = await session.fetch(conn, SQL.chat_messages_since, match_id=match_id, since=since)
+    return [ChatMessage.from_row(row) for row in rows]
+
+
+# `insert_message` and `is_typing` are shared with the chat API, which still runs them with
+# positional parameters: they are run here from their text, with the driver's errors mapped.
+
+
+@session.wraps_errors
+async def write(conn: Conn, *, demo: Demo, content: str) -> uuid.UUID:
+    """The demo hiker's message in the demo match, as the app would insert it; its id."""
+    row = await conn.fetchrow(Q.insert_message, demo.match_id, demo.human_id, content)
+    assert row is not None  # an INSERT ... RETURNING returns its row
+    message_id: uuid.UUID = row["id"]
+    return message_id
+
+
+@session.wraps_errors
+async def bot_is_typing(conn: Conn, *, demo: Demo) -> bool:
+    """Whether the demo persona's typing indicator is on."""
+    return bool(await conn.fetchval(Q.is_typing, demo.match_id, demo.bot_id))

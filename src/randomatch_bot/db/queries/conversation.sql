@@ -112,9 +112,9 @@ ON CONFLICT (message_id) DO NOTHING;
 -- The newest messages of the match, newest first; the caller trims to a token budget.
 SELECT id, sender_id, content, created_at
   FROM public.messages
- WHERE match_id = $1
+ WHERE match_id = :match_id
  ORDER BY created_at DESC, id DESC
- LIMIT $2;
+ LIMIT :limit;
 
 -- name: seconds_since_bot_message
 SELECT extract(epoch FROM ($3::timestamptz - max(created_at)))::float8
@@ -127,12 +127,18 @@ VALUES ($1, $2, $3, $4::jsonb, $5, $6)
 RETURNING id;
 
 -- name: record_llm_call
+-- One model call, successful or not, with its tokens, cost and latency.
 INSERT INTO bot.llm_calls (bot_id, match_id, plan_id, purpose, model, ok, status, error,
                            prompt_tokens, completion_tokens, cost, latency_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12);
+VALUES (:bot_id, :match_id, :plan_id, :purpose, :model, :ok, :status, :error,
+        :prompt_tokens, :completion_tokens, :cost, :latency_ms);
 
 -- name: persona
-SELECT * FROM bot.personas WHERE bot_id = $1;
+-- A bot's persona row (none: the bot uses the default persona).
+SELECT bot_id, name, system_prompt, card, language, timezone, active_hours, typing_speed_cps,
+       min_thinking, max_thinking, model, temperature, enabled, icebreaker, greetings,
+       absence_probability, emoji, tags, source, source_digest
+  FROM bot.personas WHERE bot_id = :bot_id;
 
 -- name: match_message_count
 SELECT count(*) FROM public.messages WHERE match_id = $1;

@@ -1,9 +1,12 @@
 -- name: upsert_profile
-INSERT INTO public.profiles (id, display_name, is_bot) VALUES ($1, $2, $3)
+-- A demo profile, bot or human, renamed when it exists.
+INSERT INTO public.profiles (id, display_name, is_bot) VALUES (:id, :display_name, :is_bot)
 ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, is_bot = EXCLUDED.is_bot;
 
 -- name: ensure_match
-INSERT INTO public.matches (id, user_a, user_b, status) VALUES ($1, $2, $3, 'active')
+-- The demo match, kept as it is when it exists.
+INSERT INTO public.matches (id, user_a, user_b, status)
+VALUES (:match_id, :user_a, :user_b, 'active')
 ON CONFLICT (id) DO NOTHING;
 
 -- name: insert_message
@@ -11,9 +14,10 @@ INSERT INTO public.messages (match_id, sender_id, content) VALUES ($1, $2, $3)
 RETURNING id, created_at;
 
 -- name: chat_messages_since
+-- The match's messages written or read after `since`, oldest first.
 SELECT id, sender_id, content, created_at, read_at
   FROM public.messages
- WHERE match_id = $1 AND (created_at > $2 OR read_at > $2)
+ WHERE match_id = :match_id AND (created_at > :since OR read_at > :since)
  ORDER BY created_at, id;
 
 -- name: is_typing

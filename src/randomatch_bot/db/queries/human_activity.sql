@@ -34,7 +34,7 @@ SELECT reactions, message_image_column, attachments FROM bot.contract_extensions
 SELECT r.emoji
   FROM public.message_reactions r
   JOIN public.messages m ON m.id = r.message_id
- WHERE m.match_id = $1 AND r.user_id = $2
+ WHERE m.match_id = :match_id AND r.user_id = :bot_id
  ORDER BY m.created_at DESC
  LIMIT 3;
 
@@ -42,8 +42,9 @@ SELECT r.emoji
 -- The persona's reaction to a message; redone, it is inserted once (the step holds the
 -- conversation's lock, and the app's table may have no unique key).
 INSERT INTO public.message_reactions (message_id, user_id, emoji)
-SELECT $1, $2, $3
- WHERE NOT EXISTS (SELECT 1 FROM public.message_reactions WHERE message_id = $1 AND user_id = $2);
+SELECT :message_id, :bot_id, :emoji
+ WHERE NOT EXISTS (SELECT 1 FROM public.message_reactions
+                    WHERE message_id = :message_id AND user_id = :bot_id);
 
 -- name: trigger_texts
 -- The messages a plan answers, in order.
@@ -54,9 +55,10 @@ SELECT id, content FROM public.messages WHERE id = ANY($1::uuid[]) ORDER BY crea
 SELECT p.url
   FROM bot.message_photos(ARRAY(
            SELECT id FROM public.messages
-            WHERE match_id = $1 AND sender_id <> $2
+            WHERE match_id = :match_id AND sender_id <> :bot_id
               AND created_at > coalesce(
                     (SELECT max(created_at) FROM public.messages
-                      WHERE match_id = $1 AND sender_id = $2), '-infinity'::timestamptz)
+                      WHERE match_id = :match_id AND sender_id = :bot_id),
+                    '-infinity'::timestamptz)
        )) p
  LIMIT 4;

@@ -88,4 +88,4 @@ SELECT id FROM bot.dead_letters WHERE resolved_at IS NULL ORDER BY created_at, i
 -- wake-up) wakes them.
 UPDATE bot.conversations
    SET status = 'idle', next_wake_at = NULL, hold_reason = NULL, updated_at = now()
- WHERE bot_id = $1 AND hold_reason = 'persona disabled';
+ WHERE bot_id = :bot_id AND hold_reason = 'persona disabled';

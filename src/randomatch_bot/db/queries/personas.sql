@@ -1,11 +1,12 @@
 -- Named queries of persona management (`randomatch-bot persona ...`).
 
 -- name: persona_profile
-SELECT id, display_name, is_bot FROM public.profiles WHERE id = $1;
+-- The profile a persona is written for: a bot's, or a human's (which is refused).
+SELECT id, display_name, is_bot FROM public.profiles WHERE id = :bot_id;
 
 -- name: persona_create_profile
 -- Only when missing: an existing profile keeps the name the app gave it.
-INSERT INTO public.profiles (id, display_name, is_bot) VALUES ($1, $2, true)
+INSERT INTO public.profiles (id, display_name, is_bot) VALUES (:bot_id, :name, true)
 ON CONFLICT (id) DO NOTHING;
 
 -- name: persona_upsert
@@ -15,8 +16,10 @@ INSERT INTO bot.personas AS p (
     bot_id, name, system_prompt, card, language, timezone, active_hours, typing_speed_cps,
     min_thinking, max_thinking, model, temperature, enabled, icebreaker, greetings,
     absence_probability, emoji, tags, source, source_digest)
-VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, true), $14, $15,
-        $16, $17, $18, $19, $20)
+VALUES (:bot_id, :name, :system_prompt, :card::jsonb, :language, :timezone, :active_hours,
+        :typing_speed_cps, :min_thinking, :max_thinking, :model, :temperature,
+        coalesce(:enabled, true), :icebreaker, :greetings, :absence_probability, :emoji, :tags,
+        :source, :source_digest)
 ON CONFLICT (bot_id) DO UPDATE
    SET name = EXCLUDED.name,
        system_prompt = EXCLUDED.system_prompt,
@@ -29,7 +32,7 @@ ON CONFLICT (bot_id) DO UPDATE
        max_thinking = EXCLUDED.max_thinking,
        model = EXCLUDED.model,
        temperature = EXCLUDED.temperature,
-       enabled = coalesce($13, p.enabled),
+       enabled = coalesce(:enabled, p.enabled),
        icebreaker = EXCLUDED.icebreaker,
        greetings = EXCLUDED.greetings,
        absence_probability = EXCLUDED.absence_probability,
@@ -54,8 +57,10 @@ SELECT coalesce(p.bot_id, pr.id) AS bot_id,
  ORDER BY coalesce(p.name, pr.display_name), 1;
 
 -- name: persona_by_name
-SELECT bot_id FROM bot.personas WHERE lower(name) = lower($1) ORDER BY bot_id;
+-- The bots whose persona has this name, whatever its case.
+SELECT bot_id FROM bot.personas WHERE lower(name) = lower(:name) ORDER BY bot_id;
 
 -- name: persona_set_enabled
-UPDATE bot.personas SET enabled = $2, updated_at = now() WHERE bot_id = $1
+-- Enables or disables a persona row; returns its name (no row when the bot has none).
+UPDATE bot.personas SET enabled = :enabled, updated_at = now() WHERE bot_id = :bot_id
 RETURNING name;
