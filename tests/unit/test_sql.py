@@ -32,7 +32,6 @@ STILL_RUNNING_SQL: set[str] = {
     "conversation/engine.py",
     "conversation/followup.py",
     "conversation/memory.py",
-    "conversation/outage.py",
     "conversation/persona.py",
     "conversation/persona_files.py",
     "conversation/policy.py",
