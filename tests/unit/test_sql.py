@@ -34,7 +34,6 @@ STILL_RUNNING_SQL: set[str] = {
     "conversation/memory.py",
     "conversation/persona.py",
     "conversation/persona_files.py",
-    "conversation/policy.py",
     "conversation/reactions.py",
     "conversation/typing_broadcast.py",
     "dead_letters_cli.py",
