@@ -39,7 +39,6 @@ STILL_RUNNING_SQL: set[str] = {
     "dead_letters_cli.py",
     "infra/listen.py",
     "persona_cli.py",
-    "privacy.py",
     "simulate/report.py",
     "simulate/runner.py",
     "status.py",
