@@ -40,7 +40,6 @@ STILL_RUNNING_SQL: set[str] = {
     "simulate/runner.py",
     "status.py",
     "terminal_chat.py",
-    "worker/service.py",
 }
 
 
