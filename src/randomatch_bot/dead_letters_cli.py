@@ -66,21 +66,21 @@ def list_letters(
     async def work(res: Resources) -> list[DeadLetter]:
         return await operations.listing(res.pool, which=which, limit=limit)
 
-    rows = _with_resources(settings, work)
+    letters = _with_resources(settings, work)
     table = Table(title=f"dead letters ({which})")
     for column in ("id", "match", "task", "attempts", "when", "state", "error"):
         table.add_column(column)
-    for row in rows:
+    for letter in letters:
         table.add_row(
-            str(row.id),
-            str(row.match_id)[:8] if row.match_id else "—",
-            row.task,
-            str(row.attempts),
-            f"{row.created_at:%Y-%m-%d %H:%M}",
-            row.resolution or "open",
-            escape(row.error[:120]),
+            str(letter.id),
+            str(letter.match_id)[:8] if letter.match_id else "—",
+            letter.task,
+            str(letter.attempts),
+            f"{letter.created_at:%Y-%m-%d %H:%M}",
+            letter.resolution or "open",
+            escape(letter.error[:120]),
         )
-    console.print(table if rows else "no dead letter")
+    console.print(table if letters else "no dead letter")
 
 
 def _resolve(ids: list[int] | None, every: bool, resolution: str) -> None:
