@@ -31,6 +31,7 @@ import asyncpg
 from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import migrate
 from randomatch_bot.db.queries import Q
+from randomatch_bot.db.sql import SQL
 from randomatch_bot.infra.embedded import EmbeddedServers
 
 HERE = Path(__file__).parent
@@ -135,10 +136,11 @@ async def _run(dsn: str, runs: int, full_plans: bool) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         scan_args = await _scan_args(conn)
-        sweep_args = (_default("stale_typing_after"),)
+        sweep = SQL.stale_typing_indicators
+        sweep_args = sweep.bind({"stale_after": _default("stale_typing_after")})
         results = [
             ("catch-up scan (this release)", Q.conversations_to_wake, scan_args, False),
-            ("typing sweeper", Q.stale_typing_indicators, sweep_args, True),
+            ("typing sweeper", sweep.text, sweep_args, True),
         ]
         figures = [
             (label, *await _measure(conn, sql, a, runs, update=u)) for label, sql, a, u in results

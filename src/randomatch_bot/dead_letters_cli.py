@@ -16,6 +16,7 @@ from randomatch_bot.config import Settings, load_settings
 
 if TYPE_CHECKING:
     from randomatch_bot.app import Resources
+    from randomatch_bot.db.dead_letters import DeadLetter
 
 T = TypeVar("T")
 
@@ -57,32 +58,29 @@ def list_letters(
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
 ) -> None:
     """Dead letters, newest first, with their error."""
-    from randomatch_bot.db.queries import Q
+    from randomatch_bot.conversation import dead_letters as operations
 
     settings = _settings()
+    which = "all" if include_resolved else "open"
 
-    async def work(res: Resources) -> list[dict[str, object]]:
-        async with res.pool.acquire() as conn:
-            rows = await conn.fetch(
-                Q.api_dead_letters, "all" if include_resolved else "open", limit
-            )
-        return [dict(r) for r in rows]
+    async def work(res: Resources) -> list[DeadLetter]:
+        return await operations.listing(res.pool, which=which, limit=limit)
 
-    rows = _with_resources(settings, work)
-    table = Table(title=f"dead letters ({'all' if include_resolved else 'open'})")
+    letters = _with_resources(settings, work)
+    table = Table(title=f"dead letters ({which})")
     for column in ("id", "match", "task", "attempts", "when", "state", "error"):
         table.add_column(column)
-    for row in rows:
+    for letter in letters:
         table.add_row(
-            str(row["id"]),
-            str(row["match_id"])[:8] if row["match_id"] else "—",
-            str(row["task"]),
-            str(row["attempts"]),
-            f"{row['created_at']:%Y-%m-%d %H:%M}",
-            str(row["resolution"] or "open"),
-            escape(str(row["error"])[:120]),
+            str(letter.id),
+            str(letter.match_id)[:8] if letter.match_id else "—",
+            letter.task,
+            str(letter.attempts),
+            f"{letter.created_at:%Y-%m-%d %H:%M}",
+            letter.resolution or "open",
+            escape(letter.error[:120]),
         )
-    console.print(table if rows else "no dead letter")
+    console.print(table if letters else "no dead letter")
 
 
 def _resolve(ids: list[int] | None, every: bool, resolution: str) -> None:

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, fields
 
 import structlog
 
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import personal_data, session
+from randomatch_bot.db.personal_data import Erased
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import RandomatchError
 
@@ -32,49 +32,22 @@ PURGE_INTERVAL = 300.0  # seconds between two purges by a worker
 PURGE_BATCH = 500  # matches erased per purge at most; a backlog goes over several purges
 
 
-@dataclass(frozen=True, slots=True)
-class Erased:
-    """How many rows of each kind were removed (or, for model calls, anonymised)."""
-
-    matches: int = 0
-    memories: int = 0
-    conversations: int = 0
-    reply_plans: int = 0
-    answered_messages: int = 0
-    sent_parts: int = 0
-    dead_letters: int = 0
-    llm_calls_anonymised: int = 0
-
-    @property
-    def total(self) -> int:
-        return sum(getattr(self, f.name) for f in fields(self) if f.name != "matches")
-
-    def describe(self) -> str:
-        """One line for the operator: every kind, zeros included (they answer "was it there?")."""
-        kinds = [f.name for f in fields(self) if f.name != "matches"]
-        counts = ", ".join(f"{getattr(self, k)} {k.replace('_', ' ')}" for k in kinds)
-        return f"{self.matches} matches: {counts}"
-
-
 async def erase_matches(conn: Conn, match_ids: list[uuid.UUID]) -> Erased:
     """Erase what the service keeps about these matches, in one statement."""
     if not match_ids:
         return Erased()
-    row = await conn.fetchrow(Q.erase_matches, match_ids)
-    assert row is not None
-    return Erased(matches=len(match_ids), **{key: int(value) for key, value in row.items()})
+    return await personal_data.erase_matches(conn, match_ids=match_ids)
 
 
 async def forget_person(conn: Conn, user_id: uuid.UUID) -> Erased:
     """Erase everything the service keeps about one person (not a bot)."""
-    profile = await conn.fetchrow(Q.person_profile, user_id)
-    if profile is not None and profile["is_bot"]:
+    if await personal_data.is_bot_profile(conn, user_id=user_id):
         raise RandomatchError(
             f"{user_id} is a bot's profile; `forget` is for people. Disable the persona with "
             "`randomatch-bot persona disable` instead"
         )
-    async with conn.transaction():
-        matches = [row["match_id"] for row in await conn.fetch(Q.person_matches, user_id)]
+    async with session.in_transaction(conn):
+        matches = await personal_data.matches_of_person(conn, user_id=user_id)
         erased = await erase_matches(conn, matches)
     log.info("person forgotten", matches=erased.matches, rows=erased.total)
     return erased
@@ -82,11 +55,13 @@ async def forget_person(conn: Conn, user_id: uuid.UUID) -> Erased:
 
 async def purge(conn: Conn, *, retention_days: int, now: dt.datetime) -> Erased:
     """Erase deleted matches and matches closed longer than the retention period."""
-    async with conn.transaction():
-        await conn.execute(Q.mark_closed_matches, now)
+    async with session.in_transaction(conn):
+        await personal_data.mark_closed_matches(conn, now=now)
         oldest_kept = now - dt.timedelta(days=retention_days)
-        rows = await conn.fetch(Q.expired_matches, oldest_kept, PURGE_BATCH)
-        erased = await erase_matches(conn, [row["match_id"] for row in rows])
+        expired = await personal_data.expired_matches(
+            conn, oldest_kept=oldest_kept, limit=PURGE_BATCH
+        )
+        erased = await erase_matches(conn, expired)
     if erased.matches:
         log.info("personal data purged", matches=erased.matches, rows=erased.total)
     return erased

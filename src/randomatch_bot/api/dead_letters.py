@@ -12,6 +12,7 @@ letter can be resolved: a double click does nothing the second time (409).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -24,7 +25,7 @@ from pydantic import BaseModel, Field, model_validator
 from randomatch_bot.api.auth import Authorised
 from randomatch_bot.api.state import ApiState, State
 from randomatch_bot.conversation import dead_letters as operations
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db.dead_letters import DeadLetter as StoredLetter
 
 router = APIRouter(prefix="/dead-letters", dependencies=[Authorised], tags=["dead letters"])
 
@@ -73,8 +74,8 @@ class Resolution(BaseModel):
     woken: bool
 
 
-def _letter(state: ApiState, row: Any) -> dict[str, Any]:
-    data = dict(row)
+def _letter(state: ApiState, letter: StoredLetter) -> dict[str, Any]:
+    data = dataclasses.asdict(letter)
     data["error"] = state.scrub(data["error"]) or ""
     return data
 
@@ -86,24 +87,22 @@ async def list_letters(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeadLetter]:
     """Dead letters, newest first: open ones by default."""
-    async with state.resources.pool.acquire() as conn:
-        rows = await conn.fetch(Q.api_dead_letters, which.value, limit)
-    return [DeadLetter(**_letter(state, row)) for row in rows]
+    letters = await operations.listing(state.resources.pool, which=which.value, limit=limit)
+    return [DeadLetter(**_letter(state, letter)) for letter in letters]
 
 
 @router.get("/{letter_id}", response_model=DeadLetterDetail)
 async def inspect_letter(state: State, letter_id: LetterId) -> DeadLetterDetail:
     """One dead letter with its error, payload and the messages its reply was answering."""
-    async with state.resources.pool.acquire() as conn:
-        row = await conn.fetchrow(Q.api_dead_letter, letter_id)
-        if row is None:
-            raise HTTPException(404, f"no dead letter {letter_id}")
-        ids = list(row["trigger_message_ids"] or [])
-        messages = await conn.fetch(Q.api_messages_by_id, ids) if ids else []
-    data = _letter(state, row)
-    data["payload"] = json.loads(data.pop("payload") or "{}")
-    data.pop("trigger_message_ids", None)
-    data["messages"] = [Message(**dict(m)) for m in messages]
+    try:
+        detail, messages = await operations.inspect(state.resources.pool, letter_id)
+    except operations.LetterNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    data = _letter(state, detail.letter)
+    data["payload"] = json.loads(detail.payload or "{}")
+    data["plan_status"] = detail.plan_status
+    data["model"] = detail.model
+    data["messages"] = [Message(**dataclasses.asdict(m)) for m in messages]
     return DeadLetterDetail(**data)
 
 

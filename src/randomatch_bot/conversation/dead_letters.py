@@ -1,4 +1,4 @@
-"""Resolving dead letters, one or many, for the API and the CLI alike.
+"""Listing, inspecting and resolving dead letters, one or many, for the API and the CLI alike.
 
 - retry: the letter is resolved ('retried'), the parked conversation goes back to idle and is
   woken; the engine then answers every unanswered message of the match, the failed ones too.
@@ -16,13 +16,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import asyncpg
 from docket import Docket
 
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import conversations, session
+from randomatch_bot.db import dead_letters as stored
+from randomatch_bot.db.dead_letters import DeadLetter, DeadLetterDetail, Message
 from randomatch_bot.errors import RandomatchError
 from randomatch_bot.worker import tasks
+
+if TYPE_CHECKING:
+    import asyncpg
 
 RESOLUTIONS = ("retried", "discarded")
 
@@ -43,25 +48,42 @@ class Resolved:
     woken: bool
 
 
+async def listing(pool: asyncpg.Pool, *, which: str, limit: int) -> list[DeadLetter]:
+    """At most `limit` dead letters, newest first: `which` is 'open', 'resolved' or 'all'."""
+    async with session.connection(pool) as conn:
+        return await stored.listing(conn, which=which, limit=limit)
+
+
+async def inspect(pool: asyncpg.Pool, letter_id: int) -> tuple[DeadLetterDetail, list[Message]]:
+    """One dead letter with the messages its reply was answering (those the app still has)."""
+    async with session.connection(pool) as conn:
+        detail = await stored.detail(conn, letter_id=letter_id)
+        if detail is None:
+            raise LetterNotFound(f"no dead letter {letter_id}")
+        ids = detail.trigger_message_ids
+        messages = await stored.messages(conn, ids=ids) if ids else []
+    return detail, messages
+
+
 async def resolve(pool: asyncpg.Pool, docket: Docket, letter_id: int, resolution: str) -> Resolved:
     """Resolve one open letter and wake its conversation (see the module docstring)."""
     if resolution not in RESOLUTIONS:
         raise ValueError(f"resolution must be one of {RESOLUTIONS}, not {resolution!r}")
-    async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(Q.api_dead_letter, letter_id)
-        if row is None:
+    async with session.transaction(pool) as conn:
+        detail = await stored.detail(conn, letter_id=letter_id)
+        if detail is None:
             raise LetterNotFound(f"no dead letter {letter_id}")
-        match_id: uuid.UUID | None = row["match_id"]
+        letter = detail.letter
+        match_id = letter.match_id
         if match_id is not None:
             # The engine's lock, taken before the letter's: same order as every engine step.
-            await conn.fetchrow(Q.lock_conversation, match_id)
-        resolved = await conn.fetchrow(Q.api_resolve_dead_letter, letter_id, resolution)
-        if resolved is None:
-            raise LetterAlreadyResolved(f"dead letter {letter_id} is already {row['resolution']}")
-        if resolution == "discarded" and row["plan_id"] is not None:
-            await conn.execute(Q.api_give_up_messages, row["plan_id"])
+            await conversations.lock(conn, match_id=match_id)
+        if not await stored.resolve(conn, letter_id=letter_id, resolution=resolution):
+            raise LetterAlreadyResolved(f"dead letter {letter_id} is already {letter.resolution}")
+        if resolution == "discarded" and letter.plan_id is not None:
+            await stored.give_up_messages(conn, plan_id=letter.plan_id)
         if match_id is not None:
-            await conn.execute(Q.api_conversation_resume, match_id)
+            await stored.resume_conversation(conn, match_id=match_id)
     woken = False
     if match_id is not None:
         # After the commit, so that the step finds the conversation idle.
@@ -72,9 +94,8 @@ async def resolve(pool: asyncpg.Pool, docket: Docket, letter_id: int, resolution
 
 async def open_ids(pool: asyncpg.Pool) -> list[int]:
     """Every open dead letter, oldest first."""
-    async with pool.acquire() as conn:
-        rows = await conn.fetch(Q.open_dead_letter_ids)
-    return [int(r["id"]) for r in rows]
+    async with session.connection(pool) as conn:
+        return await stored.open_ids(conn)
 
 
 async def resolve_many(

@@ -11,7 +11,7 @@
   key, another model or endpoint) is lifted at once.
 
 The decisions (`wait_for`, `scope_of`, `fingerprint`) are pure; the rest reads and writes
-through the named queries of `db/queries/outage.sql`.
+through `db/llm_pauses.py`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import structlog
 
 from randomatch_bot.config import Settings
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import llm_pauses
 from randomatch_bot.db.types import Conn
 from randomatch_bot.llm.retry import outage_delay
 
@@ -93,16 +93,16 @@ async def pause_hold(
     caller's turn to probe; (None, True) when this caller probes; (None, False) when not paused.
     """
     probing = False
-    for row in await conn.fetch(Q.llm_pauses_for, scopes_for(model)):
-        scope: str = row["scope"]
-        if row["fingerprint"] != fingerprint(settings, scope):
-            await conn.execute(Q.llm_pause_lift, [scope])
+    for paused in await llm_pauses.of_scopes(conn, scopes=scopes_for(model)):
+        scope = paused.scope
+        if paused.fingerprint != fingerprint(settings, scope):
+            await llm_pauses.lift(conn, scopes=[scope])
             log.info("llm.pause_lifted", scope=scope, reason="settings changed")
             continue
-        if row["next_probe_at"] > now:
-            return row["next_probe_at"], False
+        if paused.next_probe_at > now:
+            return paused.next_probe_at, False
         next_probe = now + dt.timedelta(seconds=settings.llm_pause_probe_interval)
-        if await conn.fetchval(Q.llm_pause_claim_probe, scope, now, next_probe) is None:
+        if not await llm_pauses.claim_probe(conn, scope=scope, now=now, next_probe_at=next_probe):
             return next_probe, False
         log.info("llm.pause_probe", scope=scope)
         probing = True
@@ -115,8 +115,14 @@ async def pause(
     """Pause what a permanent failure concerns; returns when the next probe is allowed."""
     scope = scope_of(status, model)
     next_probe = now + dt.timedelta(seconds=settings.llm_pause_probe_interval)
-    await conn.execute(
-        Q.llm_pause, scope, status, reason[:500], fingerprint(settings, scope), now, next_probe
+    await llm_pauses.record(
+        conn,
+        scope=scope,
+        status=status,
+        reason=reason[:500],
+        fingerprint=fingerprint(settings, scope),
+        paused_at=now,
+        next_probe_at=next_probe,
     )
     log.error("llm.paused", scope=scope, status=status, reason=reason[:200])
     return next_probe
@@ -125,31 +131,38 @@ async def pause(
 async def lift(conn: Conn, model: str, now: dt.datetime) -> list[uuid.UUID]:
     """The model answered a probe: lift its pauses and release every waiting reply; returns the
     conversations to wake."""
-    lifted = await conn.fetch(Q.llm_pause_lift, scopes_for(model))
+    lifted = await llm_pauses.lift(conn, scopes=scopes_for(model))
     if not lifted:
         return []
-    log.warning("llm.resumed", scopes=[r["scope"] for r in lifted])
-    rows = await conn.fetch(Q.release_waiting_plans, now)
-    return [r["match_id"] for r in rows]
+    log.warning("llm.resumed", scopes=lifted)
+    return await llm_pauses.release_waiting_replies(conn, now=now)
 
 
 async def lift_changed(conn: Conn, settings: Settings, now: dt.datetime) -> list[uuid.UUID]:
     """At start: pauses recorded with other settings (the operator fixed the key, the model,
     the endpoint) are lifted and their replies released; returns the conversations to wake."""
     stale = [
-        str(row["scope"])
-        for row in await conn.fetch(Q.llm_pauses_all)
-        if row["fingerprint"] != fingerprint(settings, row["scope"])
+        paused.scope
+        for paused in await llm_pauses.every(conn)
+        if paused.fingerprint != fingerprint(settings, paused.scope)
     ]
     if not stale:
         return []
-    await conn.execute(Q.llm_pause_lift, stale)
+    await llm_pauses.lift(conn, scopes=stale)
     log.warning("llm.resumed", scopes=stale, reason="settings changed")
-    rows = await conn.fetch(Q.release_waiting_plans, now)
-    return [r["match_id"] for r in rows]
+    return await llm_pauses.release_waiting_replies(conn, now=now)
 
 
 async def paused_scopes(conn: Conn) -> list[dict[str, object]]:
-    """Every pause, for `status`, `/ready`, the dashboard and the metrics."""
-    rows = await conn.fetch(Q.llm_pauses_all)
-    return [{k: v for k, v in dict(r).items() if k != "fingerprint"} for r in rows]
+    """Every pause, for `status`, `/ready`, the dashboard and the metrics (without the
+    fingerprint, which only this module compares)."""
+    return [
+        {
+            "scope": paused.scope,
+            "status": paused.status,
+            "reason": paused.reason,
+            "paused_at": paused.paused_at,
+            "next_probe_at": paused.next_probe_at,
+        }
+        for paused in await llm_pauses.every(conn)
+    ]

@@ -8,11 +8,12 @@ is kept on the conversation (`hold_reason`) for `status` and the API.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from randomatch_bot.config import Settings
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import usage
 from randomatch_bot.db.types import Conn
 
 MATCH_WINDOW = dt.timedelta(hours=1)
@@ -75,33 +76,33 @@ async def check(
     conn: Conn,
     settings: Settings,
     *,
-    match_id: object,
-    bot_id: object,
+    match_id: uuid.UUID,
+    bot_id: uuid.UUID,
     timezone: str,
     now: dt.datetime,
-    human_id: object | None = None,
+    human_id: uuid.UUID | None = None,
 ) -> Hold | None:
     """The first policy that holds a new reply back now, or None."""
     if settings.bot_daily_token_budget or settings.bot_daily_cost_budget:
-        usage = await conn.fetchrow(Q.bot_usage_since, bot_id, start_of_day(now, timezone))
-        assert usage is not None
-        reason = over_budget(int(usage["tokens"]), float(usage["cost"]), settings)
+        spent = await usage.bot_spending_since(
+            conn, bot_id=bot_id, since=start_of_day(now, timezone)
+        )
+        reason = over_budget(spent.tokens, spent.cost, settings)
         if reason is not None:
             return Hold(next_day(now, timezone), reason)
     if human_id is not None and (settings.human_daily_cost_budget or settings.human_daily_replies):
-        row = await conn.fetchrow(Q.human_usage_since, human_id, start_of_day(now, timezone))
-        assert row is not None
-        reason = human_over_cap(float(row["cost"]), int(row["replies"]), settings)
+        person = await usage.person_usage_since(
+            conn, human_id=human_id, since=start_of_day(now, timezone)
+        )
+        reason = human_over_cap(person.cost, person.replies, settings)
         if reason is not None:
             return Hold(next_day(now, timezone), reason)
     if settings.match_replies_per_hour:
-        row = await conn.fetchrow(Q.match_plans_since, match_id, now - MATCH_WINDOW)
-        assert row is not None
-        if row["n"] >= settings.match_replies_per_hour:
-            return Hold(row["oldest"] + MATCH_WINDOW, "match rate limit")
+        recent = await usage.match_replies_since(conn, match_id=match_id, since=now - MATCH_WINDOW)
+        if recent.count >= settings.match_replies_per_hour and recent.oldest is not None:
+            return Hold(recent.oldest + MATCH_WINDOW, "match rate limit")
     if settings.bot_replies_per_minute:
-        row = await conn.fetchrow(Q.bot_plans_since, bot_id, now - BOT_WINDOW)
-        assert row is not None
-        if row["n"] >= settings.bot_replies_per_minute:
-            return Hold(row["oldest"] + BOT_WINDOW, "bot rate limit")
+        recent = await usage.bot_replies_since(conn, bot_id=bot_id, since=now - BOT_WINDOW)
+        if recent.count >= settings.bot_replies_per_minute and recent.oldest is not None:
+            return Hold(recent.oldest + BOT_WINDOW, "bot rate limit")
     return None

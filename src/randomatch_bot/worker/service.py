@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
+from typing import TYPE_CHECKING
 
-import asyncpg
 import structlog
 from docket import Docket, ExponentialRetry, Worker
 
@@ -20,12 +20,16 @@ from randomatch_bot import privacy
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation import outage, policy, typing_broadcast
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import housekeeping, session
+from randomatch_bot.errors import DatabaseError, DatabaseUnavailable
 from randomatch_bot.infra.keys import Keys
 from randomatch_bot.llm import build_llm_client
 from randomatch_bot.llm.breaker import RedisBreaker
 from randomatch_bot.llm.types import LLMClient
 from randomatch_bot.worker import tasks
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = structlog.get_logger(__name__)
 
@@ -39,20 +43,22 @@ def register_tasks(docket: Docket) -> None:
 
 async def sweep_once(pool: asyncpg.Pool, settings: Settings) -> int:
     """Clear typing indicators that a crash left on; returns how many."""
-    async with pool.acquire() as conn:
-        rows = await conn.fetch(Q.stale_typing_indicators, settings.stale_typing_after)
-    for row in rows:
-        log.warning("stale typing indicator cleared", match_id=str(row["match_id"]))
-    return len(rows)
+    async with session.connection(pool) as conn:
+        cleared = await housekeeping.clear_stale_typing(
+            conn, stale_after=settings.stale_typing_after
+        )
+    for indicator in cleared:
+        log.warning("stale typing indicator cleared", match_id=str(indicator.match_id))
+    return len(cleared)
 
 
 async def _purge_once(pool: asyncpg.Pool, settings: Settings) -> None:
     try:
-        async with pool.acquire() as conn:
+        async with session.connection(pool) as conn:
             await privacy.purge(
                 conn, retention_days=settings.memory_retention_days, now=dt.datetime.now(dt.UTC)
             )
-    except Exception as exc:  # housekeeping: a failed purge is retried, never fatal
+    except (DatabaseUnavailable, DatabaseError) as exc:  # a failed purge is retried, never fatal
         log.warning("personal data purge failed", error=type(exc).__name__)
 
 
@@ -62,7 +68,7 @@ async def _sweeper(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) 
     while not stop.is_set():
         try:
             await sweep_once(pool, settings)
-        except (asyncpg.PostgresError, OSError) as exc:
+        except (DatabaseUnavailable, DatabaseError) as exc:
             log.warning("sweep failed", error=str(exc))
         if time.monotonic() >= next_purge:
             next_purge = time.monotonic() + privacy.PURGE_INTERVAL
@@ -146,7 +152,7 @@ async def run_worker(
 async def _lift_changed_pauses(pool: asyncpg.Pool, settings: Settings, docket: Docket) -> None:
     """A pause recorded with other settings ends when a worker starts with the fixed ones."""
     now = dt.datetime.now(dt.UTC)
-    async with pool.acquire() as conn:
+    async with session.connection(pool) as conn:
         released = await outage.lift_changed(conn, settings, now)
     for match_id in released:
         await tasks.wake(docket, match_id, f"advance:{match_id}:resume:{now.timestamp():.0f}")

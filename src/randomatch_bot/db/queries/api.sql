@@ -161,36 +161,39 @@ SELECT c.match_id, c.bot_id, b.display_name AS bot_name, c.status, c.epoch,
  LIMIT $1;
 
 -- name: api_dead_letters
--- $1: 'open', 'resolved' or 'all'.
+-- Dead letters with their conversation's status, newest first; :which is 'open', 'resolved'
+-- or 'all'.
 SELECT d.id, d.match_id, d.plan_id, d.task, d.error, d.attempts, d.created_at,
        d.resolved_at, d.resolution, c.bot_id, c.status AS conversation_status
   FROM bot.dead_letters d
   LEFT JOIN bot.conversations c ON c.match_id = d.match_id
- WHERE $1 = 'all'
-    OR ($1 = 'open' AND d.resolved_at IS NULL)
-    OR ($1 = 'resolved' AND d.resolved_at IS NOT NULL)
+ WHERE :which = 'all'
+    OR (:which = 'open' AND d.resolved_at IS NULL)
+    OR (:which = 'resolved' AND d.resolved_at IS NOT NULL)
  ORDER BY d.created_at DESC, d.id DESC
- LIMIT $2;
+ LIMIT :limit;
 
 -- name: api_dead_letter
+-- One dead letter with its conversation's status and the plan it gave up on.
 SELECT d.id, d.match_id, d.plan_id, d.task, d.payload::text AS payload, d.error, d.attempts,
        d.created_at, d.resolved_at, d.resolution, c.bot_id, c.status AS conversation_status,
        rp.status AS plan_status, rp.trigger_message_ids, rp.model
   FROM bot.dead_letters d
   LEFT JOIN bot.conversations c ON c.match_id = d.match_id
   LEFT JOIN bot.reply_plans rp ON rp.id = d.plan_id
- WHERE d.id = $1;
+ WHERE d.id = :letter_id;
 
 -- name: api_messages_by_id
+-- Messages by id, oldest first (a dead letter's detail shows those its reply was answering).
 SELECT id, sender_id, content, created_at, read_at
-  FROM public.messages WHERE id = ANY ($1::uuid[])
+  FROM public.messages WHERE id = ANY (:ids::uuid[])
  ORDER BY created_at, id;
 
 -- name: api_resolve_dead_letter
 -- Only an open letter can be resolved: a second retry or a discard after a retry does nothing.
 UPDATE bot.dead_letters
-   SET resolved_at = now(), resolution = $2
- WHERE id = $1 AND resolved_at IS NULL
+   SET resolved_at = now(), resolution = :resolution
+ WHERE id = :letter_id AND resolved_at IS NULL
 RETURNING match_id, plan_id;
 
 -- name: api_conversation_resume
@@ -198,7 +201,7 @@ RETURNING match_id, plan_id;
 -- whatever is unanswered. A conversation that moved on (closed) is left alone.
 UPDATE bot.conversations
    SET status = 'idle', next_wake_at = NULL, last_error = NULL, updated_at = now()
- WHERE match_id = $1 AND status = 'dead_letter';
+ WHERE match_id = :match_id AND status = 'dead_letter';
 
 -- name: api_give_up_messages
 -- Discarding a letter gives up on the messages its plan was answering: they count as handled
@@ -206,7 +209,7 @@ UPDATE bot.conversations
 INSERT INTO bot.answered_messages (message_id, match_id, plan_id)
 SELECT unnest(rp.trigger_message_ids), rp.match_id, rp.id
   FROM bot.reply_plans rp
- WHERE rp.id = $1
+ WHERE rp.id = :plan_id
 ON CONFLICT (message_id) DO NOTHING;
 
 -- name: api_chat_recent

@@ -84,10 +84,10 @@ UPDATE public.typing_indicators t
   FROM public.profiles p
  WHERE p.id = t.user_id AND p.is_bot
    AND t.is_typing
-   AND t.updated_at < now() - $1 * interval '1 second'
+   AND t.updated_at < now() - :stale_after * interval '1 second'
    AND NOT EXISTS (
         SELECT 1 FROM bot.reply_plans rp
          WHERE rp.match_id = t.match_id AND rp.status = 'typing' AND rp.typing
-           AND rp.next_due_at > now() - $1 * interval '1 second'
+           AND rp.next_due_at > now() - :stale_after * interval '1 second'
    )
 RETURNING t.match_id, t.user_id;

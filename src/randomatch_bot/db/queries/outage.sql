@@ -17,9 +17,10 @@ UPDATE bot.reply_plans SET retry_at = $2, updated_at = now()
  WHERE id = $1 AND status = 'thinking' AND parts IS NULL;
 
 -- name: llm_pauses_for
+-- The model pauses of these scopes (the endpoint's and one model's).
 SELECT scope, status, reason, fingerprint, paused_at, next_probe_at
   FROM bot.llm_pauses
- WHERE scope = ANY($1::text[]);
+ WHERE scope = ANY(:scopes::text[]);
 
 -- name: llm_pauses_all
 -- Every model pause, one per scope.
@@ -28,31 +29,33 @@ SELECT scope, status, reason, fingerprint, paused_at, next_probe_at
  ORDER BY scope;
 
 -- name: llm_pause
+-- Pause a scope, or record the latest failure of one already paused (it keeps its paused_at).
 INSERT INTO bot.llm_pauses (scope, status, reason, fingerprint, paused_at, next_probe_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+VALUES (:scope, :status, :reason, :fingerprint, :paused_at, :next_probe_at)
 ON CONFLICT (scope) DO UPDATE
    SET status = EXCLUDED.status, reason = EXCLUDED.reason, fingerprint = EXCLUDED.fingerprint,
        next_probe_at = EXCLUDED.next_probe_at;
 
 -- name: llm_pause_claim_probe
 -- One caller per interval probes a paused scope: the one that moves `next_probe_at` on.
-UPDATE bot.llm_pauses SET next_probe_at = $3
- WHERE scope = $1 AND next_probe_at <= $2
+UPDATE bot.llm_pauses SET next_probe_at = :next_probe_at
+ WHERE scope = :scope AND next_probe_at <= :now
 RETURNING scope;
 
 -- name: llm_pause_lift
-DELETE FROM bot.llm_pauses WHERE scope = ANY($1::text[]) RETURNING scope;
+-- Lift the pauses of these scopes; returns the scopes that were paused.
+DELETE FROM bot.llm_pauses WHERE scope = ANY(:scopes::text[]) RETURNING scope;
 
 -- name: release_waiting_plans
 -- After a paused model answered again: every reply waiting for a model tries again now.
 WITH released AS (
     UPDATE bot.reply_plans
-       SET retry_at = $1, updated_at = now()
-     WHERE status = 'thinking' AND parts IS NULL AND retry_at > $1
+       SET retry_at = :now, updated_at = now()
+     WHERE status = 'thinking' AND parts IS NULL AND retry_at > :now
     RETURNING match_id
 )
 UPDATE bot.conversations c
-   SET next_wake_at = $1, updated_at = now()
+   SET next_wake_at = :now, updated_at = now()
   FROM released r
  WHERE c.match_id = r.match_id
 RETURNING c.match_id;

@@ -1,18 +1,19 @@
 -- Named queries of personal data: erasure on demand (`forget --user`) and the retention purge.
 
 -- name: person_profile
-SELECT id, is_bot FROM public.profiles WHERE id = $1;
+-- A profile, to tell a person from a bot.
+SELECT id, is_bot FROM public.profiles WHERE id = :user_id;
 
 -- name: person_matches
 -- Every match of a person the app or the service knows of (the app's row may be gone).
-SELECT id AS match_id FROM public.matches WHERE user_a = $1 OR user_b = $1
+SELECT id AS match_id FROM public.matches WHERE user_a = :user_id OR user_b = :user_id
 UNION
-SELECT match_id FROM bot.conversations WHERE human_id = $1;
+SELECT match_id FROM bot.conversations WHERE human_id = :user_id;
 
 -- name: erase_matches
 -- Everything the service keeps about these matches. Model-call records stay for the bots'
 -- budgets and the cost figures, with nothing left that points at the conversation.
-WITH m AS (SELECT unnest($1::uuid[]) AS match_id),
+WITH m AS (SELECT unnest(:match_ids::uuid[]) AS match_id),
 memories AS (
     DELETE FROM bot.memories WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 plans AS (
@@ -39,22 +40,22 @@ SELECT (SELECT count(*) FROM memories) AS memories,
 -- name: mark_closed_matches
 -- Start the retention clock of matches now unmatched or blocked; stop it on a rematch.
 UPDATE bot.conversations c
-   SET closed_at = CASE WHEN m.status IN ('unmatched', 'blocked') THEN $1::timestamptz END
+   SET closed_at = CASE WHEN m.status IN ('unmatched', 'blocked') THEN :now::timestamptz END
   FROM public.matches m
  WHERE m.id = c.match_id
    AND (c.closed_at IS NULL) = (m.status IN ('unmatched', 'blocked'));
 
 -- name: expired_matches
 -- Matches whose data must go: deleted from the app (or the person's profile is), or closed
--- for longer than the retention period ($1 = the oldest closed_at kept).
+-- for longer than the retention period (:oldest_kept = the oldest closed_at kept).
 SELECT c.match_id
   FROM bot.conversations c
   LEFT JOIN public.matches m ON m.id = c.match_id
   LEFT JOIN public.profiles p ON p.id = c.human_id
- WHERE m.id IS NULL OR p.id IS NULL OR c.closed_at < $1
+ WHERE m.id IS NULL OR p.id IS NULL OR c.closed_at < :oldest_kept
 UNION
 SELECT mem.match_id
   FROM bot.memories mem
   LEFT JOIN public.matches m ON m.id = mem.match_id
  WHERE m.id IS NULL
-LIMIT $2;
+LIMIT :limit;
