@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import random
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import asyncpg
 import structlog
 
 from randomatch_bot.config import Settings
@@ -43,10 +42,17 @@ from randomatch_bot.conversation import (
 )
 from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.conversation.persona import Persona, load_persona
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import conversations, dead_letters, messages, plans, session
+from randomatch_bot.db import typing_indicators as indicators
+from randomatch_bot.db.conversations import MatchContext as _Context
+from randomatch_bot.db.messages import HumanMessage
+from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMPermanentError, LLMRetryableError
 from randomatch_bot.llm.types import LLMClient
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = structlog.get_logger(__name__)
 
@@ -105,15 +111,6 @@ class StepResult:
     resumed: tuple[uuid.UUID, ...] = ()  # conversations released by a lifted model pause
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
-    match_id: uuid.UUID
-    status: str
-    bot_id: uuid.UUID
-    bot_name: str
-    human_id: uuid.UUID
-
-
 class ConversationEngine:
     """Runs conversation steps against PostgreSQL. Stateless: any worker may run any step."""
 
@@ -143,38 +140,37 @@ class ConversationEngine:
     # ------------------------------------------------------------------ advance
     async def advance(self, match_id: uuid.UUID) -> StepResult:
         """Do what is due in this conversation now; say when to come back."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with session.transaction(self.pool) as conn:
             # The lock first, then the match: an unmatch committed while this step waited for
             # the lock is seen, so no part follows it.
-            conv = await conn.fetchrow(Q.lock_conversation, match_id)
+            conv = await conversations.lock(conn, match_id=match_id)
             ctx = await self._context(conn, match_id)
             if ctx is None:
                 await self._close_missing(conn, match_id)
                 return StepResult("match gone")
             if conv is None:
-                await conn.execute(Q.ensure_conversation, match_id, ctx.bot_id, ctx.human_id)
-                conv = await conn.fetchrow(Q.lock_conversation, match_id)
+                await conversations.ensure(
+                    conn, match_id=match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
+                )
+                conv = await conversations.lock(conn, match_id=match_id)
                 assert conv is not None
             with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
                 return await self._advance_locked(conn, ctx, conv)
 
     async def _context(self, conn: Conn, match_id: uuid.UUID) -> _Context | None:
-        row = await conn.fetchrow(Q.match_context, match_id)
-        if row is None:
-            return None
-        return _Context(
-            row["match_id"], row["status"], row["bot_id"], row["bot_name"], row["human_id"]
-        )
+        return await conversations.match_context(conn, match_id=match_id)
 
     async def _close_missing(self, conn: Conn, match_id: uuid.UUID) -> None:
-        plan = await conn.fetchrow(Q.active_plan, match_id)
+        plan = await plans.active_plan(conn, match_id=match_id)
         if plan is not None:
             await self._end_plan(conn, plan, "cancelled", "match or profile deleted", self.clock())
 
-    async def _advance_locked(self, conn: Conn, ctx: _Context, conv: asyncpg.Record) -> StepResult:
+    async def _advance_locked(
+        self, conn: Conn, ctx: _Context, conv: conversations.Conversation
+    ) -> StepResult:
         now = self.clock()
-        epoch: int = conv["epoch"]
-        plan = await conn.fetchrow(Q.active_plan, ctx.match_id)
+        epoch = conv.epoch
+        plan = await plans.active_plan(conn, match_id=ctx.match_id)
 
         if ctx.status != "active":
             if plan is not None:
@@ -182,32 +178,32 @@ class ConversationEngine:
             await self._save(conn, ctx.match_id, epoch + 1, "closed", None)
             log.info("conversation closed", reason=ctx.status)
             return StepResult(f"match {ctx.status}")
-        if conv["status"] == "dead_letter" and not await self._revive(conn, ctx, now):
+        if conv.status == "dead_letter" and not await self._revive(conn, ctx, now):
             return StepResult("dead letter: waiting for an operator")
 
-        unanswered = await conn.fetch(
-            Q.unanswered_messages,
-            ctx.match_id,
-            ctx.human_id,
-            conv["baseline_at"],
-            now - dt.timedelta(seconds=self.settings.catchup_lookback),
+        unanswered = await messages.unanswered(
+            conn,
+            match_id=ctx.match_id,
+            human_id=ctx.human_id,
+            baseline_at=conv.baseline_at,
+            since=now - dt.timedelta(seconds=self.settings.catchup_lookback),
         )
         group_from = unanswered[0] if unanswered else None
         if plan is not None:
-            triggers = set(plan["trigger_message_ids"])
-            newer = [m for m in unanswered if m["id"] not in triggers]
+            triggers = set(plan.trigger_message_ids)
+            newer = [m for m in unanswered if m.id not in triggers]
             if newer:
                 await self._end_plan(conn, plan, "interrupted", "new human message", now)
                 epoch += 1
                 # The human is writing again: a short grouping wait from the new messages, not
                 # from the old ones (whose cap has long passed).
                 group_from = newer[0]
-                log.info("plan interrupted", plan_id=str(plan["id"]), sent=plan["next_part"])
+                log.info("plan interrupted", plan_id=str(plan.id), sent=plan.next_part)
             else:
                 return await self._step_plan(conn, ctx, plan, now)
 
         if not unanswered:
-            if plan is None and conv["opened_at"] is None:
+            if plan is None and conv.opened_at is None:
                 opened = await self._maybe_open(conn, ctx, epoch + 1, now)
                 if opened is not None:
                     return opened
@@ -227,20 +223,20 @@ class ConversationEngine:
         profile = self._profile(persona)
         first, last = group_from or unanswered[0], unanswered[-1]
         due = timing.grouping_due(
-            first["created_at"],
-            last["created_at"],
+            first.created_at,
+            last.created_at,
             profile,
-            self.rng(ctx.match_id, last["created_at"].isoformat()),
+            self.rng(ctx.match_id, last.created_at.isoformat()),
         )
         if now < due - EARLY_TOLERANCE:
             await self._save(conn, ctx.match_id, epoch, "waiting", due)
             return StepResult("grouping", wake_at=due)
-        typing = await conn.fetchrow(Q.human_typing, ctx.match_id, ctx.human_id)
+        typing = await indicators.human_typing(conn, match_id=ctx.match_id, human_id=ctx.human_id)
         hold_until = typing_wait.hold_while_typing(
             now,
-            first["created_at"],
-            typing["is_typing"] if typing else None,
-            typing["updated_at"] if typing else None,
+            first.created_at,
+            typing.is_typing,
+            typing.updated_at,
             self.settings.time_scale,
         )
         if hold_until is not None:
@@ -259,25 +255,25 @@ class ConversationEngine:
         ctx: _Context,
         persona: Persona,
         profile: timing.TimingProfile,
-        unanswered: Sequence[asyncpg.Record],
+        unanswered: Sequence[HumanMessage],
         epoch: int,
         now: dt.datetime,
     ) -> StepResult:
         rng = self.rng(ctx.match_id, epoch)
         plan_id = _plan_id(self.rng(ctx.match_id, epoch, now.isoformat(), "plan"))
         away = self._away(persona, now, rng)
-        unread = [m["content"] for m in unanswered if m["read_at"] is None]
+        unread = [m.content for m in unanswered if m.read_at is None]
         reading = timing.reading_delay("\n".join(unread), profile, rng) if unread else 0.0
         read_due = now + dt.timedelta(seconds=away + reading)
-        await conn.execute(
-            Q.insert_plan,
-            plan_id,
-            ctx.match_id,
-            ctx.bot_id,
-            epoch,
-            [m["id"] for m in unanswered],
-            read_due,
-            now,
+        await plans.insert(
+            conn,
+            plan_id=plan_id,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            epoch=epoch,
+            trigger_message_ids=[m.id for m in unanswered],
+            read_due_at=read_due,
+            created_at=now,
         )
         await self._save(conn, ctx.match_id, epoch, "replying", read_due)
         log.info(
@@ -296,7 +292,7 @@ class ConversationEngine:
         persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
         if not (persona.enabled and persona.icebreaker):
             return None
-        if await conn.fetchval(Q.match_message_count, ctx.match_id):
+        if await messages.count(conn, match_id=ctx.match_id):
             return None
         rng = self.rng(ctx.match_id, "opener")
         plan_id = _plan_id(self.rng(ctx.match_id, epoch, now.isoformat(), "plan"))
@@ -310,10 +306,27 @@ class ConversationEngine:
             timing.truncated_lognormal(rng, OPENER_MEDIAN, 0.8, OPENER_MIN, OPENER_MAX)
         )
         start = now + dt.timedelta(seconds=away + pause)
-        await conn.execute(Q.insert_plan, plan_id, ctx.match_id, ctx.bot_id, epoch, [], now, now)
-        await conn.execute(Q.plan_to_thinking, plan_id, start)
-        await conn.execute(Q.plan_set_parts, plan_id, parts, "greeting", 0, 0, 0.0)
-        await conn.execute(Q.mark_opened, ctx.match_id, now)
+        await plans.insert(
+            conn,
+            plan_id=plan_id,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            epoch=epoch,
+            trigger_message_ids=[],
+            read_due_at=now,
+            created_at=now,
+        )
+        await plans.to_thinking(conn, plan_id=plan_id, think_until=start)
+        await plans.set_parts(
+            conn,
+            plan_id=plan_id,
+            parts=parts,
+            model="greeting",
+            prompt_tokens=0,
+            completion_tokens=0,
+            cost=0.0,
+        )
+        await conversations.mark_opened(conn, match_id=ctx.match_id, opened_at=now)
         await self._save(conn, ctx.match_id, epoch, "replying", start)
         log.info("icebreaker planned", plan_id=str(plan_id), in_s=round(away + pause, 1))
         return StepResult("icebreaker planned", wake_at=start)
@@ -343,34 +356,43 @@ class ConversationEngine:
             return held
         # A plan with no trigger message: the same steps and guarantees as a reply.
         plan_id = _plan_id(self.rng(ctx.match_id, epoch + 1, now.isoformat(), "plan"))
-        await conn.execute(
-            Q.insert_plan, plan_id, ctx.match_id, ctx.bot_id, epoch + 1, [], now, now
+        await plans.insert(
+            conn,
+            plan_id=plan_id,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            epoch=epoch + 1,
+            trigger_message_ids=[],
+            read_due_at=now,
+            created_at=now,
         )
         await self._save(conn, ctx.match_id, epoch + 1, "replying", now)
         log.info("follow-up planned", plan_id=str(plan_id))
         return StepResult("follow-up planned", wake_at=now)
 
-    async def _react(self, conn: Conn, ctx: _Context, plan: asyncpg.Record) -> StepResult | None:
+    async def _react(self, conn: Conn, ctx: _Context, plan: Plan) -> StepResult | None:
         """Maybe react with an emoji (where the app has reactions); a bare "ok" ends here."""
-        if not plan["trigger_message_ids"] or not await reactions.reactions_available(conn):
+        if not plan.trigger_message_ids or not await reactions.reactions_available(conn):
             return None
-        rows = await conn.fetch(Q.trigger_texts, plan["trigger_message_ids"])
+        rows = await messages.texts(conn, message_ids=plan.trigger_message_ids)
         if not rows:
             return None
         reaction = await reactions.react(
             conn,
             match_id=ctx.match_id,
             bot_id=ctx.bot_id,
-            message_id=rows[-1]["id"],
-            texts=[r["content"] for r in rows],
-            rng=self.rng(plan["id"], "react"),
+            message_id=rows[-1].id,
+            texts=[r.content for r in rows],
+            rng=self.rng(plan.id, "react"),
         )
         if reaction is None or not reaction.instead_of_reply:
             return None
-        await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan["id"])
-        await conn.execute(Q.plan_finish, plan["id"], "done", None)
-        await self._save(conn, ctx.match_id, plan["epoch"], "idle", None)
-        log.info("reacted instead of replying", plan_id=str(plan["id"]), emoji=reaction.emoji)
+        await messages.mark_answered(
+            conn, message_ids=plan.trigger_message_ids, match_id=ctx.match_id, plan_id=plan.id
+        )
+        await plans.finish(conn, plan_id=plan.id, status="done", error=None)
+        await self._save(conn, ctx.match_id, plan.epoch, "idle", None)
+        log.info("reacted instead of replying", plan_id=str(plan.id), emoji=reaction.emoji)
         return StepResult("reacted instead of replying")
 
     async def _policy_hold(
@@ -395,15 +417,15 @@ class ConversationEngine:
 
     # ------------------------------------------------------------------ plan steps
     async def _step_plan(
-        self, conn: Conn, ctx: _Context, plan: asyncpg.Record, now: dt.datetime
+        self, conn: Conn, ctx: _Context, plan: Plan, now: dt.datetime
     ) -> StepResult:
-        plan_id: uuid.UUID = plan["id"]
-        due: dt.datetime | None = plan["next_due_at"]
-        status: str = plan["status"]
-        epoch: int = plan["epoch"]
+        plan_id = plan.id
+        due = plan.next_due_at
+        status = plan.status
+        epoch = plan.epoch
 
-        if status == "thinking" and plan["parts"] is None:
-            retry_at: dt.datetime | None = plan["retry_at"]
+        if status == "thinking" and plan.parts is None:
+            retry_at = plan.retry_at
             if retry_at is not None and now < retry_at:
                 # The model is down or paused: wait for it, typing off.
                 await self._save(conn, ctx.match_id, epoch, "replying", retry_at)
@@ -414,7 +436,7 @@ class ConversationEngine:
             return StepResult("waiting for generation", wake_at=watch, generate=plan_id)
         if due is not None and now < due - EARLY_TOLERANCE:
             wake = due
-            if status == "typing" and plan["typing"] and self.typing_transport != "table":
+            if status == "typing" and plan.typing and self.typing_transport != "table":
                 # A broadcast is not stored: say "typing" again while it lasts.
                 await self._set_typing(conn, ctx.match_id, ctx.bot_id, True, now)
                 wake = self._typing_wake(now, due)
@@ -435,30 +457,34 @@ class ConversationEngine:
             return StepResult("persona disabled", wake_at=recheck)
 
         if status == "reading":
-            await conn.execute(Q.mark_read, plan["trigger_message_ids"], now)
+            await messages.mark_read(conn, message_ids=plan.trigger_message_ids, read_at=now)
             reacted = await self._react(conn, ctx, plan)
             if reacted is not None:
                 return reacted
-            since = await conn.fetchval(Q.seconds_since_bot_message, ctx.match_id, ctx.bot_id, now)
+            since = await messages.seconds_since_bot_message(
+                conn, match_id=ctx.match_id, bot_id=ctx.bot_id, now=now
+            )
             think = timing.thinking_delay(
                 profile, self.rng(plan_id, "think"), seconds_since_last_bot_message=since
             )
             until = now + dt.timedelta(seconds=think)
-            await conn.execute(Q.plan_to_thinking, plan_id, until)
+            await plans.to_thinking(conn, plan_id=plan_id, think_until=until)
             await self._save(conn, ctx.match_id, epoch, "replying", until)
             log.info("messages read", plan_id=str(plan_id), thinking_s=round(think, 2))
             return StepResult("read", wake_at=until, generate=plan_id)
 
-        parts: list[str] = list(plan["parts"])
-        index: int = plan["next_part"]
-        if status == "thinking" or not plan["typing"]:
+        parts = plan.parts or ()
+        index = plan.next_part
+        if status == "thinking" or not plan.typing:
             # Start typing part `index` (the first one after thinking, the next after a pause).
             await self._set_typing(conn, ctx.match_id, ctx.bot_id, True, now)
             duration = timing.typing_duration(
                 parts[index], profile, self.rng(plan_id, "type", index)
             )
             until = now + dt.timedelta(seconds=duration)
-            await conn.execute(Q.plan_typing, plan_id, True, index, until)
+            await plans.set_typing(
+                conn, plan_id=plan_id, typing=True, next_part=index, due_at=until
+            )
             wake = self._typing_wake(now, until)
             await self._save(conn, ctx.match_id, epoch, "replying", wake)
             return StepResult(f"typing part {index}", wake_at=wake)
@@ -469,29 +495,37 @@ class ConversationEngine:
         self,
         conn: Conn,
         ctx: _Context,
-        plan: asyncpg.Record,
+        plan: Plan,
         persona: Persona,
         profile: timing.TimingProfile,
         now: dt.datetime,
     ) -> StepResult:
         """Typing is over: send the plan's next part, indicator off, then pause or finish."""
-        plan_id: uuid.UUID = plan["id"]
-        epoch: int = plan["epoch"]
-        parts: list[str] = list(plan["parts"])
-        index: int = plan["next_part"]
+        plan_id = plan.id
+        epoch = plan.epoch
+        parts = plan.parts or ()
+        index = plan.next_part
         message_id = part_message_id(plan_id, index)
         # The app orders messages by created_at, which PostgreSQL sets for the human's: the bot's
         # take the same clock, not this host's (None = the database's now()).
         sent_at = None if self.db_clock else now
-        await conn.execute(
-            Q.insert_part, message_id, ctx.match_id, ctx.bot_id, parts[index], sent_at
+        await messages.send_part(
+            conn,
+            message_id=message_id,
+            plan_id=plan_id,
+            match_id=ctx.match_id,
+            bot_id=ctx.bot_id,
+            index=index,
+            content=parts[index],
+            sent_at=sent_at,
         )
-        await conn.execute(Q.record_part, message_id, plan_id, ctx.match_id, index, sent_at)
         await self._set_typing(conn, ctx.match_id, ctx.bot_id, False, now)
         log.info("part sent", plan_id=str(plan_id), part=index, of=len(parts))
         if index + 1 >= len(parts):
-            await conn.execute(Q.mark_answered, plan["trigger_message_ids"], ctx.match_id, plan_id)
-            await conn.execute(Q.plan_finish, plan_id, "done", None)
+            await messages.mark_answered(
+                conn, message_ids=plan.trigger_message_ids, match_id=ctx.match_id, plan_id=plan_id
+            )
+            await plans.finish(conn, plan_id=plan_id, status="done", error=None)
             wake = await followup.next_followup(
                 conn,
                 persona,
@@ -505,7 +539,9 @@ class ConversationEngine:
             return StepResult("reply done", wake_at=wake)
         pause = timing.pause_between_parts(profile, self.rng(plan_id, "pause", index))
         until = now + dt.timedelta(seconds=pause)
-        await conn.execute(Q.plan_typing, plan_id, False, index + 1, until)
+        await plans.set_typing(
+            conn, plan_id=plan_id, typing=False, next_part=index + 1, due_at=until
+        )
         await self._save(conn, ctx.match_id, epoch, "replying", until)
         return StepResult(f"sent part {index}", wake_at=until)
 
@@ -517,11 +553,11 @@ class ConversationEngine:
         calls `dead_letter`.
         """
         probing = False
-        async with self.pool.acquire() as conn:
-            plan = await conn.fetchrow(Q.get_plan, plan_id)
-            if plan is None or plan["status"] != "thinking" or plan["parts"] is not None:
+        async with session.connection(self.pool) as conn:
+            plan = await plans.get_plan(conn, plan_id=plan_id)
+            if plan is None or plan.status != "thinking" or plan.parts is not None:
                 return StepResult("generation not needed")
-            ctx = await self._context(conn, plan["match_id"])
+            ctx = await self._context(conn, plan.match_id)
             if ctx is None:
                 return StepResult("match gone")
             persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
@@ -542,14 +578,14 @@ class ConversationEngine:
                     history,
                     stored,
                     self.rng(plan_id, "split"),
-                    followup=not plan["trigger_message_ids"],
+                    followup=not plan.trigger_message_ids,
                 )
             except LLMRetryableError as exc:
                 return await self._generation_failed(plan, exc)
             except LLMPermanentError as exc:
                 if exc.status not in outage.PAUSING_STATUSES:
                     raise
-                async with self.pool.acquire() as conn:
+                async with session.connection(self.pool) as conn:
                     probe_at = await outage.pause(
                         conn, self.settings, model, exc.status or 0, str(exc), self.clock()
                     )
@@ -557,24 +593,24 @@ class ConversationEngine:
         completion, parts = composition.completion, composition.parts
         resumed: list[uuid.UUID] = []
         if probing:
-            async with self.pool.acquire() as conn:
+            async with session.connection(self.pool) as conn:
                 resumed = await outage.lift(conn, model, self.clock())
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.fetchrow(Q.lock_conversation, ctx.match_id)
-            stored_parts = await conn.execute(
-                Q.plan_set_parts,
-                plan_id,
-                parts,
-                completion.model,
-                completion.prompt_tokens,
-                completion.completion_tokens,
-                completion.cost,
+        async with session.transaction(self.pool) as conn:
+            await conversations.lock(conn, match_id=ctx.match_id)
+            stored_parts = await plans.set_parts(
+                conn,
+                plan_id=plan_id,
+                parts=parts,
+                model=completion.model,
+                prompt_tokens=completion.prompt_tokens,
+                completion_tokens=completion.completion_tokens,
+                cost=completion.cost,
             )
-            if stored_parts != "UPDATE 1":
+            if not stored_parts:
                 return StepResult("generation dropped: plan moved on")
-            think_until: dt.datetime = plan["think_until"] or self.clock()
+            think_until = plan.think_until or self.clock()
             wake = max(think_until, self.clock())
-            await self._save(conn, ctx.match_id, plan["epoch"], "replying", wake)
+            await self._save(conn, ctx.match_id, plan.epoch, "replying", wake)
         log.info("reply composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
         return StepResult(
             "generated",
@@ -584,58 +620,54 @@ class ConversationEngine:
             resumed=tuple(resumed),
         )
 
-    async def _generation_failed(
-        self, plan: asyncpg.Record, error: LLMRetryableError
-    ) -> StepResult:
+    async def _generation_failed(self, plan: Plan, error: LLMRetryableError) -> StepResult:
         """The model is down for now: wait for it (rescheduled, never slept) until the outage
         horizon, then dead-letter the reply."""
         now = self.clock()
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.fetchrow(Q.lock_conversation, plan["match_id"])
+        async with session.transaction(self.pool) as conn:
+            await conversations.lock(conn, match_id=plan.match_id)
             # A breaker that was open made no call: the last real error is kept.
             detail = None if isinstance(error, LLMCircuitOpen) else str(error)[:2000]
-            row = await conn.fetchrow(Q.plan_generation_failed, plan["id"], now, detail)
-        if row is None:
+            failed = await plans.generation_failed(conn, plan_id=plan.id, now=now, error=detail)
+        if failed is None:
             return StepResult("generation dropped: plan moved on")
         wait = outage.wait_for(
-            failures=row["generation_failures"],
-            failing_since=row["failing_since"],
+            failures=failed.generation_failures,
+            failing_since=failed.failing_since,
             retry_after=error.retry_after,
             now=now,
             horizon=self.settings.llm_outage_horizon,
-            rng=self.rng(plan["id"], "outage", row["generation_failures"]),
+            rng=self.rng(plan.id, "outage", failed.generation_failures),
         )
         if wait.until is None:
-            cause = LLMRetryableError(row["error"]) if detail is None and row["error"] else error
-            await self.dead_letter(plan["id"], cause, wait.failures)
+            cause = LLMRetryableError(failed.error) if detail is None and failed.error else error
+            await self.dead_letter(plan.id, cause, wait.failures)
             return StepResult("dead letter: model down past the outage horizon")
         log.warning(
             "model down, reply waits",
-            plan_id=str(plan["id"]),
+            plan_id=str(plan.id),
             failures=wait.failures,
             retry_in_s=round((wait.until - now).total_seconds(), 1),
             error=str(error)[:200],
         )
         return await self._wait_for_model(plan, wait.until, "waiting for the model")
 
-    async def _wait_for_model(
-        self, plan: asyncpg.Record, until: dt.datetime, note: str
-    ) -> StepResult:
+    async def _wait_for_model(self, plan: Plan, until: dt.datetime, note: str) -> StepResult:
         """Park a plan until `until`: the conversation is woken then and asks again."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            conv = await conn.fetchrow(Q.lock_conversation, plan["match_id"])
-            moved = await conn.execute(Q.plan_retry_at, plan["id"], until)
-            if conv is None or moved != "UPDATE 1":
+        async with session.transaction(self.pool) as conn:
+            conv = await conversations.lock(conn, match_id=plan.match_id)
+            moved = await plans.retry_at(conn, plan_id=plan.id, retry_at=until)
+            if conv is None or not moved:
                 return StepResult("generation dropped: plan moved on")
-            await self._save(conn, plan["match_id"], conv["epoch"], "replying", until)
-        return StepResult(note, wake_at=until, match_id=plan["match_id"])
+            await self._save(conn, plan.match_id, conv.epoch, "replying", until)
+        return StepResult(note, wake_at=until, match_id=plan.match_id)
 
     async def remember(self, match_id: uuid.UUID, llm: LLMClient) -> bool:
         """Fold what the prompt window no longer holds into the match's long-term memory.
 
         Runs as its own task after a reply, so it never delays one.
         """
-        async with self.pool.acquire() as conn:
+        async with session.connection(self.pool) as conn:
             ctx = await self._context(conn, match_id)
             if ctx is None:
                 return False
@@ -656,29 +688,28 @@ class ConversationEngine:
     ) -> int | None:
         """Give up on a plan after its last attempt: record why, clear the indicator, park the
         conversation until an operator retries or discards it. Returns the dead letter's id."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            plan = await conn.fetchrow(Q.get_plan, plan_id)
+        async with session.transaction(self.pool) as conn:
+            plan = await plans.get_plan(conn, plan_id=plan_id)
             if plan is None:
                 return None
-            conv = await conn.fetchrow(Q.lock_conversation, plan["match_id"])
-            if conv is None or plan["status"] not in ("reading", "thinking", "typing"):
+            conv = await conversations.lock(conn, match_id=plan.match_id)
+            if conv is None or plan.status not in ("reading", "thinking", "typing"):
                 return None
             message = f"{type(error).__name__}: {error}"[:2000]
             await self._end_plan(conn, plan, "failed", message, self.clock())
-            letter_id: int = await conn.fetchval(
-                Q.insert_dead_letter,
-                plan["match_id"],
-                plan_id,
-                "generate",
-                json.dumps(
-                    {"plan_id": str(plan_id), "permanent": isinstance(error, LLMPermanentError)}
-                ),
-                message,
-                attempts,
+            letter_id = await dead_letters.insert(
+                conn,
+                match_id=plan.match_id,
+                plan_id=plan_id,
+                task="generate",
+                payload={
+                    "plan_id": str(plan_id),
+                    "permanent": isinstance(error, LLMPermanentError),
+                },
+                error=message,
+                attempts=attempts,
             )
-            await self._save(
-                conn, plan["match_id"], conv["epoch"] + 1, "dead_letter", None, message
-            )
+            await self._save(conn, plan.match_id, conv.epoch + 1, "dead_letter", None, message)
         log.error("reply dead-lettered", plan_id=str(plan_id), error=message, attempts=attempts)
         return letter_id
 
@@ -687,14 +718,14 @@ class ConversationEngine:
         DEAD_LETTER_RETRY_ON_MESSAGE is off): the new plan answers everything unanswered."""
         if not self.settings.dead_letter_retry_on_message:
             return False
-        letters = await conn.fetch(Q.open_dead_letters_of, ctx.match_id)
-        since = letters[0]["created_at"] if letters else None
-        if since is not None and not await conn.fetchval(
-            Q.human_wrote_since, ctx.match_id, ctx.human_id, since
+        letters = await dead_letters.open_of(conn, match_id=ctx.match_id)
+        since = letters[0].created_at if letters else None
+        if since is not None and not await messages.human_wrote_since(
+            conn, match_id=ctx.match_id, human_id=ctx.human_id, since=since
         ):
             return False
-        await conn.execute(Q.revive_dead_letters, ctx.match_id)
-        log.info("dead letter revived by a new message", letters=[r["id"] for r in letters])
+        await dead_letters.revive(conn, match_id=ctx.match_id)
+        log.info("dead letter revived by a new message", letters=[r.id for r in letters])
         return True
 
     async def step_failed(self, match_id: uuid.UUID, error: BaseException) -> int | None:
@@ -703,49 +734,55 @@ class ConversationEngine:
         time (a trigger rejecting the bot's message, a row gone) is seen and stops being tried.
         Returns the dead letter's id when it was written."""
         message = f"{type(error).__name__}: {error}"[:2000]
-        async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(Q.conversation_step_failed, match_id, message)
-            if row is None or row["step_failures"] < self.settings.step_failure_limit:
+        async with session.transaction(self.pool) as conn:
+            failed = await conversations.step_failed(conn, match_id=match_id, error=message)
+            if failed is None or failed.step_failures < self.settings.step_failure_limit:
                 return None
-            plan = await conn.fetchrow(Q.active_plan, match_id)
+            plan = await plans.active_plan(conn, match_id=match_id)
             if plan is not None:
                 await self._end_plan(conn, plan, "failed", message, self.clock())
-            letter_id: int = await conn.fetchval(
-                Q.insert_dead_letter,
-                match_id,
-                plan["id"] if plan is not None else None,
-                "advance",
-                json.dumps({"match_id": str(match_id), "poison": True}),
-                message,
-                row["step_failures"],
+            letter_id = await dead_letters.insert(
+                conn,
+                match_id=match_id,
+                plan_id=plan.id if plan is not None else None,
+                task="advance",
+                payload={"match_id": str(match_id), "poison": True},
+                error=message,
+                attempts=failed.step_failures,
             )
-            await self._save(conn, match_id, row["epoch"] + 1, "dead_letter", None, message)
-        log.error("conversation dead-lettered", error=message, attempts=row["step_failures"])
+            await self._save(conn, match_id, failed.epoch + 1, "dead_letter", None, message)
+        log.error("conversation dead-lettered", error=message, attempts=failed.step_failures)
         return letter_id
 
     # ------------------------------------------------------------------ helpers
     async def _end_plan(
         self,
         conn: Conn,
-        plan: asyncpg.Record,
+        plan: Plan,
         status: str,
         reason: str | None,
         now: dt.datetime,
     ) -> None:
-        await conn.execute(Q.plan_finish, plan["id"], status, reason)
-        if plan["typing"] or status != "done":
-            await self._set_typing(conn, plan["match_id"], plan["bot_id"], False, now)
+        await plans.finish(conn, plan_id=plan.id, status=status, error=reason)
+        if plan.typing or status != "done":
+            await self._set_typing(conn, plan.match_id, plan.bot_id, False, now)
 
     async def _set_typing(
         self, conn: Conn, match_id: uuid.UUID, bot_id: uuid.UUID, on: bool, now: dt.datetime
     ) -> None:
         """The bot's typing indicator on or off, by TYPING_TRANSPORT, in the step's transaction."""
         if self.typing_transport == "table":
-            await conn.execute(Q.set_typing, match_id, bot_id, on, now)
+            await indicators.write(conn, match_id=match_id, user_id=bot_id, is_typing=on, now=now)
             return
         expires = typing_broadcast.expires_at(self.settings, now) if on else None
-        await conn.execute(
-            Q.broadcast_typing, match_id, bot_id, on, now, self.typing_transport, expires
+        await indicators.broadcast(
+            conn,
+            match_id=match_id,
+            user_id=bot_id,
+            is_typing=on,
+            now=now,
+            transport=self.typing_transport,
+            expires_at=expires,
         )
 
     def _typing_wake(self, now: dt.datetime, until: dt.datetime) -> dt.datetime:
@@ -766,7 +803,15 @@ class ConversationEngine:
         *,
         hold: str | None = None,
     ) -> None:
-        await conn.execute(Q.update_conversation, match_id, epoch, status, wake_at, error, hold)
+        await conversations.save(
+            conn,
+            match_id=match_id,
+            epoch=epoch,
+            status=status,
+            wake_at=wake_at,
+            error=error,
+            hold=hold,
+        )
 
     def _away(self, persona: Persona, now: dt.datetime, rng: random.Random) -> float:
         """Seconds until the persona is there to reply: night, or an occasional absence."""

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from randomatch_bot.conversation import availability, guard
 from randomatch_bot.conversation.persona import Persona
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import messages
 from randomatch_bot.db.types import Conn
 from randomatch_bot.llm.offline import FOLLOWUP_MARK
 from randomatch_bot.llm.phrases import normalize
@@ -69,17 +69,19 @@ async def next_followup(
     """
     if not persona.enabled or persona.followup_after <= 0 or persona.followup_max <= 0:
         return None
-    row = await conn.fetchrow(Q.followup_state, match_id, persona.bot_id, human_id)
-    if row is None or row["last_bot_at"] is None or row["last_human_at"] is None:
+    state = await messages.followup_state(
+        conn, match_id=match_id, bot_id=persona.bot_id, human_id=human_id
+    )
+    if state is None or state.last_bot_at is None or state.last_human_at is None:
         return None
-    if row["last_human_at"] > row["last_bot_at"] or row["followups"] >= persona.followup_max:
+    if state.last_human_at > state.last_bot_at or state.followups >= persona.followup_max:
         return None
-    if asked_to_stop(row["human_texts"]):
+    if asked_to_stop(state.human_texts):
         return None
-    if any(guard.declares_minor(text) for text in row["human_texts"]):
+    if any(guard.declares_minor(text) for text in state.human_texts):
         # The guard ended this conversation (no model call for a minor): not restarted here.
         return None
-    due = max(followup_due(row["last_bot_at"], persona.followup_after, time_scale), now)
+    due = max(followup_due(state.last_bot_at, persona.followup_after, time_scale), now)
     opens = availability.next_active_start(
         due + hours_offset, persona.active_hours, persona.timezone
     )
