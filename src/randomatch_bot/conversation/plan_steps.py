@@ -16,6 +16,7 @@ from randomatch_bot.conversation import policy, reactions, typing_broadcast
 from randomatch_bot.conversation.persona import load_persona
 from randomatch_bot.conversation.plan_machine import (
     CONTINUING,
+    PERSONA_DISABLED,
     Action,
     AnswerWithReaction,
     Close,
@@ -294,7 +295,7 @@ async def _finish_plan_step(
         case StopPlan(plan=plan, epoch=epoch, recheck=recheck):
             await end_plan(conn, rules, plan, PlanStatus.CANCELLED, "persona disabled", now)
             await save(
-                conn, match_id, epoch, ConversationStatus.WAITING, recheck, hold="persona disabled"
+                conn, match_id, epoch, ConversationStatus.WAITING, recheck, hold=PERSONA_DISABLED
             )
             log.info("plan stopped: persona disabled", plan_id=str(plan.id))
             return StepResult("persona disabled", wake_at=recheck)
