@@ -179,10 +179,9 @@ async def _carry_on(
             log.info("part sent", plan_id=str(plan.id), part=index, of=len(plan.parts or ()))
             return replace(snap, sent=True)
         case FinishReply(plan=plan):
-            await messages.mark_answered(
-                conn, message_ids=plan.trigger_message_ids, match_id=ctx.match_id, plan_id=plan.id
+            await plans.finish_reply(
+                conn, plan_id=plan.id, match_id=ctx.match_id, message_ids=plan.trigger_message_ids
             )
-            await plans.finish(conn, plan_id=plan.id, status=PlanStatus.DONE, error=None)
             return replace(snap, finished=True)
     raise AssertionError(f"not a continuing action: {action!r}")
 
@@ -300,10 +299,9 @@ async def _finish_plan_step(
             log.info("plan stopped: persona disabled", plan_id=str(plan.id))
             return StepResult("persona disabled", wake_at=recheck)
         case AnswerWithReaction(plan=plan, emoji=emoji):
-            await messages.mark_answered(
-                conn, message_ids=plan.trigger_message_ids, match_id=match_id, plan_id=plan.id
+            await plans.finish_reply(
+                conn, plan_id=plan.id, match_id=match_id, message_ids=plan.trigger_message_ids
             )
-            await plans.finish(conn, plan_id=plan.id, status=PlanStatus.DONE, error=None)
             await save(conn, match_id, plan.epoch, ConversationStatus.IDLE, None)
             log.info("reacted instead of replying", plan_id=str(plan.id), emoji=emoji)
             return StepResult("reacted instead of replying")

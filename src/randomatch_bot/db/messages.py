@@ -1,5 +1,5 @@
 """The match's messages (`public.messages`) as the engine reads and writes them, with the
-bot's records of what it sent (`bot.sent_parts`) and answered (`bot.answered_messages`)."""
+bot's record of the parts it sent (`bot.sent_parts`)."""
 
 from __future__ import annotations
 
@@ -96,19 +96,6 @@ async def mark_read(conn: Conn, *, message_ids: Sequence[uuid.UUID], read_at: dt
     await session.execute(conn, SQL.mark_read, message_ids=list(message_ids), read_at=read_at)
 
 
-async def mark_answered(
-    conn: Conn, *, message_ids: Sequence[uuid.UUID], match_id: uuid.UUID, plan_id: uuid.UUID
-) -> None:
-    """These messages are answered by `plan_id` (once: a second time does nothing)."""
-    await session.execute(
-        conn,
-        SQL.mark_answered,
-        message_ids=list(message_ids),
-        match_id=match_id,
-        plan_id=plan_id,
-    )
-
-
 async def send_part(
     conn: Conn,
     *,
@@ -124,19 +111,12 @@ async def send_part(
     nothing. `sent_at` None stamps it with the database's clock."""
     await session.execute(
         conn,
-        SQL.insert_part,
+        SQL.send_part,
         message_id=message_id,
         match_id=match_id,
         sender_id=bot_id,
         content=content,
-        sent_at=sent_at,
-    )
-    await session.execute(
-        conn,
-        SQL.record_part,
-        message_id=message_id,
         plan_id=plan_id,
-        match_id=match_id,
         part_index=index,
         sent_at=sent_at,
     )

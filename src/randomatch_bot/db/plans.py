@@ -1,4 +1,5 @@
-"""The reply plans (`bot.reply_plans`): what a conversation answers, its parts, how far it got."""
+"""The reply plans (`bot.reply_plans`): what a conversation answers, its parts, how far it got,
+and, once it is over, the messages it answered (`bot.answered_messages`)."""
 
 from __future__ import annotations
 
@@ -160,6 +161,19 @@ async def set_typing(
 async def finish(conn: Conn, *, plan_id: uuid.UUID, status: str, error: str | None) -> None:
     """End the plan with `status` (done, interrupted, cancelled or failed) and why."""
     await session.execute(conn, SQL.plan_finish, plan_id=plan_id, status=status, error=error)
+
+
+async def finish_reply(
+    conn: Conn, *, plan_id: uuid.UUID, match_id: uuid.UUID, message_ids: Sequence[uuid.UUID]
+) -> None:
+    """The reply is over: `message_ids` are answered by the plan (once), and it is done."""
+    await session.execute(
+        conn,
+        SQL.finish_reply,
+        plan_id=plan_id,
+        match_id=match_id,
+        message_ids=list(message_ids),
+    )
 
 
 async def generation_failed(

@@ -116,25 +116,33 @@ VALUES (:match_id, :user_id, :is_typing, :updated_at)
 ON CONFLICT (match_id, user_id)
 DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at;
 
--- name: insert_part
--- A part of a reply as a message of the bot. Its id is derived from the plan and its index: a
--- redone step inserts nothing. No `sent_at` means the database's clock.
-INSERT INTO public.messages (id, match_id, sender_id, content, created_at)
-VALUES (:message_id, :match_id, :sender_id, :content,
-        coalesce(:sent_at::timestamptz, now()))
-ON CONFLICT (id) DO NOTHING;
-
--- name: record_part
--- Which plan sent a message, and as which of its parts.
+-- name: send_part
+-- A part of a reply as the bot's message, with which plan sent it as which part, in one
+-- statement. The message's id is derived from the plan and its index: a redone step inserts
+-- nothing. No `sent_at` means the database's clock.
+WITH message AS (
+    INSERT INTO public.messages (id, match_id, sender_id, content, created_at)
+    VALUES (:message_id, :match_id, :sender_id, :content,
+            coalesce(:sent_at::timestamptz, now()))
+    ON CONFLICT (id) DO NOTHING
+)
 INSERT INTO bot.sent_parts (message_id, plan_id, match_id, part_index, sent_at)
 VALUES (:message_id, :plan_id, :match_id, :part_index, coalesce(:sent_at::timestamptz, now()))
 ON CONFLICT (message_id) DO NOTHING;
 
--- name: mark_answered
--- The plan's trigger messages are answered, by that plan; answered once.
-INSERT INTO bot.answered_messages (message_id, match_id, plan_id)
-SELECT unnest(:message_ids::uuid[]), :match_id, :plan_id
-ON CONFLICT (message_id) DO NOTHING;
+
+-- name: finish_reply
+-- A reply is over (its last part sent, or an emoji instead): its trigger messages are answered
+-- by it (once), and the plan is done, in one statement.
+WITH answered AS (
+    INSERT INTO bot.answered_messages (message_id, match_id, plan_id)
+    SELECT unnest(:message_ids::uuid[]), :match_id, :plan_id
+    ON CONFLICT (message_id) DO NOTHING
+)
+UPDATE bot.reply_plans
+   SET status = 'done', typing = false, next_due_at = NULL, error = NULL,
+       finished_at = now(), updated_at = now()
+ WHERE id = :plan_id;
 
 -- name: recent_messages
 -- The newest messages of the match, newest first; the caller trims to a token budget.
