@@ -696,3 +696,60 @@ def _check_values(table: str) -> set[str]:
 def test_status_enums_match_the_check_constraints(table: str, enum: Any) -> None:
     """Each status enum holds exactly the values the table's CHECK constraint allows."""
     assert {member.value for member in enum} == _check_values(table)
+
+
+# Every state of an active plan, crossed with every event a step can meet: the kind of action.
+PLAN_STATES: dict[str, Plan] = {
+    "reading": plan(PlanStatus.READING),
+    "thinking, no parts": plan(PlanStatus.THINKING),
+    "thinking, parts ready": plan(PlanStatus.THINKING, parts=("Salut", "ça va ?")),
+    "typing a part": TYPED,
+    "paused between parts": dataclasses.replace(TYPED, typing=False, next_part=1),
+}
+EVENTS: dict[str, Callable[[Plan], Snapshot]] = {
+    "not due": lambda p: snapshot(
+        active=dataclasses.replace(p, next_due_at=later(30)), facts=PLAN_FACTS
+    ),
+    "due": lambda p: snapshot(active=p, facts=PLAN_FACTS),
+    "new human message": lambda p: snapshot(
+        active=p, facts={**PLAN_FACTS, Fact.UNANSWERED: {"unanswered": (message(M2, 1),)}}
+    ),
+    "persona disabled": lambda p: snapshot(
+        active=p, facts={**PLAN_FACTS, Fact.PERSONA: persona(enabled=False)}
+    ),
+    "unmatched": lambda p: snapshot(match_status="unmatched", active=p, facts=PLAN_FACTS),
+}
+EXPECTED: dict[tuple[str, str], type] = {
+    ("reading", "not due"): Wait,
+    ("reading", "due"): MarkRead,
+    ("reading", "persona disabled"): StopPlan,
+    ("thinking, no parts", "not due"): Wait,  # the generation is asked for
+    ("thinking, no parts", "due"): Wait,
+    ("thinking, no parts", "persona disabled"): Wait,  # stopped once the parts are there
+    ("thinking, parts ready", "not due"): Wait,
+    ("thinking, parts ready", "due"): TypePart,
+    ("thinking, parts ready", "persona disabled"): StopPlan,
+    ("typing a part", "not due"): Wait,
+    ("typing a part", "due"): SendPart,
+    ("typing a part", "persona disabled"): StopPlan,
+    ("paused between parts", "not due"): Wait,
+    ("paused between parts", "due"): TypePart,
+    ("paused between parts", "persona disabled"): StopPlan,
+}
+
+
+@pytest.mark.parametrize("event", list(EVENTS))
+@pytest.mark.parametrize("state", list(PLAN_STATES))
+def test_every_plan_state_meets_every_event(state: str, event: str) -> None:
+    """A new human message interrupts a plan in any state, an unmatch closes it in any state,
+    and otherwise each state answers each event with its own kind of action."""
+    action = decide(EVENTS[event](PLAN_STATES[state]), NOW, rules())
+    if event == "new human message":
+        assert action == Interrupt(PLAN_STATES[state])
+    elif event == "unmatched":
+        assert action == Close("unmatched", 6)
+    else:
+        assert type(action) is EXPECTED[(state, event)], action
+    if isinstance(action, Wait):
+        # Only a plan still waiting for its parts asks for the generation.
+        assert action.generate == (PLAN if state == "thinking, no parts" else None)
