@@ -119,18 +119,21 @@ class ConversationEngine:
             # The lock first, then the match: an unmatch committed while this step waited for
             # the lock is seen, so no part follows it.
             conv = await conversations.lock(conn, match_id=match_id)
-            ctx = await self._context(conn, match_id)
-            if ctx is None:
+            found = await conversations.step_context(conn, match_id=match_id)
+            if found is None:
                 await self._close_missing(conn, match_id)
                 return StepResult("match gone")
+            ctx, plan = found
             if conv is None:
                 await conversations.ensure(
                     conn, match_id=match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
                 )
                 conv = await conversations.lock(conn, match_id=match_id)
                 assert conv is not None
-            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
+                # Read again under the lock just taken: a step that created the row meanwhile
+                # may have started a plan.
                 plan = await plans.active_plan(conn, match_id=match_id)
+            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
                 snapshot = Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
                 return await plan_steps.run(conn, snapshot, self.clock(), self.rules())
 

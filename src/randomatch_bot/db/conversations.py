@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
@@ -84,6 +85,18 @@ async def match_context(conn: Conn, *, match_id: uuid.UUID) -> MatchContext | No
     """The match with its bot and human; None when the match or a profile is gone."""
     row = await session.fetchrow(conn, SQL.match_context, match_id=match_id)
     return MatchContext.from_row(row) if row else None
+
+
+async def step_context(
+    conn: Conn, *, match_id: uuid.UUID
+) -> tuple[MatchContext, Plan | None] | None:
+    """The match with its bot and human, and the conversation's active plan, read together
+    (after the conversation's lock); None when the match or a profile is gone."""
+    row = await session.fetchrow(conn, SQL.step_context, match_id=match_id)
+    if row is None:
+        return None
+    plan = Plan.from_row(row, prefix="plan_") if row["plan_id"] is not None else None
+    return MatchContext.from_row(row), plan
 
 
 async def ensure(

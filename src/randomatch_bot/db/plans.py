@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from randomatch_bot.db import session
 from randomatch_bot.db.sql import SQL
@@ -40,25 +40,30 @@ class Plan:
     error: str | None
 
     @classmethod
-    def from_row(cls, row: asyncpg.Record) -> Plan:
-        parts = row["parts"]
+    def from_row(cls, row: asyncpg.Record, prefix: str = "") -> Plan:
+        """The plan of `row`, whose plan columns are named `prefix` + the column's name."""
+
+        def col(name: str) -> Any:
+            return row[prefix + name]
+
+        parts = col("parts")
         return cls(
-            id=row["id"],
-            match_id=row["match_id"],
-            bot_id=row["bot_id"],
-            epoch=row["epoch"],
-            status=row["status"],
-            trigger_message_ids=tuple(row["trigger_message_ids"]),
-            read_due_at=row["read_due_at"],
-            think_until=row["think_until"],
+            id=col("id"),
+            match_id=col("match_id"),
+            bot_id=col("bot_id"),
+            epoch=col("epoch"),
+            status=col("status"),
+            trigger_message_ids=tuple(col("trigger_message_ids")),
+            read_due_at=col("read_due_at"),
+            think_until=col("think_until"),
             parts=tuple(parts) if parts is not None else None,
-            next_part=row["next_part"],
-            typing=row["typing"],
-            next_due_at=row["next_due_at"],
-            retry_at=row["retry_at"],
-            generation_failures=row["generation_failures"],
-            failing_since=row["failing_since"],
-            error=row["error"],
+            next_part=col("next_part"),
+            typing=col("typing"),
+            next_due_at=col("next_due_at"),
+            retry_at=col("retry_at"),
+            generation_failures=col("generation_failures"),
+            failing_since=col("failing_since"),
+            error=col("error"),
         )
 
 

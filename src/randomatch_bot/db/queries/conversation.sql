@@ -14,6 +14,28 @@ SELECT m.id AS match_id, m.status,
  WHERE m.id = :match_id
  LIMIT 1;
 
+-- name: step_context
+-- What a step reads after taking the conversation's lock, in one statement: the match, its bot
+-- and its human, and the conversation's active plan (plan columns NULL when there is none).
+-- Nothing when the match or a profile is gone.
+SELECT m.id AS match_id, m.status,
+       b.id AS bot_id, b.display_name AS bot_name,
+       h.id AS human_id,
+       p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
+       p.epoch AS plan_epoch, p.status AS plan_status,
+       p.trigger_message_ids AS plan_trigger_message_ids, p.read_due_at AS plan_read_due_at,
+       p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
+       p.typing AS plan_typing, p.next_due_at AS plan_next_due_at, p.retry_at AS plan_retry_at,
+       p.generation_failures AS plan_generation_failures,
+       p.failing_since AS plan_failing_since, p.error AS plan_error
+  FROM public.matches m
+  JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
+  JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
+  LEFT JOIN bot.reply_plans p
+    ON p.match_id = m.id AND p.status IN ('reading', 'thinking', 'typing')
+ WHERE m.id = :match_id
+ LIMIT 1;
+
 -- name: ensure_conversation
 -- First sight of a conversation: human messages followed by a bot message were answered
 -- before the service knew the match (by an earlier version), so only later ones count.
