@@ -13,6 +13,7 @@ import pytest
 
 from randomatch_bot.conversation.engine import ConversationEngine, StepResult
 from randomatch_bot.conversation.persona import set_persona_enabled
+from randomatch_bot.db import conversations
 from randomatch_bot.db.queries import Q
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.worker import tasks
@@ -126,7 +127,7 @@ async def test_unmatch_while_waiting_for_the_lock_sends_nothing(
         assert typing.wake_at is not None
         clock.now = typing.wake_at
     async with pool.acquire() as holder, holder.transaction():
-        await holder.fetchrow(Q.lock_conversation, couple.match_id)
+        await conversations.lock(holder, match_id=couple.match_id)
         step = asyncio.create_task(engine.advance(couple.match_id))
         await asyncio.sleep(0.3)  # the step is now waiting for the lock
         async with pool.acquire() as app:

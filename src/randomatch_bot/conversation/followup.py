@@ -17,12 +17,20 @@ from collections.abc import Iterable
 
 from randomatch_bot.conversation import availability, guard
 from randomatch_bot.conversation.persona import Persona
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import messages
+from randomatch_bot.db.messages import FollowupState
 from randomatch_bot.db.types import Conn
 from randomatch_bot.llm.offline import FOLLOWUP_MARK
 from randomatch_bot.llm.phrases import normalize
 
-__all__ = ["FOLLOWUP_NOTE", "asked_to_stop", "followup_due", "next_followup"]
+__all__ = [
+    "FOLLOWUP_NOTE",
+    "asked_to_stop",
+    "followup_at",
+    "followup_due",
+    "next_followup",
+    "wants_followups",
+]
 
 # Closes the prompt of a follow-up as a system message; the offline responder knows the mark.
 FOLLOWUP_NOTE = (
@@ -51,6 +59,38 @@ def followup_due(last_bot_at: dt.datetime, after_hours: float, time_scale: float
     return last_bot_at + dt.timedelta(hours=after_hours * time_scale)
 
 
+def wants_followups(persona: Persona) -> bool:
+    """Whether the persona ever follows up (enabled, with a delay and a number allowed)."""
+    return persona.enabled and persona.followup_after > 0 and persona.followup_max > 0
+
+
+def followup_at(
+    state: FollowupState | None,
+    persona: Persona,
+    now: dt.datetime,
+    time_scale: float,
+    hours_offset: dt.timedelta = dt.timedelta(0),
+) -> dt.datetime | None:
+    """When the persona should write again after the silence `state` describes (maybe `now`),
+    or None: see `next_followup`. No I/O."""
+    if not wants_followups(persona):
+        return None
+    if state is None or state.last_bot_at is None or state.last_human_at is None:
+        return None
+    if state.last_human_at > state.last_bot_at or state.followups >= persona.followup_max:
+        return None
+    if asked_to_stop(state.human_texts):
+        return None
+    if any(guard.declares_minor(text) for text in state.human_texts):
+        # The guard ended this conversation (no model call for a minor): not restarted here.
+        return None
+    due = max(followup_due(state.last_bot_at, persona.followup_after, time_scale), now)
+    opens = availability.next_active_start(
+        due + hours_offset, persona.active_hours, persona.timezone
+    )
+    return opens - hours_offset if opens is not None else due
+
+
 async def next_followup(
     conn: Conn,
     persona: Persona,
@@ -67,20 +107,9 @@ async def next_followup(
     active hours waits for the next window; the hours are judged on the persona's clock,
     shifted by `hours_offset` (HOURS_CLOCK_OFFSET), as for a reply.
     """
-    if not persona.enabled or persona.followup_after <= 0 or persona.followup_max <= 0:
+    if not wants_followups(persona):
         return None
-    row = await conn.fetchrow(Q.followup_state, match_id, persona.bot_id, human_id)
-    if row is None or row["last_bot_at"] is None or row["last_human_at"] is None:
-        return None
-    if row["last_human_at"] > row["last_bot_at"] or row["followups"] >= persona.followup_max:
-        return None
-    if asked_to_stop(row["human_texts"]):
-        return None
-    if any(guard.declares_minor(text) for text in row["human_texts"]):
-        # The guard ended this conversation (no model call for a minor): not restarted here.
-        return None
-    due = max(followup_due(row["last_bot_at"], persona.followup_after, time_scale), now)
-    opens = availability.next_active_start(
-        due + hours_offset, persona.active_hours, persona.timezone
+    state = await messages.followup_state(
+        conn, match_id=match_id, bot_id=persona.bot_id, human_id=human_id
     )
-    return opens - hours_offset if opens is not None else due
+    return followup_at(state, persona, now, time_scale, hours_offset)

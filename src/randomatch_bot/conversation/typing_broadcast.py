@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
-import asyncpg
 import structlog
 
 from randomatch_bot.config import Settings
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import session, typing_indicators
 from randomatch_bot.db.types import Conn
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = structlog.get_logger(__name__)
 
@@ -52,7 +55,7 @@ def missing_realtime_message(transport: str) -> str:
 
 async def realtime_available(conn: Conn) -> bool:
     """Whether Supabase Realtime's `realtime.send(jsonb, text, text, boolean)` exists."""
-    return bool(await conn.fetchval(Q.realtime_send_exists))
+    return await typing_indicators.realtime_available(conn)
 
 
 async def effective_transport(pool: asyncpg.Pool, settings: Settings) -> str:
@@ -61,7 +64,7 @@ async def effective_transport(pool: asyncpg.Pool, settings: Settings) -> str:
     transport = settings.typing_transport
     if transport == "table":
         return transport
-    async with pool.acquire() as conn:
+    async with session.connection(pool) as conn:
         available = await realtime_available(conn)
     if not available:
         log.warning(missing_realtime_message(transport))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
@@ -49,3 +50,93 @@ async def lock(conn: Conn, *, match_id: uuid.UUID) -> Conversation | None:
     """The conversation of `match_id`, locked until the transaction ends; None if unknown."""
     row = await session.fetchrow(conn, SQL.lock_conversation, match_id=match_id)
     return Conversation.from_row(row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchContext:
+    """A match with its bot and its human, as the engine needs them."""
+
+    match_id: uuid.UUID
+    status: str
+    bot_id: uuid.UUID
+    bot_name: str
+    human_id: uuid.UUID
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> MatchContext:
+        return cls(
+            match_id=row["match_id"],
+            status=row["status"],
+            bot_id=row["bot_id"],
+            bot_name=row["bot_name"],
+            human_id=row["human_id"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StepFailures:
+    """A conversation's failed steps in a row, and its epoch then."""
+
+    step_failures: int
+    epoch: int
+
+
+async def match_context(conn: Conn, *, match_id: uuid.UUID) -> MatchContext | None:
+    """The match with its bot and human; None when the match or a profile is gone."""
+    row = await session.fetchrow(conn, SQL.match_context, match_id=match_id)
+    return MatchContext.from_row(row) if row else None
+
+
+async def step_context(
+    conn: Conn, *, match_id: uuid.UUID
+) -> tuple[MatchContext, Plan | None] | None:
+    """The match with its bot and human, and the conversation's active plan, read together
+    (after the conversation's lock); None when the match or a profile is gone."""
+    row = await session.fetchrow(conn, SQL.step_context, match_id=match_id)
+    if row is None:
+        return None
+    plan = Plan.from_row(row, prefix="plan_") if row["plan_id"] is not None else None
+    return MatchContext.from_row(row), plan
+
+
+async def ensure(
+    conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID, human_id: uuid.UUID
+) -> None:
+    """Create the conversation's row on first sight (nothing when it exists)."""
+    await session.execute(
+        conn, SQL.ensure_conversation, match_id=match_id, bot_id=bot_id, human_id=human_id
+    )
+
+
+async def save(
+    conn: Conn,
+    *,
+    match_id: uuid.UUID,
+    epoch: int,
+    status: str,
+    wake_at: dt.datetime | None,
+    error: str | None = None,
+    hold: str | None = None,
+) -> None:
+    """Store where a conversation stands after a successful step (its failures start again)."""
+    await session.execute(
+        conn,
+        SQL.update_conversation,
+        match_id=match_id,
+        epoch=epoch,
+        status=status,
+        wake_at=wake_at,
+        error=error,
+        hold=hold,
+    )
+
+
+async def mark_opened(conn: Conn, *, match_id: uuid.UUID, opened_at: dt.datetime) -> None:
+    """The persona opened the match: it never writes an icebreaker there again."""
+    await session.execute(conn, SQL.mark_opened, match_id=match_id, opened_at=opened_at)
+
+
+async def step_failed(conn: Conn, *, match_id: uuid.UUID, error: str) -> StepFailures | None:
+    """Count a failed step; None for an unknown or already dead-lettered conversation."""
+    row = await session.fetchrow(conn, SQL.conversation_step_failed, match_id=match_id, error=error)
+    return StepFailures(step_failures=row["step_failures"], epoch=row["epoch"]) if row else None

@@ -1,9 +1,11 @@
-"""The app's messages (`public.messages`) as the persona reads them, and their photos."""
+"""The match's messages (`public.messages`) as the persona reads and writes them, their photos,
+and the bot's record of the parts it sent (`bot.sent_parts`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,3 +48,144 @@ async def new_human_photos(conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID
     where the app has no photos)."""
     rows = await session.fetch(conn, SQL.new_human_photos, match_id=match_id, bot_id=bot_id)
     return [row["url"] for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class HumanMessage:
+    """A human message not yet answered."""
+
+    id: uuid.UUID
+    content: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> HumanMessage:
+        return cls(
+            id=row["id"],
+            content=row["content"],
+            created_at=row["created_at"],
+            read_at=row["read_at"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MessageText:
+    """A message's id and text."""
+
+    id: uuid.UUID
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowupState:
+    """What a follow-up after a silence depends on."""
+
+    last_bot_at: dt.datetime | None
+    last_human_at: dt.datetime | None
+    followups: int
+    human_texts: tuple[str, ...]
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> FollowupState:
+        return cls(
+            last_bot_at=row["last_bot_at"],
+            last_human_at=row["last_human_at"],
+            followups=row["followups"],
+            human_texts=tuple(row["human_texts"]),
+        )
+
+
+async def unanswered(
+    conn: Conn,
+    *,
+    match_id: uuid.UUID,
+    human_id: uuid.UUID,
+    baseline_at: dt.datetime | None,
+    since: dt.datetime,
+) -> list[HumanMessage]:
+    """The human's messages after `baseline_at` and `since` that no finished plan answered,
+    oldest first."""
+    rows = await session.fetch(
+        conn,
+        SQL.unanswered_messages,
+        match_id=match_id,
+        human_id=human_id,
+        baseline_at=baseline_at,
+        since=since,
+    )
+    return [HumanMessage.from_row(row) for row in rows]
+
+
+async def texts(conn: Conn, *, message_ids: Sequence[uuid.UUID]) -> list[MessageText]:
+    """The id and text of these messages, in order."""
+    rows = await session.fetch(conn, SQL.trigger_texts, message_ids=list(message_ids))
+    return [MessageText(id=row["id"], content=row["content"]) for row in rows]
+
+
+async def mark_read(conn: Conn, *, message_ids: Sequence[uuid.UUID], read_at: dt.datetime) -> None:
+    """The persona read these messages at `read_at` (a message read before keeps its time)."""
+    await session.execute(conn, SQL.mark_read, message_ids=list(message_ids), read_at=read_at)
+
+
+async def send_part(
+    conn: Conn,
+    *,
+    message_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    match_id: uuid.UUID,
+    bot_id: uuid.UUID,
+    index: int,
+    content: str,
+    sent_at: dt.datetime | None,
+) -> None:
+    """Send part `index` of a plan as the bot's message and record it; a redone step inserts
+    nothing. `sent_at` None stamps it with the database's clock."""
+    await session.execute(
+        conn,
+        SQL.send_part,
+        message_id=message_id,
+        match_id=match_id,
+        sender_id=bot_id,
+        content=content,
+        plan_id=plan_id,
+        part_index=index,
+        sent_at=sent_at,
+    )
+
+
+async def seconds_since_bot_message(
+    conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID, now: dt.datetime
+) -> float | None:
+    """Seconds from the bot's last message in the match to `now`; None if it never wrote."""
+    seconds = await session.fetchval(
+        conn, SQL.seconds_since_bot_message, match_id=match_id, bot_id=bot_id, now=now
+    )
+    return float(seconds) if seconds is not None else None
+
+
+async def count(conn: Conn, *, match_id: uuid.UUID) -> int:
+    """How many messages the match has, from either side."""
+    return int(await session.fetchval(conn, SQL.match_message_count, match_id=match_id))
+
+
+async def human_wrote_since(
+    conn: Conn, *, match_id: uuid.UUID, human_id: uuid.UUID, since: dt.datetime
+) -> bool:
+    """Whether the human wrote in the match after `since`."""
+    return bool(
+        await session.fetchval(
+            conn, SQL.human_wrote_since, match_id=match_id, human_id=human_id, since=since
+        )
+    )
+
+
+async def followup_state(
+    conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID, human_id: uuid.UUID
+) -> FollowupState | None:
+    """The last message of each side, the follow-ups of this silence and the human's recent
+    texts."""
+    row = await session.fetchrow(
+        conn, SQL.followup_state, match_id=match_id, bot_id=bot_id, human_id=human_id
+    )
+    return FollowupState.from_row(row) if row else None

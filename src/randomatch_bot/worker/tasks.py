@@ -30,7 +30,7 @@ from docket import CurrentExecution, Docket, Execution
 from redis.exceptions import RedisError
 
 from randomatch_bot.conversation.engine import GENERATION_WATCH
-from randomatch_bot.errors import InfrastructureError, LLMPermanentError
+from randomatch_bot.errors import DatabaseBusy, InfrastructureError, LLMPermanentError
 from randomatch_bot.metrics import METRICS
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     RedisError,
     InfrastructureError,
+    DatabaseBusy,  # a deadlock, a cancelled statement: db/session.py's name for them
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.InternalClientError,

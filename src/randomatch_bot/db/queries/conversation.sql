@@ -1,5 +1,7 @@
--- Named queries of the conversation engine. `-- name: x` starts a query; the loader in
--- db/queries.py exposes them as Q.x. Parameters are asyncpg's $1, $2, ...
+-- Named queries of the conversation engine (db/conversations.py, db/plans.py, db/messages.py)
+-- and of the composer. `-- name: x` starts a query, then its description; parameters are
+-- named (`:match_id`). Queries still written with `$1, $2, ...` are run by modules not yet
+-- moved into db/.
 
 -- name: match_context
 -- The match, its bot and its human, or nothing when the match or a profile is gone.
@@ -9,15 +11,38 @@ SELECT m.id AS match_id, m.status,
   FROM public.matches m
   JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
   JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
- WHERE m.id = $1
+ WHERE m.id = :match_id
+ LIMIT 1;
+
+-- name: step_context
+-- What a step reads after taking the conversation's lock, in one statement: the match, its bot
+-- and its human, and the conversation's active plan (plan columns NULL when there is none).
+-- Nothing when the match or a profile is gone.
+SELECT m.id AS match_id, m.status,
+       b.id AS bot_id, b.display_name AS bot_name,
+       h.id AS human_id,
+       p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
+       p.epoch AS plan_epoch, p.status AS plan_status,
+       p.trigger_message_ids AS plan_trigger_message_ids, p.read_due_at AS plan_read_due_at,
+       p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
+       p.typing AS plan_typing, p.next_due_at AS plan_next_due_at, p.retry_at AS plan_retry_at,
+       p.generation_failures AS plan_generation_failures,
+       p.failing_since AS plan_failing_since, p.error AS plan_error
+  FROM public.matches m
+  JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
+  JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
+  LEFT JOIN bot.reply_plans p
+    ON p.match_id = m.id AND p.status IN ('reading', 'thinking', 'typing')
+ WHERE m.id = :match_id
  LIMIT 1;
 
 -- name: ensure_conversation
 -- First sight of a conversation: human messages followed by a bot message were answered
 -- before the service knew the match (by an earlier version), so only later ones count.
 INSERT INTO bot.conversations (match_id, bot_id, human_id, baseline_at)
-SELECT $1, $2, $3,
-       (SELECT max(created_at) FROM public.messages WHERE match_id = $1 AND sender_id = $2)
+SELECT :match_id, :bot_id, :human_id,
+       (SELECT max(created_at) FROM public.messages
+         WHERE match_id = :match_id AND sender_id = :bot_id)
 ON CONFLICT (match_id) DO NOTHING;
 
 -- name: lock_conversation
@@ -30,83 +55,116 @@ SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, las
    FOR UPDATE;
 
 -- name: update_conversation
--- Every step that gets this far succeeded: the count of failed steps in a row starts again.
+-- A conversation's epoch, status, wake-up, error and hold after a step. Every step that gets
+-- this far succeeded: the count of failed steps in a row starts again.
 UPDATE bot.conversations
-   SET epoch = $2, status = $3, next_wake_at = $4, last_error = $5, hold_reason = $6,
-       step_failures = 0, updated_at = now()
- WHERE match_id = $1;
+   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = :error,
+       hold_reason = :hold, step_failures = 0, updated_at = now()
+ WHERE match_id = :match_id;
 
 -- name: unanswered_messages
 -- Human messages of the match not yet answered by a finished plan, oldest first.
 SELECT msg.id, msg.content, msg.created_at, msg.read_at
   FROM public.messages msg
- WHERE msg.match_id = $1
-   AND msg.sender_id = $2
-   AND msg.created_at > coalesce($3::timestamptz, '-infinity'::timestamptz)
-   AND msg.created_at > $4::timestamptz
+ WHERE msg.match_id = :match_id
+   AND msg.sender_id = :human_id
+   AND msg.created_at > coalesce(:baseline_at::timestamptz, '-infinity'::timestamptz)
+   AND msg.created_at > :since::timestamptz
    AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
  ORDER BY msg.created_at, msg.id;
 
 -- name: active_plan
-SELECT * FROM bot.reply_plans
- WHERE match_id = $1 AND status IN ('reading', 'thinking', 'typing');
+-- The plan a conversation is carrying out (at most one: a partial unique index), if any.
+SELECT id, match_id, bot_id, epoch, status, trigger_message_ids, read_due_at, think_until,
+       parts, next_part, typing, next_due_at, retry_at, generation_failures, failing_since,
+       error
+  FROM bot.reply_plans
+ WHERE match_id = :match_id AND status IN ('reading', 'thinking', 'typing');
 
 -- name: get_plan
-SELECT * FROM bot.reply_plans WHERE id = $1;
+-- One plan by id, whatever its status.
+SELECT id, match_id, bot_id, epoch, status, trigger_message_ids, read_due_at, think_until,
+       parts, next_part, typing, next_due_at, retry_at, generation_failures, failing_since,
+       error
+  FROM bot.reply_plans
+ WHERE id = :plan_id;
 
 -- name: insert_plan
+-- A new plan, reading its trigger messages until `read_due_at`.
 INSERT INTO bot.reply_plans (id, match_id, bot_id, epoch, status, trigger_message_ids,
                              read_due_at, next_due_at, created_at)
-VALUES ($1, $2, $3, $4, 'reading', $5, $6, $6, $7);
+VALUES (:plan_id, :match_id, :bot_id, :epoch, 'reading', :trigger_message_ids, :read_due_at,
+        :read_due_at, :created_at);
 
 -- name: plan_to_thinking
+-- The messages are read: the plan thinks (its reply is generated) until `think_until`.
 UPDATE bot.reply_plans
-   SET status = 'thinking', think_until = $2, next_due_at = $2, updated_at = now()
- WHERE id = $1;
+   SET status = 'thinking', think_until = :think_until, next_due_at = :think_until,
+       updated_at = now()
+ WHERE id = :plan_id;
 
 -- name: plan_set_parts
 -- The generated parts land only while the plan still waits for them: a late generation of an
--- interrupted or cancelled plan is dropped here.
+-- interrupted or cancelled plan is dropped here (and returns nothing).
 UPDATE bot.reply_plans
-   SET parts = $2, model = $3, prompt_tokens = $4, completion_tokens = $5, cost = $6,
-       updated_at = now()
- WHERE id = $1 AND status = 'thinking' AND parts IS NULL;
+   SET parts = :parts, model = :model, prompt_tokens = :prompt_tokens,
+       completion_tokens = :completion_tokens, cost = :cost, updated_at = now()
+ WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
+RETURNING id;
 
 -- name: plan_typing
+-- The plan types part `next_part` (typing on) or pauses before it (typing off) until `due_at`.
 UPDATE bot.reply_plans
-   SET status = 'typing', typing = $2, next_part = $3, next_due_at = $4, updated_at = now()
- WHERE id = $1;
+   SET status = 'typing', typing = :typing, next_part = :next_part, next_due_at = :due_at,
+       updated_at = now()
+ WHERE id = :plan_id;
 
 -- name: plan_finish
+-- A plan ends: done, interrupted, cancelled or failed (with why).
 UPDATE bot.reply_plans
-   SET status = $2, typing = false, next_due_at = NULL, error = $3,
+   SET status = :status, typing = false, next_due_at = NULL, error = :error,
        finished_at = now(), updated_at = now()
- WHERE id = $1;
+ WHERE id = :plan_id;
 
 -- name: mark_read
-UPDATE public.messages SET read_at = $2 WHERE id = ANY($1::uuid[]) AND read_at IS NULL;
+-- The persona has read these messages (the app shows it); a message read before keeps its time.
+UPDATE public.messages SET read_at = :read_at
+ WHERE id = ANY(:message_ids::uuid[]) AND read_at IS NULL;
 
 -- name: set_typing
+-- The bot's typing indicator in the app's table.
 INSERT INTO public.typing_indicators (match_id, user_id, is_typing, updated_at)
-VALUES ($1, $2, $3, $4)
+VALUES (:match_id, :user_id, :is_typing, :updated_at)
 ON CONFLICT (match_id, user_id)
 DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at;
 
--- name: insert_part
--- The part's id is derived from the plan and its index: a redone step inserts nothing.
-INSERT INTO public.messages (id, match_id, sender_id, content, created_at)
-VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
-ON CONFLICT (id) DO NOTHING;
-
--- name: record_part
+-- name: send_part
+-- A part of a reply as the bot's message, with which plan sent it as which part, in one
+-- statement. The message's id is derived from the plan and its index: a redone step inserts
+-- nothing. No `sent_at` means the database's clock.
+WITH message AS (
+    INSERT INTO public.messages (id, match_id, sender_id, content, created_at)
+    VALUES (:message_id, :match_id, :sender_id, :content,
+            coalesce(:sent_at::timestamptz, now()))
+    ON CONFLICT (id) DO NOTHING
+)
 INSERT INTO bot.sent_parts (message_id, plan_id, match_id, part_index, sent_at)
-VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
+VALUES (:message_id, :plan_id, :match_id, :part_index, coalesce(:sent_at::timestamptz, now()))
 ON CONFLICT (message_id) DO NOTHING;
 
--- name: mark_answered
-INSERT INTO bot.answered_messages (message_id, match_id, plan_id)
-SELECT unnest($1::uuid[]), $2, $3
-ON CONFLICT (message_id) DO NOTHING;
+
+-- name: finish_reply
+-- A reply is over (its last part sent, or an emoji instead): its trigger messages are answered
+-- by it (once), and the plan is done, in one statement.
+WITH answered AS (
+    INSERT INTO bot.answered_messages (message_id, match_id, plan_id)
+    SELECT unnest(:message_ids::uuid[]), :match_id, :plan_id
+    ON CONFLICT (message_id) DO NOTHING
+)
+UPDATE bot.reply_plans
+   SET status = 'done', typing = false, next_due_at = NULL, error = NULL,
+       finished_at = now(), updated_at = now()
+ WHERE id = :plan_id;
 
 -- name: recent_messages
 -- The newest messages of the match, newest first; the caller trims to a token budget.
@@ -117,13 +175,15 @@ SELECT id, sender_id, content, created_at
  LIMIT :limit;
 
 -- name: seconds_since_bot_message
-SELECT extract(epoch FROM ($3::timestamptz - max(created_at)))::float8
+-- Seconds from the bot's last message in the match to `now` (NULL when it never wrote).
+SELECT extract(epoch FROM (:now::timestamptz - max(created_at)))::float8
   FROM public.messages
- WHERE match_id = $1 AND sender_id = $2;
+ WHERE match_id = :match_id AND sender_id = :bot_id;
 
 -- name: insert_dead_letter
+-- A reply or a step given up after its last attempt, for an operator; returns its id.
 INSERT INTO bot.dead_letters (match_id, plan_id, task, payload, error, attempts)
-VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+VALUES (:match_id, :plan_id, :task, :payload::jsonb, :error, :attempts)
 RETURNING id;
 
 -- name: record_llm_call
@@ -141,7 +201,10 @@ SELECT bot_id, name, system_prompt, card, language, timezone, active_hours, typi
   FROM bot.personas WHERE bot_id = :bot_id;
 
 -- name: match_message_count
-SELECT count(*) FROM public.messages WHERE match_id = $1;
+-- How many messages the match has, from either side.
+SELECT count(*) FROM public.messages WHERE match_id = :match_id;
 
 -- name: mark_opened
-UPDATE bot.conversations SET opened_at = $2 WHERE match_id = $1 AND opened_at IS NULL;
+-- The persona opened the match (an icebreaker planned): it never opens it again.
+UPDATE bot.conversations SET opened_at = :opened_at
+ WHERE match_id = :match_id AND opened_at IS NULL;

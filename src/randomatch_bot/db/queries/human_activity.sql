@@ -4,24 +4,24 @@
 -- The human's own typing row, written by the app (None when the app never wrote one).
 SELECT is_typing, updated_at
   FROM public.typing_indicators
- WHERE match_id = $1 AND user_id = $2;
+ WHERE match_id = :match_id AND user_id = :human_id;
 
 -- name: followup_state
 -- For a follow-up after a silence: the last message of each side, the follow-ups (plans with
 -- no trigger message) started since the human last wrote, and the human's recent messages.
 WITH last AS (
-    SELECT max(created_at) FILTER (WHERE sender_id = $2) AS last_bot_at,
-           max(created_at) FILTER (WHERE sender_id = $3) AS last_human_at
+    SELECT max(created_at) FILTER (WHERE sender_id = :bot_id) AS last_bot_at,
+           max(created_at) FILTER (WHERE sender_id = :human_id) AS last_human_at
       FROM public.messages
-     WHERE match_id = $1
+     WHERE match_id = :match_id
 )
 SELECT last.last_bot_at, last.last_human_at,
        (SELECT count(*) FROM bot.reply_plans p
-         WHERE p.match_id = $1
+         WHERE p.match_id = :match_id
            AND cardinality(p.trigger_message_ids) = 0
            AND p.created_at > last.last_human_at) AS followups,
        ARRAY(SELECT content FROM public.messages
-              WHERE match_id = $1 AND sender_id = $3
+              WHERE match_id = :match_id AND sender_id = :human_id
               ORDER BY created_at DESC LIMIT 20) AS human_texts
   FROM last;
 
@@ -48,7 +48,7 @@ SELECT :message_id, :bot_id, :emoji
 
 -- name: trigger_texts
 -- The messages a plan answers, in order.
-SELECT id, content FROM public.messages WHERE id = ANY($1::uuid[]) ORDER BY created_at, id;
+SELECT id, content FROM public.messages WHERE id = ANY(:message_ids::uuid[]) ORDER BY created_at, id;
 
 -- name: new_human_photos
 -- The photos of the human's messages since the persona last wrote, oldest first.

@@ -6,15 +6,18 @@
 -- (interrupted, cancelled, already generated) returns nothing.
 UPDATE bot.reply_plans
    SET generation_failures = generation_failures + 1,
-       failing_since = coalesce(failing_since, $2),
-       error = coalesce($3, error),
+       failing_since = coalesce(failing_since, :now),
+       error = coalesce(:error, error),
        updated_at = now()
- WHERE id = $1 AND status = 'thinking' AND parts IS NULL
+ WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
 RETURNING generation_failures, failing_since, epoch, match_id, error;
 
 -- name: plan_retry_at
-UPDATE bot.reply_plans SET retry_at = $2, updated_at = now()
- WHERE id = $1 AND status = 'thinking' AND parts IS NULL;
+-- A plan waiting for its parts asks the model again at `retry_at`; a plan that moved on
+-- returns nothing.
+UPDATE bot.reply_plans SET retry_at = :retry_at, updated_at = now()
+ WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
+RETURNING id;
 
 -- name: llm_pauses_for
 -- The model pauses of these scopes (the endpoint's and one model's).
@@ -63,23 +66,25 @@ RETURNING c.match_id;
 -- name: conversation_step_failed
 -- A failed step, counted outside the step's own (rolled back) transaction.
 UPDATE bot.conversations
-   SET step_failures = step_failures + 1, last_error = $2, updated_at = now()
- WHERE match_id = $1 AND status <> 'dead_letter'
+   SET step_failures = step_failures + 1, last_error = :error, updated_at = now()
+ WHERE match_id = :match_id AND status <> 'dead_letter'
 RETURNING step_failures, epoch;
 
 -- name: open_dead_letters_of
 -- The open dead letters of a conversation, newest first.
 SELECT id, created_at FROM bot.dead_letters
- WHERE match_id = $1 AND resolved_at IS NULL
+ WHERE match_id = :match_id AND resolved_at IS NULL
  ORDER BY created_at DESC;
 
 -- name: revive_dead_letters
+-- The open dead letters of a conversation are retried (a new message from the human).
 UPDATE bot.dead_letters SET resolved_at = now(), resolution = 'retried'
- WHERE match_id = $1 AND resolved_at IS NULL;
+ WHERE match_id = :match_id AND resolved_at IS NULL;
 
 -- name: human_wrote_since
+-- Whether the human wrote in the match after `since`.
 SELECT EXISTS (SELECT 1 FROM public.messages
-                WHERE match_id = $1 AND sender_id = $2 AND created_at > $3);
+                WHERE match_id = :match_id AND sender_id = :human_id AND created_at > :since);
 
 -- name: open_dead_letter_ids
 -- The dead letters not yet resolved, oldest first.

@@ -1,0 +1,382 @@
+"""Carrying out the plan machine's actions, in the step's transaction, under the row lock.
+
+`run` loads what `plan_machine.decide` asks for, carries out each action it returns, and ends
+with the step's result. No decision is taken here: every branch is in `decide`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, replace
+
+import structlog
+
+from randomatch_bot.conversation import policy, reactions, typing_broadcast
+from randomatch_bot.conversation.persona import load_persona
+from randomatch_bot.conversation.plan_machine import (
+    CONTINUING,
+    PERSONA_DISABLED,
+    Action,
+    AnswerWithReaction,
+    Close,
+    ConversationStatus,
+    Fact,
+    FinishReply,
+    Hold,
+    Interrupt,
+    Load,
+    MarkRead,
+    Nothing,
+    Open,
+    Pause,
+    PlanStatus,
+    ReadOutcome,
+    Revive,
+    Rules,
+    SendPart,
+    SkipOpener,
+    Snapshot,
+    StartPlan,
+    StartThinking,
+    StopPlan,
+    TypePart,
+    Wait,
+    decide,
+)
+from randomatch_bot.db import conversations, dead_letters, messages, plans
+from randomatch_bot.db import typing_indicators as indicators
+from randomatch_bot.db.plans import Plan
+from randomatch_bot.db.types import Conn
+
+log = structlog.get_logger(__name__)
+
+# A step takes a handful of actions (load, interrupt, load, ..., start); more means a loop.
+MAX_ACTIONS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What a step did and what it wants next."""
+
+    note: str
+    wake_at: dt.datetime | None = None
+    generate: uuid.UUID | None = None
+    match_id: uuid.UUID | None = None
+    remember: bool = False  # the match's long-term memory should be brought up to date
+    resumed: tuple[uuid.UUID, ...] = ()  # conversations released by a lifted model pause
+
+
+async def run(conn: Conn, snap: Snapshot, now: dt.datetime, rules: Rules) -> StepResult:
+    """Decide and carry out until a final action ends the step."""
+    for _ in range(MAX_ACTIONS):
+        action = decide(snap, now, rules)
+        if isinstance(action, Load):
+            snap = await load(conn, snap, action.fact, now, rules)
+        elif isinstance(action, CONTINUING):
+            snap = await _carry_on(conn, snap, action, now, rules)
+        else:
+            return await _finish(conn, snap, action, now, rules)
+    raise RuntimeError(f"a step took more than {MAX_ACTIONS} actions")
+
+
+async def load(conn: Conn, snap: Snapshot, fact: Fact, now: dt.datetime, rules: Rules) -> Snapshot:
+    """The snapshot with `fact` read from the database."""
+    ctx, settings = snap.match, rules.settings
+    match fact:
+        case Fact.OPEN_LETTERS:
+            letters = await dead_letters.open_of(conn, match_id=ctx.match_id)
+            return snap.knowing(fact, open_letters=tuple(letters))
+        case Fact.WROTE_SINCE_LETTER:
+            wrote = await messages.human_wrote_since(
+                conn,
+                match_id=ctx.match_id,
+                human_id=ctx.human_id,
+                since=snap.open_letters[0].created_at,
+            )
+            return snap.knowing(fact, wrote_since_letter=wrote)
+        case Fact.UNANSWERED:
+            unanswered = await messages.unanswered(
+                conn,
+                match_id=ctx.match_id,
+                human_id=ctx.human_id,
+                baseline_at=snap.conversation.baseline_at,
+                since=now - dt.timedelta(seconds=settings.catchup_lookback),
+            )
+            return snap.knowing(fact, unanswered=tuple(unanswered))
+        case Fact.PERSONA:
+            persona = await load_persona(conn, settings, ctx.bot_id, ctx.bot_name)
+            return snap.knowing(fact, persona=persona)
+        case Fact.MATCH_MESSAGES:
+            count = await messages.count(conn, match_id=ctx.match_id)
+            return snap.knowing(fact, match_messages=count)
+        case Fact.FOLLOWUP:
+            state = await messages.followup_state(
+                conn, match_id=ctx.match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
+            )
+            return snap.knowing(fact, followup=state)
+        case Fact.HUMAN_TYPING:
+            typing = await indicators.human_typing(
+                conn, match_id=ctx.match_id, human_id=ctx.human_id
+            )
+            return snap.knowing(fact, human_typing=typing)
+        case Fact.POLICY:
+            assert snap.persona is not None, "the persona is loaded before its policies"
+            hold = await policy.check(
+                conn,
+                settings,
+                match_id=ctx.match_id,
+                bot_id=ctx.bot_id,
+                timezone=snap.persona.timezone,
+                now=now,
+                human_id=ctx.human_id,
+            )
+            return snap.knowing(fact, policy_hold=hold)
+        case Fact.SINCE_BOT_MESSAGE:
+            since = await messages.seconds_since_bot_message(
+                conn, match_id=ctx.match_id, bot_id=ctx.bot_id, now=now
+            )
+            return snap.knowing(fact, since_bot_message=since)
+    raise AssertionError(f"unknown fact {fact!r}")
+
+
+async def _carry_on(
+    conn: Conn, snap: Snapshot, action: Action, now: dt.datetime, rules: Rules
+) -> Snapshot:
+    """Carry out a continuing action; the snapshot records it."""
+    ctx = snap.match
+    match action:
+        case Revive():
+            await dead_letters.revive(conn, match_id=ctx.match_id)
+            log.info(
+                "dead letter revived by a new message", letters=[r.id for r in snap.open_letters]
+            )
+            return replace(snap, revived=True)
+        case Interrupt(plan=plan):
+            await end_plan(conn, rules, plan, PlanStatus.INTERRUPTED, "new human message", now)
+            log.info("plan interrupted", plan_id=str(plan.id), sent=plan.next_part)
+            return replace(
+                snap, plan=None, epoch=snap.epoch + 1, interrupted=plan.trigger_message_ids
+            )
+        case SkipOpener():
+            log.warning("icebreaker skipped: the persona has no greetings")
+            return replace(snap, opener_skipped=True)
+        case MarkRead(plan=plan):
+            await messages.mark_read(conn, message_ids=plan.trigger_message_ids, read_at=now)
+            return replace(snap, read=await _react(conn, snap, plan, rules))
+        case SendPart(plan=plan, index=index):
+            await messages.send_part(
+                conn,
+                message_id=action.message_id,
+                plan_id=plan.id,
+                match_id=ctx.match_id,
+                bot_id=ctx.bot_id,
+                index=index,
+                content=action.content,
+                sent_at=action.sent_at,
+            )
+            await set_typing(conn, rules, ctx.match_id, ctx.bot_id, False, now)
+            log.info("part sent", plan_id=str(plan.id), part=index, of=len(plan.parts or ()))
+            return replace(snap, sent=True)
+        case FinishReply(plan=plan):
+            await plans.finish_reply(
+                conn, plan_id=plan.id, match_id=ctx.match_id, message_ids=plan.trigger_message_ids
+            )
+            return replace(snap, finished=True)
+    raise AssertionError(f"not a continuing action: {action!r}")
+
+
+async def _react(conn: Conn, snap: Snapshot, plan: Plan, rules: Rules) -> ReadOutcome:
+    """Maybe react with an emoji (where the app has reactions); a bare "ok" ends here."""
+    if not plan.trigger_message_ids or not await reactions.reactions_available(conn):
+        return ReadOutcome(reacted=False)
+    rows = await messages.texts(conn, message_ids=plan.trigger_message_ids)
+    if not rows:
+        return ReadOutcome(reacted=False)
+    reaction = await reactions.react(
+        conn,
+        match_id=snap.match.match_id,
+        bot_id=snap.match.bot_id,
+        message_id=rows[-1].id,
+        texts=[r.content for r in rows],
+        rng=rules.rng(plan.id, "react"),
+    )
+    if reaction is None or not reaction.instead_of_reply:
+        return ReadOutcome(reacted=False)
+    return ReadOutcome(reacted=True, emoji=reaction.emoji)
+
+
+async def _finish(
+    conn: Conn, snap: Snapshot, action: Action, now: dt.datetime, rules: Rules
+) -> StepResult:
+    """Carry out a final action: the step's last writes and its result."""
+    ctx = snap.match
+    match_id = ctx.match_id
+    match action:
+        case Close(reason=reason, epoch=epoch):
+            if snap.plan is not None:
+                await end_plan(conn, rules, snap.plan, PlanStatus.CANCELLED, f"match {reason}", now)
+            await save(conn, match_id, epoch, ConversationStatus.CLOSED, None)
+            log.info("conversation closed", reason=reason)
+            return StepResult(f"match {reason}")
+        case Nothing(note=note):
+            return StepResult(note)
+        case Wait():
+            if action.refresh_typing:
+                await set_typing(conn, rules, match_id, ctx.bot_id, True, now)
+            await save(
+                conn, match_id, action.epoch, action.status, action.wake_at, hold=action.hold
+            )
+            return StepResult(action.note, wake_at=action.wake_at, generate=action.generate)
+        case Hold(epoch=epoch, until=until, reason=reason):
+            await save(conn, match_id, epoch, ConversationStatus.WAITING, until, hold=reason)
+            log.info("reply held", reason=reason, until=until.isoformat())
+            return StepResult(f"held: {reason}", wake_at=until)
+        case StartPlan(plan_id=plan_id, epoch=epoch, read_due=read_due):
+            await plans.insert(
+                conn,
+                plan_id=plan_id,
+                match_id=match_id,
+                bot_id=ctx.bot_id,
+                epoch=epoch,
+                trigger_message_ids=action.triggers,
+                read_due_at=read_due,
+                created_at=now,
+            )
+            await save(conn, match_id, epoch, ConversationStatus.REPLYING, read_due)
+            if action.is_followup:
+                log.info("follow-up planned", plan_id=str(plan_id))
+                return StepResult("follow-up planned", wake_at=read_due)
+            log.info(
+                "plan started",
+                plan_id=str(plan_id),
+                messages=len(action.triggers),
+                away_s=round(action.away, 2),
+                reading_s=round(action.reading, 2),
+            )
+            return StepResult("plan started", wake_at=read_due)
+        case Open(plan_id=plan_id, epoch=epoch, start=start):
+            await plans.insert(
+                conn,
+                plan_id=plan_id,
+                match_id=match_id,
+                bot_id=ctx.bot_id,
+                epoch=epoch,
+                trigger_message_ids=(),
+                read_due_at=now,
+                created_at=now,
+            )
+            await plans.to_thinking(conn, plan_id=plan_id, think_until=start)
+            await plans.set_parts(
+                conn,
+                plan_id=plan_id,
+                parts=action.parts,
+                model="greeting",
+                prompt_tokens=0,
+                completion_tokens=0,
+                cost=0.0,
+            )
+            await conversations.mark_opened(conn, match_id=match_id, opened_at=now)
+            await save(conn, match_id, epoch, ConversationStatus.REPLYING, start)
+            log.info("icebreaker planned", plan_id=str(plan_id), in_s=round(action.delay, 1))
+            return StepResult("icebreaker planned", wake_at=start)
+        case _:
+            return await _finish_plan_step(conn, snap, action, now, rules)
+
+
+async def _finish_plan_step(
+    conn: Conn, snap: Snapshot, action: Action, now: dt.datetime, rules: Rules
+) -> StepResult:
+    """Carry out a final action of the active plan's steps."""
+    ctx = snap.match
+    match_id = ctx.match_id
+    match action:
+        case StopPlan(plan=plan, epoch=epoch, recheck=recheck):
+            await end_plan(conn, rules, plan, PlanStatus.CANCELLED, "persona disabled", now)
+            await save(
+                conn, match_id, epoch, ConversationStatus.WAITING, recheck, hold=PERSONA_DISABLED
+            )
+            log.info("plan stopped: persona disabled", plan_id=str(plan.id))
+            return StepResult("persona disabled", wake_at=recheck)
+        case AnswerWithReaction(plan=plan, emoji=emoji):
+            await plans.finish_reply(
+                conn, plan_id=plan.id, match_id=match_id, message_ids=plan.trigger_message_ids
+            )
+            await save(conn, match_id, plan.epoch, ConversationStatus.IDLE, None)
+            log.info("reacted instead of replying", plan_id=str(plan.id), emoji=emoji)
+            return StepResult("reacted instead of replying")
+        case StartThinking(plan=plan, until=until, think=think):
+            await plans.to_thinking(conn, plan_id=plan.id, think_until=until)
+            await save(conn, match_id, plan.epoch, ConversationStatus.REPLYING, until)
+            log.info("messages read", plan_id=str(plan.id), thinking_s=round(think, 2))
+            return StepResult("read", wake_at=until, generate=plan.id)
+        case TypePart(plan=plan, index=index, until=until, wake=wake):
+            await set_typing(conn, rules, match_id, ctx.bot_id, True, now)
+            await plans.set_typing(
+                conn, plan_id=plan.id, typing=True, next_part=index, due_at=until
+            )
+            await save(conn, match_id, plan.epoch, ConversationStatus.REPLYING, wake)
+            return StepResult(f"typing part {index}", wake_at=wake)
+        case Pause(plan=plan, next_part=next_part, until=until):
+            await plans.set_typing(
+                conn, plan_id=plan.id, typing=False, next_part=next_part, due_at=until
+            )
+            await save(conn, match_id, plan.epoch, ConversationStatus.REPLYING, until)
+            return StepResult(f"sent part {next_part - 1}", wake_at=until)
+    raise AssertionError(f"not a final action: {action!r}")
+
+
+# ---------------------------------------------------------------------- shared writes
+async def end_plan(
+    conn: Conn,
+    rules: Rules,
+    plan: Plan,
+    status: PlanStatus,
+    reason: str | None,
+    now: dt.datetime,
+) -> None:
+    """End `plan` with `status`; the indicator goes off unless a finished plan left it off."""
+    await plans.finish(conn, plan_id=plan.id, status=status, error=reason)
+    if plan.typing or status != PlanStatus.DONE:
+        await set_typing(conn, rules, plan.match_id, plan.bot_id, False, now)
+
+
+async def set_typing(
+    conn: Conn, rules: Rules, match_id: uuid.UUID, bot_id: uuid.UUID, on: bool, now: dt.datetime
+) -> None:
+    """The bot's typing indicator on or off, by TYPING_TRANSPORT, in the step's transaction."""
+    if rules.typing_transport == "table":
+        await indicators.write(conn, match_id=match_id, user_id=bot_id, is_typing=on, now=now)
+        return
+    expires = typing_broadcast.expires_at(rules.settings, now) if on else None
+    await indicators.broadcast(
+        conn,
+        match_id=match_id,
+        user_id=bot_id,
+        is_typing=on,
+        now=now,
+        transport=rules.typing_transport,
+        expires_at=expires,
+    )
+
+
+async def save(
+    conn: Conn,
+    match_id: uuid.UUID,
+    epoch: int,
+    status: ConversationStatus,
+    wake_at: dt.datetime | None,
+    error: str | None = None,
+    *,
+    hold: str | None = None,
+) -> None:
+    """Store where the conversation stands after a step that succeeded."""
+    await conversations.save(
+        conn,
+        match_id=match_id,
+        epoch=epoch,
+        status=status,
+        wake_at=wake_at,
+        error=error,
+        hold=hold,
+    )

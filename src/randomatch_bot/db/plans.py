@@ -1,0 +1,197 @@
+"""The reply plans (`bot.reply_plans`): what a conversation answers, its parts, how far it got,
+and, once it is over, the messages it answered (`bot.answered_messages`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from randomatch_bot.db import session
+from randomatch_bot.db.sql import SQL
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from randomatch_bot.db.types import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A reply plan as stored: `status` is one of `PlanStatus`'s values."""
+
+    id: uuid.UUID
+    match_id: uuid.UUID
+    bot_id: uuid.UUID
+    epoch: int
+    status: str
+    trigger_message_ids: tuple[uuid.UUID, ...]
+    read_due_at: dt.datetime
+    think_until: dt.datetime | None
+    parts: tuple[str, ...] | None
+    next_part: int
+    typing: bool
+    next_due_at: dt.datetime | None
+    retry_at: dt.datetime | None
+    generation_failures: int
+    failing_since: dt.datetime | None
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record, prefix: str = "") -> Plan:
+        """The plan of `row`, whose plan columns are named `prefix` + the column's name."""
+
+        def col(name: str) -> Any:
+            return row[prefix + name]
+
+        parts = col("parts")
+        return cls(
+            id=col("id"),
+            match_id=col("match_id"),
+            bot_id=col("bot_id"),
+            epoch=col("epoch"),
+            status=col("status"),
+            trigger_message_ids=tuple(col("trigger_message_ids")),
+            read_due_at=col("read_due_at"),
+            think_until=col("think_until"),
+            parts=tuple(parts) if parts is not None else None,
+            next_part=col("next_part"),
+            typing=col("typing"),
+            next_due_at=col("next_due_at"),
+            retry_at=col("retry_at"),
+            generation_failures=col("generation_failures"),
+            failing_since=col("failing_since"),
+            error=col("error"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationFailure:
+    """A plan's failed generations so far, as counted by `generation_failed`."""
+
+    generation_failures: int
+    failing_since: dt.datetime  # set by the first failure
+    epoch: int
+    match_id: uuid.UUID
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> GenerationFailure:
+        return cls(
+            generation_failures=row["generation_failures"],
+            failing_since=row["failing_since"],
+            epoch=row["epoch"],
+            match_id=row["match_id"],
+            error=row["error"],
+        )
+
+
+async def active_plan(conn: Conn, *, match_id: uuid.UUID) -> Plan | None:
+    """The plan the conversation is carrying out (reading, thinking or typing), if any."""
+    row = await session.fetchrow(conn, SQL.active_plan, match_id=match_id)
+    return Plan.from_row(row) if row else None
+
+
+async def get_plan(conn: Conn, *, plan_id: uuid.UUID) -> Plan | None:
+    """One plan by id, whatever its status; None if unknown."""
+    row = await session.fetchrow(conn, SQL.get_plan, plan_id=plan_id)
+    return Plan.from_row(row) if row else None
+
+
+async def insert(
+    conn: Conn,
+    *,
+    plan_id: uuid.UUID,
+    match_id: uuid.UUID,
+    bot_id: uuid.UUID,
+    epoch: int,
+    trigger_message_ids: Sequence[uuid.UUID],
+    read_due_at: dt.datetime,
+    created_at: dt.datetime,
+) -> None:
+    """A new plan, reading its trigger messages until `read_due_at`."""
+    await session.execute(
+        conn,
+        SQL.insert_plan,
+        plan_id=plan_id,
+        match_id=match_id,
+        bot_id=bot_id,
+        epoch=epoch,
+        trigger_message_ids=list(trigger_message_ids),
+        read_due_at=read_due_at,
+        created_at=created_at,
+    )
+
+
+async def to_thinking(conn: Conn, *, plan_id: uuid.UUID, think_until: dt.datetime) -> None:
+    """The plan has read its messages and thinks until `think_until`."""
+    await session.execute(conn, SQL.plan_to_thinking, plan_id=plan_id, think_until=think_until)
+
+
+async def set_parts(
+    conn: Conn,
+    *,
+    plan_id: uuid.UUID,
+    parts: Sequence[str],
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    cost: float | None,
+) -> bool:
+    """Store the generated parts; False when the plan no longer waits for them."""
+    stored = await session.fetchval(
+        conn,
+        SQL.plan_set_parts,
+        plan_id=plan_id,
+        parts=list(parts),
+        model=model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost=cost,
+    )
+    return stored is not None
+
+
+async def set_typing(
+    conn: Conn, *, plan_id: uuid.UUID, typing: bool, next_part: int, due_at: dt.datetime
+) -> None:
+    """The plan types part `next_part` (or pauses before it, `typing` false) until `due_at`."""
+    await session.execute(
+        conn, SQL.plan_typing, plan_id=plan_id, typing=typing, next_part=next_part, due_at=due_at
+    )
+
+
+async def finish(conn: Conn, *, plan_id: uuid.UUID, status: str, error: str | None) -> None:
+    """End the plan with `status` (done, interrupted, cancelled or failed) and why."""
+    await session.execute(conn, SQL.plan_finish, plan_id=plan_id, status=status, error=error)
+
+
+async def finish_reply(
+    conn: Conn, *, plan_id: uuid.UUID, match_id: uuid.UUID, message_ids: Sequence[uuid.UUID]
+) -> None:
+    """The reply is over: `message_ids` are answered by the plan (once), and it is done."""
+    await session.execute(
+        conn,
+        SQL.finish_reply,
+        plan_id=plan_id,
+        match_id=match_id,
+        message_ids=list(message_ids),
+    )
+
+
+async def generation_failed(
+    conn: Conn, *, plan_id: uuid.UUID, now: dt.datetime, error: str | None
+) -> GenerationFailure | None:
+    """Count one more failed generation; None when the plan no longer waits for its parts."""
+    row = await session.fetchrow(
+        conn, SQL.plan_generation_failed, plan_id=plan_id, now=now, error=error
+    )
+    return GenerationFailure.from_row(row) if row else None
+
+
+async def retry_at(conn: Conn, *, plan_id: uuid.UUID, retry_at: dt.datetime) -> bool:
+    """Ask the model again for this plan at `retry_at`; False when the plan moved on."""
+    moved = await session.fetchval(conn, SQL.plan_retry_at, plan_id=plan_id, retry_at=retry_at)
+    return moved is not None
