@@ -31,6 +31,7 @@ from redis.exceptions import RedisError
 
 from randomatch_bot.conversation.engine import GENERATION_WATCH
 from randomatch_bot.errors import InfrastructureError, LLMPermanentError
+from randomatch_bot.infra.redis import wraps_redis_errors
 from randomatch_bot.metrics import METRICS
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ def memory_key(match_id: uuid.UUID | str) -> str:
     return f"remember:{match_id}"
 
 
+@wraps_redis_errors
 async def queue_depth(redis: aioredis.Redis, docket_name: str) -> tuple[int, int]:
     """(steps due now, steps scheduled for later) in this deployment's queue."""
     docket = Docket(name=docket_name)  # for its key names only; no connection is opened
