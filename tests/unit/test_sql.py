@@ -37,8 +37,6 @@ STILL_RUNNING_SQL: set[str] = {
     "dead_letters_cli.py",
     "persona_cli.py",
     "privacy.py",
-    "simulate/report.py",
-    "simulate/runner.py",
     "terminal_chat.py",
     "worker/service.py",
 }
