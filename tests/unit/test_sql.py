@@ -129,6 +129,8 @@ def test_only_db_modules_run_sql() -> None:
         (asyncpg.InterfaceError("pool is closing"), errors.DatabaseUnavailable),
         (asyncpg.TooManyConnectionsError("too many"), errors.DatabaseUnavailable),
         (asyncpg.InternalClientError("cut mid-query"), errors.DatabaseUnavailable),
+        (asyncpg.CrashShutdownError("crash"), errors.DatabaseUnavailable),
+        (asyncpg.DeadlockDetectedError("deadlock"), errors.DatabaseBusy),
         (asyncpg.UndefinedColumnError("no is_bot"), errors.SchemaMismatch),
         (asyncpg.InsufficientPrivilegeError("denied"), errors.SchemaMismatch),
         (asyncpg.LockNotAvailableError("lock"), errors.DatabaseBusy),
