@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from randomatch_bot import errors
-from randomatch_bot.db.session import map_error
+from randomatch_bot.db.session import connection, map_error
 from randomatch_bot.db.sql import SQL, is_positional, parse
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "randomatch_bot"
@@ -151,3 +151,20 @@ def test_other_errors_pass_through_unmapped() -> None:
     """An error that is not the driver's is returned as it is."""
     error = ValueError("not a database problem")
     assert map_error(error) is error
+
+
+async def test_giving_a_connection_back_maps_its_failure() -> None:
+    """A connection whose reset fails as it goes back to the pool (a cut mid-query) raises the
+    service's DatabaseUnavailable, not the driver's error."""
+
+    class Pool:
+        async def acquire(self) -> object:
+            return object()
+
+        async def release(self, _conn: object) -> None:
+            raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
+
+    with pytest.raises(errors.DatabaseUnavailable) as caught:
+        async with connection(Pool()):  # type: ignore[arg-type]
+            pass
+    assert isinstance(caught.value.__cause__, asyncpg.ConnectionDoesNotExistError)
