@@ -30,7 +30,6 @@ import asyncpg
 
 from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import migrate
-from randomatch_bot.db.queries import Q
 from randomatch_bot.db.sql import SQL
 from randomatch_bot.infra.embedded import EmbeddedServers
 
@@ -122,6 +121,7 @@ def _default(field: str) -> object:
 
 
 async def _scan_args(conn: asyncpg.Connection) -> tuple[object, ...]:
+    """The scan of before's arguments, in the order of its `$1 .. $5`."""
     now = await conn.fetchval("SELECT now()")
     return (
         _default("catchup_lookback"),
@@ -132,14 +132,22 @@ async def _scan_args(conn: asyncpg.Connection) -> tuple[object, ...]:
     )
 
 
+def _named_scan_args(before: tuple[object, ...]) -> tuple[object, ...]:
+    """The same values for this release's scan, whose parameters are named."""
+    names = ("lookback_s", "now", "slack_s", "limit", "revive")
+    return SQL.conversations_to_wake.bind(dict(zip(names, before, strict=True)))
+
+
 async def _run(dsn: str, runs: int, full_plans: bool) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         scan_args = await _scan_args(conn)
+        named_args = _named_scan_args(scan_args)
+        scan_sql = SQL.conversations_to_wake.text
         sweep = SQL.stale_typing_indicators
         sweep_args = sweep.bind({"stale_after": _default("stale_typing_after")})
         results = [
-            ("catch-up scan (this release)", Q.conversations_to_wake, scan_args, False),
+            ("catch-up scan (this release)", scan_sql, named_args, False),
             ("typing sweeper", sweep.text, sweep_args, True),
         ]
         figures = [
@@ -153,9 +161,7 @@ async def _run(dsn: str, runs: int, full_plans: bool) -> None:
         # Seconds per run at full size: three runs are enough to show it.
         slow_runs = min(runs, 3)
         before = await _measure(conn, BEFORE_SQL, scan_args, slow_runs, update=False)
-        new_without = await _measure(
-            conn, Q.conversations_to_wake, scan_args, slow_runs, update=False
-        )
+        new_without = await _measure(conn, scan_sql, named_args, slow_runs, update=False)
         await tx.rollback()
         figures.append(("catch-up scan (before: every bot match)", *before))
         figures.append(("catch-up scan (this query, no new index)", *new_without))

@@ -16,7 +16,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
+from randomatch_bot.errors import RedisUnavailable
 from randomatch_bot.infra.keys import Keys
+from randomatch_bot.infra.redis import wraps_redis_errors
 
 log = structlog.get_logger(__name__)
 
@@ -113,6 +115,7 @@ def _decode(raw: str | bytes) -> SampleKey:
     return str(family), str(name), tuple((str(k), str(v)) for k, v in labels)
 
 
+@wraps_redis_errors
 async def publish(
     redis: aioredis.Redis,
     keys: Keys,
@@ -142,7 +145,7 @@ async def publish_forever(
     while True:
         try:
             await publish(redis, keys, process=process)
-        except Exception as exc:  # a Redis hiccup must not take the process down
+        except RedisUnavailable as exc:  # a Redis hiccup must not take the process down
             log.warning("metrics publication failed", error=str(exc))
         if stop.is_set():
             return
@@ -150,6 +153,7 @@ async def publish_forever(
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
+@wraps_redis_errors
 async def read_published(
     redis: aioredis.Redis, keys: Keys, *, exclude: str | None = None
 ) -> dict[SampleKey, float]:

@@ -7,16 +7,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import redis.asyncio as aioredis
 
 from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.outage import paused_scopes
 from randomatch_bot.conversation.presence import waiting_conversations
-from randomatch_bot.db.migrate import load_migrations, schema_version
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import monitoring as monitoring_db
+from randomatch_bot.db.migrate import load_migrations
 from randomatch_bot.db.types import Conn
+from randomatch_bot.errors import DatabaseError, DatabaseUnavailable, RedisUnavailable
 from randomatch_bot.worker.tasks import queue_depth
 
 HOLDS_SINCE = "0007_policies"  # the migration that records why a reply is held back
@@ -77,16 +77,16 @@ async def collect_status(
     status.schema_latest = migrations[-1].version if migrations else None
     if conn is not None:
         try:
-            status.schema_version = await schema_version(conn)
+            status.schema_version = await monitoring_db.schema_version(conn)
             status.postgres = "ok"
             if status.schema_version is not None:
-                row = await conn.fetchrow(Q.status_counts)
-                status.counts = {k: int(v) for k, v in dict(row or {}).items()}
-                today = await conn.fetchrow(Q.status_llm_since, start_of_today(settings))
-                status.llm_today = {k: float(v) for k, v in dict(today or {}).items()}
+                counts = await monitoring_db.status_counts(conn)
+                status.counts = {k: int(v) for k, v in asdict(counts).items()}
+                today = await monitoring_db.llm_usage_since(conn, since=start_of_today(settings))
+                status.llm_today = {k: float(v) for k, v in asdict(today).items()}
             if status.schema_version is not None and status.schema_version >= HOLDS_SINCE:
-                rows = await conn.fetch(Q.held_conversations)
-                status.held = {r["hold_reason"]: int(r["n"]) for r in rows}
+                held = await monitoring_db.held_counts(conn)
+                status.held = {h.hold_reason: h.n for h in held}
                 now = dt.datetime.now(dt.UTC)
                 status.waiting = [
                     {
@@ -99,7 +99,7 @@ async def collect_status(
                 ]
             if status.schema_version is not None and status.schema_version >= PAUSES_SINCE:
                 status.paused = await paused_scopes(conn)
-        except (asyncpg.PostgresError, OSError) as exc:
+        except (DatabaseUnavailable, DatabaseError) as exc:
             status.postgres = f"error: {exc}"
     else:
         status.postgres = "unreachable"
@@ -111,7 +111,7 @@ async def collect_status(
             ages = await bridge_ages(redis, settings.docket_name)
             status.bridges = {name: round(age, 1) for name, age in ages.items()}
             status.redis = "ok"
-        except Exception as exc:
+        except RedisUnavailable as exc:
             status.redis = f"error: {exc}"
     else:
         status.redis = "unreachable"

@@ -11,7 +11,9 @@ import asyncpg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from randomatch_bot import errors
 from randomatch_bot.api import create_app
+from randomatch_bot.api.app import UNAVAILABLE
 from randomatch_bot.app import open_resources
 from randomatch_bot.config import load_settings
 from randomatch_bot.errors import ConfigurationError
@@ -307,3 +309,28 @@ def test_a_short_token_is_refused() -> None:
         load_settings(_env_file=None, MONITORING_TOKEN="abc")
     with pytest.raises(ConfigurationError, match="METRICS_TOKEN"):
         load_settings(_env_file=None, METRICS_TOKEN="short")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        errors.DatabaseUnavailable("PostgreSQL connection lost or refused: reset"),
+        errors.RedisUnavailable("Redis command failed: Connection refused"),
+        errors.DatabaseBusy("canceling statement due to lock timeout", sqlstate="55P03"),
+    ],
+)
+async def test_a_backing_server_failure_is_a_503_with_a_hint(
+    make_settings: Any, failure: errors.RandomatchError
+) -> None:
+    """A route failing on PostgreSQL or Redis (the service's mapped errors) answers 503 with
+    the hint, never the driver's message."""
+    app = create_app(make_settings(MONITORING_TOKEN=TOKEN))
+
+    @app.get("/test-failure")
+    async def fail() -> None:
+        raise failure
+
+    async with asgi_client(app, token=TOKEN) as http:
+        response = await http.get("/test-failure")
+    assert response.status_code == 503
+    assert response.json() == {"detail": UNAVAILABLE}

@@ -14,7 +14,7 @@ import pytest
 from randomatch_bot.api import create_app
 from randomatch_bot.app import open_resources
 from randomatch_bot.conversation.engine import ConversationEngine
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import wakeups
 from randomatch_bot.infra.embedded import Endpoints
 from randomatch_bot.llm import OfflineResponder
 from tests.support.api_server import asgi_client
@@ -163,8 +163,10 @@ async def test_poison_conversation_is_isolated(
 
 async def wake_list(conn: asyncpg.Connection, batch: int, revive: bool = True) -> list[uuid.UUID]:
     now = await conn.fetchval("SELECT now()")
-    rows = await conn.fetch(Q.conversations_to_wake, 86400.0, now, 1.0, batch, revive)
-    return [r["match_id"] for r in rows]
+    rows = await wakeups.conversations_to_wake(
+        conn, now=now, lookback_s=86400.0, slack_s=1.0, limit=batch, revive=revive
+    )
+    return [r.match_id for r in rows]
 
 
 async def test_catch_up_takes_oldest_first_and_skips_dead_letters(pool: asyncpg.Pool) -> None:

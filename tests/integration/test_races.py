@@ -13,8 +13,7 @@ import pytest
 
 from randomatch_bot.conversation.engine import ConversationEngine, StepResult
 from randomatch_bot.conversation.persona import set_persona_enabled
-from randomatch_bot.db import conversations
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import conversations, wakeups
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.worker import tasks
 from tests.support.databases import Couple, make_couple, say
@@ -175,8 +174,10 @@ async def test_disable_stops_the_plan_and_enable_wakes_it(
         assert await bot_messages(conn, couple) == []
         await set_persona_enabled(conn, couple.bot_id, True)
         now = await conn.fetchval("SELECT now()")
-        woken = await conn.fetch(Q.conversations_to_wake, 86400.0, now, 1.0, 100, True)
-        assert couple.match_id in [r["match_id"] for r in woken]
+        woken = await wakeups.conversations_to_wake(
+            conn, now=now, lookback_s=86400.0, slack_s=1.0, limit=100, revive=True
+        )
+        assert couple.match_id in [r.match_id for r in woken]
         await drive(engine, clock, couple.match_id, OfflineResponder())
         assert len(await bot_messages(conn, couple)) == 1
 

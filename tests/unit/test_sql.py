@@ -10,26 +10,12 @@ import asyncpg
 import pytest
 
 from randomatch_bot import errors
-from randomatch_bot.db.session import map_error
+from randomatch_bot.db.session import connection, map_error
 from randomatch_bot.db.sql import SQL, is_positional, parse
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "randomatch_bot"
 DB = SRC / "db"
 _RUNS_SQL = {"fetch", "fetchrow", "fetchval", "executemany", "copy_records_to_table"}
-
-# Modules that still run SQL themselves, until they call a module of `db/` instead. The list
-# only shrinks: a module that no longer runs SQL must leave it (checked below).
-STILL_RUNNING_SQL: set[str] = {
-    "api/chat.py",
-    "api/metrics.py",
-    "api/monitoring.py",
-    "api/stats.py",
-    "bridge/listener.py",
-    "infra/listen.py",
-    "simulate/report.py",
-    "simulate/runner.py",
-    "status.py",
-}
 
 
 def _modules(root: Path) -> dict[str, str]:
@@ -101,15 +87,13 @@ def test_every_query_is_used_and_every_use_exists() -> None:
 
 
 def test_only_db_modules_run_sql() -> None:
-    """Outside `db/`, no module calls a driver's query method; the list of modules not yet
-    moved only shrinks."""
-    running = {
+    """Outside `db/`, no module calls a driver's query method."""
+    running = sorted(
         path
         for path, source in _modules(SRC).items()
         if not path.startswith("db/") and _runs_sql(source)
-    }
-    assert running - STILL_RUNNING_SQL == set(), "new modules running SQL outside db/"
-    assert STILL_RUNNING_SQL - running == set(), "moved into db/: remove from the list"
+    )
+    assert running == [], "modules running SQL outside db/"
 
 
 @pytest.mark.parametrize(
@@ -119,6 +103,9 @@ def test_only_db_modules_run_sql() -> None:
         (asyncpg.ConnectionDoesNotExistError("closed"), errors.DatabaseUnavailable),
         (asyncpg.InterfaceError("pool is closing"), errors.DatabaseUnavailable),
         (asyncpg.TooManyConnectionsError("too many"), errors.DatabaseUnavailable),
+        (asyncpg.InternalClientError("cut mid-query"), errors.DatabaseUnavailable),
+        (asyncpg.CrashShutdownError("crash"), errors.DatabaseUnavailable),
+        (asyncpg.DeadlockDetectedError("deadlock"), errors.DatabaseBusy),
         (asyncpg.UndefinedColumnError("no is_bot"), errors.SchemaMismatch),
         (asyncpg.InsufficientPrivilegeError("denied"), errors.SchemaMismatch),
         (asyncpg.LockNotAvailableError("lock"), errors.DatabaseBusy),
@@ -139,3 +126,20 @@ def test_other_errors_pass_through_unmapped() -> None:
     """An error that is not the driver's is returned as it is."""
     error = ValueError("not a database problem")
     assert map_error(error) is error
+
+
+async def test_giving_a_connection_back_maps_its_failure() -> None:
+    """A connection whose reset fails as it goes back to the pool (a cut mid-query) raises the
+    service's DatabaseUnavailable, not the driver's error."""
+
+    class Pool:
+        async def acquire(self) -> object:
+            return object()
+
+        async def release(self, _conn: object) -> None:
+            raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
+
+    with pytest.raises(errors.DatabaseUnavailable) as caught:
+        async with connection(Pool()):  # type: ignore[arg-type]
+            pass
+    assert isinstance(caught.value.__cause__, asyncpg.ConnectionDoesNotExistError)

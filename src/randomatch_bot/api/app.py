@@ -13,12 +13,10 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib.metadata import version
 
-import asyncpg
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from redis.exceptions import RedisError
 
 from randomatch_bot.api import chat, dead_letters, monitoring, pages, stats
 from randomatch_bot.api.auth import ReadOnly
@@ -27,8 +25,9 @@ from randomatch_bot.api.pages import STATIC_DIR
 from randomatch_bot.api.state import ApiState
 from randomatch_bot.app import Resources, open_resources
 from randomatch_bot.config import Settings
+from randomatch_bot.db import session
 from randomatch_bot.db.demo import seed_demo
-from randomatch_bot.errors import InfrastructureError
+from randomatch_bot.errors import DatabaseError, InfrastructureError
 
 log = structlog.get_logger(__name__)
 
@@ -59,7 +58,7 @@ def create_app(
                 )
             state = ApiState(settings, res)
             if demo:
-                async with res.pool.acquire() as conn:
+                async with session.connection(res.pool) as conn:
                     state.demo = await seed_demo(conn, bot_id=settings.bot_uuid)
                 state.events = MatchEvents(res.endpoints.postgres_dsn)
                 stop = asyncio.Event()
@@ -112,13 +111,11 @@ def create_app(
             response.headers.setdefault(name, value)
         return response
 
-    @app.exception_handler(asyncpg.PostgresError)
-    @app.exception_handler(asyncpg.InterfaceError)
-    @app.exception_handler(RedisError)
-    @app.exception_handler(OSError)
     @app.exception_handler(InfrastructureError)
+    @app.exception_handler(DatabaseError)
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
-        # A server that is down is a 503 with a hint, never a 500 with a driver message.
+        # A server that is down is a 503 with a hint, never a 500 with a driver message. The
+        # drivers' errors reach here already mapped (db/session.py, infra/redis.py).
         log.warning("request failed on a backing server", path=request.url.path, error=str(exc))
         return JSONResponse({"detail": UNAVAILABLE}, status_code=503)
 

@@ -18,7 +18,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-import asyncpg
 import structlog
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -29,9 +28,12 @@ from randomatch_bot.api.events import CLOSED
 from randomatch_bot.api.state import ApiState, State
 from randomatch_bot.conversation.persona import load_persona
 from randomatch_bot.conversation.presence import Presence, presence_of_match
+from randomatch_bot.db import chat as chat_db
+from randomatch_bot.db import session
+from randomatch_bot.db.chat import ChatMessage
 from randomatch_bot.db.demo import Demo
-from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
+from randomatch_bot.errors import DatabaseError, DatabaseUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -77,24 +79,23 @@ class _View:
         self.presence: Presence | None = None
 
     def diff(
-        self, rows: Iterable[asyncpg.Record], typing: bool, presence: Presence
+        self, messages: Iterable[ChatMessage], typing: bool, presence: Presence
     ) -> Iterable[str]:
         if presence != self.presence:
             self.presence = presence
             yield _sse("presence", presence.as_dict())
-        for row in rows:
-            message_id: uuid.UUID = row["id"]
-            if message_id in self.read and self.read[message_id] == row["read_at"]:
+        for message in messages:
+            if message.id in self.read and self.read[message.id] == message.read_at:
                 continue
-            self.read[message_id] = row["read_at"]
+            self.read[message.id] = message.read_at
             yield _sse(
                 "message",
                 {
-                    "id": str(message_id),
-                    "from": "bot" if row["sender_id"] == self.demo.bot_id else "me",
-                    "content": row["content"],
-                    "created_at": row["created_at"].isoformat(),
-                    "read_at": row["read_at"].isoformat() if row["read_at"] else None,
+                    "id": str(message.id),
+                    "from": "bot" if message.sender_id == self.demo.bot_id else "me",
+                    "content": message.content,
+                    "created_at": message.created_at.isoformat(),
+                    "read_at": message.read_at.isoformat() if message.read_at else None,
                 },
             )
         # After the messages: the part that ends a typing spell arrives before the spell ends.
@@ -103,12 +104,12 @@ class _View:
             yield _sse("typing", {"typing": typing})
 
 
-async def _read(state: ApiState, demo: Demo) -> tuple[list[asyncpg.Record], bool, Presence]:
-    async with state.resources.pool.acquire() as conn:
-        rows = await conn.fetch(Q.api_chat_recent, demo.match_id, HISTORY)
-        typing = await conn.fetchval(Q.is_typing, demo.match_id, demo.bot_id)
+async def _read(state: ApiState, demo: Demo) -> tuple[list[ChatMessage], bool, Presence]:
+    async with session.connection(state.resources.pool) as conn:
+        messages = await chat_db.recent_messages(conn, match_id=demo.match_id, limit=HISTORY)
+        typing = await chat_db.is_typing(conn, match_id=demo.match_id, user_id=demo.bot_id)
         presence = await _presence(state, demo, conn)
-    return list(rows), bool(typing), presence
+    return messages, typing, presence
 
 
 async def _presence(state: ApiState, demo: Demo, conn: Conn) -> Presence:
@@ -130,13 +131,13 @@ async def _stream(state: ApiState) -> AsyncIterator[str]:
         )
         while True:
             try:
-                rows, typing, presence = await _read(state, demo)
-            except (asyncpg.PostgresError, OSError) as exc:
+                messages, typing, presence = await _read(state, demo)
+            except (DatabaseUnavailable, DatabaseError) as exc:
                 log.warning("chat stream cannot read the match", error=str(exc))
                 yield _sse("problem", {"detail": "database unavailable, retrying"})
                 await asyncio.sleep(RETRY_AFTER_ERROR)
                 continue
-            for chunk in view.diff(rows, typing, presence):
+            for chunk in view.diff(messages, typing, presence):
                 yield chunk
             try:
                 item = await asyncio.wait_for(queue.get(), timeout=min(KEEPALIVE, PRESENCE_REFRESH))
@@ -169,10 +170,11 @@ async def send(state: State, message: ChatIn) -> ChatOut:
     """The demo hiker writes in the demo match, as the app would."""
     demo = state.demo
     assert demo is not None
-    async with state.resources.pool.acquire() as conn:
-        row = await conn.fetchrow(Q.insert_message, demo.match_id, demo.human_id, message.content)
-    assert row is not None
-    return ChatOut(id=row["id"], created_at=row["created_at"])
+    async with session.connection(state.resources.pool) as conn:
+        posted = await chat_db.post_message(
+            conn, match_id=demo.match_id, sender_id=demo.human_id, content=message.content
+        )
+    return ChatOut(id=posted.id, created_at=posted.created_at)
 
 
 class PresenceOut(BaseModel):
@@ -187,7 +189,7 @@ async def presence(state: State) -> PresenceOut:
     """The demo persona's presence, as the chat header shows it."""
     demo = state.demo
     assert demo is not None
-    async with state.resources.pool.acquire() as conn:
+    async with session.connection(state.resources.pool) as conn:
         shown = await _presence(state, demo, conn)
     return PresenceOut(
         state=shown.state.value, label=shown.label, until=shown.until, reason=shown.reason

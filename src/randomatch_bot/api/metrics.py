@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -26,7 +25,10 @@ from prometheus_client.registry import Collector
 from randomatch_bot.api.state import ApiState
 from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.conversation.outage import paused_scopes
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import monitoring as monitoring_db
+from randomatch_bot.db import session
+from randomatch_bot.db.monitoring import LlmTotals
+from randomatch_bot.errors import DatabaseError, DatabaseUnavailable, RedisUnavailable
 from randomatch_bot.metrics import METRICS, MergedCollector, SampleKey, read_published
 from randomatch_bot.worker.tasks import queue_depth
 
@@ -69,7 +71,7 @@ class Snapshot:
     parts: dict[str, int] = field(default_factory=dict)
     reply_latency: Histogram = field(default_factory=lambda: Histogram(REPLY_BUCKETS))
     llm_latency: Histogram = field(default_factory=lambda: Histogram(LLM_BUCKETS))
-    llm_calls: list[dict[str, Any]] = field(default_factory=list)
+    llm_calls: list[LlmTotals] = field(default_factory=list)
     conversations: dict[str, int] = field(default_factory=dict)
     in_flight: dict[str, int] = field(default_factory=dict)
     dead_letters_open: int = 0
@@ -86,28 +88,28 @@ async def gather(state: ApiState) -> Snapshot:
     snap = Snapshot()
     res = state.resources
     try:
-        async with res.pool.acquire() as conn:
-            for row in await conn.fetch(Q.api_metric_totals):
-                snap.replies[str(row["bot_id"])] = int(row["replies"])
-                snap.parts[str(row["bot_id"])] = int(row["parts"])
-            for row in await conn.fetch(Q.api_reply_latency_buckets, list(REPLY_BUCKETS)):
-                snap.reply_latency.add(str(row["label"]), row["bucket"], row["n"], row["total"])
-            for row in await conn.fetch(Q.api_llm_latency_buckets, list(LLM_BUCKETS)):
-                snap.llm_latency.add(str(row["label"]), row["bucket"], row["n"], row["total"])
-            snap.llm_calls = [dict(row) for row in await conn.fetch(Q.api_llm_totals)]
-            for row in await conn.fetch(Q.api_state_counts):
-                if row["kind"] == "conversation":
-                    snap.conversations[row["label"]] = int(row["n"])
-                elif row["kind"] == "plan":
-                    snap.in_flight[row["label"]] = int(row["n"])
-                elif row["label"] == "open":
-                    snap.dead_letters_open = int(row["n"])
+        async with session.connection(res.pool) as conn:
+            for totals in await monitoring_db.bot_totals(conn):
+                snap.replies[str(totals.bot_id)] = totals.replies
+                snap.parts[str(totals.bot_id)] = totals.parts
+            for b in await monitoring_db.reply_latency_buckets(conn, bounds=REPLY_BUCKETS):
+                snap.reply_latency.add(str(b.label), b.bucket, b.n, b.total)
+            for b in await monitoring_db.llm_latency_buckets(conn, bounds=LLM_BUCKETS):
+                snap.llm_latency.add(str(b.label), b.bucket, b.n, b.total)
+            snap.llm_calls = await monitoring_db.llm_totals(conn)
+            for count in await monitoring_db.state_counts(conn):
+                if count.kind == "conversation":
+                    snap.conversations[count.label] = count.n
+                elif count.kind == "plan":
+                    snap.in_flight[count.label] = count.n
+                elif count.label == "open":
+                    snap.dead_letters_open = count.n
                 else:
-                    snap.dead_letters_total = int(row["n"])
+                    snap.dead_letters_total = count.n
             for pause in await paused_scopes(conn):
                 snap.llm_paused[str(pause["scope"])] = 1
         snap.up["postgres"] = 1
-    except Exception:
+    except (DatabaseUnavailable, DatabaseError):
         snap.up["postgres"] = 0
     try:
         snap.queue_due, snap.queue_scheduled = await queue_depth(
@@ -116,7 +118,7 @@ async def gather(state: ApiState) -> Snapshot:
         snap.heartbeats.update(await bridge_ages(res.redis, state.settings.docket_name))
         snap.published = await read_published(res.redis, res.keys, exclude=state.process)
         snap.up["redis"] = 1
-    except Exception:
+    except RedisUnavailable:
         snap.up["redis"] = 0
     return snap
 
@@ -160,13 +162,13 @@ class SnapshotCollector(Collector):
         cost = CounterMetricFamily("randomatch_llm_cost_usd", "Model cost in USD", labels=["model"])
         by_status: dict[str, float] = {}
         for row in s.llm_calls:
-            outcome = "ok" if row["ok"] else "error"
-            calls.add_metric([row["model"], outcome], row["calls"])
-            if not row["ok"]:
-                by_status[row["status"]] = by_status.get(row["status"], 0) + row["calls"]
-            tokens.add_metric([row["model"], "prompt"], row["prompt_tokens"])
-            tokens.add_metric([row["model"], "completion"], row["completion_tokens"])
-            cost.add_metric([row["model"]], row["cost"])
+            outcome = "ok" if row.ok else "error"
+            calls.add_metric([row.model, outcome], row.calls)
+            if not row.ok:
+                by_status[row.status] = by_status.get(row.status, 0) + row.calls
+            tokens.add_metric([row.model, "prompt"], row.prompt_tokens)
+            tokens.add_metric([row.model, "completion"], row.completion_tokens)
+            cost.add_metric([row.model], row.cost)
         for status, count in sorted(by_status.items()):
             errors.add_metric([status], count)
         yield from (calls, errors, tokens, cost)

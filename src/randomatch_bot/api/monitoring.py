@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -17,8 +18,10 @@ from randomatch_bot.api.auth import Authorised, ReadOnly
 from randomatch_bot.api.state import ApiState, State
 from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.conversation.outage import paused_scopes
-from randomatch_bot.db.migrate import schema_version
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import monitoring as monitoring_db
+from randomatch_bot.db import session
+from randomatch_bot.errors import DatabaseError, DatabaseUnavailable, RedisUnavailable
+from randomatch_bot.infra.redis import redis_errors
 from randomatch_bot.status import collect_status, llm_mode
 
 router = APIRouter()
@@ -93,9 +96,9 @@ async def health() -> Health:
 async def _check_postgres(state: ApiState) -> Check:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT):
-            async with state.resources.pool.acquire() as conn:
-                version = await schema_version(conn)
-    except Exception as exc:
+            async with session.connection(state.resources.pool) as conn:
+                version = await monitoring_db.schema_version(conn)
+    except (DatabaseUnavailable, DatabaseError, TimeoutError) as exc:
         return Check(ok=False, detail=state.scrub(f"unreachable: {type(exc).__name__}") or "")
     if version is None:
         return Check(ok=False, detail="reachable, not migrated: run `randomatch-bot migrate`")
@@ -106,9 +109,10 @@ async def _check_redis(state: ApiState) -> tuple[Check, BridgeCheck]:
     fresh = max(FRESH_HEARTBEAT_MIN, 3 * state.settings.heartbeat_interval)
     try:
         async with asyncio.timeout(CHECK_TIMEOUT):
-            await state.resources.redis.ping()
+            with redis_errors():
+                await state.resources.redis.ping()
             by_bridge = await bridge_ages(state.resources.redis, state.settings.docket_name)
-    except Exception as exc:
+    except (RedisUnavailable, TimeoutError) as exc:
         down = f"unknown: Redis unreachable ({type(exc).__name__})"
         return (
             Check(ok=False, detail=f"unreachable: {type(exc).__name__}"),
@@ -162,9 +166,9 @@ async def _check_pauses(state: ApiState, llm: Llm) -> Llm:
     """A paused model does not make this process unready (a restart cannot fix it), but it is
     said plainly: replies wait until an operator fixes the key, credits or model."""
     try:
-        async with asyncio.timeout(CHECK_TIMEOUT), state.resources.pool.acquire() as conn:
+        async with asyncio.timeout(CHECK_TIMEOUT), session.connection(state.resources.pool) as conn:
             pauses = await paused_scopes(conn)
-    except Exception:
+    except (DatabaseUnavailable, DatabaseError, TimeoutError):
         return llm
     if not pauses:
         return llm
@@ -192,7 +196,7 @@ async def prometheus(state: State) -> Response:
 @readable.get("/overview", tags=["status"])
 async def overview(state: State) -> dict[str, Any]:
     """What `randomatch-bot status` prints, as JSON (the dashboard's counters)."""
-    async with state.resources.pool.acquire() as conn:
+    async with session.connection(state.resources.pool) as conn:
         report = await collect_status(state.settings, conn, state.resources.redis)
     data = report.as_dict()
     for key in ("postgres", "redis", "llm"):
@@ -206,11 +210,8 @@ async def conversations(
     state: State, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[Conversation]:
     """Conversations under way (grouping, replying, parked) with their step and next due time."""
-    async with state.resources.pool.acquire() as conn:
-        rows = await conn.fetch(Q.api_conversations, limit)
-    out = []
-    for row in rows:
-        data = dict(row)
-        data["last_error"] = state.scrub(data["last_error"])
-        out.append(Conversation(**data))
-    return out
+    async with session.connection(state.resources.pool) as conn:
+        under_way = await monitoring_db.conversations_under_way(conn, limit=limit)
+    return [
+        Conversation(**{**asdict(c), "last_error": state.scrub(c.last_error)}) for c in under_way
+    ]

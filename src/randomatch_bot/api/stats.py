@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from randomatch_bot.api.auth import ReadOnly
 from randomatch_bot.api.state import State
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import session
+from randomatch_bot.db import stats as stats_db
 from randomatch_bot.db.types import Conn
 
 MAX_WINDOW_HOURS = 24 * 90  # the figures are computed by scanning the window: keep it bounded
@@ -93,25 +94,26 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 def _figures(
-    response: dict[str, Any] | None, llm: dict[str, Any] | None, msgs: dict[str, int], hours: float
+    response: stats_db.ResponseFigures | None,
+    llm: stats_db.LlmFigures | None,
+    msgs: dict[str, int],
+    hours: float,
 ) -> Figures:
-    r = response or {}
-    c = llm or {}
-    calls, failed = int(c.get("calls", 0)), int(c.get("failed", 0))
+    calls, failed = (llm.calls, llm.failed) if llm else (0, 0)
     return Figures(
         response_time=ResponseTime(
-            replies=int(r.get("replies", 0)),
-            mean_s=r.get("mean_s"),
-            p95_s=r.get("p95_s"),
-            max_s=r.get("max_s"),
+            replies=response.replies if response else 0,
+            mean_s=response.mean_s if response else None,
+            p95_s=response.p95_s if response else None,
+            max_s=response.max_s if response else None,
         ),
         api=ApiCalls(
             calls=calls,
             failed=failed,
             error_rate=_ratio(failed, calls),
-            tokens=int(c.get("tokens", 0)),
-            cost_usd=float(c.get("cost", 0.0)),
-            mean_latency_s=c.get("mean_latency_s"),
+            tokens=llm.tokens if llm else 0,
+            cost_usd=llm.cost if llm else 0.0,
+            mean_latency_s=llm.mean_latency_s if llm else None,
         ),
         messages=Messages(
             received=msgs.get("received", 0),
@@ -127,25 +129,28 @@ async def compute_stats(
 ) -> StatsOut:
     """The three figures per bot and in total over [start, end)."""
     hours = (end - start).total_seconds() / 3600
-    response, response_total = _split(await conn.fetch(Q.api_stats_response, start, end, bot_id))
-    llm, llm_total = _split(await conn.fetch(Q.api_stats_llm, start, end, bot_id))
+    response, response_total = _split(
+        await stats_db.response_figures(conn, start=start, end=end, bot_id=bot_id)
+    )
+    llm, llm_total = _split(await stats_db.llm_figures(conn, start=start, end=end, bot_id=bot_id))
     bots: list[BotFigures] = []
     totals = {"received": 0, "answered": 0, "parts_sent": 0}
-    for row in await conn.fetch(Q.api_stats_messages, start, end, bot_id):
-        msgs = {key: int(row[key]) for key in totals}
+    for row in await stats_db.message_figures(conn, start=start, end=end, bot_id=bot_id):
+        msgs = {"received": row.received, "answered": row.answered, "parts_sent": row.parts_sent}
         for key, value in msgs.items():
             totals[key] += value
-        figures = _figures(response.get(row["bot_id"]), llm.get(row["bot_id"]), msgs, hours)
-        bots.append(BotFigures(bot_id=row["bot_id"], name=row["name"], **dict(figures)))
+        figures = _figures(response.get(row.bot_id), llm.get(row.bot_id), msgs, hours)
+        bots.append(BotFigures(bot_id=row.bot_id, name=row.name, **dict(figures)))
     total = _figures(response_total, llm_total, totals, hours)
     return StatsOut(window=Window(start=start, end=end, hours=hours), bots=bots, total=total)
 
 
-def _split(
-    rows: list[Any],
-) -> tuple[dict[uuid.UUID | None, dict[str, Any]], dict[str, Any] | None]:
-    per_bot = {r["bot_id"]: dict(r) for r in rows if not r["is_total"]}
-    total = next((dict(r) for r in rows if r["is_total"]), None)
+_Row = TypeVar("_Row", stats_db.ResponseFigures, stats_db.LlmFigures)
+
+
+def _split(rows: list[_Row]) -> tuple[dict[uuid.UUID | None, _Row], _Row | None]:
+    per_bot = {r.bot_id: r for r in rows if not r.is_total}
+    total = next((r for r in rows if r.is_total), None)
     return per_bot, total
 
 
@@ -164,7 +169,7 @@ BotId = Annotated[uuid.UUID | None, Query(description="Only this bot")]
 async def stats(state: State, hours: Hours = 24.0, bot_id: BotId = None) -> StatsOut:
     """Mean and p95 response time, API error rate and messages per hour, per bot."""
     start, end = _window(hours)
-    async with state.resources.pool.acquire() as conn:
+    async with session.connection(state.resources.pool) as conn:
         return await compute_stats(conn, start, end, bot_id)
 
 
@@ -186,14 +191,18 @@ async def series(
     last = epoch + ((end - epoch) // step) * step
     start = last - step * (count - 1)
     seconds = step.total_seconds()
-    async with state.resources.pool.acquire() as conn:
+    async with session.connection(state.resources.pool) as conn:
         latency = {
-            r["bucket"]: r
-            for r in await conn.fetch(Q.api_series_latency, start, end, seconds, bot_id)
+            r.bucket: r
+            for r in await stats_db.latency_series(
+                conn, start=start, end=end, bucket_seconds=seconds, bot_id=bot_id
+            )
         }
         messages = {
-            r["bucket"]: r
-            for r in await conn.fetch(Q.api_series_messages, start, end, seconds, bot_id)
+            r.bucket: r
+            for r in await stats_db.message_series(
+                conn, start=start, end=end, bucket_seconds=seconds, bot_id=bot_id
+            )
         }
     buckets = []
     for index in range(count):
@@ -202,11 +211,11 @@ async def series(
         buckets.append(
             Bucket(
                 start=at,
-                replies=int(lat["replies"]) if lat else 0,
-                mean_s=lat["mean_s"] if lat else None,
-                p95_s=lat["p95_s"] if lat else None,
-                received=int(msg["received"]) if msg else 0,
-                sent=int(msg["sent"]) if msg else 0,
+                replies=lat.replies if lat else 0,
+                mean_s=lat.mean_s if lat else None,
+                p95_s=lat.p95_s if lat else None,
+                received=msg.received if msg else 0,
+                sent=msg.sent if msg else 0,
             )
         )
     window = Window(start=start, end=end, hours=(end - start).total_seconds() / 3600)

@@ -19,12 +19,11 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import asyncpg
 import redis.asyncio as aioredis
 import structlog
 from docket import Docket
-from redis.exceptions import RedisError
 
 from randomatch_bot.bridge.payloads import (
     BadPayload,
@@ -33,20 +32,25 @@ from randomatch_bot.bridge.payloads import (
     parse_event,
 )
 from randomatch_bot.config import Settings
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import listening, session, wakeups
 from randomatch_bot.db.types import Conn
-from randomatch_bot.errors import DatabaseUnavailable
+from randomatch_bot.errors import DatabaseError, DatabaseUnavailable, RedisUnavailable
 from randomatch_bot.infra.keys import Keys
 from randomatch_bot.infra.listen import ListenConnection, check_alive, wait_for_event
 from randomatch_bot.infra.postgres import check_listen_capable, connect
+from randomatch_bot.infra.redis import redis_errors, wraps_redis_errors
 from randomatch_bot.metrics import METRICS
 from randomatch_bot.worker import tasks
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = structlog.get_logger(__name__)
 
 CHANNEL = "bot_events"
 
 
+@wraps_redis_errors
 async def bridge_ages(redis: aioredis.Redis, docket_name: str) -> dict[str, float]:
     """Seconds since each bridge of this deployment last beat (never negative); one hash per
     deployment, so two deployments sharing a Redis never see each other's bridges."""
@@ -173,8 +177,9 @@ class Bridge:
         notification is left to the catch-up (PostgreSQL has the message) and the bridge goes on.
         """
         try:
-            await self._handle(payload)
-        except (RedisError, OSError) as exc:
+            with redis_errors():
+                await self._handle(payload)
+        except RedisUnavailable as exc:
             self._redis_lost(exc)
 
     def _redis_lost(self, exc: BaseException) -> None:
@@ -221,42 +226,33 @@ class Bridge:
             async with contextlib.AsyncExitStack() as stack:
                 conn: Conn
                 if self.pool is not None:
-                    conn = await stack.enter_async_context(self.pool.acquire())
+                    conn = await stack.enter_async_context(session.connection(self.pool))
                 else:
                     conn = await connect(self.dsn)
-                    stack.push_async_callback(conn.close)
-                rows = await conn.fetch(
-                    Q.conversations_to_wake,
-                    self.settings.catchup_lookback,
-                    now,
-                    self.settings.catchup_slack,
-                    self.settings.catchup_batch,
-                    self.settings.dead_letter_retry_on_message,
+                    stack.push_async_callback(session.wraps_errors(conn.close))
+                rows = await wakeups.conversations_to_wake(
+                    conn,
+                    now=now,
+                    lookback_s=self.settings.catchup_lookback,
+                    slack_s=self.settings.catchup_slack,
+                    limit=self.settings.catchup_batch,
+                    revive=self.settings.dead_letter_retry_on_message,
                 )
-                closed = await conn.fetch(Q.closed_conversations_with_plans)
-        except (
-            DatabaseUnavailable,
-            asyncpg.PostgresError,
-            asyncpg.InterfaceError,
-            # a connection cut mid-query by a restart can leave the driver in this state
-            asyncpg.InternalClientError,
-            OSError,
-            TimeoutError,
-        ) as exc:
+                closed = await wakeups.closed_with_replies(conn)
+        except (DatabaseUnavailable, DatabaseError) as exc:
             log.warning("catch-up scan failed", error=str(exc))
             return 0
         woken = 0
         try:
-            if self._redis_down:
-                await self.redis.ping()
-            for row in rows:
-                if await tasks.wake(
-                    self.docket, row["match_id"], tasks.catchup_key(row["match_id"])
-                ):
-                    woken += 1
-            for row in closed:
-                await tasks.wake(self.docket, row["match_id"], tasks.catchup_key(row["match_id"]))
-        except (RedisError, OSError) as exc:
+            with redis_errors():
+                if self._redis_down:
+                    await self.redis.ping()
+                for row in rows:
+                    if await tasks.wake(self.docket, row.match_id, tasks.catchup_key(row.match_id)):
+                        woken += 1
+                for match_id in closed:
+                    await tasks.wake(self.docket, match_id, tasks.catchup_key(match_id))
+        except RedisUnavailable as exc:
             self._redis_lost(exc)
             return woken
         if self._redis_down:
@@ -268,7 +264,7 @@ class Bridge:
         return woken
 
     async def _watch_queue(self, conn: asyncpg.Connection) -> None:
-        usage = await conn.fetchval("SELECT pg_notification_queue_usage()")
+        usage = await listening.notification_queue_usage(conn)
         if usage is not None and usage > QUEUE_USAGE_WARNING:
             log.warning("PostgreSQL notification queue filling up", usage=round(usage, 3))
 
@@ -282,14 +278,15 @@ class Bridge:
     async def _beat(self) -> None:
         key = Keys(self.settings.docket_name).bridge_heartbeat
         try:
-            await self.redis.hset(key, self.name, f"{time.time():.3f}")
-            await self.redis.expire(key, 3600)
-        except Exception as exc:
+            with redis_errors():
+                await self.redis.hset(key, self.name, f"{time.time():.3f}")
+                await self.redis.expire(key, 3600)
+        except RedisUnavailable as exc:
             log.warning("bridge heartbeat failed", error=str(exc))
 
     async def _unbeat(self) -> None:
         """Withdraw this bridge's heartbeat when it stops listening (best effort)."""
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(RedisUnavailable), redis_errors():
             await asyncio.wait_for(
                 self.redis.hdel(Keys(self.settings.docket_name).bridge_heartbeat, self.name),
                 timeout=2,

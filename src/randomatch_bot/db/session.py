@@ -39,8 +39,11 @@ _UNAVAILABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.IdleSessionTimeoutError,
     asyncpg.TooManyConnectionsError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # the driver's state after a connection cut mid-query
     OSError,
     TimeoutError,
 )
@@ -115,8 +118,8 @@ async def execute(conn: Conn, query: Query, /, **params: object) -> None:
 
 @asynccontextmanager
 async def connection(pool: asyncpg.Pool) -> AsyncIterator[Conn]:
-    """A connection borrowed from `pool`, outside any transaction. Only the borrowing is mapped
-    here: what the block itself raises goes through unchanged."""
+    """A connection borrowed from `pool`, outside any transaction. Only the borrowing and the
+    giving back are mapped here: what the block itself raises goes through unchanged."""
     try:
         conn = await pool.acquire()
     except (asyncpg.PostgresError, *_UNAVAILABLE) as exc:
@@ -124,7 +127,12 @@ async def connection(pool: asyncpg.Pool) -> AsyncIterator[Conn]:
     try:
         yield conn
     finally:
-        await pool.release(conn)
+        try:
+            await pool.release(conn)
+        except (asyncpg.PostgresError, *_UNAVAILABLE) as exc:
+            # asyncpg resets a connection as it goes back, and re-raises when a cut made that
+            # fail (the connection is closed then, and the pool opens a new one).
+            raise map_error(exc) from exc
 
 
 @asynccontextmanager

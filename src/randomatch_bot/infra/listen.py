@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import structlog
 
-from randomatch_bot.errors import DatabaseUnavailable
+from randomatch_bot.db import listening
+from randomatch_bot.errors import DatabaseError, DatabaseUnavailable
 from randomatch_bot.infra.postgres import connect
 
 log = structlog.get_logger(__name__)
@@ -19,8 +20,11 @@ log = structlog.get_logger(__name__)
 RECONNECT_MIN = 0.5  # seconds before the first reconnect attempt
 RECONNECT_MAX = 30.0  # seconds between attempts once backed off
 
-# What a lost connection raises, from the kernel, the server or the driver.
+# What a lost connection raises, from the kernel, the server or the driver: mapped by the
+# queries of `db/`, raw from the driver's own calls (LISTEN, its termination).
 CONNECTION_ERRORS = (
+    DatabaseUnavailable,
+    DatabaseError,
     OSError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
@@ -88,7 +92,7 @@ async def check_alive(conn: asyncpg.Connection, lost: asyncio.Event) -> None:
     """The silence watchdog: raise if the connection is gone or does not answer SELECT 1."""
     if lost.is_set() or conn.is_closed():
         raise ConnectionResetError("LISTEN connection closed")
-    await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=10)
+    await asyncio.wait_for(listening.ping(conn), timeout=10)
 
 
 async def wait_for_event(event: asyncio.Event, seconds: float) -> bool:

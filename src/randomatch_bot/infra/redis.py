@@ -1,10 +1,20 @@
-"""Redis clients, with the URL validated once and the server pinged before use."""
+"""Redis clients, with the URL validated once and the server pinged before use, and the one
+place where redis-py's errors become the service's.
+
+The service's own Redis calls (the bridge's heartbeat and hand-over, the metrics it publishes,
+the model breaker, the readings of `status` and `/ready`) run inside `redis_errors()` or a
+function decorated with `wraps_redis_errors`: whatever redis-py or the socket raises there
+(`RedisError`, `OSError`, `TimeoutError`) comes out as `RedisUnavailable`, so callers catch one
+error and an unexpected bug is never mistaken for an outage.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
@@ -14,6 +24,42 @@ from randomatch_bot.errors import RedisUnavailable
 
 PING_TIMEOUT = 5.0  # seconds
 CONNECT_ATTEMPTS = 4  # at start-up, about 7 s of backoff in all
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# What a Redis call raises when the server is away, slow, restarting or refusing: redis-py's
+# own errors (its ConnectionError and TimeoutError among them) and the socket's.
+DRIVER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
+
+
+def map_redis_error(exc: BaseException) -> BaseException:
+    """`RedisUnavailable` for a redis-py or socket error; any other exception unchanged."""
+    if isinstance(exc, DRIVER_ERRORS):
+        reason = str(exc).strip() or type(exc).__name__
+        return RedisUnavailable(f"Redis command failed: {reason}")
+    return exc
+
+
+@contextmanager
+def redis_errors() -> Iterator[None]:
+    """Run a block of Redis calls with their driver and socket errors raised as
+    `RedisUnavailable` (`raise ... from exc`, so the cause stays in the traceback)."""
+    try:
+        yield
+    except DRIVER_ERRORS as exc:
+        raise map_redis_error(exc) from exc
+
+
+def wraps_redis_errors(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Decorate an async function that calls Redis so that driver errors leave it mapped."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with redis_errors():
+            return await func(*args, **kwargs)
+
+    return wrapper
 
 
 def describe_redis(url: str) -> str:

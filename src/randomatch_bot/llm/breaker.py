@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
-from redis.exceptions import RedisError
 
+from randomatch_bot.errors import RedisUnavailable
 from randomatch_bot.infra.keys import Keys
+from randomatch_bot.infra.redis import wraps_redis_errors
 from randomatch_bot.llm.retry import OUTAGE_CAP, outage_delay
 
 log = structlog.get_logger(__name__)
@@ -126,54 +127,67 @@ class RedisBreaker:
 
     async def wait_before(self, model: str) -> float:
         try:
-            async with self._redis() as redis:
-                state = await redis.hgetall(self.state_key(model))
-                if not state:
-                    return 0.0
-                self._open.add(model)
-                open_until = float(_field(state, "open_until") or 0.0)
-                now = self._clock()
-                if now < open_until:
-                    return open_until - now
-                took = await redis.set(
-                    self.probe_key(model), self._token, nx=True, px=int(PROBE_TTL * 1000)
-                )
-                if took:
-                    log.info("llm.breaker_probe", model=model)
-                    return 0.0
-                remaining = await redis.pttl(self.probe_key(model))
-                return max(0.05, min(PROBE_WAIT, float(remaining) / 1000.0))
-        except (RedisError, OSError) as exc:
+            return await self._wait_before(model)
+        except RedisUnavailable as exc:
             log.warning("llm.breaker_unavailable", error=str(exc)[:200])
             return 0.0
 
+    @wraps_redis_errors
+    async def _wait_before(self, model: str) -> float:
+        async with self._redis() as redis:
+            state = await redis.hgetall(self.state_key(model))
+            if not state:
+                return 0.0
+            self._open.add(model)
+            open_until = float(_field(state, "open_until") or 0.0)
+            now = self._clock()
+            if now < open_until:
+                return open_until - now
+            took = await redis.set(
+                self.probe_key(model), self._token, nx=True, px=int(PROBE_TTL * 1000)
+            )
+            if took:
+                log.info("llm.breaker_probe", model=model)
+                return 0.0
+            remaining = await redis.pttl(self.probe_key(model))
+            return max(0.05, min(PROBE_WAIT, float(remaining) / 1000.0))
+
     async def failed(self, model: str, retry_after: float | None) -> float:
         try:
-            async with self._redis() as redis:
-                failures = int(await redis.hincrby(self.state_key(model), "failures", 1))
-                delay = outage_delay(failures, retry_after, self._rng, cap=self._cap)
-                await redis.hset(self.state_key(model), "open_until", f"{self._clock() + delay}")
-                await redis.expire(self.state_key(model), STATE_TTL)
-                await redis.delete(self.probe_key(model))
-        except (RedisError, OSError) as exc:
+            failures, delay = await self._record_failure(model, retry_after)
+        except RedisUnavailable as exc:
             log.warning("llm.breaker_unavailable", error=str(exc)[:200])
             return outage_delay(1, retry_after, self._rng, cap=self._cap)
         self._open.add(model)
         log.warning("llm.breaker_open", model=model, failures=failures, for_s=round(delay, 1))
         return delay
 
+    @wraps_redis_errors
+    async def _record_failure(self, model: str, retry_after: float | None) -> tuple[int, float]:
+        async with self._redis() as redis:
+            failures = int(await redis.hincrby(self.state_key(model), "failures", 1))
+            delay = outage_delay(failures, retry_after, self._rng, cap=self._cap)
+            await redis.hset(self.state_key(model), "open_until", f"{self._clock() + delay}")
+            await redis.expire(self.state_key(model), STATE_TTL)
+            await redis.delete(self.probe_key(model))
+        return failures, delay
+
     async def succeeded(self, model: str) -> None:
         # Only a model seen open costs a Redis command: a healthy model's calls cost none.
         if model not in self._open:
             return
         try:
-            async with self._redis() as redis:
-                await redis.delete(self.state_key(model), self.probe_key(model))
-        except (RedisError, OSError) as exc:
+            await self._close(model)
+        except RedisUnavailable as exc:
             log.warning("llm.breaker_unavailable", error=str(exc)[:200])
             return
         self._open.discard(model)
         log.info("llm.breaker_closed", model=model)
+
+    @wraps_redis_errors
+    async def _close(self, model: str) -> None:
+        async with self._redis() as redis:
+            await redis.delete(self.state_key(model), self.probe_key(model))
 
 
 def _field(state: Any, name: str) -> Any:

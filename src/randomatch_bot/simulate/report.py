@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from randomatch_bot.conversation import timing
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import simulation as sim_db
 from randomatch_bot.db.types import Conn
 from randomatch_bot.evaluation.style_report import Line, Transcript
 from randomatch_bot.simulate.driver import Trace
@@ -336,28 +336,26 @@ async def load_replies(
     """The finished replies of the (simulation's) database, with the typing starts of the trace
     keyed by (match id, time the part was sent)."""
     messages = {
-        row["id"]: HumanMessage(row["created_at"], row["read_at"], row["content"])
-        for row in await conn.fetch(Q.sim_human_messages)
+        m.id: HumanMessage(m.created_at, m.read_at, m.content)
+        for m in await sim_db.human_messages(conn)
     }
     parts: dict[uuid.UUID, list[SentPart]] = defaultdict(list)
-    plans = await conn.fetch(Q.sim_done_plans)
-    match_of = {row["id"]: row["match_id"] for row in plans}
-    for row in await conn.fetch(Q.sim_sent_parts):
-        match_id = match_of.get(row["plan_id"])
-        start = starts.get((match_id, row["sent_at"])) if match_id else None
-        parts[row["plan_id"]].append(
-            SentPart(row["part_index"], row["content"], row["sent_at"], start)
-        )
+    plans = await sim_db.done_plans(conn)
+    match_of = {plan.id: plan.match_id for plan in plans}
+    for part in await sim_db.sent_parts(conn):
+        match_id = match_of.get(part.plan_id)
+        start = starts.get((match_id, part.sent_at)) if match_id else None
+        parts[part.plan_id].append(SentPart(part.part_index, part.content, part.sent_at, start))
     return [
         Reply(
-            match_id=row["match_id"],
-            started_at=row["created_at"],
-            read_at=row["read_due_at"],
-            think_until=row["think_until"],
-            triggers=tuple(messages[m] for m in row["trigger_message_ids"] if m in messages),
-            parts=tuple(parts.get(row["id"], ())),
+            match_id=plan.match_id,
+            started_at=plan.created_at,
+            read_at=plan.read_due_at,
+            think_until=plan.think_until,
+            triggers=tuple(messages[m] for m in plan.trigger_message_ids if m in messages),
+            parts=tuple(parts.get(plan.id, ())),
         )
-        for row in plans
+        for plan in plans
     ]
 
 
@@ -366,11 +364,11 @@ async def load_transcripts(conn: Conn, persona_of: Mapping[str, str]) -> list[Tr
     the character of a bot by its name."""
     lines: dict[uuid.UUID, list[Line]] = defaultdict(list)
     bots: dict[uuid.UUID, str] = {}
-    for row in await conn.fetch(Q.sim_transcripts):
-        speaker = "bot" if row["is_bot"] else "human"
-        if row["is_bot"]:
-            bots[row["match_id"]] = row["display_name"]
-        lines[row["match_id"]].append(Line(speaker, row["content"]))
+    for line in await sim_db.transcript_lines(conn):
+        speaker = "bot" if line.is_bot else "human"
+        if line.is_bot:
+            bots[line.match_id] = line.display_name
+        lines[line.match_id].append(Line(speaker, line.content))
     return [
         Transcript(str(match_id), tuple(found), persona_of.get(bots.get(match_id, ""), ""))
         for match_id, found in lines.items()

@@ -19,25 +19,29 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
 from pydantic import SecretStr
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.conversation.persona import DEFAULT_PERSONA_FILE, Persona
 from randomatch_bot.conversation.persona_files import LoadedPersona, bundled_persona, import_persona
+from randomatch_bot.db import session
+from randomatch_bot.db import simulation as sim_db
 from randomatch_bot.db.migrate import migrate
-from randomatch_bot.db.queries import Q
 from randomatch_bot.db.types import Conn
 from randomatch_bot.evaluation.style_report import render_style_table, style_figures
 from randomatch_bot.infra.embedded import EmbeddedServers
+from randomatch_bot.infra.postgres import create_pool
 from randomatch_bot.llm import OfflineResponder, build_llm_client
 from randomatch_bot.llm.types import LLMClient
 from randomatch_bot.simulate import report as reports
 from randomatch_bot.simulate.driver import Trace, VirtualClock, step
 from randomatch_bot.simulate.humans import ScriptedHuman
+
+if TYPE_CHECKING:
+    import asyncpg
 
 __all__ = ["SimulationOptions", "simulate", "write_outputs"]
 
@@ -110,27 +114,27 @@ def _simulation_settings(settings: Settings, options: SimulationOptions, dsn: st
 
 async def _simulate(settings: Settings, options: SimulationOptions, dsn: str) -> reports.Report:
     settings = _simulation_settings(settings, options, dsn)
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+    pool = await create_pool(dsn, min_size=1, max_size=2)
     llm: LLMClient = (
         build_llm_client(settings)
         if options.llm_url
         else OfflineResponder(rng=random.Random(options.seed))
     )
     try:
-        async with pool.acquire() as conn:
+        async with session.connection(pool) as conn:
             await migrate(conn)
         run = _Run(pool, settings, options, llm)
         await run.start()
         await run.loop()
-        async with pool.acquire() as conn:
+        async with session.connection(pool) as conn:
             starts = {
                 (c.match_id, sent): typing
                 for c in run.conversations
                 for sent, typing in reports.typing_starts(c.trace).items()
             }
             replies = await reports.load_replies(conn, starts)
-            statuses = {r["status"]: r["n"] for r in await conn.fetch(Q.sim_plan_statuses)}
-            visible: int = await conn.fetchval(Q.sim_interrupted_after_sending)
+            statuses = {s.status: s.n for s in await sim_db.plan_statuses(conn)}
+            visible = await sim_db.interrupted_after_sending(conn)
             transcripts = await reports.load_transcripts(conn, _characters(settings))
     finally:
         await llm.aclose()
@@ -228,18 +232,24 @@ class _Run:
 
     async def start(self) -> None:
         """Create the couples and queue every human's opening turn."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with session.transaction(self.pool) as conn:
             for index in range(self.options.conversations):
                 bot_id, human_id, match_id = self._uuid(), self._uuid(), self._uuid()
                 human = ScriptedHuman.draw(self.rng)
                 opens = self.options.start + dt.timedelta(
                     seconds=self.rng.uniform(0, self.options.spread_seconds)
                 )
-                await conn.execute(Q.sim_insert_profile, bot_id, BOT_NAMES[index % 8], True)
+                await sim_db.insert_profile(
+                    conn, profile_id=bot_id, display_name=BOT_NAMES[index % 8], is_bot=True
+                )
                 if self.options.habits:
                     await self._with_habits(conn, bot_id, BOT_NAMES[index % 8])
-                await conn.execute(Q.sim_insert_profile, human_id, human.name, False)
-                await conn.execute(Q.sim_insert_match, match_id, human_id, bot_id, opens)
+                await sim_db.insert_profile(
+                    conn, profile_id=human_id, display_name=human.name, is_bot=False
+                )
+                await sim_db.insert_match(
+                    conn, match_id=match_id, user_a=human_id, user_b=bot_id, created_at=opens
+                )
                 self.conversations.append(
                     _Conversation(match_id, human_id, human, self.options.turns)
                 )
@@ -283,9 +293,13 @@ class _Run:
 
     async def _human_says(self, index: int, text: str) -> None:
         conv = self.conversations[index]
-        async with self.pool.acquire() as conn:
-            await conn.execute(
-                Q.sim_insert_message, conv.match_id, conv.human_id, text, self.clock.now
+        async with session.connection(self.pool) as conn:
+            await sim_db.insert_message(
+                conn,
+                match_id=conv.match_id,
+                sender_id=conv.human_id,
+                content=text,
+                created_at=self.clock.now,
             )
         conv.unsent -= 1
         self.human_messages += 1

@@ -18,19 +18,25 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-import asyncpg
 import redis.asyncio as aioredis
 import structlog
 from docket import CurrentExecution, Docket, Execution
-from redis.exceptions import RedisError
 
 from randomatch_bot.conversation.engine import GENERATION_WATCH
-from randomatch_bot.errors import DatabaseBusy, InfrastructureError, LLMPermanentError
+from randomatch_bot.db import session
+from randomatch_bot.errors import (
+    DatabaseBusy,
+    InfrastructureError,
+    LLMPermanentError,
+    RandomatchError,
+)
+from randomatch_bot.infra.redis import map_redis_error, wraps_redis_errors
 from randomatch_bot.metrics import METRICS
 
 if TYPE_CHECKING:
@@ -40,21 +46,9 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 # Failures of the infrastructure, not of the conversation: they never count toward making a
-# conversation a dead letter (a PostgreSQL restart fails every step for a while).
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    RedisError,
-    InfrastructureError,
-    DatabaseBusy,  # a deadlock, a cancelled statement: db/session.py's name for them
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InternalClientError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.DeadlockDetectedError,
-    asyncpg.exceptions.SerializationError,
-)
+# conversation a dead letter (a PostgreSQL restart fails every step for a while; a deadlock or
+# a cancelled statement succeeds when tried again).
+TRANSIENT_ERRORS: tuple[type[RandomatchError], ...] = (InfrastructureError, DatabaseBusy)
 INLINE_STEPS = 8  # due steps run back to back in one task, at most (a reply has about six)
 
 
@@ -120,6 +114,7 @@ def memory_key(match_id: uuid.UUID | str) -> str:
     return f"remember:{match_id}"
 
 
+@wraps_redis_errors
 async def queue_depth(redis: aioredis.Redis, docket_name: str) -> tuple[int, int]:
     """(steps due now, steps scheduled for later) in this deployment's queue."""
     docket = Docket(name=docket_name)  # for its key names only; no connection is opened
@@ -179,6 +174,34 @@ async def ask_to_remember(docket: Docket, match_id: uuid.UUID | str) -> None:
 
 
 # ---------------------------------------------------------------------- tasks
+def service_error(exc: BaseException) -> BaseException:
+    """The service's error for a driver's (asyncpg, redis-py, socket); any other unchanged."""
+    mapped = session.map_error(exc)
+    return map_redis_error(exc) if mapped is exc else mapped
+
+
+@contextmanager
+def _service_errors() -> Iterator[None]:
+    """Run a step with the driver errors that reach it raised as the service's own. The queries
+    of `db/` and the Redis calls of `infra/redis.py` map theirs already; docket's own Redis
+    calls do not, so a step's failure is judged here on one family either way."""
+    try:
+        yield
+    except RandomatchError:
+        raise
+    except Exception as exc:
+        mapped = service_error(exc)
+        if mapped is exc:
+            raise
+        raise mapped from exc
+
+
+def _log_bug(task: str) -> None:
+    """A step failed on something that is not one of the service's errors: a bug, logged with
+    its traceback so that it is fixed rather than waited out."""
+    log.exception("step.bug", task=task)
+
+
 async def advance(match_id: str, execution: Execution = CurrentExecution()) -> None:
     """Run the due step of one conversation, then schedule what it asks for."""
     runtime = current_runtime()
@@ -190,14 +213,17 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
         return
     with structlog.contextvars.bound_contextvars(match_id=match_id):
         try:
-            result = await runtime.engine.advance(match)
+            with _service_errors():
+                result = await runtime.engine.advance(match)
+        except RandomatchError as exc:
+            if await _advance_failed(runtime, match, exc, execution.attempt):
+                return
+            raise
         except Exception as exc:
-            METRICS.step_errors.labels("advance").inc()
-            if not isinstance(exc, TRANSIENT_ERRORS) and await _count_failure(runtime, match, exc):
-                return  # dead-lettered: the catch-up leaves it alone
-            if execution.attempt >= runtime.attempts:
-                # The catch-up finds the conversation overdue and wakes it again later.
-                log.exception("conversation step failed on its last attempt")
+            # The last resort, kept on purpose: a bug in a step must still count toward the
+            # dead letter like any failure, or its conversation would be retried forever.
+            _log_bug("advance")
+            if await _advance_failed(runtime, match, exc, execution.attempt):
                 return
             raise
         METRICS.steps.labels("advance").inc()
@@ -211,12 +237,31 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
         )
 
 
+async def _advance_failed(runtime: Runtime, match: uuid.UUID, exc: Exception, attempt: int) -> bool:
+    """Count a failed `advance`; True when the task is over (the conversation became a dead
+    letter, or this was the last attempt), False when docket should try it again."""
+    METRICS.step_errors.labels("advance").inc()
+    if not isinstance(exc, TRANSIENT_ERRORS) and await _count_failure(runtime, match, exc):
+        return True  # dead-lettered: the catch-up leaves it alone
+    if attempt >= runtime.attempts:
+        # The catch-up finds the conversation overdue and wakes it again later.
+        log.exception("conversation step failed on its last attempt")
+        return True
+    return False
+
+
 async def _count_failure(runtime: Runtime, match: uuid.UUID, exc: BaseException) -> bool:
     """Record a failed step; True when it made the conversation a dead letter."""
     try:
-        letter = await runtime.engine.step_failed(match, exc)
-    except Exception as error:  # counting must never hide the step's own failure
+        with _service_errors():
+            letter = await runtime.engine.step_failed(match, exc)
+    except RandomatchError as error:  # counting must never hide the step's own failure
         log.warning("failed step not counted", error=str(error)[:200])
+        return False
+    except Exception:
+        # The last resort here too, for the same reason: the step's failure is the one to
+        # report and retry; a bug in counting it is logged apart.
+        _log_bug("count_failure")
         return False
     if letter is None:
         return False
@@ -230,19 +275,18 @@ async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> N
     plan = uuid.UUID(plan_id)
     with structlog.contextvars.bound_contextvars(plan_id=plan_id):
         try:
-            result = await runtime.engine.generate(plan, runtime.llm)
-        except Exception as exc:
-            METRICS.step_errors.labels("generate").inc()
-            # Model outages and pauses are waited out by the engine; what reaches this point is
-            # a request the model refuses (400) or a fault of our own.
-            permanent = isinstance(exc, LLMPermanentError)
-            if permanent or execution.attempt >= runtime.attempts:
-                await runtime.engine.dead_letter(plan, exc, execution.attempt)
-                METRICS.dead_letters.inc()
+            with _service_errors():
+                result = await runtime.engine.generate(plan, runtime.llm)
+        except RandomatchError as exc:
+            if await _generate_failed(runtime, plan, exc, execution.attempt):
                 return
-            log.warning(
-                "generation failed, will retry", attempt=execution.attempt, error=str(exc)[:200]
-            )
+            raise
+        except Exception as exc:
+            # The last resort, kept on purpose: a bug while composing must still end in a dead
+            # letter after the last attempt, or the reply would wait forever unseen.
+            _log_bug("generate")
+            if await _generate_failed(runtime, plan, exc, execution.attempt):
+                return
             raise
         METRICS.steps.labels("generate").inc()
         match = result.match_id
@@ -250,6 +294,20 @@ async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> N
             with structlog.contextvars.bound_contextvars(match_id=str(match)):
                 result = await _run_due_steps(runtime, match, result)
             await follow_up(runtime.docket, match, result)
+
+
+async def _generate_failed(runtime: Runtime, plan: uuid.UUID, exc: Exception, attempt: int) -> bool:
+    """Count a failed `generate`; True when the plan was dead-lettered (a request the model
+    refuses, or the last attempt), False when docket should try it again."""
+    METRICS.step_errors.labels("generate").inc()
+    # Model outages and pauses are waited out by the engine; what reaches this point is a
+    # request the model refuses (400) or a fault of our own.
+    if isinstance(exc, LLMPermanentError) or attempt >= runtime.attempts:
+        await runtime.engine.dead_letter(plan, exc, attempt)
+        METRICS.dead_letters.inc()
+        return True
+    log.warning("generation failed, will retry", attempt=attempt, error=str(exc)[:200])
+    return False
 
 
 async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult) -> StepResult:
@@ -270,10 +328,17 @@ async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult)
             await ask_to_remember(runtime.docket, match)
             result = replace(result, remember=False)
         try:
-            result = await runtime.engine.advance(match)
-        except Exception as exc:
+            with _service_errors():
+                result = await runtime.engine.advance(match)
+        except RandomatchError as exc:
             METRICS.step_errors.labels("advance").inc()
             log.warning("due step failed, scheduled as a task", error=str(exc)[:200])
+            break
+        except Exception:
+            # The last resort: whatever fails here only ends the inline run, since the step is
+            # scheduled as a task of its own, where a failure is counted (a bug included).
+            METRICS.step_errors.labels("advance").inc()
+            _log_bug("advance")
             break
         METRICS.steps.labels("advance").inc()
     return result

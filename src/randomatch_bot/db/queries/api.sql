@@ -3,10 +3,11 @@
 
 -- name: api_reply_latency_buckets
 -- Cumulative reply-latency histogram per bot: for each plan that sent its first part, the
--- index of the first bound ($1, ascending) that holds it (len($1) = above every bound).
+-- index of the first bound (:bounds, ascending) that holds it (len(:bounds) = above every
+-- bound).
 WITH latency AS (SELECT bot_id, seconds FROM bot.reply_latencies)
-SELECT bot_id AS label,
-       (SELECT count(*) FROM unnest($1::float8[]) AS b(bound) WHERE b.bound < l.seconds)::int
+SELECT bot_id::text AS label,
+       (SELECT count(*) FROM unnest(:bounds::float8[]) AS b(bound) WHERE b.bound < l.seconds)::int
            AS bucket,
        count(*) AS n,
        sum(seconds)::float8 AS total
@@ -17,7 +18,7 @@ SELECT bot_id AS label,
 -- name: api_llm_latency_buckets
 -- The same shape for model calls, per model.
 SELECT model AS label,
-       (SELECT count(*) FROM unnest($1::float8[]) AS b(bound)
+       (SELECT count(*) FROM unnest(:bounds::float8[]) AS b(bound)
          WHERE b.bound < c.latency_ms / 1000.0)::int AS bucket,
        count(*) AS n,
        sum(latency_ms / 1000.0)::float8 AS total
@@ -57,13 +58,13 @@ UNION ALL
 SELECT 'dead_letters', 'open', count(*) FROM bot.dead_letters WHERE resolved_at IS NULL;
 
 -- name: api_stats_response
--- Mean and p95 response time per bot over [$1, $2), optionally one bot ($3), plus a total row
+-- Mean and p95 response time per bot over [:start, :end), optionally one bot (:bot_id), plus a total row
 -- (is_total): a p95 does not add up across bots, so the database computes it over all rows.
 WITH latency AS (
     SELECT bot_id, seconds
       FROM bot.reply_latencies
-     WHERE sent_at >= $1 AND sent_at < $2
-       AND ($3::uuid IS NULL OR bot_id = $3)
+     WHERE sent_at >= :start AND sent_at < :end
+       AND (:bot_id::uuid IS NULL OR bot_id = :bot_id)
 )
 SELECT bot_id, GROUPING(bot_id) = 1 AS is_total,
        count(seconds) AS replies,
@@ -74,7 +75,7 @@ SELECT bot_id, GROUPING(bot_id) = 1 AS is_total,
  GROUP BY GROUPING SETS ((bot_id), ());
 
 -- name: api_stats_llm
--- Model calls per bot over [$1, $2), plus a total row (is_total).
+-- Model calls per bot over [:start, :end), plus a total row (is_total).
 SELECT bot_id, GROUPING(bot_id) = 1 AS is_total,
        count(*) AS calls,
        count(*) FILTER (WHERE NOT ok) AS failed,
@@ -82,8 +83,8 @@ SELECT bot_id, GROUPING(bot_id) = 1 AS is_total,
        coalesce(sum(cost), 0)::float8 AS cost,
        avg(latency_ms)::float8 / 1000.0 AS mean_latency_s
   FROM bot.llm_calls
- WHERE created_at >= $1 AND created_at < $2
-   AND ($3::uuid IS NULL OR bot_id = $3)
+ WHERE created_at >= :start AND created_at < :end
+   AND (:bot_id::uuid IS NULL OR bot_id = :bot_id)
  GROUP BY GROUPING SETS ((bot_id), ());
 
 -- name: api_stats_messages
@@ -94,28 +95,28 @@ SELECT b.id AS bot_id, b.display_name AS name,
           FROM bot.conversations c
           JOIN public.messages msg
             ON msg.match_id = c.match_id AND msg.sender_id = c.human_id
-         WHERE c.bot_id = b.id AND msg.created_at >= $1 AND msg.created_at < $2) AS received,
+         WHERE c.bot_id = b.id AND msg.created_at >= :start AND msg.created_at < :end) AS received,
        (SELECT count(*)
           FROM bot.answered_messages a
           JOIN bot.reply_plans rp ON rp.id = a.plan_id AND rp.status = 'done'
-         WHERE rp.bot_id = b.id AND a.answered_at >= $1 AND a.answered_at < $2) AS answered,
+         WHERE rp.bot_id = b.id AND a.answered_at >= :start AND a.answered_at < :end) AS answered,
        (SELECT count(*)
           FROM bot.sent_parts sp
           JOIN bot.reply_plans rp ON rp.id = sp.plan_id
-         WHERE rp.bot_id = b.id AND sp.sent_at >= $1 AND sp.sent_at < $2) AS parts_sent
+         WHERE rp.bot_id = b.id AND sp.sent_at >= :start AND sp.sent_at < :end) AS parts_sent
   FROM public.profiles b
- WHERE b.is_bot AND ($3::uuid IS NULL OR b.id = $3)
+ WHERE b.is_bot AND (:bot_id::uuid IS NULL OR b.id = :bot_id)
  ORDER BY b.display_name, b.id;
 
 -- name: api_series_latency
--- Reply latency per time bucket of $3 seconds from $1 to $2.
+-- Reply latency per time bucket of :bucket_seconds seconds from :start to :end.
 WITH latency AS (
     SELECT sent_at, seconds
       FROM bot.reply_latencies
-     WHERE sent_at >= $1 AND sent_at < $2
-       AND ($4::uuid IS NULL OR bot_id = $4)
+     WHERE sent_at >= :start AND sent_at < :end
+       AND (:bot_id::uuid IS NULL OR bot_id = :bot_id)
 )
-SELECT date_bin(make_interval(secs => $3), sent_at, $1) AS bucket,
+SELECT date_bin(make_interval(secs => :bucket_seconds), sent_at, :start) AS bucket,
        count(seconds) AS replies,
        avg(seconds)::float8 AS mean_s,
        percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds)::float8 AS p95_s
@@ -124,8 +125,8 @@ SELECT date_bin(make_interval(secs => $3), sent_at, $1) AS bucket,
  ORDER BY 1;
 
 -- name: api_series_messages
--- Human messages received and parts sent per time bucket of $3 seconds from $1 to $2.
-SELECT date_bin(make_interval(secs => $3), at, $1) AS bucket,
+-- Human messages received and parts sent per time bucket of :bucket_seconds seconds from :start to :end.
+SELECT date_bin(make_interval(secs => :bucket_seconds), at, :start) AS bucket,
        count(*) FILTER (WHERE human) AS received,
        count(*) FILTER (WHERE NOT human) AS sent
   FROM (
@@ -133,14 +134,14 @@ SELECT date_bin(make_interval(secs => $3), at, $1) AS bucket,
           FROM bot.conversations c
           JOIN public.messages msg
             ON msg.match_id = c.match_id AND msg.sender_id = c.human_id
-         WHERE msg.created_at >= $1 AND msg.created_at < $2
-           AND ($4::uuid IS NULL OR c.bot_id = $4)
+         WHERE msg.created_at >= :start AND msg.created_at < :end
+           AND (:bot_id::uuid IS NULL OR c.bot_id = :bot_id)
         UNION ALL
         SELECT sp.sent_at, false
           FROM bot.sent_parts sp
           JOIN bot.reply_plans rp ON rp.id = sp.plan_id
-         WHERE sp.sent_at >= $1 AND sp.sent_at < $2
-           AND ($4::uuid IS NULL OR rp.bot_id = $4)
+         WHERE sp.sent_at >= :start AND sp.sent_at < :end
+           AND (:bot_id::uuid IS NULL OR rp.bot_id = :bot_id)
        ) AS events
  GROUP BY 1
  ORDER BY 1;
@@ -158,7 +159,7 @@ SELECT c.match_id, c.bot_id, b.display_name AS bot_name, c.status, c.epoch,
   LEFT JOIN public.profiles b ON b.id = c.bot_id
  WHERE c.status IN ('waiting', 'replying', 'dead_letter')
  ORDER BY coalesce(rp.next_due_at, c.next_wake_at) NULLS LAST, c.match_id
- LIMIT $1;
+ LIMIT :limit;
 
 -- name: api_dead_letters
 -- Dead letters with their conversation's status, newest first; :which is 'open', 'resolved'
@@ -217,7 +218,7 @@ ON CONFLICT (message_id) DO NOTHING;
 SELECT id, sender_id, content, created_at, read_at
   FROM (SELECT id, sender_id, content, created_at, read_at
           FROM public.messages
-         WHERE match_id = $1
+         WHERE match_id = :match_id
          ORDER BY created_at DESC, id DESC
-         LIMIT $2) recent
+         LIMIT :limit) recent
  ORDER BY created_at, id;

@@ -3,7 +3,7 @@
 -- may lose its data): conversations in active bot matches that have unanswered human messages
 -- and no wake-up on time, or a reply in progress whose next step is overdue, or a new match
 -- the service never saw (its icebreaker). Dead letters are left alone, unless the human wrote
--- since and $5 (DEAD_LETTER_RETRY_ON_MESSAGE) revives them. Oldest due first, so that a batch
+-- since and :revive (DEAD_LETTER_RETRY_ON_MESSAGE) revives them. Oldest due first, so that a batch
 -- never holds the same conversations scan after scan while others wait.
 -- The candidates come first, each read through an index, so that a scan costs what is recent
 -- or due, not the number of matches: steps overdue (bot.conversations by next_wake_at), human
@@ -16,20 +16,20 @@
 WITH candidates AS (
     SELECT c.match_id
       FROM bot.conversations c
-     WHERE c.next_wake_at < $2::timestamptz - $3 * interval '1 second'
+     WHERE c.next_wake_at < :now::timestamptz - :slack_s * interval '1 second'
     UNION
     SELECT msg.match_id
       FROM public.messages msg
-     WHERE msg.created_at > $2::timestamptz - $1 * interval '1 second'
+     WHERE msg.created_at > :now::timestamptz - :lookback_s * interval '1 second'
        AND msg.sender_id <> ALL (ARRAY(SELECT p.id FROM public.profiles p WHERE p.is_bot))
        AND NOT EXISTS (
             SELECT 1 FROM bot.answered_messages a
              WHERE a.message_id = msg.id
-               AND a.answered_at > $2::timestamptz - $1 * interval '1 second')
+               AND a.answered_at > :now::timestamptz - :lookback_s * interval '1 second')
     UNION
     SELECT m.id
       FROM public.matches m
-     WHERE m.created_at > $2::timestamptz - $1 * interval '1 second'
+     WHERE m.created_at > :now::timestamptz - :lookback_s * interval '1 second'
        AND NOT EXISTS (SELECT 1 FROM bot.conversations c WHERE c.match_id = m.id)
 ),
 bot_matches AS (
@@ -48,7 +48,7 @@ SELECT bm.match_id, bm.bot_id, c.next_wake_at
           FROM public.messages msg
          WHERE msg.match_id = bm.match_id
            AND msg.sender_id = bm.human_id
-           AND msg.created_at > $2::timestamptz - $1 * interval '1 second'
+           AND msg.created_at > :now::timestamptz - :lookback_s * interval '1 second'
            AND msg.created_at > coalesce(
                  c.baseline_at,
                  (SELECT b.created_at FROM public.messages b
@@ -57,17 +57,17 @@ SELECT bm.match_id, bm.bot_id, c.next_wake_at
                  '-infinity'::timestamptz)
            AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
   ) u ON c.next_wake_at IS NULL
- WHERE (c.next_wake_at IS NULL OR c.next_wake_at < $2::timestamptz - $3 * interval '1 second')
+ WHERE (c.next_wake_at IS NULL OR c.next_wake_at < :now::timestamptz - :slack_s * interval '1 second')
    AND (
         (coalesce(c.status, 'idle') <> 'dead_letter'
          AND (c.next_wake_at IS NOT NULL OR u.oldest IS NOT NULL))
-        OR (c.status = 'dead_letter' AND $5::boolean AND u.newest > c.updated_at)
+        OR (c.status = 'dead_letter' AND :revive::boolean AND u.newest > c.updated_at)
         OR (c.match_id IS NULL
-            AND bm.matched_at > $2::timestamptz - $1 * interval '1 second'
+            AND bm.matched_at > :now::timestamptz - :lookback_s * interval '1 second'
             AND NOT EXISTS (SELECT 1 FROM public.messages WHERE match_id = bm.match_id))
    )
  ORDER BY coalesce(c.next_wake_at, u.oldest, bm.matched_at)
- LIMIT $4;
+ LIMIT :limit;
 
 -- name: closed_conversations_with_plans
 -- Matches unmatched or blocked while a reply is in progress.
@@ -91,3 +91,11 @@ UPDATE public.typing_indicators t
            AND rp.next_due_at > now() - :stale_after * interval '1 second'
    )
 RETURNING t.match_id, t.user_id;
+
+-- name: notification_queue_usage
+-- The fraction of the NOTIFY queue in use, watched by the bridge.
+SELECT pg_notification_queue_usage();
+
+-- name: connection_alive
+-- The LISTEN connection's liveness check after a silence.
+SELECT 1;

@@ -1,14 +1,18 @@
 -- Queries of `randomatch-bot simulate`, which runs on its own temporary database only.
 
 -- name: sim_insert_profile
-INSERT INTO public.profiles (id, display_name, is_bot) VALUES ($1, $2, $3);
+-- A bot or a scripted human of a simulation.
+INSERT INTO public.profiles (id, display_name, is_bot) VALUES (:id, :display_name, :is_bot);
 
 -- name: sim_insert_match
-INSERT INTO public.matches (id, user_a, user_b, created_at) VALUES ($1, $2, $3, $4);
+-- A match of a simulation, made at its virtual time.
+INSERT INTO public.matches (id, user_a, user_b, created_at)
+VALUES (:id, :user_a, :user_b, :created_at);
 
 -- name: sim_insert_message
 -- A scripted human writes, at the simulation's virtual time.
-INSERT INTO public.messages (match_id, sender_id, content, created_at) VALUES ($1, $2, $3, $4);
+INSERT INTO public.messages (match_id, sender_id, content, created_at)
+VALUES (:match_id, :sender_id, :content, :created_at);
 
 -- name: sim_done_plans
 -- The finished reply plans of a simulation, in creation order.

@@ -13,9 +13,9 @@ SELECT
     (SELECT count(*) FROM bot.sent_parts) AS parts_sent;
 
 -- name: status_llm_since
--- Model calls, failures and cost since $1 (the start of today in the bot's timezone).
+-- Model calls, failures and cost since :since (the start of today in the bot's timezone).
 SELECT count(*) AS llm_calls,
        count(*) FILTER (WHERE NOT ok) AS llm_errors,
        coalesce(sum(cost), 0)::float8 AS llm_cost
   FROM bot.llm_calls
- WHERE created_at >= $1;
+ WHERE created_at >= :since;

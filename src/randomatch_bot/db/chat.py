@@ -1,0 +1,62 @@
+"""The demo chat's match as its page shows it: the newest messages, whether the bot types, and
+the hiker's messages written from the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from randomatch_bot.db import session
+from randomatch_bot.db.queries import Q
+from randomatch_bot.db.rows import FromRow
+from randomatch_bot.db.sql import SQL
+
+if TYPE_CHECKING:
+    from randomatch_bot.db.types import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage(FromRow):
+    """A message of the match, and when its recipient read it (None: not yet)."""
+
+    id: uuid.UUID
+    sender_id: uuid.UUID
+    content: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMessage(FromRow):
+    """A message just written: its id and the database's time of writing."""
+
+    id: uuid.UUID
+    created_at: dt.datetime
+
+
+async def recent_messages(conn: Conn, *, match_id: uuid.UUID, limit: int) -> list[ChatMessage]:
+    """The newest `limit` messages of the match, oldest first."""
+    rows = await session.fetch(conn, SQL.api_chat_recent, match_id=match_id, limit=limit)
+    return [ChatMessage.from_row(r) for r in rows]
+
+
+# The two queries below are shared with the terminal chat and still take `$1, $2`: they run
+# here as they are, with the driver's errors mapped, until that module moves them too.
+
+
+@session.wraps_errors
+async def is_typing(conn: Conn, *, match_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether `user_id`'s typing indicator is on in the match."""
+    return bool(await conn.fetchval(Q.is_typing, match_id, user_id))
+
+
+@session.wraps_errors
+async def post_message(
+    conn: Conn, *, match_id: uuid.UUID, sender_id: uuid.UUID, content: str
+) -> PostedMessage:
+    """Write `content` in the match as `sender_id`, as the app would."""
+    row = await conn.fetchrow(Q.insert_message, match_id, sender_id, content)
+    assert row is not None  # an INSERT ... RETURNING of one row returns it
+    return PostedMessage.from_row(row)
