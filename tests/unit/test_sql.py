@@ -59,30 +59,27 @@ def test_binding_names_the_missing_and_the_unknown_parameters() -> None:
 
 
 def test_every_query_is_described_and_selects_named_columns() -> None:
-    """Each query says what it does in a comment, and none selects `*` (queries still written
-    with `$1, $2, ...` are the ones not yet moved, run through the legacy `Q`)."""
+    """Each query says what it does in a comment, names its parameters, and selects named
+    columns."""
     for query in SQL.all():
-        if is_positional(query):
-            continue
+        assert not is_positional(query), f"{query.name} still uses $1, $2, ..."
         assert query.description, f"{query.name} has no description line"
         assert not re.search(r"SELECT\s+(\w+\.)?\*", query.text, re.I), f"{query.name}: SELECT *"
 
 
 def test_every_query_is_used_and_every_use_exists() -> None:
-    """Every query in `db/queries` is run somewhere, and every `SQL.x` or `Q.x` names one."""
+    """Every query in `db/queries` is run somewhere in `db/`, and every `SQL.x` names one."""
     names = {query.name for query in SQL.all()}
     used: set[str] = set()
     for path, source in _modules(SRC).items():
-        if path in ("db/sql.py", "db/queries.py"):
+        if path == "db/sql.py":
             continue
-        for match in re.finditer(r"\b(SQL|Q)\.(\w+)\b", source):
-            if match[2] == "all" and match[1] == "SQL":
+        for match in re.finditer(r"\bSQL\.(\w+)\b", source):
+            if match[1] == "all":
                 continue
-            assert match[2] in names, f"{path} uses unknown query {match[2]!r}"
-            if match[1] == "SQL":
-                assert path.startswith("db/"), f"{path} uses SQL.{match[2]} outside db/"
-                assert not is_positional(getattr(SQL, match[2])), f"{match[2]} is positional"
-            used.add(match[2])
+            assert match[1] in names, f"{path} uses unknown query {match[1]!r}"
+            assert path.startswith("db/"), f"{path} uses SQL.{match[1]} outside db/"
+            used.add(match[1])
     assert names - used == set(), "queries that nothing runs"
 
 

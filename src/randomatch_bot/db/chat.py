@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
-from randomatch_bot.db.queries import Q
 from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
@@ -46,17 +45,17 @@ async def recent_messages(conn: Conn, *, match_id: uuid.UUID, limit: int) -> lis
 # here as they are, with the driver's errors mapped, until that module moves them too.
 
 
-@session.wraps_errors
 async def is_typing(conn: Conn, *, match_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     """Whether `user_id`'s typing indicator is on in the match."""
-    return bool(await conn.fetchval(Q.is_typing, match_id, user_id))
+    return bool(await session.fetchval(conn, SQL.is_typing, match_id=match_id, user_id=user_id))
 
 
-@session.wraps_errors
 async def post_message(
     conn: Conn, *, match_id: uuid.UUID, sender_id: uuid.UUID, content: str
 ) -> PostedMessage:
     """Write `content` in the match as `sender_id`, as the app would."""
-    row = await conn.fetchrow(Q.insert_message, match_id, sender_id, content)
+    row = await session.fetchrow(
+        conn, SQL.insert_message, match_id=match_id, sender_id=sender_id, content=content
+    )
     assert row is not None  # an INSERT ... RETURNING of one row returns it
     return PostedMessage.from_row(row)

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db import session
+from randomatch_bot.db.sql import SQL
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import MigrationError
 
@@ -86,7 +87,7 @@ def _type_fits(actual: str, accepted: tuple[str, ...]) -> bool:
 async def check_contract(conn: Conn) -> ContractCheck:
     """Read the app tables' shape and list every mismatch (a missing table is not one here)."""
     tables = list(APP_TABLES)
-    rows = await conn.fetch(Q.app_table_columns, tables)
+    rows = await session.fetch(conn, SQL.app_table_columns, tables=tables)
     columns: dict[str, dict[str, str]] = {}
     for row in rows:
         columns.setdefault(row["table_name"], {})[row["column_name"]] = row["data_type"]
@@ -106,7 +107,7 @@ async def check_contract(conn: Conn) -> ContractCheck:
                     f"public.{table}.{column}: is {found[column]}, expected {accepted[0]}"
                 )
     keys: dict[str, list[frozenset[str]]] = {}
-    for row in await conn.fetch(Q.app_table_unique_keys, tables):
+    for row in await session.fetch(conn, SQL.app_table_unique_keys, tables=tables):
         keys.setdefault(row["table_name"], []).append(frozenset(row["columns"]))
     for table in check.present:
         wanted = REQUIRED_UNIQUE_KEYS[table]
@@ -114,7 +115,7 @@ async def check_contract(conn: Conn) -> ContractCheck:
             check.problems.append(
                 f"public.{table}: no primary key or unique index on ({', '.join(sorted(wanted))})"
             )
-    for row in await conn.fetch(Q.app_table_access, tables):
+    for row in await session.fetch(conn, SQL.app_table_access, tables=tables):
         table = row["table_name"]
         if not row["can_select"]:
             check.problems.append(
@@ -135,7 +136,9 @@ async def close_new_app_tables(conn: Conn, tables: Sequence[str]) -> None:
     On Supabase, default privileges grant every new `public` table to `anon` and
     `authenticated`; the service's own roles bypass RLS or are granted explicitly.
     """
-    roles = [r["rolname"] for r in await conn.fetch(Q.existing_roles, list(APP_ROLES))]
+    roles = [
+        r["rolname"] for r in await session.fetch(conn, SQL.existing_roles, roles=list(APP_ROLES))
+    ]
     grantees = ", ".join(["PUBLIC", *(f'"{role}"' for role in roles)])
     for table in tables:
         if table not in APP_TABLES:  # names are spliced into DDL: only ours

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
-from randomatch_bot.db.queries import Q
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
@@ -90,16 +89,18 @@ async def messages_since(
 # positional parameters: they are run here from their text, with the driver's errors mapped.
 
 
-@session.wraps_errors
 async def write(conn: Conn, *, demo: Demo, content: str) -> uuid.UUID:
     """The demo hiker's message in the demo match, as the app would insert it; its id."""
-    row = await conn.fetchrow(Q.insert_message, demo.match_id, demo.human_id, content)
+    row = await session.fetchrow(
+        conn, SQL.insert_message, match_id=demo.match_id, sender_id=demo.human_id, content=content
+    )
     assert row is not None  # an INSERT ... RETURNING returns its row
     message_id: uuid.UUID = row["id"]
     return message_id
 
 
-@session.wraps_errors
 async def bot_is_typing(conn: Conn, *, demo: Demo) -> bool:
     """Whether the demo persona's typing indicator is on."""
-    return bool(await conn.fetchval(Q.is_typing, demo.match_id, demo.bot_id))
+    return bool(
+        await session.fetchval(conn, SQL.is_typing, match_id=demo.match_id, user_id=demo.bot_id)
+    )

@@ -27,7 +27,7 @@ import asyncpg
 import structlog
 
 from randomatch_bot.db.contract import ContractError, check_contract, close_new_app_tables
-from randomatch_bot.db.queries import Q
+from randomatch_bot.db.sql import SQL
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import MigrationError
 
@@ -164,7 +164,8 @@ async def migrate(
                 ) from exc
             log.info("migration applied", version=migration.version)
             applied.append(migration.version)
-        await conn.execute(Q.close_to_app_users)
+        # Run on the raw connection: migrate handles the driver's errors itself (lock waits).
+        await conn.execute(SQL.close_to_app_users.text)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)
     if changed:
@@ -241,13 +242,18 @@ async def _build_index(conn: Conn, migration: Migration) -> None:
     spec = migration.concurrent_index
     assert spec is not None
     name, schema, table, columns = spec
-    existing = await conn.fetchval(Q.equivalent_index, schema, table, columns)
+    existing = await conn.fetchval(
+        SQL.equivalent_index.text,
+        *SQL.equivalent_index.bind({"schema": schema, "table": table, "columns": columns}),
+    )
     if existing is not None:
         log.info(
             "index not built: an equivalent one exists", version=migration.version, index=existing
         )
     else:
-        if await conn.fetchval(Q.invalid_index, schema, name):
+        if await conn.fetchval(
+            SQL.invalid_index.text, *SQL.invalid_index.bind({"schema": schema, "name": name})
+        ):
             await conn.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{schema}"."{name}"')
         # Waiting for older transactions is part of a concurrent build and blocks nobody.
         await conn.execute("SET lock_timeout = 0")

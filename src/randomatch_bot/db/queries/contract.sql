@@ -5,7 +5,7 @@ SELECT c.relname AS table_name, a.attname AS column_name,
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
- WHERE n.nspname = 'public' AND c.relname = ANY ($1::text[]) AND c.relkind IN ('r', 'p');
+ WHERE n.nspname = 'public' AND c.relname = ANY (:tables::text[]) AND c.relkind IN ('r', 'p');
 
 -- name: app_table_unique_keys
 -- The column sets of the valid, total, plain unique indexes (primary keys included).
@@ -17,7 +17,7 @@ SELECT c.relname AS table_name,
   FROM pg_catalog.pg_index i
   JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = 'public' AND c.relname = ANY ($1::text[])
+ WHERE n.nspname = 'public' AND c.relname = ANY (:tables::text[])
    AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL;
 
 -- name: app_table_access
@@ -33,10 +33,10 @@ SELECT c.relname AS table_name,
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_roles r ON r.rolname = current_user
- WHERE n.nspname = 'public' AND c.relname = ANY ($1::text[]) AND c.relkind IN ('r', 'p');
+ WHERE n.nspname = 'public' AND c.relname = ANY (:tables::text[]) AND c.relkind IN ('r', 'p');
 
 -- name: equivalent_index
--- A valid btree index on `$1.$2` whose leading key columns are `$3` in that order (any
+-- A valid btree index on `schema.table` whose leading key columns are `columns` in that order (any
 -- direction, no predicate): it serves the same look-ups as the index a migration would build.
 SELECT ic.relname AS index_name
   FROM pg_catalog.pg_index i
@@ -44,12 +44,12 @@ SELECT ic.relname AS index_name
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
   JOIN pg_catalog.pg_am am ON am.oid = ic.relam
- WHERE n.nspname = $1 AND c.relname = $2 AND i.indisvalid AND i.indpred IS NULL
+ WHERE n.nspname = :schema AND c.relname = :table AND i.indisvalid AND i.indpred IS NULL
    AND am.amname = 'btree'
    AND (SELECT array_agg(a.attname::text ORDER BY k.ord)
           FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k (attnum, ord)
           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-         WHERE k.ord <= cardinality($3::text[])) = $3::text[]
+         WHERE k.ord <= cardinality(:columns::text[])) = :columns::text[]
  LIMIT 1;
 
 -- name: invalid_index
@@ -58,7 +58,8 @@ SELECT 1
   FROM pg_catalog.pg_index i
   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
- WHERE n.nspname = $1 AND ic.relname = $2 AND NOT i.indisvalid;
+ WHERE n.nspname = :schema AND ic.relname = :name AND NOT i.indisvalid;
 
 -- name: existing_roles
-SELECT rolname::text FROM pg_catalog.pg_roles WHERE rolname = ANY ($1::text[]);
+-- Which of these roles exist in the cluster.
+SELECT rolname::text FROM pg_catalog.pg_roles WHERE rolname = ANY (:roles::text[]);

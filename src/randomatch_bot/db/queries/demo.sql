@@ -10,7 +10,8 @@ VALUES (:match_id, :user_a, :user_b, 'active')
 ON CONFLICT (id) DO NOTHING;
 
 -- name: insert_message
-INSERT INTO public.messages (match_id, sender_id, content) VALUES ($1, $2, $3)
+-- A message written in the app by one side of a match, as the demo chat writes it.
+INSERT INTO public.messages (match_id, sender_id, content) VALUES (:match_id, :sender_id, :content)
 RETURNING id, created_at;
 
 -- name: chat_messages_since
@@ -21,4 +22,5 @@ SELECT id, sender_id, content, created_at, read_at
  ORDER BY created_at, id;
 
 -- name: is_typing
-SELECT is_typing FROM public.typing_indicators WHERE match_id = $1 AND user_id = $2;
+-- Whether the app shows this user of the match as typing.
+SELECT is_typing FROM public.typing_indicators WHERE match_id = :match_id AND user_id = :user_id;
