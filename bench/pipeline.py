@@ -28,12 +28,12 @@ from typing import Any
 import asyncpg
 import psutil
 
-from randomatch_bot.app import open_resources
 from randomatch_bot.bridge.listener import Bridge
 from randomatch_bot.config import Settings
 from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers
 from randomatch_bot.logs import configure_logging
+from randomatch_bot.supervisor import open_resources
 from randomatch_bot.worker.service import run_worker
 
 

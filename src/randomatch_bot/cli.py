@@ -20,11 +20,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from randomatch_bot.commands.dead_letters import dead_letters_app
+from randomatch_bot.commands.personas import persona_app
 from randomatch_bot.config import Settings, load_settings
-from randomatch_bot.dead_letters_cli import dead_letters_app
 from randomatch_bot.errors import ConfigurationError, RandomatchError
 from randomatch_bot.logs import configure_logging
-from randomatch_bot.persona_cli import persona_app
 
 T = TypeVar("T")
 
@@ -78,7 +78,7 @@ def migrate(
     """Check the app's tables against the contract, then apply the database migrations
     (idempotent: a second run changes nothing; a mismatch changes nothing and exits 1)."""
     settings = _settings()
-    from randomatch_bot.app import migrate_database, open_endpoints
+    from randomatch_bot.supervisor import migrate_database, open_endpoints
 
     async def main() -> None:
         async with open_endpoints(settings) as endpoints:
@@ -148,10 +148,10 @@ def status(
 ) -> None:
     """Show databases, schema, queue depth, replies in flight, dead letters and the bridge."""
     settings = _settings()
-    from randomatch_bot.app import open_endpoints
+    from randomatch_bot.commands.status import collect_status
     from randomatch_bot.infra.postgres import connect
     from randomatch_bot.infra.redis import connect_redis
-    from randomatch_bot.status import collect_status
+    from randomatch_bot.supervisor import open_endpoints
 
     async def main() -> None:
         async with open_endpoints(settings) as endpoints:
@@ -178,9 +178,9 @@ def forget(
 ) -> None:
     """Erase everything the service keeps about one person (right to erasure) and say what."""
     settings = _settings()
-    from randomatch_bot.app import open_endpoints
     from randomatch_bot.infra.postgres import connect
     from randomatch_bot.privacy import forget_person
+    from randomatch_bot.supervisor import open_endpoints
 
     try:
         user_id = uuid.UUID(user)
@@ -256,10 +256,10 @@ def _describe_wait(waiting: dict[str, Any]) -> str:
 def bridge() -> None:
     """LISTEN for new messages and hand them to the workers (plus the periodic catch-up)."""
     settings = _settings()
-    from randomatch_bot.app import open_resources, serve
     from randomatch_bot.bridge.listener import Bridge
     from randomatch_bot.infra.postgres import check_listen_capable
-    from randomatch_bot.metrics import publish_forever
+    from randomatch_bot.process_metrics import publish_forever
+    from randomatch_bot.supervisor import open_resources, serve
 
     if settings.postgres_connection_string is not None:
         # Refused before connecting: a pooler URL connects fine and then never hears anything.
@@ -286,8 +286,8 @@ def worker(
 ) -> None:
     """Run conversation steps from Redis: read, think, type and send replies."""
     settings = _settings()
-    from randomatch_bot.app import open_resources, serve
-    from randomatch_bot.metrics import publish_forever
+    from randomatch_bot.process_metrics import publish_forever
+    from randomatch_bot.supervisor import open_resources, serve
     from randomatch_bot.worker.service import run_worker
 
     async def main() -> None:
@@ -319,12 +319,12 @@ def run(
     settings = _settings(**(AWAKE if awake else {}))
     from randomatch_bot.api import create_app
     from randomatch_bot.api.server import bind, serve_app, url_of
-    from randomatch_bot.app import migrate_database, open_resources, serve
     from randomatch_bot.bridge.listener import Bridge
+    from randomatch_bot.commands.status import collect_status
     from randomatch_bot.conversation.presence import asleep_notice
     from randomatch_bot.db.demo import seed_demo
     from randomatch_bot.infra.services import refuse_demo_in_production
-    from randomatch_bot.status import collect_status
+    from randomatch_bot.supervisor import migrate_database, open_resources, serve
     from randomatch_bot.worker.service import run_worker
 
     refuse_demo_in_production(settings, "run")
@@ -399,7 +399,7 @@ def api(
     settings = _settings()
     from randomatch_bot.api import create_app
     from randomatch_bot.api.server import bind, check_bind, serve_app, url_of
-    from randomatch_bot.app import serve
+    from randomatch_bot.supervisor import serve
 
     token_set = settings.monitoring_token is not None
     # Railway and containers route to 0.0.0.0; without a token nothing may leave this machine.
@@ -414,7 +414,7 @@ def api(
     url = url_of(sock)
 
     async def main() -> None:
-        from randomatch_bot.app import open_resources
+        from randomatch_bot.supervisor import open_resources
 
         # Opened here rather than in the app's lifespan: a server that cannot be reached (a
         # wrong password) is then one line, not a traceback logged by uvicorn.
@@ -440,7 +440,7 @@ def generate(
     settings = _settings()
     import random
 
-    from randomatch_bot.conversation import compose, prompt
+    from randomatch_bot.conversation import prompt, reply_text
     from randomatch_bot.conversation.persona import Persona
     from randomatch_bot.llm import build_llm_client
 
@@ -460,12 +460,12 @@ def generate(
             )
         finally:
             await client.aclose()
-        text = compose.clean_reply(
+        text = reply_text.clean_reply(
             completion.text,
             persona_name=persona.name,
-            forbidden=compose.fragments_of(persona.system_prompt),
+            forbidden=reply_text.fragments_of(persona.system_prompt),
         )
-        parts = compose.split_reply(text, max_parts=settings.max_parts, rng=random.Random())
+        parts = reply_text.split_reply(text, max_parts=settings.max_parts, rng=random.Random())
         err_console.print(
             f"[dim]{client.mode} · {completion.model} · "
             f"{completion.prompt_tokens}+{completion.completion_tokens} tokens[/]"
@@ -480,8 +480,8 @@ def generate(
 def chat(awake: AwakeOption = False) -> None:
     """Talk to the demo persona from the terminal through the real pipeline."""
     settings = _settings(**(AWAKE if awake else {}))
+    from randomatch_bot.commands.terminal_chat import run_chat
     from randomatch_bot.infra.services import refuse_demo_in_production
-    from randomatch_bot.terminal_chat import run_chat
 
     refuse_demo_in_production(settings, "chat")
     _run(run_chat(settings, console))

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from randomatch_bot.infra.embedded import EmbeddedServers
-from randomatch_bot.metrics import METRICS
+from randomatch_bot.process_metrics import METRICS
 from tests.support.databases import make_couple, say
 from tests.support.pipeline import eventually, running_pipeline
 

@@ -16,14 +16,14 @@ import asyncpg
 import pytest
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import compose, disclosure, guard, prompt
+from randomatch_bot.conversation import disclosure, guard, prompt, reply_text
 from randomatch_bot.conversation.composer import FALLBACK_REPLY, Composer, Conversation
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.conversation.memory import StoredMemory
 from randomatch_bot.conversation.persona import Persona
 from randomatch_bot.llm import OfflineResponder, build_llm_client
 from randomatch_bot.llm.types import LLMClient
-from randomatch_bot.metrics import METRICS
+from randomatch_bot.process_metrics import METRICS
 from tests.support.databases import make_couple, say
 from tests.support.drive import VirtualClock, drive
 from tests.support.openai_server import OpenAIServer
@@ -72,8 +72,8 @@ def problems(parts: list[str], persona: Persona, settings: Settings) -> list[str
         found.append(f"{len(parts)} parts")
     if reasons := guard.check_all(parts):
         found.append(f"guard {reasons}")
-    forbidden = compose.fragments_of(persona.system_prompt)
-    if any(compose.leaks_instructions(part, forbidden) for part in parts):
+    forbidden = reply_text.fragments_of(persona.system_prompt)
+    if any(reply_text.leaks_instructions(part, forbidden) for part in parts):
         found.append("leak")
     if any(disclosure.claims_human(part) for part in parts):
         found.append("denial")

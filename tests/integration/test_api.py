@@ -14,10 +14,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from randomatch_bot import errors
 from randomatch_bot.api import create_app
 from randomatch_bot.api.app import UNAVAILABLE
-from randomatch_bot.app import open_resources
 from randomatch_bot.config import load_settings
 from randomatch_bot.errors import ConfigurationError
-from randomatch_bot.metrics import Metrics, publish
+from randomatch_bot.process_metrics import Metrics, publish
+from randomatch_bot.supervisor import open_resources
 from tests.support.api_server import asgi_client
 from tests.support.databases import make_couple, say
 from tests.support.pipeline import eventually, running_pipeline

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from randomatch_bot.app import open_resources
 from randomatch_bot.bridge.listener import Bridge, bridge_ages
+from randomatch_bot.supervisor import open_resources
 from tests.support.pipeline import eventually
 
 pytestmark = pytest.mark.integration

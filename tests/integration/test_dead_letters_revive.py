@@ -12,11 +12,11 @@ import asyncpg
 import pytest
 
 from randomatch_bot.api import create_app
-from randomatch_bot.app import open_resources
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.db import wakeups
 from randomatch_bot.infra.embedded import Endpoints
 from randomatch_bot.llm import OfflineResponder
+from randomatch_bot.supervisor import open_resources
 from tests.support.api_server import asgi_client
 from tests.support.databases import Couple, make_couple, say
 from tests.support.drive import VirtualClock, drive

@@ -9,7 +9,7 @@ from typing import Any
 from randomatch_bot.infra.keys import Keys
 from randomatch_bot.infra.redis import open_redis
 from randomatch_bot.llm.breaker import RedisBreaker
-from randomatch_bot.metrics import Metrics, publish, read_published
+from randomatch_bot.process_metrics import Metrics, publish, read_published
 
 NOTIFICATIONS = ("randomatch_bridge_notifications", "randomatch_bridge_notifications_total")
 

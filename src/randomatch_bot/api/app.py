@@ -1,6 +1,6 @@
 """The FastAPI application: `create_app(settings, resources=None, demo=False)`.
 
-The lifespan opens the service's resources (`randomatch_bot.app.open_resources`) unless the
+The lifespan opens the service's resources (`randomatch_bot.supervisor.open_resources`) unless the
 caller passes its own (`run` shares one set between bridge, worker and API), and in demo mode
 seeds the demo conversation and starts the LISTEN hub of the chat page. Nothing connects at
 import time.
@@ -23,11 +23,11 @@ from randomatch_bot.api.auth import ReadOnly
 from randomatch_bot.api.events import MatchEvents
 from randomatch_bot.api.pages import STATIC_DIR
 from randomatch_bot.api.state import ApiState
-from randomatch_bot.app import Resources, open_resources
 from randomatch_bot.config import Settings
 from randomatch_bot.db import session
 from randomatch_bot.db.demo import seed_demo
 from randomatch_bot.errors import DatabaseError, InfrastructureError
+from randomatch_bot.supervisor import Resources, open_resources
 
 log = structlog.get_logger(__name__)
 

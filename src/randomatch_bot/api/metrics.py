@@ -5,7 +5,7 @@ sent parts, model calls, dead letters, conversations) and Redis (the task queue,
 heartbeats) — so a worker or bridge in another process, on another machine, or restarted an
 hour ago is counted all the same. The counters that exist only in a process's memory (bridge
 notifications, reconnects, catch-up wakes, step errors) are this process's registry plus what
-the other processes published to Redis (`randomatch_bot.metrics.publish_forever`).
+the other processes published to Redis (`randomatch_bot.process_metrics.publish_forever`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from randomatch_bot.db import monitoring as monitoring_db
 from randomatch_bot.db import session
 from randomatch_bot.db.monitoring import LlmTotals
 from randomatch_bot.errors import DatabaseError, DatabaseUnavailable, RedisUnavailable
-from randomatch_bot.metrics import METRICS, MergedCollector, SampleKey, read_published
+from randomatch_bot.process_metrics import METRICS, MergedCollector, SampleKey, read_published
 from randomatch_bot.worker.tasks import queue_depth
 
 # Seconds. A human-like reply takes from a few seconds to many minutes (and overnight).

@@ -1,5 +1,5 @@
 """Serving the API with uvicorn: alone (`randomatch-bot api`) or beside bridge and worker in
-the event loop of `run` (then `randomatch_bot.app.serve` owns the signals, not uvicorn)."""
+the event loop of `run` (then `randomatch_bot.supervisor.serve` owns the signals, not uvicorn)."""
 
 from __future__ import annotations
 

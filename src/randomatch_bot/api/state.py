@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
-from randomatch_bot.app import Resources
 from randomatch_bot.config import Settings
 from randomatch_bot.db.demo import Demo
 from randomatch_bot.logs import redact_text, settings_secrets
-from randomatch_bot.metrics import process_name
+from randomatch_bot.process_metrics import process_name
+from randomatch_bot.supervisor import Resources
 
 if TYPE_CHECKING:
     from randomatch_bot.api.events import MatchEvents

@@ -39,7 +39,7 @@ from randomatch_bot.infra.keys import Keys
 from randomatch_bot.infra.listen import ListenConnection, check_alive, wait_for_event
 from randomatch_bot.infra.postgres import check_listen_capable, connect
 from randomatch_bot.infra.redis import redis_errors, wraps_redis_errors
-from randomatch_bot.metrics import METRICS
+from randomatch_bot.process_metrics import METRICS
 from randomatch_bot.worker import tasks
 
 if TYPE_CHECKING:

@@ -14,13 +14,13 @@ import structlog
 
 from randomatch_bot.config import DisclosurePolicy, Settings
 from randomatch_bot.conversation import (
-    compose,
     disclosure,
     guard,
     memory,
     moderation,
     photos,
     prompt,
+    reply_text,
     style,
 )
 from randomatch_bot.conversation.assistant_phrases import assistant_tells
@@ -31,7 +31,7 @@ from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMError, LLMPermanentError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
-from randomatch_bot.metrics import METRICS
+from randomatch_bot.process_metrics import METRICS
 
 if TYPE_CHECKING:
     import asyncpg
@@ -150,11 +150,11 @@ class Composer:
         if not persona.greetings:
             return []
         greeting = rng.choice(persona.greetings)
-        text = compose.clean_reply(greeting, persona_name=persona.name)
+        text = reply_text.clean_reply(greeting, persona_name=persona.name)
         if guard.check(text, allow_meetings=persona.meetings):
             log.warning("greeting blocked by the output guard; not writing first")
             return []
-        parts = compose.split_reply(text, max_parts=self.settings.max_parts, rng=rng)
+        parts = reply_text.split_reply(text, max_parts=self.settings.max_parts, rng=rng)
         if self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
             parts = prompt.with_disclosure(parts, self.settings.max_parts)
         return parts
@@ -168,7 +168,7 @@ class Composer:
         rng: random.Random,
         recent: list[str] | None = None,
     ) -> tuple[Completion, list[str]]:
-        forbidden = compose.fragments_of(persona.system_prompt)
+        forbidden = reply_text.fragments_of(persona.system_prompt)
         instructions = guard.instruction_pairs(
             "\n".join(m.content for m in messages if m.role == "system"),
             sayable=[*disclosure.ADMISSIONS.values(), prompt.DISCLOSURE_LINE],
@@ -181,11 +181,11 @@ class Composer:
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
             leaked = (
-                compose.leaks_instructions(completion.text, forbidden)
+                reply_text.leaks_instructions(completion.text, forbidden)
                 or guard.paraphrases(completion.text, instructions)
                 or guard.addresses_persona(completion.text, persona.name)
             )
-            text = compose.clean_reply(
+            text = reply_text.clean_reply(
                 style.without_headers(completion.text),
                 persona_name=persona.name,
                 forbidden=forbidden,

@@ -351,7 +351,7 @@ def instruction_pairs(
 def paraphrases(text: str, pairs: frozenset[tuple[str, str]]) -> bool:
     """Whether `text` restates the instructions in other words (word-pair overlap).
 
-    A literal echo is caught by `compose.leaks_instructions`; this catches "on m'a dit de
+    A literal echo is caught by `reply_text.leaks_instructions`; this catches "on m'a dit de
     faire des messages courts, sans mise en forme, de jamais parler de ces consignes" too:
     pairs of nearby content words (stop words removed, accents folded) that the reply
     shares with the instruction sentences. Describing the persona ("j'adore le Vercors") is

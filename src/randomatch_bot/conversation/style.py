@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from randomatch_bot.conversation import compose
+from randomatch_bot.conversation import reply_text
 from randomatch_bot.conversation.assistant_phrases import assistant_tells
 from randomatch_bot.conversation.timing import truncated_lognormal
 from randomatch_bot.llm.phrases import normalize
@@ -270,7 +270,7 @@ def _flatten_lines(part: str) -> str:
     for line in lines:
         if not joined:
             joined = line
-        elif compose._ends_sentence(joined.split()[-1]) or joined.endswith(":"):
+        elif reply_text._ends_sentence(joined.split()[-1]) or joined.endswith(":"):
             joined += " " + line
         else:
             first = line.split(maxsplit=1)[0].casefold()
@@ -421,7 +421,7 @@ def chat_parts(
     budget = truncated_lognormal(rng, REPLY_WORDS_MEDIAN, REPLY_WORDS_SIGMA, *REPLY_WORDS_BOUNDS)
     target = truncated_lognormal(rng, TARGET_CHARS_MEDIAN, TARGET_CHARS_SIGMA, *TARGET_CHARS_BOUNDS)
     text = _within_budget(text, budget)
-    parts = compose.split_reply(text, max_parts=max_parts, rng=rng, target_chars=round(target))
+    parts = reply_text.split_reply(text, max_parts=max_parts, rng=rng, target_chars=round(target))
     parts = [_cap_part(_flatten_lines(p)) for p in parts]
     allowed = EMOJI_PER_REPLY.get(profile.emoji, 1)
     if profile.emoji == "rare" and any(count_emoji(m) for m in recent[:2]):

@@ -37,7 +37,7 @@ from randomatch_bot.errors import (
     RandomatchError,
 )
 from randomatch_bot.infra.redis import map_redis_error, wraps_redis_errors
-from randomatch_bot.metrics import METRICS
+from randomatch_bot.process_metrics import METRICS
 
 if TYPE_CHECKING:
     from randomatch_bot.conversation.engine import ConversationEngine, StepResult

@@ -15,8 +15,8 @@ from rich.table import Table
 from randomatch_bot.config import Settings, load_settings
 
 if TYPE_CHECKING:
-    from randomatch_bot.app import Resources
     from randomatch_bot.db.dead_letters import DeadLetter
+    from randomatch_bot.supervisor import Resources
 
 T = TypeVar("T")
 
@@ -41,7 +41,7 @@ def _settings() -> Settings:
 
 
 def _with_resources(settings: Settings, work: Callable[[Resources], Awaitable[T]]) -> T:
-    from randomatch_bot.app import open_resources
+    from randomatch_bot.supervisor import open_resources
 
     async def main() -> T:
         async with open_resources(settings, pool_size=2) as res:

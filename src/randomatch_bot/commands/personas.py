@@ -49,8 +49,8 @@ def _settings() -> Settings:
 
 @contextlib.asynccontextmanager
 async def _connection(settings: Settings) -> AsyncIterator[Conn]:
-    from randomatch_bot.app import open_endpoints
     from randomatch_bot.infra.postgres import connect
+    from randomatch_bot.supervisor import open_endpoints
 
     async with open_endpoints(settings) as endpoints:
         conn = await connect(endpoints.postgres_dsn, attempts=2)
