@@ -198,7 +198,7 @@ class Stack:
         self.bridge = self._profiled(
             Proc("bridge", ["bench.probe", "bridge"], self.proc_env(), self.workdir / "bridge.log")
         )
-        await self.bridge.wait_for('"listening"')
+        await self.bridge.wait_for('"bridge.listening"')
 
     async def start_workers(self, count: int, *, lateness: bool = False) -> None:
         for index in range(count):
@@ -211,7 +211,7 @@ class Stack:
             )
             self.workers.append(self._profiled(proc))
         for proc in self.workers:
-            await proc.wait_for('"worker starting"')
+            await proc.wait_for('"worker.starting"')
         # docket's loop is up a moment after the start-up line.
         await asyncio.sleep(0.5)
 

@@ -49,7 +49,7 @@ async def forget_person(conn: Conn, user_id: uuid.UUID) -> Erased:
     async with session.in_transaction(conn):
         matches = await personal_data.matches_of_person(conn, user_id=user_id)
         erased = await erase_matches(conn, matches)
-    log.info("person forgotten", matches=erased.matches, rows=erased.total)
+    log.info("privacy.forgotten", matches=erased.matches, rows=erased.total)
     return erased
 
 
@@ -63,5 +63,5 @@ async def purge(conn: Conn, *, retention_days: int, now: dt.datetime) -> Erased:
         )
         erased = await erase_matches(conn, expired)
     if erased.matches:
-        log.info("personal data purged", matches=erased.matches, rows=erased.total)
+        log.info("privacy.purged", matches=erased.matches, rows=erased.total)
     return erased

@@ -146,7 +146,7 @@ async def publish_forever(
         try:
             await publish(redis, keys, process=process)
         except RedisUnavailable as exc:  # a Redis hiccup must not take the process down
-            log.warning("metrics publication failed", error=str(exc))
+            log.warning("metrics.publish_failed", error=str(exc))
         if stop.is_set():
             return
         with contextlib.suppress(TimeoutError):

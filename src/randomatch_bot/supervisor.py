@@ -129,9 +129,9 @@ async def serve(components: dict[str, Component], *, stop: asyncio.Event | None 
                 continue
             error = task.exception()
             if error is not None:
-                log.error("component died", component=running[task], error=str(error))
+                log.error("app.component_died", component=running[task], error=str(error))
             else:
-                log.info("component ended", component=running[task])
+                log.info("app.component_ended", component=running[task])
         stop.set()
         results = await asyncio.gather(*running, return_exceptions=True)
         errors = [r for r in results if isinstance(r, BaseException)]

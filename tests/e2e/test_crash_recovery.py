@@ -102,7 +102,7 @@ async def test_workers_killed_at_random_points(
     bridge = Service("bridge", env=env, cwd=tmp_path)
     workers = [Service("worker", "--name", f"w{i}", env=env, cwd=tmp_path) for i in range(2)]
     try:
-        bridge.wait_for("listening", timeout=60)
+        bridge.wait_for("bridge.listening", timeout=60)
         async with pool.acquire() as conn:
             for couple in couples:
                 await say(conn, couple, "Salut ! Tu fais quoi ce week-end ? Rando au Vercors ?")
@@ -140,7 +140,7 @@ async def test_bridge_killed_while_messages_arrive(
     bridge = Service("bridge", env=env, cwd=tmp_path)
     worker = Service("worker", env=env, cwd=tmp_path)
     try:
-        bridge.wait_for("listening", timeout=60)
+        bridge.wait_for("bridge.listening", timeout=60)
         async with pool.acquire() as conn:
             for index, couple in enumerate(couples):
                 if index == 3:
@@ -170,7 +170,7 @@ async def test_redis_flushed_mid_run(
     assert settings.redis_url is not None
     redis = aioredis.Redis.from_url(settings.redis_url.get_secret_value())
     try:
-        bridge.wait_for("listening", timeout=60)
+        bridge.wait_for("bridge.listening", timeout=60)
         async with pool.acquire() as conn:
             for couple in couples:
                 await say(conn, couple, "Coucou, tu connais la Chartreuse ?")
@@ -198,7 +198,7 @@ async def test_sigterm_drains_and_restart_finishes(
     bridge = Service("bridge", env=env, cwd=tmp_path)
     worker = Service("worker", env=env, cwd=tmp_path)
     try:
-        bridge.wait_for("listening", timeout=60)
+        bridge.wait_for("bridge.listening", timeout=60)
         async with pool.acquire() as conn:
             for couple in couples:
                 await say(conn, couple, "On part marcher samedi ?")
@@ -208,7 +208,7 @@ async def test_sigterm_drains_and_restart_finishes(
             )
         code = await asyncio.to_thread(worker.stop, 30)
         assert code == 0, worker.output
-        assert "worker stopped" in worker.output
+        assert "worker.stopped" in worker.output
         worker = Service("worker", env=env, cwd=tmp_path)
         await eventually(
             lambda: all_answered(pool, couples), lambda n: n == len(couples), timeout=60

@@ -43,7 +43,7 @@ async def test_follow_ups_exactly_once_while_workers_are_killed(
             )
 
     try:
-        bridge.wait_for("listening", timeout=60)
+        bridge.wait_for("bridge.listening", timeout=60)
         async with pool.acquire() as conn:
             for couple in couples:
                 await say(conn, couple, "Salut ! Tu marches où ce week-end ?")

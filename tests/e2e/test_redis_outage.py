@@ -58,7 +58,7 @@ async def test_redis_away_for_15_s(pool: asyncpg.Pool, make_settings: Any, tmp_p
         Service("api", "--port", str(api_port), env=env, cwd=tmp_path),
     ]
     try:
-        services[0].wait_for("listening", timeout=60)
+        services[0].wait_for("bridge.listening", timeout=60)
         services[2].wait_for("monitoring API on", timeout=60)
         async with pool.acquire() as conn:
             for couple in before:

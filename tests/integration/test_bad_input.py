@@ -62,7 +62,7 @@ async def test_malformed_notifications_are_skipped(pool: asyncpg.Pool, make_sett
                 await conn.execute("SELECT pg_notify('bot_events', $1)", payload)
             await say(conn, couple, "Toujours là ?")
             await eventually(lambda: done(conn, couple), lambda n: n == 1)
-    skipped = [e for e in logs if e["event"] == "malformed notification skipped"]
+    skipped = [e for e in logs if e["event"] == "bridge.notification_malformed"]
     assert len(skipped) == 5
     assert all("x" * 100 not in str(e) for e in skipped)
 

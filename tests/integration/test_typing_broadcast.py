@@ -243,7 +243,7 @@ async def test_without_realtime_broadcast_falls_back_to_the_table(
     with capture_logs() as logs:
         transport = await typing_broadcast.effective_transport(pool, settings)
     assert transport == "table"
-    assert any("no realtime.send" in str(e.get("event")) for e in logs), logs
+    assert any("no realtime.send" in str(e.get("hint")) for e in logs), logs
     warning = await _typing_transport_warning(settings, db_dsn)
     assert warning is not None
     assert "TYPING_TRANSPORT=broadcast" in warning

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -38,3 +39,14 @@ def test_every_logged_event_is_documented() -> None:
         f"{where}: {event}" for event, where in events.items() if f"`{event}`" not in doc
     )
     assert missing == [], "add these to docs/LOGGING.md"
+
+
+def test_event_names_are_dotted() -> None:
+    """Each event is `area.what_happened` in lower case, a stable name alerts can match; the
+    human sentence, where one helps, goes in a `hint` field."""
+    undotted = sorted(
+        f"{where}: {event}"
+        for event, where in logged_events().items()
+        if not re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", event)
+    )
+    assert undotted == []

@@ -38,7 +38,7 @@ async def test_a_failed_purge_is_logged_and_not_raised() -> None:
     """A purge that cannot reach PostgreSQL logs the mapped error's kind and returns."""
     with capture_logs() as logs:
         await service._purge_once(cast(Any, RefusingPool()), settings())
-    failed = [e for e in logs if e["event"] == "personal data purge failed"]
+    failed = [e for e in logs if e["event"] == "privacy.purge_failed"]
     assert [e["error"] for e in failed] == ["DatabaseUnavailable"]
 
 
@@ -50,7 +50,7 @@ async def test_the_sweeper_goes_on_after_failed_sweeps() -> None:
         await asyncio.wait_for(
             service._sweeper(cast(Any, pool), settings(SWEEP_INTERVAL=0.01), stop), timeout=30
         )
-    failed = [e for e in logs if e["event"] == "sweep failed"]
+    failed = [e for e in logs if e["event"] == "worker.sweep_failed"]
     assert pool.attempts == 3
     assert len(failed) == 3
     assert all("PostgreSQL connection lost or refused" in e["error"] for e in failed)

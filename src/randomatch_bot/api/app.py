@@ -66,7 +66,8 @@ def create_app(
                 stack.push_async_callback(_stop_listener, state.events, stop, listener)
             if settings.monitoring_token is None:
                 log.warning(
-                    "MONITORING_TOKEN is not set: the API answers requests from this machine only"
+                    "api.local_only",
+                    hint="MONITORING_TOKEN is not set: only this machine is answered",
                 )
             app.state.api = state
             try:
@@ -116,7 +117,7 @@ def create_app(
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         # A server that is down is a 503 with a hint, never a 500 with a driver message. The
         # drivers' errors reach here already mapped (db/session.py, infra/redis.py).
-        log.warning("request failed on a backing server", path=request.url.path, error=str(exc))
+        log.warning("api.backing_server_failed", path=request.url.path, error=str(exc))
         return JSONResponse({"detail": UNAVAILABLE}, status_code=503)
 
     return app
@@ -132,4 +133,4 @@ async def _stop_listener(
     except (TimeoutError, asyncio.CancelledError):
         pass
     except Exception as exc:
-        log.warning("match events listener ended with an error", error=str(exc))
+        log.warning("api.events_listener_failed", error=str(exc))

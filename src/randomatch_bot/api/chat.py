@@ -133,7 +133,7 @@ async def _stream(state: ApiState) -> AsyncIterator[str]:
             try:
                 messages, typing, presence = await _read(state, demo)
             except (DatabaseUnavailable, DatabaseError) as exc:
-                log.warning("chat stream cannot read the match", error=str(exc))
+                log.warning("chat.stream_unreadable", error=str(exc))
                 yield _sse("problem", {"detail": "database unavailable, retrying"})
                 await asyncio.sleep(RETRY_AFTER_ERROR)
                 continue

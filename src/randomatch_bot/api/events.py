@@ -72,7 +72,7 @@ class MatchEvents:
         try:
             match_id = uuid.UUID(str(json.loads(str(payload))["match_id"]))
         except (ValueError, KeyError, TypeError):
-            log.warning("malformed match event skipped", size=len(str(payload)))
+            log.warning("api.match_event_malformed", size=len(str(payload)))
             return
         self._signal(self._subscribers.get(match_id, set()))
 

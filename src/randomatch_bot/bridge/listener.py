@@ -119,7 +119,7 @@ class Bridge:
         self.listening.set()
         try:
             await self._beat()
-            log.info("listening", channel=CHANNEL, bridge=self.name)
+            log.info("bridge.listening", channel=CHANNEL, bridge=self.name)
             await self._listen(conn, lost, stop)
         finally:
             self.listening.clear()
@@ -185,7 +185,8 @@ class Bridge:
     def _redis_lost(self, exc: BaseException) -> None:
         if not self._redis_down:
             log.warning(
-                "Redis unavailable: work is left to the catch-up until it is back",
+                "bridge.redis_unavailable",
+                hint="work is left to the catch-up until Redis is back",
                 error=str(exc)[:200],
             )
         self._redis_down = True
@@ -195,24 +196,26 @@ class Bridge:
             event = parse_event(payload)
         except BadPayload as exc:
             METRICS.notifications.labels("malformed").inc()
-            log.warning("malformed notification skipped", problem=str(exc), size=len(payload))
+            log.warning("bridge.notification_malformed", problem=str(exc), size=len(payload))
             return
         METRICS.notifications.labels(event.kind).inc()
         if isinstance(event, MatchCreatedEvent):
             await tasks.wake(self.docket, event.match_id, tasks.created_key(event.match_id))
-            log.info("new match", match_id=str(event.match_id))
+            log.info("bridge.new_match", match_id=str(event.match_id))
             return
         if isinstance(event, MatchStatusEvent):
             key = tasks.status_key(event.match_id, event.status)
             await tasks.wake(self.docket, event.match_id, key)
-            log.info("match status changed", match_id=str(event.match_id), status=event.status)
+            log.info(
+                "bridge.match_status_changed", match_id=str(event.match_id), status=event.status
+            )
             return
         key = tasks.message_key(event.match_id, event.message_id)
         scheduled = await tasks.wake(self.docket, event.match_id, key)
         lag = (self.clock() - event.created_at).total_seconds()
         METRICS.enqueue_latency.observe(max(0.0, lag))
         log.info(
-            "message handed over",
+            "bridge.message_handed_over",
             match_id=str(event.match_id),
             message_id=str(event.message_id),
             duplicate=not scheduled,
@@ -240,7 +243,7 @@ class Bridge:
                 )
                 closed = await wakeups.closed_with_replies(conn)
         except (DatabaseUnavailable, DatabaseError) as exc:
-            log.warning("catch-up scan failed", error=str(exc))
+            log.warning("bridge.catch_up_failed", error=str(exc))
             return 0
         woken = 0
         try:
@@ -256,17 +259,17 @@ class Bridge:
             self._redis_lost(exc)
             return woken
         if self._redis_down:
-            log.info("Redis is back: due steps re-created from PostgreSQL", woken=woken)
+            log.info("bridge.redis_back", hint="due steps re-created from PostgreSQL", woken=woken)
             self._redis_down = False
         METRICS.catchup_wakes.inc(woken)
         if rows or closed:
-            log.info("catch-up", woken=woken, candidates=len(rows), closed=len(closed))
+            log.info("bridge.catch_up", woken=woken, candidates=len(rows), closed=len(closed))
         return woken
 
     async def _watch_queue(self, conn: asyncpg.Connection) -> None:
         usage = await listening.notification_queue_usage(conn)
         if usage is not None and usage > QUEUE_USAGE_WARNING:
-            log.warning("PostgreSQL notification queue filling up", usage=round(usage, 3))
+            log.warning("bridge.notify_queue_filling", usage=round(usage, 3))
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -282,7 +285,7 @@ class Bridge:
                 await self.redis.hset(key, self.name, f"{time.time():.3f}")
                 await self.redis.expire(key, 3600)
         except RedisUnavailable as exc:
-            log.warning("bridge heartbeat failed", error=str(exc))
+            log.warning("bridge.heartbeat_failed", error=str(exc))
 
     async def _unbeat(self) -> None:
         """Withdraw this bridge's heartbeat when it stops listening (best effort)."""

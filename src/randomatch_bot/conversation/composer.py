@@ -119,7 +119,9 @@ class Composer:
             if not urls or exc.status not in photos.REFUSED_STATUSES:
                 raise
             # The model takes no image: the same turn without it, answered in character.
-            log.warning("model refused the photo; answering without it", status=exc.status)
+            log.warning(
+                "reply.photo_refused", hint="answering without the photo", status=exc.status
+            )
             completion, parts = await self._usable_reply(
                 llm, persona, photos.without_photos(messages), conversation, rng, recent
             )
@@ -134,7 +136,7 @@ class Composer:
             max_parts=self.settings.max_parts,
         )
         if changed is not None:
-            log.info("disclosure enforced", change=changed)
+            log.info("reply.disclosure_enforced", change=changed)
         due = memory.needs_update(stored.covered_through, history, max_messages=HISTORY_FETCH)
         return Composition(completion, parts, due)
 
@@ -152,7 +154,7 @@ class Composer:
         greeting = rng.choice(persona.greetings)
         text = reply_text.clean_reply(greeting, persona_name=persona.name)
         if guard.check(text, allow_meetings=persona.meetings):
-            log.warning("greeting blocked by the output guard; not writing first")
+            log.warning("icebreaker.guard_blocked", hint="not writing first")
             return []
         parts = reply_text.split_reply(text, max_parts=self.settings.max_parts, rng=rng)
         if self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
@@ -203,9 +205,7 @@ class Composer:
                 corrective = ChatMessage("system", guard.corrective_instruction(blocked))
                 messages = [*messages, corrective]
             else:
-                log.warning(
-                    "unusable reply, regenerating", attempt=attempt, leaked=leaked, tells=tells
-                )
+                log.warning("reply.regenerating", attempt=attempt, leaked=leaked, tells=tells)
         assert completion is not None
         if reserve is not None:
             return reserve
@@ -226,7 +226,7 @@ class Composer:
         ):
             # The style pass (a typo, the word budget) hid the claim from `disclosure.enforce`,
             # which only sees the parts: the claim the model made is what counts.
-            log.info("disclosure enforced", change="replaced")
+            log.info("reply.disclosure_enforced", change="replaced")
             return [disclosure.admission(persona.language)]
         return parts
 
@@ -253,7 +253,7 @@ class Composer:
                 purpose="moderation",
             )
         if verdict.flagged:
-            log.warning("moderation flagged a reply", categories=list(verdict.categories))
+            log.warning("reply.moderation_flagged", categories=list(verdict.categories))
             return [guard.Reason.MODERATION]
         return []
 
@@ -332,7 +332,7 @@ def _count_trips(reasons: list[guard.Reason], stage: str, conversation: Conversa
     for reason in reasons:
         METRICS.guard_trips.labels(reason=reason.value).inc()
     log.warning(
-        "reply blocked by the output guard",
+        "reply.guard_blocked",
         reasons=[r.value for r in reasons],
         stage=stage,
         match_id=str(conversation.match_id),

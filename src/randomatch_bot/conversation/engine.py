@@ -213,7 +213,7 @@ class ConversationEngine:
             think_until = plan.think_until or self.clock()
             wake = max(think_until, self.clock())
             await self._save(conn, ctx.match_id, plan.epoch, ConversationStatus.REPLYING, wake)
-        log.info("reply composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
+        log.info("plan.composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
         return StepResult(
             "generated",
             wake_at=wake,
@@ -246,7 +246,7 @@ class ConversationEngine:
             await self.dead_letter(plan.id, cause, wait.failures)
             return StepResult("dead letter: model down past the outage horizon")
         log.warning(
-            "model down, reply waits",
+            "plan.model_waiting",
             plan_id=str(plan.id),
             failures=wait.failures,
             retry_in_s=round((wait.until - now).total_seconds(), 1),
@@ -314,7 +314,7 @@ class ConversationEngine:
             await self._save(
                 conn, plan.match_id, conv.epoch + 1, ConversationStatus.DEAD_LETTER, None, message
             )
-        log.error("reply dead-lettered", plan_id=str(plan_id), error=message, attempts=attempts)
+        log.error("plan.dead_lettered", plan_id=str(plan_id), error=message, attempts=attempts)
         return letter_id
 
     async def step_failed(self, match_id: uuid.UUID, error: BaseException) -> int | None:
@@ -342,7 +342,7 @@ class ConversationEngine:
             await self._save(
                 conn, match_id, failed.epoch + 1, ConversationStatus.DEAD_LETTER, None, message
             )
-        log.error("conversation dead-lettered", error=message, attempts=failed.step_failures)
+        log.error("conversation.dead_lettered", error=message, attempts=failed.step_failures)
         return letter_id
 
     # ------------------------------------------------------------------ helpers

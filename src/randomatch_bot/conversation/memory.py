@@ -342,7 +342,7 @@ async def update_memory(
             latency_ms=latency_ms,
             error=exc,
         )
-        log.warning("memory update failed", match_id=str(match_id), error=str(exc)[:200])
+        log.warning("memory.update_failed", match_id=str(match_id), error=str(exc)[:200])
         return False
     await record_llm_call(
         pool,
@@ -356,7 +356,7 @@ async def update_memory(
     )
     updated = parse_summary(completion.text, stored.memory)
     if updated is stored.memory:
-        log.warning("memory update: unusable answer", match_id=str(match_id))
+        log.warning("memory.unusable_answer", match_id=str(match_id))
         return False
     covered = new_messages[-1].created_at
     async with session.connection(pool) as conn:
@@ -368,7 +368,7 @@ async def update_memory(
             covered_through=covered,
         )
     if stored_at is None:
-        log.info("memory update superseded by a newer one", match_id=str(match_id))
+        log.info("memory.superseded", match_id=str(match_id))
         return False
-    log.info("memory updated", match_id=str(match_id), messages=len(new_messages))
+    log.info("memory.updated", match_id=str(match_id), messages=len(new_messages))
     return True

@@ -55,7 +55,8 @@ async def moderate(text: str, settings: Settings, llm: LLMClient) -> Verdict:
             return await _classifier(text, settings, llm)
     except (httpx.HTTPError, LLMError, ValueError, KeyError, TypeError) as exc:
         log.warning(
-            "moderation unavailable; the rules alone apply",
+            "moderation.unavailable",
+            hint="the rules alone apply",
             mode=settings.moderation,
             error=type(exc).__name__,
         )

@@ -148,18 +148,16 @@ async def _carry_on(
     match action:
         case Revive():
             await dead_letters.revive(conn, match_id=ctx.match_id)
-            log.info(
-                "dead letter revived by a new message", letters=[r.id for r in snap.open_letters]
-            )
+            log.info("dead_letter.revived", letters=[r.id for r in snap.open_letters])
             return replace(snap, revived=True)
         case Interrupt(plan=plan):
             await end_plan(conn, rules, plan, PlanStatus.INTERRUPTED, "new human message", now)
-            log.info("plan interrupted", plan_id=str(plan.id), sent=plan.next_part)
+            log.info("plan.interrupted", plan_id=str(plan.id), sent=plan.next_part)
             return replace(
                 snap, plan=None, epoch=snap.epoch + 1, interrupted=plan.trigger_message_ids
             )
         case SkipOpener():
-            log.warning("icebreaker skipped: the persona has no greetings")
+            log.warning("icebreaker.skipped", hint="the persona has no greetings")
             return replace(snap, opener_skipped=True)
         case MarkRead(plan=plan):
             await messages.mark_read(conn, message_ids=plan.trigger_message_ids, read_at=now)
@@ -176,7 +174,7 @@ async def _carry_on(
                 sent_at=action.sent_at,
             )
             await set_typing(conn, rules, ctx.match_id, ctx.bot_id, False, now)
-            log.info("part sent", plan_id=str(plan.id), part=index, of=len(plan.parts or ()))
+            log.info("plan.part_sent", plan_id=str(plan.id), part=index, of=len(plan.parts or ()))
             return replace(snap, sent=True)
         case FinishReply(plan=plan):
             await plans.finish_reply(
@@ -217,7 +215,7 @@ async def _finish(
             if snap.plan is not None:
                 await end_plan(conn, rules, snap.plan, PlanStatus.CANCELLED, f"match {reason}", now)
             await save(conn, match_id, epoch, ConversationStatus.CLOSED, None)
-            log.info("conversation closed", reason=reason)
+            log.info("conversation.closed", reason=reason)
             return StepResult(f"match {reason}")
         case Nothing(note=note):
             return StepResult(note)
@@ -230,7 +228,7 @@ async def _finish(
             return StepResult(action.note, wake_at=action.wake_at, generate=action.generate)
         case Hold(epoch=epoch, until=until, reason=reason):
             await save(conn, match_id, epoch, ConversationStatus.WAITING, until, hold=reason)
-            log.info("reply held", reason=reason, until=until.isoformat())
+            log.info("plan.held", reason=reason, until=until.isoformat())
             return StepResult(f"held: {reason}", wake_at=until)
         case StartPlan(plan_id=plan_id, epoch=epoch, read_due=read_due):
             await plans.insert(
@@ -245,10 +243,10 @@ async def _finish(
             )
             await save(conn, match_id, epoch, ConversationStatus.REPLYING, read_due)
             if action.is_followup:
-                log.info("follow-up planned", plan_id=str(plan_id))
+                log.info("followup.planned", plan_id=str(plan_id))
                 return StepResult("follow-up planned", wake_at=read_due)
             log.info(
-                "plan started",
+                "plan.started",
                 plan_id=str(plan_id),
                 messages=len(action.triggers),
                 away_s=round(action.away, 2),
@@ -278,7 +276,7 @@ async def _finish(
             )
             await conversations.mark_opened(conn, match_id=match_id, opened_at=now)
             await save(conn, match_id, epoch, ConversationStatus.REPLYING, start)
-            log.info("icebreaker planned", plan_id=str(plan_id), in_s=round(action.delay, 1))
+            log.info("icebreaker.planned", plan_id=str(plan_id), in_s=round(action.delay, 1))
             return StepResult("icebreaker planned", wake_at=start)
         case _:
             return await _finish_plan_step(conn, snap, action, now, rules)
@@ -296,19 +294,19 @@ async def _finish_plan_step(
             await save(
                 conn, match_id, epoch, ConversationStatus.WAITING, recheck, hold=PERSONA_DISABLED
             )
-            log.info("plan stopped: persona disabled", plan_id=str(plan.id))
+            log.info("plan.persona_disabled", plan_id=str(plan.id))
             return StepResult("persona disabled", wake_at=recheck)
         case AnswerWithReaction(plan=plan, emoji=emoji):
             await plans.finish_reply(
                 conn, plan_id=plan.id, match_id=match_id, message_ids=plan.trigger_message_ids
             )
             await save(conn, match_id, plan.epoch, ConversationStatus.IDLE, None)
-            log.info("reacted instead of replying", plan_id=str(plan.id), emoji=emoji)
+            log.info("plan.reacted", plan_id=str(plan.id), emoji=emoji)
             return StepResult("reacted instead of replying")
         case StartThinking(plan=plan, until=until, think=think):
             await plans.to_thinking(conn, plan_id=plan.id, think_until=until)
             await save(conn, match_id, plan.epoch, ConversationStatus.REPLYING, until)
-            log.info("messages read", plan_id=str(plan.id), thinking_s=round(think, 2))
+            log.info("plan.read", plan_id=str(plan.id), thinking_s=round(think, 2))
             return StepResult("read", wake_at=until, generate=plan.id)
         case TypePart(plan=plan, index=index, until=until, wake=wake):
             await set_typing(conn, rules, match_id, ctx.bot_id, True, now)

@@ -67,7 +67,7 @@ async def effective_transport(pool: asyncpg.Pool, settings: Settings) -> str:
     async with session.connection(pool) as conn:
         available = await realtime_available(conn)
     if not available:
-        log.warning(missing_realtime_message(transport))
+        log.warning("typing.broadcast_unavailable", hint=missing_realtime_message(transport))
         return "table"
-    log.info("typing broadcast on Supabase Realtime", transport=transport, topic="match:<id>")
+    log.info("typing.broadcast_realtime", transport=transport, topic="match:<id>")
     return transport

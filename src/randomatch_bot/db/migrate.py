@@ -162,14 +162,18 @@ async def migrate(
                 raise MigrationError(
                     f"migration {migration.version} failed and was rolled back: {exc}"
                 ) from exc
-            log.info("migration applied", version=migration.version)
+            log.info("migrate.applied", version=migration.version)
             applied.append(migration.version)
         # Run on the raw connection: migrate handles the driver's errors itself (lock waits).
         await conn.execute(SQL.close_to_app_users.text)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)
     if changed:
-        log.warning("applied migrations differ from the shipped files", versions=changed)
+        log.warning(
+            "migrate.files_changed",
+            hint="applied migrations differ from the shipped files",
+            versions=changed,
+        )
     return MigrationReport(
         applied=applied, already=already, changed=changed, created_app_tables=created
     )
@@ -190,7 +194,7 @@ async def _create_app_tables(conn: Conn, definitions: Migration, tables: list[st
     async with conn.transaction():
         await conn.execute(definitions.sql)
         await close_new_app_tables(conn, tables)
-    log.info("app tables created", tables=tables)
+    log.info("migrate.app_tables_created", tables=tables)
 
 
 async def _record(conn: Conn, migration: Migration) -> None:
@@ -226,7 +230,7 @@ async def _apply_under_lock_timeout(
             pause = min(2.0, 0.1 * attempt) * random.uniform(0.5, 1.0)
             if attempt == 1 or attempt % 10 == 0:
                 log.info(
-                    "migration waiting for a lock",
+                    "migrate.waiting_for_lock",
                     version=migration.version,
                     attempt=attempt,
                     error=str(exc),
@@ -248,7 +252,10 @@ async def _build_index(conn: Conn, migration: Migration) -> None:
     )
     if existing is not None:
         log.info(
-            "index not built: an equivalent one exists", version=migration.version, index=existing
+            "migrate.index_exists",
+            hint="an equivalent index exists",
+            version=migration.version,
+            index=existing,
         )
     else:
         if await conn.fetchval(

@@ -123,7 +123,7 @@ class EmbeddedServers:
                 f"another process is starting the embedded servers in {self.data_dir}; "
                 "try again in a few seconds"
             )
-        log.info("attached to embedded servers", data_dir=str(self.data_dir), owner_pid=pid)
+        log.info("embedded.attached", data_dir=str(self.data_dir), owner_pid=pid)
         self.endpoints = running
         return running
 
@@ -155,7 +155,7 @@ class EmbeddedServers:
         tmp = self.data_dir / f"{_RUNTIME_FILE}.tmp"
         tmp.write_text(json.dumps(runtime), "utf-8")
         tmp.replace(self.data_dir / _RUNTIME_FILE)
-        log.info("embedded servers started", data_dir=str(self.data_dir), redis=redis_url)
+        log.info("embedded.started", data_dir=str(self.data_dir), redis=redis_url)
         return endpoints
 
     def restart_postgres(self) -> None:
@@ -195,4 +195,4 @@ class EmbeddedServers:
             self._lock_file.close()
             self._lock_file = None
         self.owner = False
-        log.info("embedded servers stopped", data_dir=str(self.data_dir))
+        log.info("embedded.stopped", data_dir=str(self.data_dir))

@@ -64,7 +64,7 @@ class ListenConnection:
             try:
                 conn = await connect(self.dsn, keepalives=True)
             except DatabaseUnavailable as exc:
-                log.warning(f"{self.name}: cannot connect, retrying", error=str(exc), in_s=delay)
+                log.warning("listen.retrying", listener=self.name, error=str(exc), in_s=delay)
                 if await wait_for_event(stop, delay):
                     return
                 delay = min(delay * 2, self.reconnect_max)
@@ -79,7 +79,7 @@ class ListenConnection:
             try:
                 await self.session(conn, lost, stop)
             except CONNECTION_ERRORS as exc:
-                log.warning(f"{self.name}: connection lost, reconnecting", error=str(exc))
+                log.warning("listen.reconnecting", listener=self.name, error=str(exc))
             finally:
                 self.connected.clear()
                 with contextlib.suppress(Exception):

@@ -55,8 +55,9 @@ def report_unused(settings: Settings) -> None:
     ]
     if unused:
         log.warning(
-            "set but not used: the service talks to PostgreSQL directly "
-            "(POSTGRES_CONNECTION_STRING); typing broadcasts are sent from SQL",
+            "config.unused_setting",
+            hint="the service talks to PostgreSQL directly (POSTGRES_CONNECTION_STRING); "
+            "typing broadcasts are sent from SQL",
             variables=unused,
         )
 

@@ -48,7 +48,7 @@ async def sweep_once(pool: asyncpg.Pool, settings: Settings) -> int:
             conn, stale_after=settings.stale_typing_after
         )
     for indicator in cleared:
-        log.warning("stale typing indicator cleared", match_id=str(indicator.match_id))
+        log.warning("typing.stale_cleared", match_id=str(indicator.match_id))
     return len(cleared)
 
 
@@ -59,7 +59,7 @@ async def _purge_once(pool: asyncpg.Pool, settings: Settings) -> None:
                 conn, retention_days=settings.memory_retention_days, now=dt.datetime.now(dt.UTC)
             )
     except (DatabaseUnavailable, DatabaseError) as exc:  # a failed purge is retried, never fatal
-        log.warning("personal data purge failed", error=type(exc).__name__)
+        log.warning("privacy.purge_failed", error=type(exc).__name__)
 
 
 async def _sweeper(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
@@ -69,7 +69,7 @@ async def _sweeper(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) 
         try:
             await sweep_once(pool, settings)
         except (DatabaseUnavailable, DatabaseError) as exc:
-            log.warning("sweep failed", error=str(exc))
+            log.warning("worker.sweep_failed", error=str(exc))
         if time.monotonic() >= next_purge:
             next_purge = time.monotonic() + privacy.PURGE_INTERVAL
             await _purge_once(pool, settings)
@@ -104,16 +104,19 @@ async def run_worker(
         minimum_delay=dt.timedelta(seconds=settings.step_retry_delay),
         maximum_delay=dt.timedelta(seconds=max(settings.step_retry_delay, MAX_RETRY_DELAY)),
     )
-    log.info("worker starting", llm=client.mode, concurrency=settings.worker_concurrency)
+    log.info("worker.starting", llm=client.mode, concurrency=settings.worker_concurrency)
     unlimited = policy.unlimited_budgets(settings)
     if unlimited and not settings.embedded_postgres:
-        log.warning("spending is not capped: set these above 0", unlimited=unlimited)
+        log.warning("worker.spending_uncapped", hint="set these above 0", unlimited=unlimited)
     if client.offline:
-        log.warning("LLM_API_KEY is not set, so the offline persona responder answers")
+        log.warning(
+            "worker.offline_responder",
+            hint="LLM_API_KEY is not set, so the offline persona responder answers",
+        )
     else:
         check = await client.check_model()
         if check.warning:
-            log.warning("LLM model check", model=check.model, warning=check.warning)
+            log.warning("worker.model_check", model=check.model, warning=check.warning)
         await _lift_changed_pauses(pool, settings, docket)
     try:
         async with Worker(
@@ -134,7 +137,7 @@ async def run_worker(
             for task in done:
                 if task is not stopper and task.exception() is not None:
                     log.error(
-                        "worker side task died", task=task.get_name(), error=str(task.exception())
+                        "worker.side_task_died", task=task.get_name(), error=str(task.exception())
                     )
             stop.set()
             await _drain(runner, settings.shutdown_grace)
@@ -146,7 +149,7 @@ async def run_worker(
         tasks.uninstall_runtime(token)
         if own_llm:
             await client.aclose()
-    log.info("worker stopped")
+    log.info("worker.stopped")
 
 
 async def _lift_changed_pauses(pool: asyncpg.Pool, settings: Settings, docket: Docket) -> None:
@@ -164,7 +167,10 @@ async def _drain(runner: asyncio.Task[None], grace: float) -> None:
     runner.cancel()  # docket finishes in-flight steps on the first cancellation
     done, _ = await asyncio.wait({runner}, timeout=grace)
     if not done:
-        log.warning("steps still running after the grace period; handing them back")
+        log.warning(
+            "worker.drain_timeout",
+            hint="steps still running after the grace period are handed back",
+        )
         runner.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await runner

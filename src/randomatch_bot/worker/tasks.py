@@ -209,7 +209,7 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
         match = uuid.UUID(match_id)
     except ValueError:
         # Only the id is checked here: a ValueError from inside a step is a failure, retried.
-        log.warning("advance skipped: not a match id", value=match_id[:80])
+        log.warning("step.not_a_match_id", value=match_id[:80])
         return
     with structlog.contextvars.bound_contextvars(match_id=match_id):
         try:
@@ -245,7 +245,7 @@ async def _advance_failed(runtime: Runtime, match: uuid.UUID, exc: Exception, at
         return True  # dead-lettered: the catch-up leaves it alone
     if attempt >= runtime.attempts:
         # The catch-up finds the conversation overdue and wakes it again later.
-        log.exception("conversation step failed on its last attempt")
+        log.exception("step.failed_last_attempt")
         return True
     return False
 
@@ -256,7 +256,7 @@ async def _count_failure(runtime: Runtime, match: uuid.UUID, exc: BaseException)
         with _service_errors():
             letter = await runtime.engine.step_failed(match, exc)
     except RandomatchError as error:  # counting must never hide the step's own failure
-        log.warning("failed step not counted", error=str(error)[:200])
+        log.warning("step.failure_not_counted", error=str(error)[:200])
         return False
     except Exception:
         # The last resort here too, for the same reason: the step's failure is the one to
@@ -306,7 +306,7 @@ async def _generate_failed(runtime: Runtime, plan: uuid.UUID, exc: Exception, at
         await runtime.engine.dead_letter(plan, exc, attempt)
         METRICS.dead_letters.inc()
         return True
-    log.warning("generation failed, will retry", attempt=attempt, error=str(exc)[:200])
+    log.warning("step.generation_retry", attempt=attempt, error=str(exc)[:200])
     return False
 
 
@@ -332,7 +332,7 @@ async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult)
                 result = await runtime.engine.advance(match)
         except RandomatchError as exc:
             METRICS.step_errors.labels("advance").inc()
-            log.warning("due step failed, scheduled as a task", error=str(exc)[:200])
+            log.warning("step.due_step_failed", hint="scheduled as a task", error=str(exc)[:200])
             break
         except Exception:
             # The last resort: whatever fails here only ends the inline run, since the step is
@@ -350,7 +350,7 @@ async def remember(match_id: str) -> None:
     with structlog.contextvars.bound_contextvars(match_id=match_id):
         updated = await runtime.engine.remember(uuid.UUID(match_id), runtime.llm)
     METRICS.steps.labels("remember").inc()
-    log.debug("memory step", updated=updated)
+    log.debug("memory.step", updated=updated)
 
 
 TASKS: list[Callable[..., Awaitable[None]]] = [advance, generate, remember]
