@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-import re
 import pathlib
+import re
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LEVELS = {"debug", "info", "warning", "error", "exception", "critical"}
