@@ -148,9 +148,9 @@ def status(
 ) -> None:
     """Show databases, schema, queue depth, replies in flight, dead letters and the bridge."""
     settings = _settings()
-    from randomatch_bot.commands.status import collect_status
     from randomatch_bot.infra.postgres import connect
     from randomatch_bot.infra.redis import connect_redis
+    from randomatch_bot.status import collect_status
     from randomatch_bot.supervisor import open_endpoints
 
     async def main() -> None:
@@ -320,10 +320,10 @@ def run(
     from randomatch_bot.api import create_app
     from randomatch_bot.api.server import bind, serve_app, url_of
     from randomatch_bot.bridge.listener import Bridge
-    from randomatch_bot.commands.status import collect_status
     from randomatch_bot.conversation.presence import asleep_notice
     from randomatch_bot.db.demo import seed_demo
     from randomatch_bot.infra.services import refuse_demo_in_production
+    from randomatch_bot.status import collect_status
     from randomatch_bot.supervisor import migrate_database, open_resources, serve
     from randomatch_bot.worker.service import run_worker
 

@@ -14,13 +14,13 @@ import asyncpg
 import pytest
 
 from randomatch_bot.api import create_app
-from randomatch_bot.commands.status import collect_status
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation import outage
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.llm.breaker import MemoryBreaker
 from randomatch_bot.llm.client import OpenAICompatibleClient
 from randomatch_bot.simulate.driver import step
+from randomatch_bot.status import collect_status
 from randomatch_bot.supervisor import open_resources
 from tests.integration.test_api import samples, total
 from tests.support.api_server import asgi_client

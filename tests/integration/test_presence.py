@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from randomatch_bot.api import create_app
-from randomatch_bot.commands.status import collect_status
 from randomatch_bot.conversation.engine import ConversationEngine
 from randomatch_bot.conversation.presence import waiting_conversations
 from randomatch_bot.db.demo import seed_demo
 from randomatch_bot.llm import OfflineResponder
+from randomatch_bot.status import collect_status
 from tests.support.api_server import serving
 from tests.support.databases import make_couple, say
 from tests.support.drive import VirtualClock, drive

@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from randomatch_bot.api.auth import Authorised
 from randomatch_bot.api.state import ApiState, State
-from randomatch_bot.conversation import dead_letters as operations
 from randomatch_bot.db.dead_letters import DeadLetter as StoredLetter
+from randomatch_bot.worker import dead_letters as operations
 
 router = APIRouter(prefix="/dead-letters", dependencies=[Authorised], tags=["dead letters"])
 

@@ -17,12 +17,12 @@ from randomatch_bot.api import metrics
 from randomatch_bot.api.auth import Authorised, ReadOnly
 from randomatch_bot.api.state import ApiState, State
 from randomatch_bot.bridge.listener import bridge_ages
-from randomatch_bot.commands.status import collect_status, llm_mode
 from randomatch_bot.conversation.outage import paused_scopes
 from randomatch_bot.db import monitoring as monitoring_db
 from randomatch_bot.db import session
 from randomatch_bot.errors import DatabaseError, DatabaseUnavailable, RedisUnavailable
 from randomatch_bot.infra.redis import redis_errors
+from randomatch_bot.status import collect_status, llm_mode
 
 router = APIRouter()
 protected = APIRouter(dependencies=[Authorised])

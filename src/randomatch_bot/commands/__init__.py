@@ -1,2 +1,2 @@
-"""The command-line subcommands that are more than a few lines: `persona`, `dead-letters`,
-`status` and `chat`. `cli.py` declares every command and calls these."""
+"""The command-line subcommands that are more than a few lines: `persona`, `dead-letters`
+and `chat`. `cli.py` declares every command and calls these."""

@@ -58,7 +58,7 @@ def list_letters(
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
 ) -> None:
     """Dead letters, newest first, with their error."""
-    from randomatch_bot.conversation import dead_letters as operations
+    from randomatch_bot.worker import dead_letters as operations
 
     settings = _settings()
     which = "all" if include_resolved else "open"
@@ -84,7 +84,7 @@ def list_letters(
 
 
 def _resolve(ids: list[int] | None, every: bool, resolution: str) -> None:
-    from randomatch_bot.conversation import dead_letters as operations
+    from randomatch_bot.worker import dead_letters as operations
 
     if every == bool(ids):
         console.print("[red]error:[/] give dead letter ids, or --all")

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from randomatch_bot.bridge.listener import Bridge
-from randomatch_bot.commands.status import collect_status
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.presence import asleep_notice
 from randomatch_bot.db import demo as demo_chat
 from randomatch_bot.db import messages, session
 from randomatch_bot.db.demo import Demo, seed_demo
+from randomatch_bot.status import collect_status
 from randomatch_bot.supervisor import migrate_database, open_resources
 from randomatch_bot.worker.service import run_worker
 
