@@ -103,6 +103,55 @@ UPDATE bot.reply_plans
        updated_at = now()
  WHERE id = :plan_id;
 
+-- name: start_plan_saved
+-- A new plan, reading its trigger messages until `read_due_at`, and its conversation replying
+-- in the plan's epoch until `wake_at` (as `update_conversation`), in one statement.
+WITH plan AS (
+    INSERT INTO bot.reply_plans (id, match_id, bot_id, epoch, status, trigger_message_ids,
+                                 read_due_at, next_due_at, created_at)
+    VALUES (:plan_id, :match_id, :bot_id, :epoch, 'reading', :trigger_message_ids,
+            :read_due_at, :read_due_at, :created_at)
+)
+UPDATE bot.conversations
+   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
+       hold_reason = NULL, step_failures = 0, updated_at = now()
+ WHERE match_id = :match_id;
+
+-- name: plan_to_thinking_saved
+-- The messages are read: the plan thinks until `think_until`, and its conversation is saved
+-- (as `update_conversation`, no error, no hold), in one statement.
+WITH plan AS (
+    UPDATE bot.reply_plans
+       SET status = 'thinking', think_until = :think_until, next_due_at = :think_until,
+           updated_at = now()
+     WHERE id = :plan_id
+)
+UPDATE bot.conversations
+   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
+       hold_reason = NULL, step_failures = 0, updated_at = now()
+ WHERE match_id = :match_id;
+
+-- name: plan_typing_saved
+-- The plan types part `next_part` (typing on) or pauses before it (typing off) until `due_at`,
+-- the bot's indicator in the app's table is set to `typing` when `indicator` is true, and the
+-- conversation is saved (as `update_conversation`, no error, no hold), in one statement.
+WITH plan AS (
+    UPDATE bot.reply_plans
+       SET status = 'typing', typing = :typing, next_part = :next_part, next_due_at = :due_at,
+           updated_at = now()
+     WHERE id = :plan_id
+), indicator AS (
+    INSERT INTO public.typing_indicators (match_id, user_id, is_typing, updated_at)
+    SELECT :match_id::uuid, :bot_id::uuid, :typing::boolean, :now::timestamptz
+     WHERE :indicator::boolean
+    ON CONFLICT (match_id, user_id)
+    DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at
+)
+UPDATE bot.conversations
+   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
+       hold_reason = NULL, step_failures = 0, updated_at = now()
+ WHERE match_id = :match_id;
+
 -- name: plan_set_parts
 -- The generated parts land only while the plan still waits for them: a late generation of an
 -- interrupted or cancelled plan is dropped here (and returns nothing).
@@ -111,13 +160,6 @@ UPDATE bot.reply_plans
        completion_tokens = :completion_tokens, cost = :cost, updated_at = now()
  WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
 RETURNING id;
-
--- name: plan_typing
--- The plan types part `next_part` (typing on) or pauses before it (typing off) until `due_at`.
-UPDATE bot.reply_plans
-   SET status = 'typing', typing = :typing, next_part = :next_part, next_due_at = :due_at,
-       updated_at = now()
- WHERE id = :plan_id;
 
 -- name: plan_finish
 -- A plan ends: done, interrupted, cancelled or failed (with why).
