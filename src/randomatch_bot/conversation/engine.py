@@ -31,13 +31,14 @@ import structlog
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation import memory, outage, plan_steps
 from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
-from randomatch_bot.conversation.persona import load_persona
+from randomatch_bot.conversation.persona import load_persona, persona_of
 from randomatch_bot.conversation.plan_machine import (
     ACTIVE_PLAN_STATUSES,
     EARLY_TOLERANCE,
     GENERATION_WATCH,
     PERSONA_RECHECK,
     ConversationStatus,
+    Fact,
     PlanStatus,
     Rules,
     SeededRandom,
@@ -119,11 +120,20 @@ class ConversationEngine:
             # The lock first, then the match: an unmatch committed while this step waited for
             # the lock is seen, so no part follows it.
             conv = await conversations.lock(conn, match_id=match_id)
-            found = await conversations.step_context(conn, match_id=match_id)
+            now = self.clock()
+            # The same statement reads the persona and the unanswered messages, which almost
+            # every step asks for: two round trips fewer per step.
+            found = await conversations.step_context(
+                conn,
+                match_id=match_id,
+                baseline_at=conv.baseline_at if conv is not None else None,
+                since=now - dt.timedelta(seconds=self.settings.catchup_lookback),
+            )
             if found is None:
                 await self._close_missing(conn, match_id)
                 return StepResult("match gone")
-            ctx, plan = found
+            ctx, plan = found.match, found.plan
+            persona = persona_of(self.settings, ctx.bot_id, ctx.bot_name, found.persona)
             if conv is None:
                 await conversations.ensure(
                     conn, match_id=match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
@@ -131,10 +141,15 @@ class ConversationEngine:
                 conv = await conversations.lock(conn, match_id=match_id)
                 assert conv is not None
                 # Read again under the lock just taken: a step that created the row meanwhile
-                # may have started a plan.
+                # may have started a plan; the unanswered messages depend on its baseline.
                 plan = await plans.active_plan(conn, match_id=match_id)
-            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
                 snapshot = Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
+            else:
+                snapshot = Snapshot(
+                    match=ctx, conversation=conv, epoch=conv.epoch, plan=plan
+                ).knowing(Fact.UNANSWERED, unanswered=found.unanswered)
+            snapshot = snapshot.knowing(Fact.PERSONA, persona=persona)
+            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
                 return await plan_steps.run(conn, snapshot, self.clock(), self.rules())
 
     async def _context(self, conn: Conn, match_id: uuid.UUID) -> MatchContext | None:

@@ -152,8 +152,14 @@ async def load_persona(
     conn: Conn, settings: Settings, bot_id: uuid.UUID, profile_name: str | None
 ) -> Persona:
     """The persona of a bot: its row in `bot.personas`, else the configured default."""
+    return persona_of(settings, bot_id, profile_name, await personas.get(conn, bot_id=bot_id))
+
+
+def persona_of(
+    settings: Settings, bot_id: uuid.UUID, profile_name: str | None, row: PersonaRow | None
+) -> Persona:
+    """The persona of a bot whose `bot.personas` row (None: none) was read already."""
     base = Persona.default(settings, bot_id, profile_name)
-    row = await personas.get(conn, bot_id=bot_id)
     return base if row is None else base.with_row(row)
 
 

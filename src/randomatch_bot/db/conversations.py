@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.messages import HumanMessage
+from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.sql import SQL
 
@@ -87,16 +89,51 @@ async def match_context(conn: Conn, *, match_id: uuid.UUID) -> MatchContext | No
     return MatchContext.from_row(row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """What a step reads in one statement after the conversation's lock."""
+
+    match: MatchContext
+    plan: Plan | None
+    persona: PersonaRow | None  # None: the bot uses the default persona
+    unanswered: tuple[HumanMessage, ...]  # as `messages.unanswered` reads them
+
+
 async def step_context(
-    conn: Conn, *, match_id: uuid.UUID
-) -> tuple[MatchContext, Plan | None] | None:
-    """The match with its bot and human, and the conversation's active plan, read together
-    (after the conversation's lock); None when the match or a profile is gone."""
-    row = await session.fetchrow(conn, SQL.step_context, match_id=match_id)
+    conn: Conn,
+    *,
+    match_id: uuid.UUID,
+    baseline_at: dt.datetime | None,
+    since: dt.datetime,
+) -> StepContext | None:
+    """The match with its bot and human, the conversation's active plan, the bot's persona row
+    and the human's unanswered messages (after `baseline_at` and `since`), read together after
+    the conversation's lock; None when the match or a profile is gone."""
+    row = await session.fetchrow(
+        conn, SQL.step_context, match_id=match_id, baseline_at=baseline_at, since=since
+    )
     if row is None:
         return None
     plan = Plan.from_row(row, prefix="plan_") if row["plan_id"] is not None else None
-    return MatchContext.from_row(row), plan
+    persona = None
+    if row["persona_bot_id"] is not None:
+        persona = PersonaRow.from_row({f: row["persona_" + f] for f in _PERSONA_COLUMNS})
+    unanswered: tuple[HumanMessage, ...] = ()
+    if row["unanswered_ids"] is not None:
+        unanswered = tuple(
+            HumanMessage(id=i, content=c, created_at=t, read_at=r)
+            for i, c, t, r in zip(
+                row["unanswered_ids"],
+                row["unanswered_contents"],
+                row["unanswered_created_ats"],
+                row["unanswered_read_ats"],
+                strict=True,
+            )
+        )
+    return StepContext(MatchContext.from_row(row), plan, persona, unanswered)
+
+
+_PERSONA_COLUMNS = tuple(f.name for f in fields(PersonaRow))
 
 
 async def ensure(

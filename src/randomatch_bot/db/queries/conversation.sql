@@ -16,8 +16,10 @@ SELECT m.id AS match_id, m.status,
 
 -- name: step_context
 -- What a step reads after taking the conversation's lock, in one statement: the match, its bot
--- and its human, and the conversation's active plan (plan columns NULL when there is none).
--- Nothing when the match or a profile is gone.
+-- and its human, the conversation's active plan (plan columns NULL when there is none), the
+-- bot's persona row (persona columns NULL when it uses the default persona), and the human's
+-- unanswered messages as `unanswered_messages` selects them (parallel arrays, oldest first;
+-- NULL when there are none). Nothing when the match or a profile is gone.
 SELECT m.id AS match_id, m.status,
        b.id AS bot_id, b.display_name AS bot_name,
        h.id AS human_id,
@@ -27,12 +29,37 @@ SELECT m.id AS match_id, m.status,
        p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
        p.typing AS plan_typing, p.next_due_at AS plan_next_due_at, p.retry_at AS plan_retry_at,
        p.generation_failures AS plan_generation_failures,
-       p.failing_since AS plan_failing_since, p.error AS plan_error
+       p.failing_since AS plan_failing_since, p.error AS plan_error,
+       pr.bot_id AS persona_bot_id, pr.name AS persona_name,
+       pr.system_prompt AS persona_system_prompt, pr.card AS persona_card,
+       pr.language AS persona_language, pr.timezone AS persona_timezone,
+       pr.active_hours AS persona_active_hours, pr.typing_speed_cps AS persona_typing_speed_cps,
+       pr.min_thinking AS persona_min_thinking, pr.max_thinking AS persona_max_thinking,
+       pr.model AS persona_model, pr.temperature AS persona_temperature,
+       pr.enabled AS persona_enabled, pr.icebreaker AS persona_icebreaker,
+       pr.greetings AS persona_greetings, pr.absence_probability AS persona_absence_probability,
+       pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
+       pr.source_digest AS persona_source_digest,
+       u.ids AS unanswered_ids, u.contents AS unanswered_contents,
+       u.created_ats AS unanswered_created_ats, u.read_ats AS unanswered_read_ats
   FROM public.matches m
   JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
   JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
   LEFT JOIN bot.reply_plans p
     ON p.match_id = m.id AND p.status IN ('reading', 'thinking', 'typing')
+  LEFT JOIN bot.personas pr ON pr.bot_id = b.id
+  LEFT JOIN LATERAL (
+      SELECT array_agg(msg.id ORDER BY msg.created_at, msg.id) AS ids,
+             array_agg(msg.content ORDER BY msg.created_at, msg.id) AS contents,
+             array_agg(msg.created_at ORDER BY msg.created_at, msg.id) AS created_ats,
+             array_agg(msg.read_at ORDER BY msg.created_at, msg.id) AS read_ats
+        FROM public.messages msg
+       WHERE msg.match_id = m.id
+         AND msg.sender_id = h.id
+         AND msg.created_at > coalesce(:baseline_at::timestamptz, '-infinity'::timestamptz)
+         AND msg.created_at > :since::timestamptz
+         AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
+  ) u ON true
  WHERE m.id = :match_id
  LIMIT 1;
 
