@@ -214,20 +214,23 @@ class ConversationEngine:
                 resumed = await outage.lift(conn, model, self.clock())
         async with session.transaction(self.pool) as conn:
             await conversations.lock(conn, match_id=ctx.match_id)
-            stored_parts = await plans.set_parts(
+            think_until = plan.think_until or self.clock()
+            wake = max(think_until, self.clock())
+            # The parts and the conversation's save in one statement (the save only if the
+            # parts landed).
+            stored_parts = await plans.set_parts_saved(
                 conn,
                 plan_id=plan_id,
+                match_id=ctx.match_id,
                 parts=parts,
                 model=completion.model,
                 prompt_tokens=completion.prompt_tokens,
                 completion_tokens=completion.completion_tokens,
                 cost=completion.cost,
+                saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, wake),
             )
             if not stored_parts:
                 return StepResult("generation dropped: plan moved on")
-            think_until = plan.think_until or self.clock()
-            wake = max(think_until, self.clock())
-            await self._save(conn, ctx.match_id, plan.epoch, ConversationStatus.REPLYING, wake)
         log.info("plan.composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
         return StepResult(
             "generated",

@@ -243,6 +243,37 @@ async def set_parts(
     return stored is not None
 
 
+async def set_parts_saved(
+    conn: Conn,
+    *,
+    plan_id: uuid.UUID,
+    match_id: uuid.UUID,
+    parts: Sequence[str],
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    cost: float | None,
+    saved: Saved,
+) -> bool:
+    """`set_parts`, and the conversation's save when the parts landed, in one statement; False
+    (nothing written) when the plan no longer waits for them."""
+    stored = await session.fetchval(
+        conn,
+        SQL.plan_set_parts_saved,
+        parts=list(parts),
+        model=model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost=cost,
+        plan_id=plan_id,
+        epoch=saved.epoch,
+        status=saved.status,
+        wake_at=saved.wake_at,
+        match_id=match_id,
+    )
+    return bool(stored)
+
+
 async def finish(conn: Conn, *, plan_id: uuid.UUID, status: str, error: str | None) -> None:
     """End the plan with `status` (done, interrupted, cancelled or failed) and why."""
     await session.execute(conn, SQL.plan_finish, plan_id=plan_id, status=status, error=error)

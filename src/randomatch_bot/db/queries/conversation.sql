@@ -188,6 +188,23 @@ UPDATE bot.reply_plans
  WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
 RETURNING id;
 
+-- name: plan_set_parts_saved
+-- `plan_set_parts`, and when the parts landed, the conversation replying in `epoch` until
+-- `wake_at` (as `update_conversation`, no error, no hold), in one statement; whether they landed.
+WITH stored AS (
+    UPDATE bot.reply_plans
+       SET parts = :parts, model = :model, prompt_tokens = :prompt_tokens,
+           completion_tokens = :completion_tokens, cost = :cost, updated_at = now()
+     WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
+    RETURNING id
+), saved AS (
+    UPDATE bot.conversations
+       SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
+           hold_reason = NULL, step_failures = 0, updated_at = now()
+     WHERE match_id = :match_id AND EXISTS (SELECT 1 FROM stored)
+)
+SELECT EXISTS (SELECT 1 FROM stored) AS stored;
+
 -- name: plan_finish
 -- A plan ends: done, interrupted, cancelled or failed (with why).
 UPDATE bot.reply_plans
