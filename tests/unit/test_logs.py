@@ -77,6 +77,7 @@ def test_logged_exception_is_redacted(restore_logging: None, log_format: str) ->
         ("Basic dXNlcjpIdW50ZXIyeA==", "dXNlcjpIdW50ZXIyeA=="),
         ("https://x.io/img?sig=zz998877", "zz998877"),
         ("PWD: Hunter2x", "Hunter2x"),
+        ("\u017fecret=Hunter2x", "Hunter2x"),  # a long s, which IGNORECASE takes for an s
     ],
 )
 def test_bare_secrets_are_redacted(text: str, hidden: str) -> None:
