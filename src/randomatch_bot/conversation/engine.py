@@ -171,13 +171,16 @@ class ConversationEngine:
         """
         probing = False
         async with session.connection(self.pool) as conn:
-            plan = await plans.get_plan(conn, plan_id=plan_id)
+            # The plan, its match and the persona row in one statement.
+            found = await conversations.generation_context(conn, plan_id=plan_id)
+            plan = found.plan if found is not None else None
             if plan is None or plan.status != PlanStatus.THINKING or plan.parts is not None:
                 return StepResult("generation not needed")
-            ctx = await self._context(conn, plan.match_id)
+            assert found is not None
+            ctx = found.match
             if ctx is None:
                 return StepResult("match gone")
-            persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+            persona = persona_of(self.settings, ctx.bot_id, ctx.bot_name, found.persona)
             model = persona.model or self.settings.llm_model
             if not llm.offline:
                 held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())

@@ -115,9 +115,7 @@ async def step_context(
     if row is None:
         return None
     plan = Plan.from_row(row, prefix="plan_") if row["plan_id"] is not None else None
-    persona = None
-    if row["persona_bot_id"] is not None:
-        persona = PersonaRow.from_row({f: row["persona_" + f] for f in _PERSONA_COLUMNS})
+    persona = _persona_row(row)
     unanswered: tuple[HumanMessage, ...] = ()
     if row["unanswered_ids"] is not None:
         unanswered = tuple(
@@ -134,6 +132,30 @@ async def step_context(
 
 
 _PERSONA_COLUMNS = tuple(f.name for f in fields(PersonaRow))
+
+
+def _persona_row(row: asyncpg.Record) -> PersonaRow | None:
+    if row["persona_bot_id"] is None:
+        return None
+    return PersonaRow.from_row({f: row["persona_" + f] for f in _PERSONA_COLUMNS})
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationContext:
+    """What a generation reads first in one statement: its plan, the match, the persona row."""
+
+    plan: Plan
+    match: MatchContext | None  # None: the match or a profile is gone
+    persona: PersonaRow | None  # None: the bot uses the default persona
+
+
+async def generation_context(conn: Conn, *, plan_id: uuid.UUID) -> GenerationContext | None:
+    """The plan `plan_id` with its match and the bot's persona row; None when no such plan."""
+    row = await session.fetchrow(conn, SQL.generation_context, plan_id=plan_id)
+    if row is None:
+        return None
+    match = MatchContext.from_row(row) if row["match_id"] is not None else None
+    return GenerationContext(Plan.from_row(row, prefix="plan_"), match, _persona_row(row))
 
 
 async def ensure(

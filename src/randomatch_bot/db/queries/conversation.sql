@@ -63,6 +63,41 @@ SELECT m.id AS match_id, m.status,
  WHERE m.id = :match_id
  LIMIT 1;
 
+-- name: generation_context
+-- What a generation reads first, in one statement: the plan (none: no row), its match with the
+-- bot and the human (match columns NULL when the match or a profile is gone), and the bot's
+-- persona row (persona columns NULL when it uses the default persona).
+SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
+       p.epoch AS plan_epoch, p.status AS plan_status,
+       p.trigger_message_ids AS plan_trigger_message_ids, p.read_due_at AS plan_read_due_at,
+       p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
+       p.typing AS plan_typing, p.next_due_at AS plan_next_due_at, p.retry_at AS plan_retry_at,
+       p.generation_failures AS plan_generation_failures,
+       p.failing_since AS plan_failing_since, p.error AS plan_error,
+       mc.match_id, mc.status, mc.bot_id, mc.bot_name, mc.human_id,
+       pr.bot_id AS persona_bot_id, pr.name AS persona_name,
+       pr.system_prompt AS persona_system_prompt, pr.card AS persona_card,
+       pr.language AS persona_language, pr.timezone AS persona_timezone,
+       pr.active_hours AS persona_active_hours, pr.typing_speed_cps AS persona_typing_speed_cps,
+       pr.min_thinking AS persona_min_thinking, pr.max_thinking AS persona_max_thinking,
+       pr.model AS persona_model, pr.temperature AS persona_temperature,
+       pr.enabled AS persona_enabled, pr.icebreaker AS persona_icebreaker,
+       pr.greetings AS persona_greetings, pr.absence_probability AS persona_absence_probability,
+       pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
+       pr.source_digest AS persona_source_digest
+  FROM bot.reply_plans p
+  LEFT JOIN LATERAL (
+      SELECT m.id AS match_id, m.status, b.id AS bot_id, b.display_name AS bot_name,
+             h.id AS human_id
+        FROM public.matches m
+        JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
+        JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
+       WHERE m.id = p.match_id
+       LIMIT 1
+  ) mc ON true
+  LEFT JOIN bot.personas pr ON pr.bot_id = mc.bot_id
+ WHERE p.id = :plan_id;
+
 -- name: ensure_conversation
 -- First sight of a conversation: human messages followed by a bot message were answered
 -- before the service knew the match (by an earlier version), so only later ones count.
