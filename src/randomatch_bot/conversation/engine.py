@@ -121,8 +121,8 @@ class ConversationEngine:
             # the lock is seen, so no part follows it.
             conv = await conversations.lock(conn, match_id=match_id)
             now = self.clock()
-            # The same statement reads the persona and the unanswered messages, which almost
-            # every step asks for: two round trips fewer per step.
+            # The same statement reads the persona row and the unanswered messages, which
+            # almost every step asks for: two round trips fewer per step.
             found = await conversations.step_context(
                 conn,
                 match_id=match_id,
@@ -133,7 +133,6 @@ class ConversationEngine:
                 await self._close_missing(conn, match_id)
                 return StepResult("match gone")
             ctx, plan = found.match, found.plan
-            persona = persona_of(self.settings, ctx.bot_id, ctx.bot_name, found.persona)
             if conv is None:
                 await conversations.ensure(
                     conn, match_id=match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
@@ -148,9 +147,10 @@ class ConversationEngine:
                 snapshot = Snapshot(
                     match=ctx, conversation=conv, epoch=conv.epoch, plan=plan
                 ).knowing(Fact.UNANSWERED, unanswered=found.unanswered)
-            snapshot = snapshot.knowing(Fact.PERSONA, persona=persona)
+            # The persona is built from the row read above only when the decision asks for it.
+            prefetched = plan_steps.Prefetched(persona=found.persona)
             with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
-                return await plan_steps.run(conn, snapshot, self.clock(), self.rules())
+                return await plan_steps.run(conn, snapshot, self.clock(), self.rules(), prefetched)
 
     async def _context(self, conn: Conn, match_id: uuid.UUID) -> MatchContext | None:
         return await conversations.match_context(conn, match_id=match_id)

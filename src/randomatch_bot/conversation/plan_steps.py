@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import structlog
 
 from randomatch_bot.conversation import policy, reactions, typing_broadcast
-from randomatch_bot.conversation.persona import load_persona
+from randomatch_bot.conversation.persona import load_persona, persona_of
 from randomatch_bot.conversation.plan_machine import (
     CONTINUING,
     PERSONA_DISABLED,
@@ -46,6 +46,7 @@ from randomatch_bot.conversation.plan_machine import (
 )
 from randomatch_bot.db import conversations, dead_letters, messages, plans
 from randomatch_bot.db import typing_indicators as indicators
+from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
 
@@ -67,11 +68,30 @@ class StepResult:
     resumed: tuple[uuid.UUID, ...] = ()  # conversations released by a lifted model pause
 
 
-async def run(conn: Conn, snap: Snapshot, now: dt.datetime, rules: Rules) -> StepResult:
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """The persona row the step's context statement read already (None: the default persona):
+    the persona is built from it when the decision asks for it, without a statement."""
+
+    persona: PersonaRow | None
+
+
+async def run(
+    conn: Conn,
+    snap: Snapshot,
+    now: dt.datetime,
+    rules: Rules,
+    prefetched: Prefetched | None = None,
+) -> StepResult:
     """Decide and carry out until a final action ends the step."""
     for _ in range(MAX_ACTIONS):
         action = decide(snap, now, rules)
         if isinstance(action, Load):
+            if action.fact is Fact.PERSONA and prefetched is not None:
+                ctx = snap.match
+                persona = persona_of(rules.settings, ctx.bot_id, ctx.bot_name, prefetched.persona)
+                snap = snap.knowing(Fact.PERSONA, persona=persona)
+                continue
             snap = await load(conn, snap, action.fact, now, rules)
         elif isinstance(action, CONTINUING):
             snap = await _carry_on(conn, snap, action, now, rules)
