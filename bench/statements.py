@@ -22,6 +22,7 @@ import asyncpg
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db.migrate import migrate
+from randomatch_bot.infra import postgres
 from randomatch_bot.infra.embedded import EmbeddedServers
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.simulate.driver import VirtualClock, drive
@@ -69,7 +70,10 @@ async def count(dsn: str, replies: int, parts: int) -> tuple[collections.Counter
         BOT_REPLIES_PER_MINUTE=0,
     )
     steps = 0
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4, init=init)
+    # The worker's pool settings (no reset query on release), with the counting logger.
+    pool = await asyncpg.create_pool(
+        dsn, min_size=1, max_size=4, init=init, reset=postgres.keep_session
+    )
     try:
         for n in range(replies):
             clock = VirtualClock()

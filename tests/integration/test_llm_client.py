@@ -133,6 +133,19 @@ async def test_request_carries_attribution_reasoning_fallbacks_and_options(
     assert body["temperature"] == 0.3
     assert body["max_tokens"] == 64
     assert body["messages"] == [{"role": m.role, "content": m.content} for m in PROMPT]
+    # Nothing else: the fields `chat.completions.create` would send for these arguments.
+    assert set(body) == {
+        "model",
+        "messages",
+        "temperature",
+        "max_tokens",
+        "response_format",
+        "reasoning",
+        "provider",
+        "models",
+    }
+    assert body["provider"] == {"data_collection": client._settings.llm_data_collection}
+    assert request.headers["content-type"] == "application/json"
 
 
 async def test_defaults_come_from_settings(

@@ -71,6 +71,13 @@ def test_logged_exception_is_redacted(restore_logging: None, log_format: str) ->
         ("Authorization: Bearer abcdefghijkl", "abcdefghijkl"),
         ("PGPASSWORD=Hunter2x psql", "Hunter2x"),
         ("key sk-or-v1-0123456789abcdef0123", "0123456789abcdef0123"),
+        # Each with nothing but its own pattern's marks (the quick pre-check must let it by).
+        ("postgres://app:Hunter2x@db:5432/x", "Hunter2x"),
+        ("sent sk-0123456789abcdef0123 along", "0123456789abcdef0123"),
+        ("Basic dXNlcjpIdW50ZXIyeA==", "dXNlcjpIdW50ZXIyeA=="),
+        ("https://x.io/img?sig=zz998877", "zz998877"),
+        ("PWD: Hunter2x", "Hunter2x"),
+        ("\u017fecret=Hunter2x", "Hunter2x"),  # a long s, which IGNORECASE takes for an s
     ],
 )
 def test_bare_secrets_are_redacted(text: str, hidden: str) -> None:
@@ -82,3 +89,13 @@ def test_counts_are_not_secrets() -> None:
     """Token counts in log lines stay readable."""
     line = "llm.completion prompt_tokens=475 completion_tokens=8"
     assert redact_text(line) == line
+
+
+def test_a_line_without_secret_marks_is_unchanged() -> None:
+    """A usual event line (ids, names, times) comes out exactly as it went in."""
+    line = (
+        "2026-11-26T04:16:48Z [info] plan.part_sent match_id=9765beec-d82a-4520-941e-1656963fd424"
+        " of=2 part=0 plan_id=e18ea2c9-64f2-4c91-9607-12435aef8b5d"
+    )
+    assert redact_text(line) == line
+    assert redact_text("the password is Hunter2x", ["Hunter2x"]) == "the password is ***"

@@ -31,13 +31,14 @@ import structlog
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation import memory, outage, plan_steps
 from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
-from randomatch_bot.conversation.persona import load_persona
+from randomatch_bot.conversation.persona import load_persona, persona_of
 from randomatch_bot.conversation.plan_machine import (
     ACTIVE_PLAN_STATUSES,
     EARLY_TOLERANCE,
     GENERATION_WATCH,
     PERSONA_RECHECK,
     ConversationStatus,
+    Fact,
     PlanStatus,
     Rules,
     SeededRandom,
@@ -119,11 +120,19 @@ class ConversationEngine:
             # The lock first, then the match: an unmatch committed while this step waited for
             # the lock is seen, so no part follows it.
             conv = await conversations.lock(conn, match_id=match_id)
-            found = await conversations.step_context(conn, match_id=match_id)
+            now = self.clock()
+            # The same statement reads the persona row and the unanswered messages, which
+            # almost every step asks for: two round trips fewer per step.
+            found = await conversations.step_context(
+                conn,
+                match_id=match_id,
+                baseline_at=conv.baseline_at if conv is not None else None,
+                since=now - dt.timedelta(seconds=self.settings.catchup_lookback),
+            )
             if found is None:
                 await self._close_missing(conn, match_id)
                 return StepResult("match gone")
-            ctx, plan = found
+            ctx, plan = found.match, found.plan
             if conv is None:
                 await conversations.ensure(
                     conn, match_id=match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
@@ -131,11 +140,17 @@ class ConversationEngine:
                 conv = await conversations.lock(conn, match_id=match_id)
                 assert conv is not None
                 # Read again under the lock just taken: a step that created the row meanwhile
-                # may have started a plan.
+                # may have started a plan; the unanswered messages depend on its baseline.
                 plan = await plans.active_plan(conn, match_id=match_id)
-            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
                 snapshot = Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
-                return await plan_steps.run(conn, snapshot, self.clock(), self.rules())
+            else:
+                snapshot = Snapshot(
+                    match=ctx, conversation=conv, epoch=conv.epoch, plan=plan
+                ).knowing(Fact.UNANSWERED, unanswered=found.unanswered)
+            # The persona is built from the row read above only when the decision asks for it.
+            prefetched = plan_steps.Prefetched(persona=found.persona)
+            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
+                return await plan_steps.run(conn, snapshot, self.clock(), self.rules(), prefetched)
 
     async def _context(self, conn: Conn, match_id: uuid.UUID) -> MatchContext | None:
         return await conversations.match_context(conn, match_id=match_id)
@@ -156,13 +171,16 @@ class ConversationEngine:
         """
         probing = False
         async with session.connection(self.pool) as conn:
-            plan = await plans.get_plan(conn, plan_id=plan_id)
+            # The plan, its match and the persona row in one statement.
+            found = await conversations.generation_context(conn, plan_id=plan_id)
+            plan = found.plan if found is not None else None
             if plan is None or plan.status != PlanStatus.THINKING or plan.parts is not None:
                 return StepResult("generation not needed")
-            ctx = await self._context(conn, plan.match_id)
+            assert found is not None
+            ctx = found.match
             if ctx is None:
                 return StepResult("match gone")
-            persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+            persona = persona_of(self.settings, ctx.bot_id, ctx.bot_name, found.persona)
             model = persona.model or self.settings.llm_model
             if not llm.offline:
                 held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())
@@ -199,20 +217,23 @@ class ConversationEngine:
                 resumed = await outage.lift(conn, model, self.clock())
         async with session.transaction(self.pool) as conn:
             await conversations.lock(conn, match_id=ctx.match_id)
-            stored_parts = await plans.set_parts(
+            think_until = plan.think_until or self.clock()
+            wake = max(think_until, self.clock())
+            # The parts and the conversation's save in one statement (the save only if the
+            # parts landed).
+            stored_parts = await plans.set_parts_saved(
                 conn,
                 plan_id=plan_id,
+                match_id=ctx.match_id,
                 parts=parts,
                 model=completion.model,
                 prompt_tokens=completion.prompt_tokens,
                 completion_tokens=completion.completion_tokens,
                 cost=completion.cost,
+                saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, wake),
             )
             if not stored_parts:
                 return StepResult("generation dropped: plan moved on")
-            think_until = plan.think_until or self.clock()
-            wake = max(think_until, self.clock())
-            await self._save(conn, ctx.match_id, plan.epoch, ConversationStatus.REPLYING, wake)
         log.info("plan.composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
         return StepResult(
             "generated",

@@ -14,6 +14,7 @@ one may cost a person their money or their safety.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -341,11 +342,22 @@ def instruction_pairs(
     """
     pairs: set[tuple[str, str]] = set()
     for sentence in re.split(r"(?<=[.!?…:;])\s+|\n+", _normalise(instructions)):
-        if _ORDER.search(sentence):
-            pairs |= _pairs(_content_words(sentence))
+        pairs |= _order_pairs(sentence)
     for text in sayable:
-        pairs -= _pairs(_content_words(text))
+        pairs -= _text_pairs(text)
     return frozenset(pairs)
+
+
+# The persona's sentences and the sayable lines recur in every reply: their pairs are computed
+# once each (bounded: a sentence of the memory or the date is new now and then).
+@functools.lru_cache(maxsize=8192)
+def _order_pairs(sentence: str) -> frozenset[tuple[str, str]]:
+    return frozenset(_pairs(_content_words(sentence))) if _ORDER.search(sentence) else frozenset()
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_pairs(text: str) -> frozenset[tuple[str, str]]:
+    return frozenset(_pairs(_content_words(text)))
 
 
 def paraphrases(text: str, pairs: frozenset[tuple[str, str]]) -> bool:

@@ -68,10 +68,11 @@ class Persona:
         """The configured persona, named after the bot's profile when it has one."""
         persona_name = name or DEFAULT_PERSONA_NAME
         spec = _default_spec()
+        system_prompt, card, greetings = _default_texts(persona_name)
         return cls(
             bot_id=bot_id,
             name=persona_name,
-            system_prompt=spec.composed_prompt(persona_name),
+            system_prompt=system_prompt,
             language=spec.language,
             timezone=settings.bot_timezone,
             active_hours=settings.active_hours,
@@ -81,8 +82,8 @@ class Persona:
             model=settings.llm_model,
             temperature=settings.llm_temperature,
             absence_probability=settings.absence_probability,
-            card=spec.as_card(),
-            greetings=tuple(spec.all_greetings(persona_name)),
+            card=card,
+            greetings=greetings,
             emoji=spec.emoji or DEFAULT_EMOJI,
             tags=tuple(spec.tags),
             habits=frozenset(spec.habits),
@@ -126,6 +127,14 @@ class Persona:
         return fill_placeholders(text, self.name).strip() if isinstance(text, str) else ""
 
 
+@functools.lru_cache(maxsize=256)
+def _default_texts(name: str) -> tuple[str, dict[str, Any], tuple[str, ...]]:
+    """The default persona's prompt, card and greetings for a bot named `name`: built once per
+    name, not on every step (a persona's card is only read)."""
+    spec = _default_spec()
+    return spec.composed_prompt(name), spec.as_card(), tuple(spec.all_greetings(name))
+
+
 def _first(value: float | None, default: float) -> float:
     return default if value is None else float(value)
 
@@ -152,8 +161,14 @@ async def load_persona(
     conn: Conn, settings: Settings, bot_id: uuid.UUID, profile_name: str | None
 ) -> Persona:
     """The persona of a bot: its row in `bot.personas`, else the configured default."""
+    return persona_of(settings, bot_id, profile_name, await personas.get(conn, bot_id=bot_id))
+
+
+def persona_of(
+    settings: Settings, bot_id: uuid.UUID, profile_name: str | None, row: PersonaRow | None
+) -> Persona:
+    """The persona of a bot whose `bot.personas` row (None: none) was read already."""
     base = Persona.default(settings, bot_id, profile_name)
-    row = await personas.get(conn, bot_id=bot_id)
     return base if row is None else base.with_row(row)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import structlog
 
 from randomatch_bot.conversation import policy, reactions, typing_broadcast
-from randomatch_bot.conversation.persona import load_persona
+from randomatch_bot.conversation.persona import load_persona, persona_of
 from randomatch_bot.conversation.plan_machine import (
     CONTINUING,
     PERSONA_DISABLED,
@@ -46,6 +46,7 @@ from randomatch_bot.conversation.plan_machine import (
 )
 from randomatch_bot.db import conversations, dead_letters, messages, plans
 from randomatch_bot.db import typing_indicators as indicators
+from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
 
@@ -67,11 +68,30 @@ class StepResult:
     resumed: tuple[uuid.UUID, ...] = ()  # conversations released by a lifted model pause
 
 
-async def run(conn: Conn, snap: Snapshot, now: dt.datetime, rules: Rules) -> StepResult:
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """The persona row the step's context statement read already (None: the default persona):
+    the persona is built from it when the decision asks for it, without a statement."""
+
+    persona: PersonaRow | None
+
+
+async def run(
+    conn: Conn,
+    snap: Snapshot,
+    now: dt.datetime,
+    rules: Rules,
+    prefetched: Prefetched | None = None,
+) -> StepResult:
     """Decide and carry out until a final action ends the step."""
     for _ in range(MAX_ACTIONS):
         action = decide(snap, now, rules)
         if isinstance(action, Load):
+            if action.fact is Fact.PERSONA and prefetched is not None:
+                ctx = snap.match
+                persona = persona_of(rules.settings, ctx.bot_id, ctx.bot_name, prefetched.persona)
+                snap = snap.knowing(Fact.PERSONA, persona=persona)
+                continue
             snap = await load(conn, snap, action.fact, now, rules)
         elif isinstance(action, CONTINUING):
             snap = await _carry_on(conn, snap, action, now, rules)
@@ -231,17 +251,17 @@ async def _finish(
             log.info("plan.held", reason=reason, until=until.isoformat())
             return StepResult(f"held: {reason}", wake_at=until)
         case StartPlan(plan_id=plan_id, epoch=epoch, read_due=read_due):
-            await plans.insert(
+            # The plan and the conversation's save in one statement (one round trip).
+            await plans.start_saved(
                 conn,
                 plan_id=plan_id,
                 match_id=match_id,
                 bot_id=ctx.bot_id,
-                epoch=epoch,
                 trigger_message_ids=action.triggers,
                 read_due_at=read_due,
                 created_at=now,
+                saved=plans.Saved(epoch, ConversationStatus.REPLYING, read_due),
             )
-            await save(conn, match_id, epoch, ConversationStatus.REPLYING, read_due)
             if action.is_followup:
                 log.info("followup.planned", plan_id=str(plan_id))
                 return StepResult("follow-up planned", wake_at=read_due)
@@ -304,22 +324,45 @@ async def _finish_plan_step(
             log.info("plan.reacted", plan_id=str(plan.id), emoji=emoji)
             return StepResult("reacted instead of replying")
         case StartThinking(plan=plan, until=until, think=think):
-            await plans.to_thinking(conn, plan_id=plan.id, think_until=until)
-            await save(conn, match_id, plan.epoch, ConversationStatus.REPLYING, until)
+            await plans.to_thinking_saved(
+                conn,
+                plan_id=plan.id,
+                match_id=match_id,
+                think_until=until,
+                saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, until),
+            )
             log.info("plan.read", plan_id=str(plan.id), thinking_s=round(think, 2))
             return StepResult("read", wake_at=until, generate=plan.id)
         case TypePart(plan=plan, index=index, until=until, wake=wake):
-            await set_typing(conn, rules, match_id, ctx.bot_id, True, now)
-            await plans.set_typing(
-                conn, plan_id=plan.id, typing=True, next_part=index, due_at=until
+            # The indicator (when it is the table), the plan and the conversation's save in
+            # one statement; a broadcast goes first, as before.
+            table = rules.typing_transport == "table"
+            if not table:
+                await set_typing(conn, rules, match_id, ctx.bot_id, True, now)
+            await plans.set_typing_saved(
+                conn,
+                plan_id=plan.id,
+                match_id=match_id,
+                bot_id=ctx.bot_id,
+                typing=True,
+                next_part=index,
+                due_at=until,
+                indicator_at=now if table else None,
+                saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, wake),
             )
-            await save(conn, match_id, plan.epoch, ConversationStatus.REPLYING, wake)
             return StepResult(f"typing part {index}", wake_at=wake)
         case Pause(plan=plan, next_part=next_part, until=until):
-            await plans.set_typing(
-                conn, plan_id=plan.id, typing=False, next_part=next_part, due_at=until
+            await plans.set_typing_saved(
+                conn,
+                plan_id=plan.id,
+                match_id=match_id,
+                bot_id=ctx.bot_id,
+                typing=False,
+                next_part=next_part,
+                due_at=until,
+                indicator_at=None,
+                saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, until),
             )
-            await save(conn, match_id, plan.epoch, ConversationStatus.REPLYING, until)
             return StepResult(f"sent part {next_part - 1}", wake_at=until)
     raise AssertionError(f"not a final action: {action!r}")
 

@@ -9,6 +9,7 @@ Werry: ~80 % of 5 words or fewer) and SMS have a median of 104 chars (Swiss SMS 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import re
@@ -119,8 +120,12 @@ def leaks_instructions(text: str, forbidden: Sequence[str]) -> bool:
     normalised = _normalise_for_match(text)
     return any(
         fragment_norm and fragment_norm in normalised
-        for fragment_norm in (_normalise_for_match(fragment) for fragment in forbidden)
+        for fragment_norm in (_normalised_fragment(fragment) for fragment in forbidden)
     )
+
+
+# A persona's fragments are the same for each of its replies: normalised once each.
+_normalised_fragment = functools.lru_cache(maxsize=8192)(_normalise_for_match)
 
 
 def fragments_of(system_prompt: str, *, min_len: int = 24) -> list[str]:
@@ -131,6 +136,12 @@ def fragments_of(system_prompt: str, *, min_len: int = 24) -> list[str]:
     such as "la Chartreuse et les lacs de montagne" is something the persona may well say.
     In order, without duplicates.
     """
+    return list(_fragments(system_prompt, min_len))
+
+
+@functools.lru_cache(maxsize=256)
+def _fragments(system_prompt: str, min_len: int) -> tuple[str, ...]:
+    # Computed once per persona prompt, not once per reply.
     found: dict[str, None] = {}
     for raw_line in system_prompt.splitlines():
         line = _BULLET.sub("", _HEADER.sub("", raw_line))
@@ -146,7 +157,7 @@ def fragments_of(system_prompt: str, *, min_len: int = 24) -> list[str]:
             stripped = candidate.strip(" \"'«»\u201c\u201d")
             if len(stripped) >= min_len:
                 found.setdefault(stripped, None)
-    return list(found)
+    return tuple(found)
 
 
 def _strip_name_prefix(line: str, names: Sequence[str]) -> str:
@@ -223,7 +234,7 @@ def clean_reply(text: str, *, persona_name: str, forbidden: Sequence[str] = ()) 
     names = [persona_name.strip()] if persona_name.strip() else []
     if names and " " in names[0]:
         names.append(names[0].split()[0])
-    forbidden_norm = [f for f in (_normalise_for_match(x) for x in forbidden) if f]
+    forbidden_norm = [f for f in (_normalised_fragment(x) for x in forbidden) if f]
     text = _FENCE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _unwrap_quotes(_strip_name_prefix(text.strip(), names))
     lines: list[str] = []

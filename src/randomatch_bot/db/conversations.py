@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.messages import HumanMessage
+from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.sql import SQL
 
@@ -87,16 +89,73 @@ async def match_context(conn: Conn, *, match_id: uuid.UUID) -> MatchContext | No
     return MatchContext.from_row(row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """What a step reads in one statement after the conversation's lock."""
+
+    match: MatchContext
+    plan: Plan | None
+    persona: PersonaRow | None  # None: the bot uses the default persona
+    unanswered: tuple[HumanMessage, ...]  # as `messages.unanswered` reads them
+
+
 async def step_context(
-    conn: Conn, *, match_id: uuid.UUID
-) -> tuple[MatchContext, Plan | None] | None:
-    """The match with its bot and human, and the conversation's active plan, read together
-    (after the conversation's lock); None when the match or a profile is gone."""
-    row = await session.fetchrow(conn, SQL.step_context, match_id=match_id)
+    conn: Conn,
+    *,
+    match_id: uuid.UUID,
+    baseline_at: dt.datetime | None,
+    since: dt.datetime,
+) -> StepContext | None:
+    """The match with its bot and human, the conversation's active plan, the bot's persona row
+    and the human's unanswered messages (after `baseline_at` and `since`), read together after
+    the conversation's lock; None when the match or a profile is gone."""
+    row = await session.fetchrow(
+        conn, SQL.step_context, match_id=match_id, baseline_at=baseline_at, since=since
+    )
     if row is None:
         return None
     plan = Plan.from_row(row, prefix="plan_") if row["plan_id"] is not None else None
-    return MatchContext.from_row(row), plan
+    persona = _persona_row(row)
+    unanswered: tuple[HumanMessage, ...] = ()
+    if row["unanswered_ids"] is not None:
+        unanswered = tuple(
+            HumanMessage(id=i, content=c, created_at=t, read_at=r)
+            for i, c, t, r in zip(
+                row["unanswered_ids"],
+                row["unanswered_contents"],
+                row["unanswered_created_ats"],
+                row["unanswered_read_ats"],
+                strict=True,
+            )
+        )
+    return StepContext(MatchContext.from_row(row), plan, persona, unanswered)
+
+
+_PERSONA_COLUMNS = tuple(f.name for f in fields(PersonaRow))
+
+
+def _persona_row(row: asyncpg.Record) -> PersonaRow | None:
+    if row["persona_bot_id"] is None:
+        return None
+    return PersonaRow.from_row({f: row["persona_" + f] for f in _PERSONA_COLUMNS})
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationContext:
+    """What a generation reads first in one statement: its plan, the match, the persona row."""
+
+    plan: Plan
+    match: MatchContext | None  # None: the match or a profile is gone
+    persona: PersonaRow | None  # None: the bot uses the default persona
+
+
+async def generation_context(conn: Conn, *, plan_id: uuid.UUID) -> GenerationContext | None:
+    """The plan `plan_id` with its match and the bot's persona row; None when no such plan."""
+    row = await session.fetchrow(conn, SQL.generation_context, plan_id=plan_id)
+    if row is None:
+        return None
+    match = MatchContext.from_row(row) if row["match_id"] is not None else None
+    return GenerationContext(Plan.from_row(row, prefix="plan_"), match, _persona_row(row))
 
 
 async def ensure(

@@ -115,7 +115,7 @@ def _enable_keepalives(conn: asyncpg.Connection) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, option, value)
 
 
-async def _keep_session(_conn: asyncpg.Connection) -> None:
+async def keep_session(_conn: asyncpg.Connection) -> None:
     """Nothing to reset: pool connections never LISTEN, take advisory locks or change session
     settings (those use dedicated connections), and asyncpg itself still rolls back an open
     transaction on release. Saves asyncpg's default reset query, a round trip per release."""
@@ -133,7 +133,7 @@ async def create_pool(
             max_size=max_size,
             timeout=CONNECT_TIMEOUT,
             statement_cache_size=_statement_cache_size(dsn),
-            reset=_keep_session,
+            reset=keep_session,
         )
         return pool
 

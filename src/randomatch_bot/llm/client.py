@@ -303,15 +303,22 @@ class OpenAICompatibleClient:
         }
         if request.fallbacks:
             extra_body["models"] = [request.model, *request.fallbacks]
+        body: dict[str, object] = {
+            "model": request.model,
+            "messages": request.messages,
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+        }
+        if request.json_mode:
+            body["response_format"] = {"type": "json_object"}
         started = time.perf_counter()
         try:
-            response = await self._openai.chat.completions.create(
-                model=request.model,
-                messages=request.messages,
-                temperature=request.temperature,
-                max_tokens=request.max_tokens,
-                response_format={"type": "json_object"} if request.json_mode else openai.omit,
-                extra_body=extra_body,
+            # The same request `chat.completions.create` sends, through the client's `post`:
+            # `create` first walks every message through the SDK's type-driven transform,
+            # about 0.2 ms of CPU per message (5 ms for a 30-message history), which changes
+            # nothing in plain role/content messages like ours.
+            response = await self._openai.post(
+                "/chat/completions", cast_to=ChatCompletion, body={**body, **extra_body}
             )
         except openai.APITimeoutError as exc:
             raise LLMRetryableError(

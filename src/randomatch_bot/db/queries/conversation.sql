@@ -16,8 +16,10 @@ SELECT m.id AS match_id, m.status,
 
 -- name: step_context
 -- What a step reads after taking the conversation's lock, in one statement: the match, its bot
--- and its human, and the conversation's active plan (plan columns NULL when there is none).
--- Nothing when the match or a profile is gone.
+-- and its human, the conversation's active plan (plan columns NULL when there is none), the
+-- bot's persona row (persona columns NULL when it uses the default persona), and the human's
+-- unanswered messages as `unanswered_messages` selects them (parallel arrays, oldest first;
+-- NULL when there are none). Nothing when the match or a profile is gone.
 SELECT m.id AS match_id, m.status,
        b.id AS bot_id, b.display_name AS bot_name,
        h.id AS human_id,
@@ -27,14 +29,74 @@ SELECT m.id AS match_id, m.status,
        p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
        p.typing AS plan_typing, p.next_due_at AS plan_next_due_at, p.retry_at AS plan_retry_at,
        p.generation_failures AS plan_generation_failures,
-       p.failing_since AS plan_failing_since, p.error AS plan_error
+       p.failing_since AS plan_failing_since, p.error AS plan_error,
+       pr.bot_id AS persona_bot_id, pr.name AS persona_name,
+       pr.system_prompt AS persona_system_prompt, pr.card AS persona_card,
+       pr.language AS persona_language, pr.timezone AS persona_timezone,
+       pr.active_hours AS persona_active_hours, pr.typing_speed_cps AS persona_typing_speed_cps,
+       pr.min_thinking AS persona_min_thinking, pr.max_thinking AS persona_max_thinking,
+       pr.model AS persona_model, pr.temperature AS persona_temperature,
+       pr.enabled AS persona_enabled, pr.icebreaker AS persona_icebreaker,
+       pr.greetings AS persona_greetings, pr.absence_probability AS persona_absence_probability,
+       pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
+       pr.source_digest AS persona_source_digest,
+       u.ids AS unanswered_ids, u.contents AS unanswered_contents,
+       u.created_ats AS unanswered_created_ats, u.read_ats AS unanswered_read_ats
   FROM public.matches m
   JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
   JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
   LEFT JOIN bot.reply_plans p
     ON p.match_id = m.id AND p.status IN ('reading', 'thinking', 'typing')
+  LEFT JOIN bot.personas pr ON pr.bot_id = b.id
+  LEFT JOIN LATERAL (
+      SELECT array_agg(msg.id ORDER BY msg.created_at, msg.id) AS ids,
+             array_agg(msg.content ORDER BY msg.created_at, msg.id) AS contents,
+             array_agg(msg.created_at ORDER BY msg.created_at, msg.id) AS created_ats,
+             array_agg(msg.read_at ORDER BY msg.created_at, msg.id) AS read_ats
+        FROM public.messages msg
+       WHERE msg.match_id = m.id
+         AND msg.sender_id = h.id
+         AND msg.created_at > coalesce(:baseline_at::timestamptz, '-infinity'::timestamptz)
+         AND msg.created_at > :since::timestamptz
+         AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
+  ) u ON true
  WHERE m.id = :match_id
  LIMIT 1;
+
+-- name: generation_context
+-- What a generation reads first, in one statement: the plan (none: no row), its match with the
+-- bot and the human (match columns NULL when the match or a profile is gone), and the bot's
+-- persona row (persona columns NULL when it uses the default persona).
+SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
+       p.epoch AS plan_epoch, p.status AS plan_status,
+       p.trigger_message_ids AS plan_trigger_message_ids, p.read_due_at AS plan_read_due_at,
+       p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
+       p.typing AS plan_typing, p.next_due_at AS plan_next_due_at, p.retry_at AS plan_retry_at,
+       p.generation_failures AS plan_generation_failures,
+       p.failing_since AS plan_failing_since, p.error AS plan_error,
+       mc.match_id, mc.status, mc.bot_id, mc.bot_name, mc.human_id,
+       pr.bot_id AS persona_bot_id, pr.name AS persona_name,
+       pr.system_prompt AS persona_system_prompt, pr.card AS persona_card,
+       pr.language AS persona_language, pr.timezone AS persona_timezone,
+       pr.active_hours AS persona_active_hours, pr.typing_speed_cps AS persona_typing_speed_cps,
+       pr.min_thinking AS persona_min_thinking, pr.max_thinking AS persona_max_thinking,
+       pr.model AS persona_model, pr.temperature AS persona_temperature,
+       pr.enabled AS persona_enabled, pr.icebreaker AS persona_icebreaker,
+       pr.greetings AS persona_greetings, pr.absence_probability AS persona_absence_probability,
+       pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
+       pr.source_digest AS persona_source_digest
+  FROM bot.reply_plans p
+  LEFT JOIN LATERAL (
+      SELECT m.id AS match_id, m.status, b.id AS bot_id, b.display_name AS bot_name,
+             h.id AS human_id
+        FROM public.matches m
+        JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
+        JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
+       WHERE m.id = p.match_id
+       LIMIT 1
+  ) mc ON true
+  LEFT JOIN bot.personas pr ON pr.bot_id = mc.bot_id
+ WHERE p.id = :plan_id;
 
 -- name: ensure_conversation
 -- First sight of a conversation: human messages followed by a bot message were answered
@@ -103,6 +165,55 @@ UPDATE bot.reply_plans
        updated_at = now()
  WHERE id = :plan_id;
 
+-- name: start_plan_saved
+-- A new plan, reading its trigger messages until `read_due_at`, and its conversation replying
+-- in the plan's epoch until `wake_at` (as `update_conversation`), in one statement.
+WITH plan AS (
+    INSERT INTO bot.reply_plans (id, match_id, bot_id, epoch, status, trigger_message_ids,
+                                 read_due_at, next_due_at, created_at)
+    VALUES (:plan_id, :match_id, :bot_id, :epoch, 'reading', :trigger_message_ids,
+            :read_due_at, :read_due_at, :created_at)
+)
+UPDATE bot.conversations
+   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
+       hold_reason = NULL, step_failures = 0, updated_at = now()
+ WHERE match_id = :match_id;
+
+-- name: plan_to_thinking_saved
+-- The messages are read: the plan thinks until `think_until`, and its conversation is saved
+-- (as `update_conversation`, no error, no hold), in one statement.
+WITH plan AS (
+    UPDATE bot.reply_plans
+       SET status = 'thinking', think_until = :think_until, next_due_at = :think_until,
+           updated_at = now()
+     WHERE id = :plan_id
+)
+UPDATE bot.conversations
+   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
+       hold_reason = NULL, step_failures = 0, updated_at = now()
+ WHERE match_id = :match_id;
+
+-- name: plan_typing_saved
+-- The plan types part `next_part` (typing on) or pauses before it (typing off) until `due_at`,
+-- the bot's indicator in the app's table is set to `typing` when `indicator` is true, and the
+-- conversation is saved (as `update_conversation`, no error, no hold), in one statement.
+WITH plan AS (
+    UPDATE bot.reply_plans
+       SET status = 'typing', typing = :typing, next_part = :next_part, next_due_at = :due_at,
+           updated_at = now()
+     WHERE id = :plan_id
+), indicator AS (
+    INSERT INTO public.typing_indicators (match_id, user_id, is_typing, updated_at)
+    SELECT :match_id::uuid, :bot_id::uuid, :typing::boolean, :now::timestamptz
+     WHERE :indicator::boolean
+    ON CONFLICT (match_id, user_id)
+    DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at
+)
+UPDATE bot.conversations
+   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
+       hold_reason = NULL, step_failures = 0, updated_at = now()
+ WHERE match_id = :match_id;
+
 -- name: plan_set_parts
 -- The generated parts land only while the plan still waits for them: a late generation of an
 -- interrupted or cancelled plan is dropped here (and returns nothing).
@@ -112,12 +223,22 @@ UPDATE bot.reply_plans
  WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
 RETURNING id;
 
--- name: plan_typing
--- The plan types part `next_part` (typing on) or pauses before it (typing off) until `due_at`.
-UPDATE bot.reply_plans
-   SET status = 'typing', typing = :typing, next_part = :next_part, next_due_at = :due_at,
-       updated_at = now()
- WHERE id = :plan_id;
+-- name: plan_set_parts_saved
+-- `plan_set_parts`, and when the parts landed, the conversation replying in `epoch` until
+-- `wake_at` (as `update_conversation`, no error, no hold), in one statement; whether they landed.
+WITH stored AS (
+    UPDATE bot.reply_plans
+       SET parts = :parts, model = :model, prompt_tokens = :prompt_tokens,
+           completion_tokens = :completion_tokens, cost = :cost, updated_at = now()
+     WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
+    RETURNING id
+), saved AS (
+    UPDATE bot.conversations
+       SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
+           hold_reason = NULL, step_failures = 0, updated_at = now()
+     WHERE match_id = :match_id AND EXISTS (SELECT 1 FROM stored)
+)
+SELECT EXISTS (SELECT 1 FROM stored) AS stored;
 
 -- name: plan_finish
 -- A plan ends: done, interrupted, cancelled or failed (with why).
