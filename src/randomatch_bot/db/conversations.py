@@ -11,6 +11,7 @@ from randomatch_bot.db import session
 from randomatch_bot.db.messages import HumanMessage
 from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
+from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class Conversation:
+class Conversation(FromRow):
     """A conversation as the engine reads it under its lock."""
 
     match_id: uuid.UUID
@@ -33,20 +34,6 @@ class Conversation:
     last_error: str | None
     opened_at: dt.datetime | None
 
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> Conversation:
-        return cls(
-            match_id=row["match_id"],
-            bot_id=row["bot_id"],
-            human_id=row["human_id"],
-            epoch=row["epoch"],
-            status=row["status"],
-            baseline_at=row["baseline_at"],
-            next_wake_at=row["next_wake_at"],
-            last_error=row["last_error"],
-            opened_at=row["opened_at"],
-        )
-
 
 async def lock(conn: Conn, *, match_id: uuid.UUID) -> Conversation | None:
     """The conversation of `match_id`, locked until the transaction ends; None if unknown."""
@@ -55,7 +42,7 @@ async def lock(conn: Conn, *, match_id: uuid.UUID) -> Conversation | None:
 
 
 @dataclass(frozen=True, slots=True)
-class MatchContext:
+class MatchContext(FromRow):
     """A match with its bot and its human, as the engine needs them."""
 
     match_id: uuid.UUID
@@ -63,16 +50,6 @@ class MatchContext:
     bot_id: uuid.UUID
     bot_name: str
     human_id: uuid.UUID
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> MatchContext:
-        return cls(
-            match_id=row["match_id"],
-            status=row["status"],
-            bot_id=row["bot_id"],
-            bot_name=row["bot_name"],
-            human_id=row["human_id"],
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class DeadLetterDetail:
 
 
 @dataclass(frozen=True, slots=True)
-class Message:
+class Message(FromRow):
     """A message of the app, as a dead letter's detail shows it."""
 
     id: uuid.UUID
@@ -82,16 +83,6 @@ class Message:
     content: str
     created_at: dt.datetime
     read_at: dt.datetime | None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> Message:
-        return cls(
-            id=row["id"],
-            sender_id=row["sender_id"],
-            content=row["content"],
-            created_at=row["created_at"],
-            read_at=row["read_at"],
-        )
 
 
 async def listing(conn: Conn, *, which: str, limit: int) -> list[DeadLetter]:

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from randomatch_bot.db.types import Conn
 
 DEMO_BOT_ID = uuid.UUID("0c0ffee0-ca11-4e11-8000-000000000001")
@@ -34,7 +33,7 @@ class Demo:
 
 
 @dataclass(frozen=True, slots=True)
-class ChatMessage:
+class ChatMessage(FromRow):
     """A message of the demo match as the chat shows it: who wrote it, and when it was read."""
 
     id: uuid.UUID
@@ -42,16 +41,6 @@ class ChatMessage:
     content: str
     created_at: dt.datetime
     read_at: dt.datetime | None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> ChatMessage:
-        return cls(
-            id=row["id"],
-            sender_id=row["sender_id"],
-            content=row["content"],
-            created_at=row["created_at"],
-            read_at=row["read_at"],
-        )
 
 
 async def seed_demo(

@@ -7,24 +7,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from randomatch_bot.db.types import Conn
 
 
 @dataclass(frozen=True, slots=True)
-class ClearedIndicator:
+class ClearedIndicator(FromRow):
     """A bot's typing indicator switched off by the sweeper."""
 
     match_id: uuid.UUID
     user_id: uuid.UUID
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> ClearedIndicator:
-        return cls(match_id=row["match_id"], user_id=row["user_id"])
 
 
 async def clear_stale_typing(conn: Conn, *, stale_after: float) -> list[ClearedIndicator]:

@@ -9,16 +9,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from randomatch_bot.db.types import Conn
 
 
 @dataclass(frozen=True, slots=True)
-class LlmPause:
+class LlmPause(FromRow):
     """A paused scope, the failure that paused it and when the next probe is allowed."""
 
     scope: str
@@ -27,17 +26,6 @@ class LlmPause:
     fingerprint: str
     paused_at: dt.datetime
     next_probe_at: dt.datetime
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> LlmPause:
-        return cls(
-            scope=row["scope"],
-            status=row["status"],
-            reason=row["reason"],
-            fingerprint=row["fingerprint"],
-            paused_at=row["paused_at"],
-            next_probe_at=row["next_probe_at"],
-        )
 
 
 async def of_scopes(conn: Conn, *, scopes: list[str]) -> list[LlmPause]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
@@ -19,22 +20,13 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class Message:
+class Message(FromRow):
     """One message of a match."""
 
     id: uuid.UUID
     sender_id: uuid.UUID
     content: str
     created_at: dt.datetime
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> Message:
-        return cls(
-            id=row["id"],
-            sender_id=row["sender_id"],
-            content=row["content"],
-            created_at=row["created_at"],
-        )
 
 
 async def recent(conn: Conn, *, match_id: uuid.UUID, limit: int) -> list[Message]:
@@ -51,22 +43,13 @@ async def new_human_photos(conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
-class HumanMessage:
+class HumanMessage(FromRow):
     """A human message not yet answered."""
 
     id: uuid.UUID
     content: str
     created_at: dt.datetime
     read_at: dt.datetime | None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> HumanMessage:
-        return cls(
-            id=row["id"],
-            content=row["content"],
-            created_at=row["created_at"],
-            read_at=row["read_at"],
-        )
 
 
 @dataclass(frozen=True, slots=True)

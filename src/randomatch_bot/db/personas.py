@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from randomatch_bot.db import session
+from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class Profile:
 
 
 @dataclass(frozen=True, slots=True)
-class PersonaListing:
+class PersonaListing(FromRow):
     """A bot profile with its persona row, or a persona row whose profile is gone; the persona
     fields are None for a bot that uses the default persona."""
 
@@ -137,21 +138,6 @@ class PersonaListing:
     model: str | None
     source: str | None
     updated_at: dt.datetime | None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> PersonaListing:
-        return cls(
-            bot_id=row["bot_id"],
-            profile_name=row["profile_name"],
-            name=row["name"],
-            enabled=row["enabled"],
-            language=row["language"],
-            timezone=row["timezone"],
-            active_hours=row["active_hours"],
-            model=row["model"],
-            source=row["source"],
-            updated_at=row["updated_at"],
-        )
 
 
 async def get(conn: Conn, *, bot_id: uuid.UUID) -> PersonaRow | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from randomatch_bot.db import session
+from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
-class GenerationFailure:
+class GenerationFailure(FromRow):
     """A plan's failed generations so far, as counted by `generation_failed`."""
 
     generation_failures: int
@@ -76,16 +77,6 @@ class GenerationFailure:
     epoch: int
     match_id: uuid.UUID
     error: str | None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> GenerationFailure:
-        return cls(
-            generation_failures=row["generation_failures"],
-            failing_since=row["failing_since"],
-            epoch=row["epoch"],
-            match_id=row["match_id"],
-            error=row["error"],
-        )
 
 
 async def active_plan(conn: Conn, *, match_id: uuid.UUID) -> Plan | None:

@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from randomatch_bot.db.types import Conn
 
 
 @dataclass(frozen=True, slots=True)
-class PendingReply:
+class PendingReply(FromRow):
     """A conversation's hold and its pending plan; every field None where there is none."""
 
     hold_reason: str | None = None
@@ -25,16 +24,6 @@ class PendingReply:
     plan_status: str | None = None
     read_due_at: dt.datetime | None = None
     retry_at: dt.datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> PendingReply:
-        return cls(
-            hold_reason=row["hold_reason"],
-            next_wake_at=row["next_wake_at"],
-            plan_status=row["plan_status"],
-            read_due_at=row["read_due_at"],
-            retry_at=row["retry_at"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
