@@ -33,17 +33,19 @@ from randomatch_bot.conversation import memory, outage, plan_steps
 from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.conversation.persona import load_persona, persona_of
 from randomatch_bot.conversation.plan_machine import (
-    ACTIVE_PLAN_STATUSES,
     EARLY_TOLERANCE,
     GENERATION_WATCH,
     PERSONA_RECHECK,
+    Rules,
+    SeededRandom,
+    part_message_id,
+)
+from randomatch_bot.conversation.plan_states import (
+    ACTIVE_PLAN_STATUSES,
     ConversationStatus,
     Fact,
     PlanStatus,
-    Rules,
-    SeededRandom,
     Snapshot,
-    part_message_id,
 )
 from randomatch_bot.conversation.plan_steps import StepResult, end_plan, save
 from randomatch_bot.db import conversations, dead_letters, plans, session
@@ -158,8 +160,13 @@ class ConversationEngine:
     async def _close_missing(self, conn: Conn, match_id: uuid.UUID) -> None:
         plan = await plans.active_plan(conn, match_id=match_id)
         if plan is not None:
-            await self._end_plan(
-                conn, plan, PlanStatus.CANCELLED, "match or profile deleted", self.clock()
+            await end_plan(
+                conn,
+                self.rules(),
+                plan,
+                PlanStatus.CANCELLED,
+                "match or profile deleted",
+                self.clock(),
             )
 
     # ------------------------------------------------------------------ generation
@@ -282,7 +289,7 @@ class ConversationEngine:
             moved = await plans.retry_at(conn, plan_id=plan.id, retry_at=until)
             if conv is None or not moved:
                 return StepResult("generation dropped: plan moved on")
-            await self._save(conn, plan.match_id, conv.epoch, ConversationStatus.REPLYING, until)
+            await save(conn, plan.match_id, conv.epoch, ConversationStatus.REPLYING, until)
         return StepResult(note, wake_at=until, match_id=plan.match_id)
 
     async def remember(self, match_id: uuid.UUID, llm: LLMClient) -> bool:
@@ -319,7 +326,7 @@ class ConversationEngine:
             if conv is None or plan.status not in ACTIVE_PLAN_STATUSES:
                 return None
             message = f"{type(error).__name__}: {error}"[:2000]
-            await self._end_plan(conn, plan, PlanStatus.FAILED, message, self.clock())
+            await end_plan(conn, self.rules(), plan, PlanStatus.FAILED, message, self.clock())
             letter_id = await dead_letters.insert(
                 conn,
                 match_id=plan.match_id,
@@ -332,7 +339,7 @@ class ConversationEngine:
                 error=message,
                 attempts=attempts,
             )
-            await self._save(
+            await save(
                 conn, plan.match_id, conv.epoch + 1, ConversationStatus.DEAD_LETTER, None, message
             )
         log.error("plan.dead_lettered", plan_id=str(plan_id), error=message, attempts=attempts)
@@ -350,7 +357,7 @@ class ConversationEngine:
                 return None
             plan = await plans.active_plan(conn, match_id=match_id)
             if plan is not None:
-                await self._end_plan(conn, plan, PlanStatus.FAILED, message, self.clock())
+                await end_plan(conn, self.rules(), plan, PlanStatus.FAILED, message, self.clock())
             letter_id = await dead_letters.insert(
                 conn,
                 match_id=match_id,
@@ -360,25 +367,10 @@ class ConversationEngine:
                 error=message,
                 attempts=failed.step_failures,
             )
-            await self._save(
+            await save(
                 conn, match_id, failed.epoch + 1, ConversationStatus.DEAD_LETTER, None, message
             )
         log.error("conversation.dead_lettered", error=message, attempts=failed.step_failures)
         return letter_id
 
     # ------------------------------------------------------------------ helpers
-    async def _end_plan(
-        self, conn: Conn, plan: Plan, status: PlanStatus, reason: str | None, now: dt.datetime
-    ) -> None:
-        await end_plan(conn, self.rules(), plan, status, reason, now)
-
-    async def _save(
-        self,
-        conn: Conn,
-        match_id: uuid.UUID,
-        epoch: int,
-        status: ConversationStatus,
-        wake_at: dt.datetime | None,
-        error: str | None = None,
-    ) -> None:
-        await save(conn, match_id, epoch, status, wake_at, error)

@@ -15,8 +15,12 @@ import structlog
 from randomatch_bot.conversation import policy, reactions, typing_broadcast
 from randomatch_bot.conversation.persona import load_persona, persona_of
 from randomatch_bot.conversation.plan_machine import (
-    CONTINUING,
     PERSONA_DISABLED,
+    Rules,
+    decide,
+)
+from randomatch_bot.conversation.plan_states import (
+    CONTINUING,
     Action,
     AnswerWithReaction,
     Close,
@@ -33,7 +37,6 @@ from randomatch_bot.conversation.plan_machine import (
     PlanStatus,
     ReadOutcome,
     Revive,
-    Rules,
     SendPart,
     SkipOpener,
     Snapshot,
@@ -42,7 +45,6 @@ from randomatch_bot.conversation.plan_machine import (
     StopPlan,
     TypePart,
     Wait,
-    decide,
 )
 from randomatch_bot.db import conversations, dead_letters, messages, plans
 from randomatch_bot.db import typing_indicators as indicators
