@@ -19,7 +19,7 @@ from rich.console import Console
 from randomatch_bot.bridge.listener import Bridge
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.presence import asleep_notice
-from randomatch_bot.db import demo as demo_chat
+from randomatch_bot.db import chat as demo_chat
 from randomatch_bot.db import messages, session
 from randomatch_bot.db.demo import Demo, seed_demo
 from randomatch_bot.status import collect_status
@@ -70,7 +70,9 @@ async def run_chat(settings: Settings, console: Console) -> None:
                 text = line.strip()
                 if text:
                     async with session.connection(res.pool) as conn:
-                        await demo_chat.write(conn, demo=demo, content=text)
+                        await demo_chat.post_message(
+                            conn, match_id=demo.match_id, sender_id=demo.human_id, content=text
+                        )
         finally:
             watcher.cancel()
             stop.set()
@@ -92,7 +94,9 @@ async def _watch(pool: asyncpg.Pool, demo: Demo, console: Console) -> None:
     while True:
         async with session.connection(pool) as conn:
             rows = await demo_chat.messages_since(conn, match_id=demo.match_id, since=since)
-            now_typing = await demo_chat.bot_is_typing(conn, demo=demo)
+            now_typing = await demo_chat.is_typing(
+                conn, match_id=demo.match_id, user_id=demo.bot_id
+            )
         for row in rows:
             if row.sender_id == demo.bot_id and row.id not in seen:
                 seen.add(row.id)

@@ -1,5 +1,5 @@
-"""The demo chat's match as its page shows it: the newest messages, whether the bot types, and
-the hiker's messages written from the page."""
+"""A chat as the demo page and the terminal chat show it: the newest messages, those since a
+moment, whether the other side types, and the hiker's messages written from either."""
 
 from __future__ import annotations
 
@@ -41,8 +41,12 @@ async def recent_messages(conn: Conn, *, match_id: uuid.UUID, limit: int) -> lis
     return [ChatMessage.from_row(r) for r in rows]
 
 
-# The two queries below are shared with the terminal chat and still take `$1, $2`: they run
-# here as they are, with the driver's errors mapped, until that module moves them too.
+async def messages_since(
+    conn: Conn, *, match_id: uuid.UUID, since: dt.datetime
+) -> list[ChatMessage]:
+    """The match's messages written or read after `since`, oldest first."""
+    rows = await session.fetch(conn, SQL.chat_messages_since, match_id=match_id, since=since)
+    return [ChatMessage.from_row(row) for row in rows]
 
 
 async def is_typing(conn: Conn, *, match_id: uuid.UUID, user_id: uuid.UUID) -> bool:

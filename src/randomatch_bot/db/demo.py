@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
-from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
 if TYPE_CHECKING:
@@ -32,17 +30,6 @@ class Demo:
     human_name: str
 
 
-@dataclass(frozen=True, slots=True)
-class ChatMessage(FromRow):
-    """A message of the demo match as the chat shows it: who wrote it, and when it was read."""
-
-    id: uuid.UUID
-    sender_id: uuid.UUID
-    content: str
-    created_at: dt.datetime
-    read_at: dt.datetime | None
-
-
 async def seed_demo(
     conn: Conn,
     *,
@@ -64,32 +51,3 @@ async def seed_demo(
             conn, SQL.ensure_match, match_id=match_id, user_a=DEMO_HUMAN_ID, user_b=bot_id
         )
     return Demo(bot_id, DEMO_HUMAN_ID, match_id, bot_name, human_name)
-
-
-async def messages_since(
-    conn: Conn, *, match_id: uuid.UUID, since: dt.datetime
-) -> list[ChatMessage]:
-    """The match's messages written or read after `since`, oldest first."""
-    rows = await session.fetch(conn, SQL.chat_messages_since, match_id=match_id, since=since)
-    return [ChatMessage.from_row(row) for row in rows]
-
-
-# `insert_message` and `is_typing` are shared with the chat API, which still runs them with
-# positional parameters: they are run here from their text, with the driver's errors mapped.
-
-
-async def write(conn: Conn, *, demo: Demo, content: str) -> uuid.UUID:
-    """The demo hiker's message in the demo match, as the app would insert it; its id."""
-    row = await session.fetchrow(
-        conn, SQL.insert_message, match_id=demo.match_id, sender_id=demo.human_id, content=content
-    )
-    assert row is not None  # an INSERT ... RETURNING returns its row
-    message_id: uuid.UUID = row["id"]
-    return message_id
-
-
-async def bot_is_typing(conn: Conn, *, demo: Demo) -> bool:
-    """Whether the demo persona's typing indicator is on."""
-    return bool(
-        await session.fetchval(conn, SQL.is_typing, match_id=demo.match_id, user_id=demo.bot_id)
-    )
