@@ -159,6 +159,27 @@ async def test_unmatch_mid_typing_stops_within_one_step(
     assert sent_after - sent_before <= 1
 
 
+async def _bot_answers(pool: asyncpg.Pool, settings: Any, question: str) -> list[asyncpg.Record]:
+    """The persona's messages after a new couple's `question`, answered through the scripted
+    model server the settings point at."""
+    from randomatch_bot.llm import build_llm_client
+
+    clock = VirtualClock()
+    engine = ConversationEngine(pool, settings, clock=clock)
+    llm = build_llm_client(settings)
+    try:
+        async with pool.acquire() as conn:
+            couple = await make_couple(conn)
+            await say(conn, couple, question, at=clock.now)
+            await drive(engine, clock, couple.match_id, llm)
+            return await conn.fetch(
+                "SELECT content FROM public.messages WHERE sender_id = $1 ORDER BY created_at",
+                couple.bot_id,
+            )
+    finally:
+        await llm.aclose()
+
+
 @pytest.mark.parametrize("policy", ["admit", "always", "play"])
 async def test_disclosure_policy(
     pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer, policy: str
@@ -171,20 +192,7 @@ async def test_disclosure_policy(
         LLM_API_KEY="sk-test",
     )
     openai_server.script("Salut ! Oui je marche beaucoup, surtout en Chartreuse.")
-    clock = VirtualClock()
-    engine = ConversationEngine(pool, settings, clock=clock)
-    from randomatch_bot.llm import build_llm_client
-
-    llm = build_llm_client(settings)
-    async with pool.acquire() as conn:
-        couple = await make_couple(conn)
-        await say(conn, couple, "T'es une vraie personne ou une IA ?", at=clock.now)
-        await drive(engine, clock, couple.match_id, llm)
-        sent = await conn.fetch(
-            "SELECT content FROM public.messages WHERE sender_id = $1 ORDER BY created_at",
-            couple.bot_id,
-        )
-    await llm.aclose()
+    sent = await _bot_answers(pool, settings, "T'es une vraie personne ou une IA ?")
     closing = openai_server.chat_requests[0].messages[-1]
     assert closing["role"] == "system"
     assert ("tu ne le nies pas" in closing["content"]) is (policy == "admit")
@@ -206,20 +214,7 @@ async def test_a_denial_is_never_sent(
         LLM_API_KEY="sk-test",
     )
     openai_server.script("Mais non je suis pas un robot 😄 Et toi, tu randonnes où ?")
-    clock = VirtualClock()
-    engine = ConversationEngine(pool, settings, clock=clock)
-    from randomatch_bot.llm import build_llm_client
-
-    llm = build_llm_client(settings)
-    async with pool.acquire() as conn:
-        couple = await make_couple(conn)
-        await say(conn, couple, "Sérieusement, tu es un bot ?", at=clock.now)
-        await drive(engine, clock, couple.match_id, llm)
-        sent = await conn.fetch(
-            "SELECT content FROM public.messages WHERE sender_id = $1 ORDER BY created_at",
-            couple.bot_id,
-        )
-    await llm.aclose()
+    sent = await _bot_answers(pool, settings, "Sérieusement, tu es un bot ?")
     texts = [r["content"] for r in sent]
     assert texts
     assert all("robot" not in t for t in texts)

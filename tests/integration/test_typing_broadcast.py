@@ -90,6 +90,21 @@ def on_off(sent: list[dict[str, Any]]) -> list[bool]:
     return states
 
 
+async def _reply_leaves_typing_off(
+    pool: asyncpg.Pool, engine: ConversationEngine, clock: VirtualClock
+) -> None:
+    """A new couple's message is answered to the end, and the bot's indicator row in the app's
+    table is left off."""
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+        await say(conn, couple, "Coucou, ça va ?", at=clock.now)
+        trace = await drive(engine, clock, couple.match_id, OfflineResponder())
+        row = await bot_typing_row(conn, couple)
+    assert trace[-1][1].note == "reply done"
+    assert row is not None
+    assert row["is_typing"] is False
+
+
 async def test_broadcast_reply_sends_typing_on_and_off_and_writes_no_row(
     sb_pool: asyncpg.Pool, sb_settings: Any
 ) -> None:
@@ -224,14 +239,7 @@ async def test_a_failing_realtime_send_falls_back_to_the_table(
     settings = sb_settings(TYPING_TRANSPORT="broadcast")
     clock = VirtualClock()
     engine = ConversationEngine(sb_pool, settings, clock=clock)
-    async with sb_pool.acquire() as conn:
-        couple = await make_couple(conn)
-        await say(conn, couple, "Coucou, ça va ?", at=clock.now)
-        trace = await drive(engine, clock, couple.match_id, OfflineResponder())
-        row = await bot_typing_row(conn, couple)
-    assert trace[-1][1].note == "reply done"
-    assert row is not None
-    assert row["is_typing"] is False
+    await _reply_leaves_typing_off(sb_pool, engine, clock)
 
 
 async def test_without_realtime_broadcast_falls_back_to_the_table(
@@ -251,14 +259,7 @@ async def test_without_realtime_broadcast_falls_back_to_the_table(
     # Even an engine that was never told (no worker start check) falls back in SQL.
     engine = ConversationEngine(pool, settings, clock=clock)
     assert engine.typing_transport == "broadcast"
-    async with pool.acquire() as conn:
-        couple = await make_couple(conn)
-        await say(conn, couple, "Coucou, ça va ?", at=clock.now)
-        trace = await drive(engine, clock, couple.match_id, OfflineResponder())
-        row = await bot_typing_row(conn, couple)
-    assert trace[-1][1].note == "reply done"
-    assert row is not None
-    assert row["is_typing"] is False
+    await _reply_leaves_typing_off(pool, engine, clock)
 
 
 async def test_broadcast_is_reported_available_on_supabase(

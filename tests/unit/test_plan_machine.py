@@ -19,6 +19,12 @@ from randomatch_bot.conversation.plan_machine import (
     EARLY_TOLERANCE,
     GENERATION_WATCH,
     PERSONA_RECHECK,
+    Rules,
+    SeededRandom,
+    decide,
+    part_message_id,
+)
+from randomatch_bot.conversation.plan_states import (
     Action,
     AnswerWithReaction,
     Close,
@@ -35,8 +41,6 @@ from randomatch_bot.conversation.plan_machine import (
     PlanStatus,
     ReadOutcome,
     Revive,
-    Rules,
-    SeededRandom,
     SendPart,
     SkipOpener,
     Snapshot,
@@ -45,8 +49,6 @@ from randomatch_bot.conversation.plan_machine import (
     StopPlan,
     TypePart,
     Wait,
-    decide,
-    part_message_id,
 )
 from randomatch_bot.conversation.policy import Hold as PolicyHold
 from randomatch_bot.db.conversations import Conversation, MatchContext
