@@ -215,14 +215,11 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
         try:
             with _service_errors():
                 result = await runtime.engine.advance(match)
-        except RandomatchError as exc:
-            if await _advance_failed(runtime, match, exc, execution.attempt):
-                return
-            raise
         except Exception as exc:
-            # The last resort, kept on purpose: a bug in a step must still count toward the
-            # dead letter like any failure, or its conversation would be retried forever.
-            _log_bug("advance")
+            if not isinstance(exc, RandomatchError):
+                # The last resort, kept on purpose: a bug in a step must still count toward the
+                # dead letter like any failure, or its conversation would be retried forever.
+                _log_bug("advance")
             if await _advance_failed(runtime, match, exc, execution.attempt):
                 return
             raise
@@ -277,14 +274,11 @@ async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> N
         try:
             with _service_errors():
                 result = await runtime.engine.generate(plan, runtime.llm)
-        except RandomatchError as exc:
-            if await _generate_failed(runtime, plan, exc, execution.attempt):
-                return
-            raise
         except Exception as exc:
-            # The last resort, kept on purpose: a bug while composing must still end in a dead
-            # letter after the last attempt, or the reply would wait forever unseen.
-            _log_bug("generate")
+            if not isinstance(exc, RandomatchError):
+                # The last resort, kept on purpose: a bug while composing must still end in a dead
+                # letter after the last attempt, or the reply would wait forever unseen.
+                _log_bug("generate")
             if await _generate_failed(runtime, plan, exc, execution.attempt):
                 return
             raise
