@@ -27,8 +27,8 @@ from openai._utils._transform import async_maybe_transform
 from openai.types.chat import completion_create_params
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import disclosure, guard, prompt, reply_text
-from randomatch_bot.conversation.persona import DEFAULT_SYSTEM_PROMPT, Persona
+from randomatch_bot.conversation.persona.card import DEFAULT_SYSTEM_PROMPT, Persona
+from randomatch_bot.conversation.words import disclosure, guard, prompt, reply_text
 from randomatch_bot.logs import configure_logging
 
 REPLY = "Oh le Vercors j'adore ! Tu pars d'où ? Moi je pensais faire les crêtes depuis Villard."
@@ -49,7 +49,7 @@ def main(n: int) -> None:
         POSTGRES_CONNECTION_STRING="postgresql://app:not-a-real-password@localhost/db",
     )
     configure_logging(settings, stream=io.StringIO())
-    log = structlog.get_logger("randomatch_bot.conversation.plan_steps")
+    log = structlog.get_logger("randomatch_bot.conversation.plan.steps")
     plan_id, bot_id = str(uuid.uuid4()), uuid.uuid4()
 
     def log_line() -> None:

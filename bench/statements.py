@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
+from randomatch_bot.conversation.plan.engine import ConversationEngine, SeededRandom
 from randomatch_bot.infra import postgres
 from randomatch_bot.infra.embedded import EmbeddedServers
 from randomatch_bot.llm import OfflineResponder

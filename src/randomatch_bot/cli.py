@@ -130,7 +130,7 @@ async def _typing_transport_warning(settings: Settings, dsn: str) -> str | None:
     """Why TYPING_TRANSPORT cannot broadcast on this database, or None when it can (or need not)."""
     if settings.typing_transport == "table":
         return None
-    from randomatch_bot.conversation import typing_broadcast
+    from randomatch_bot.conversation.plan import typing_broadcast
     from randomatch_bot.infra.postgres import connect
 
     conn = await connect(dsn, attempts=3)
@@ -320,7 +320,7 @@ def run(
     from randomatch_bot.api import create_app
     from randomatch_bot.api.server import bind, serve_app, url_of
     from randomatch_bot.bridge.listener import Bridge
-    from randomatch_bot.conversation.presence import asleep_notice
+    from randomatch_bot.conversation.persona.presence import asleep_notice
     from randomatch_bot.db.demo import seed_demo
     from randomatch_bot.infra.services import refuse_demo_in_production
     from randomatch_bot.status import collect_status
@@ -440,8 +440,8 @@ def generate(
     settings = _settings()
     import random
 
-    from randomatch_bot.conversation import prompt, reply_text
-    from randomatch_bot.conversation.persona import Persona
+    from randomatch_bot.conversation.persona.card import Persona
+    from randomatch_bot.conversation.words import prompt, reply_text
     from randomatch_bot.llm import build_llm_client
 
     async def main() -> None:
@@ -520,7 +520,7 @@ def simulate(
 
 
 def _habit_list(text: str) -> tuple[str, ...]:
-    from randomatch_bot.conversation.style import HABITS
+    from randomatch_bot.conversation.words.style import HABITS
 
     habits = tuple(h.strip() for h in text.split(",") if h.strip() and h.strip() != "none")
     unknown = [h for h in habits if h not in HABITS]

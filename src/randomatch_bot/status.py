@@ -11,8 +11,8 @@ import redis.asyncio as aioredis
 
 from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.outage import paused_scopes
-from randomatch_bot.conversation.presence import waiting_conversations
+from randomatch_bot.conversation.persona.presence import waiting_conversations
+from randomatch_bot.conversation.policies.outage import paused_scopes
 from randomatch_bot.db import monitoring as monitoring_db
 from randomatch_bot.db.migrate import load_migrations
 from randomatch_bot.db.types import Conn

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from randomatch_bot.api import create_app
-from randomatch_bot.conversation.presence import NBSP, clock_time
+from randomatch_bot.conversation.persona.presence import NBSP, clock_time
 from tests.support.api_server import serving
 from tests.support.night import night_offset
 from tests.support.pipeline import eventually, running_pipeline

@@ -16,11 +16,11 @@ import asyncpg
 import pytest
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import disclosure, guard, prompt, reply_text
-from randomatch_bot.conversation.composer import FALLBACK_REPLY, Composer, Conversation
-from randomatch_bot.conversation.engine import ConversationEngine
-from randomatch_bot.conversation.memory import StoredMemory
-from randomatch_bot.conversation.persona import Persona
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.plan.engine import ConversationEngine
+from randomatch_bot.conversation.words import disclosure, guard, prompt, reply_text
+from randomatch_bot.conversation.words.composer import FALLBACK_REPLY, Composer, Conversation
+from randomatch_bot.conversation.words.memory import StoredMemory
 from randomatch_bot.llm import OfflineResponder, build_llm_client
 from randomatch_bot.llm.types import LLMClient
 from randomatch_bot.process_metrics import METRICS

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from structlog.testing import capture_logs
 
-from randomatch_bot.conversation.persona import DEFAULT_SYSTEM_PROMPT
+from randomatch_bot.conversation.persona.card import DEFAULT_SYSTEM_PROMPT
 from tests.support.databases import Couple, make_couple, say
 from tests.support.openai_server import OpenAIServer
 from tests.support.pipeline import eventually, running_pipeline

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from randomatch_bot.api import create_app
-from randomatch_bot.conversation.engine import ConversationEngine
+from randomatch_bot.conversation.plan.engine import ConversationEngine
 from randomatch_bot.db import wakeups
 from randomatch_bot.infra.embedded import Endpoints
 from randomatch_bot.llm import OfflineResponder

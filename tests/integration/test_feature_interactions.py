@@ -13,11 +13,12 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation import disclosure, followup, guard, style
-from randomatch_bot.conversation.composer import Composer, Conversation
-from randomatch_bot.conversation.engine import ConversationEngine
-from randomatch_bot.conversation.persona import Persona
-from randomatch_bot.conversation.presence import PresenceState, presence_of_match
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.persona.presence import PresenceState, presence_of_match
+from randomatch_bot.conversation.plan.engine import ConversationEngine
+from randomatch_bot.conversation.policies import followup
+from randomatch_bot.conversation.words import disclosure, guard, style
+from randomatch_bot.conversation.words.composer import Composer, Conversation
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.llm.types import ChatMessage, Completion
 from tests.support.databases import make_couple, say

@@ -12,8 +12,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.engine import ConversationEngine
-from randomatch_bot.conversation.followup import FOLLOWUP_NOTE, asked_to_stop
+from randomatch_bot.conversation.plan.engine import ConversationEngine
+from randomatch_bot.conversation.policies.followup import asked_to_stop
+from randomatch_bot.conversation.words.prompt import FOLLOWUP_NOTE
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.llm.types import ChatMessage, Completion
 from tests.support.databases import Couple, make_couple, say

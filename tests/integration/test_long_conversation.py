@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.engine import ConversationEngine
+from randomatch_bot.conversation.plan.engine import ConversationEngine
 from randomatch_bot.llm import ChatMessage, build_llm_client
 from randomatch_bot.llm.offline import memory_json
 from tests.support.databases import make_couple, say

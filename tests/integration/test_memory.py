@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.memory import (
+from randomatch_bot.conversation.words.memory import (
     history_of,
     load_memory,
     load_memory_state,
@@ -21,7 +21,7 @@ from randomatch_bot.conversation.memory import (
     update_memory,
     window_start,
 )
-from randomatch_bot.conversation.prompt import HistoryMessage, Memory
+from randomatch_bot.conversation.words.prompt import HistoryMessage, Memory
 from randomatch_bot.db import memory as stored_memory
 from randomatch_bot.db import messages as stored_messages
 from randomatch_bot.llm import OfflineResponder, build_llm_client

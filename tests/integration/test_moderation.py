@@ -13,10 +13,10 @@ import asyncpg
 import pytest
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import guard, prompt
-from randomatch_bot.conversation.composer import Composer, Conversation
-from randomatch_bot.conversation.memory import StoredMemory
-from randomatch_bot.conversation.persona import Persona
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.words import guard, prompt
+from randomatch_bot.conversation.words.composer import Composer, Conversation
+from randomatch_bot.conversation.words.memory import StoredMemory
 from randomatch_bot.llm import build_llm_client
 from tests.support.openai_server import OpenAIServer
 

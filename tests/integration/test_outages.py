@@ -15,8 +15,8 @@ import pytest
 
 from randomatch_bot.api import create_app
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import outage
-from randomatch_bot.conversation.engine import ConversationEngine
+from randomatch_bot.conversation.plan.engine import ConversationEngine
+from randomatch_bot.conversation.policies import outage
 from randomatch_bot.llm.breaker import MemoryBreaker
 from randomatch_bot.llm.client import OpenAICompatibleClient
 from randomatch_bot.simulate.driver import step

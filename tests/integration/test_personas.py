@@ -12,8 +12,8 @@ import asyncpg
 import pytest
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.persona import load_persona
-from randomatch_bot.conversation.persona_files import (
+from randomatch_bot.conversation.persona.card import load_persona
+from randomatch_bot.conversation.persona.files import (
     bundled_persona,
     import_persona,
     load_persona_file,

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.photos import NO_VISION_NOTE, with_photos
+from randomatch_bot.conversation.words.photos import NO_VISION_NOTE, with_photos
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.llm.offline import PHOTO_MARK, PHOTO_REPLIES
 from randomatch_bot.llm.types import ChatMessage

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.engine import part_message_id
+from randomatch_bot.conversation.plan.engine import part_message_id
 from tests.support.databases import Couple, make_couple, say
 from tests.support.pipeline import events, eventually, install_event_log, running_pipeline
 

@@ -9,9 +9,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.disclosure import ADMISSIONS
-from randomatch_bot.conversation.engine import ConversationEngine
-from randomatch_bot.conversation.prompt import DISCLOSURE_LINE
+from randomatch_bot.conversation.plan.engine import ConversationEngine
+from randomatch_bot.conversation.words.disclosure import ADMISSIONS
+from randomatch_bot.conversation.words.prompt import DISCLOSURE_LINE
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.status import collect_status
 from tests.support.databases import make_couple, say

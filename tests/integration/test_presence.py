@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from randomatch_bot.api import create_app
-from randomatch_bot.conversation.engine import ConversationEngine
-from randomatch_bot.conversation.presence import waiting_conversations
+from randomatch_bot.conversation.persona.presence import waiting_conversations
+from randomatch_bot.conversation.plan.engine import ConversationEngine
 from randomatch_bot.db.demo import seed_demo
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.status import collect_status

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.engine import ConversationEngine
+from randomatch_bot.conversation.plan.engine import ConversationEngine
 from randomatch_bot.infra.embedded import Endpoints
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.privacy import forget_person, purge

@@ -11,8 +11,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.engine import ConversationEngine, StepResult
-from randomatch_bot.conversation.persona import set_persona_enabled
+from randomatch_bot.conversation.persona.card import set_persona_enabled
+from randomatch_bot.conversation.plan.engine import ConversationEngine, StepResult
 from randomatch_bot.db import conversations, wakeups
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.worker import tasks

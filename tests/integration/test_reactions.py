@@ -8,8 +8,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.engine import ConversationEngine
-from randomatch_bot.conversation.reactions import reactions_available
+from randomatch_bot.conversation.plan.engine import ConversationEngine
+from randomatch_bot.conversation.policies.reactions import reactions_available
 from randomatch_bot.llm import OfflineResponder
 from tests.support.databases import make_couple, say
 from tests.support.drive import VirtualClock, drive

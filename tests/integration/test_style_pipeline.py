@@ -7,8 +7,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation import style
-from randomatch_bot.conversation.assistant_phrases import assistant_tells
+from randomatch_bot.conversation.words import style
+from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
 from tests.support.databases import make_couple, say
 from tests.support.openai_server import OpenAIServer
 from tests.support.pipeline import eventually, running_pipeline

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.engine import ConversationEngine
+from randomatch_bot.conversation.plan.engine import ConversationEngine
 from randomatch_bot.db import reactions
 from randomatch_bot.llm import OfflineResponder
 from tests.support.databases import Couple, make_couple, say

@@ -17,8 +17,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from randomatch_bot.cli import _typing_transport_warning
-from randomatch_bot.conversation import typing_broadcast
-from randomatch_bot.conversation.engine import ConversationEngine
+from randomatch_bot.conversation.plan import typing_broadcast
+from randomatch_bot.conversation.plan.engine import ConversationEngine
 from randomatch_bot.llm import OfflineResponder
 from tests.support.databases import Couple, make_couple, say
 from tests.support.drive import VirtualClock, drive

@@ -9,9 +9,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from randomatch_bot.conversation.engine import ConversationEngine
-from randomatch_bot.conversation.timing import GROUPING_FACTOR_BOUNDS
-from randomatch_bot.conversation.typing_wait import TYPING_HOLD_CAP
+from randomatch_bot.conversation.persona.timing import GROUPING_FACTOR_BOUNDS
+from randomatch_bot.conversation.plan.engine import ConversationEngine
+from randomatch_bot.conversation.plan.typing_wait import TYPING_HOLD_CAP
 from randomatch_bot.llm import OfflineResponder
 from tests.support.databases import Couple, make_couple, say
 from tests.support.drive import VirtualClock, drive

@@ -14,7 +14,7 @@ import asyncpg
 
 from randomatch_bot.bridge.listener import Bridge, bridge_ages
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.engine import SeededRandom
+from randomatch_bot.conversation.plan.engine import SeededRandom
 from randomatch_bot.llm.types import LLMClient
 from randomatch_bot.supervisor import Resources, open_resources
 from randomatch_bot.worker.service import run_worker

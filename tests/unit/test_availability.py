@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from randomatch_bot.config import ActiveHours
-from randomatch_bot.conversation.availability import (
+from randomatch_bot.conversation.persona.availability import (
     ABSENCE_BOUNDS,
     WAKE_OFFSET_BOUNDS,
     availability_delay,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import policy
+from randomatch_bot.conversation.policies import limits as policy
 from randomatch_bot.llm.tokens import estimate_tokens
 
 

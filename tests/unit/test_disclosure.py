@@ -9,9 +9,9 @@ import uuid
 import pytest
 
 from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import disclosure, prompt
-from randomatch_bot.conversation.persona import Persona
-from randomatch_bot.conversation.persona_files import bundled_persona
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.persona.files import bundled_persona
+from randomatch_bot.conversation.words import disclosure, prompt
 
 BOT = uuid.UUID(int=1)
 HUMAN = uuid.UUID(int=2)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from randomatch_bot.conversation.engine import GENERATION_WATCH, StepResult
+from randomatch_bot.conversation.plan.engine import GENERATION_WATCH, StepResult
 from randomatch_bot.worker import tasks
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)

@@ -7,10 +7,10 @@ import uuid
 import pytest
 
 from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import disclosure, guard, prompt
-from randomatch_bot.conversation.guard import Reason
-from randomatch_bot.conversation.persona import Persona
-from randomatch_bot.conversation.persona_files import bundled_persona
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.persona.files import bundled_persona
+from randomatch_bot.conversation.words import disclosure, guard, prompt
+from randomatch_bot.conversation.words.guard import Reason
 from randomatch_bot.llm import phrases
 
 BLOCKED = [

@@ -73,3 +73,35 @@ def test_no_part_imports_one_after_it() -> None:
             if TIERS[other] > TIERS[own]:
                 backwards.append(f"{relative} imports {module}")
     assert backwards == []
+
+
+# The rooms of `conversation/`, in the same way: who she is, what she says, what limits her,
+# how one reply unfolds. A room imports its own modules and the rooms before it.
+ROOMS = {"persona": 0, "words": 1, "policies": 2, "plan": 3}
+CONVERSATION = SRC / "conversation"
+
+
+def test_every_conversation_module_is_in_a_room() -> None:
+    """No module sits beside the rooms: a newcomer finds each in the folder that says what it is."""
+    loose = [p.name for p in CONVERSATION.glob("*.py") if p.name != "__init__.py"]
+    rooms = {p.name for p in CONVERSATION.iterdir() if (p / "__init__.py").exists()}
+    assert loose == []
+    assert rooms == set(ROOMS)
+
+
+def test_no_room_imports_one_after_it() -> None:
+    """The persona knows nothing of the words, the words nothing of the policies, and only
+    the plan knows every room."""
+    backwards = []
+    for path in sorted(CONVERSATION.rglob("*.py")):
+        relative = path.relative_to(CONVERSATION)
+        if len(relative.parts) < 2:
+            continue
+        own = relative.parts[0]
+        for module in _imports(path):
+            parts = module.split(".")
+            if parts[:2] != ["randomatch_bot", "conversation"] or len(parts) < 3:
+                continue
+            if ROOMS[parts[2]] > ROOMS[own]:
+                backwards.append(f"{relative} imports {module}")
+    assert backwards == []

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from randomatch_bot.conversation.memory import (
+from randomatch_bot.conversation.words.memory import (
     FACT_LIST_MAX_ITEMS,
     FACT_MAX_CHARS,
     FACTS_MAX_CHARS,
@@ -22,7 +22,7 @@ from randomatch_bot.conversation.memory import (
     summary_request,
     window_start,
 )
-from randomatch_bot.conversation.prompt import HistoryMessage, Memory, memory_block, window
+from randomatch_bot.conversation.words.prompt import HistoryMessage, Memory, memory_block, window
 from randomatch_bot.llm.offline import memory_json
 
 BOT = uuid.UUID(int=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from randomatch_bot.conversation.outage import scope_of, wait_for
+from randomatch_bot.conversation.policies.outage import scope_of, wait_for
 from randomatch_bot.llm.breaker import PROBE_TTL, MemoryBreaker
 from randomatch_bot.llm.retry import OUTAGE_CAP, outage_delay
 

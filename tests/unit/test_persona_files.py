@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.persona import DEFAULT_SYSTEM_PROMPT, Persona
-from randomatch_bot.conversation.persona_files import (
+from randomatch_bot.conversation.persona.card import DEFAULT_SYSTEM_PROMPT, Persona
+from randomatch_bot.conversation.persona.files import (
     CARD_SPEC,
     bundled_persona,
     fill_placeholders,

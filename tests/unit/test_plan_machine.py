@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.persona import Persona
-from randomatch_bot.conversation.plan_machine import (
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.plan.machine import (
     EARLY_TOLERANCE,
     GENERATION_WATCH,
     PERSONA_RECHECK,
@@ -24,7 +24,7 @@ from randomatch_bot.conversation.plan_machine import (
     decide,
     part_message_id,
 )
-from randomatch_bot.conversation.plan_states import (
+from randomatch_bot.conversation.plan.states import (
     Action,
     AnswerWithReaction,
     Close,
@@ -50,7 +50,7 @@ from randomatch_bot.conversation.plan_states import (
     TypePart,
     Wait,
 )
-from randomatch_bot.conversation.policy import Hold as PolicyHold
+from randomatch_bot.conversation.policies.limits import Hold as PolicyHold
 from randomatch_bot.db.conversations import Conversation, MatchContext
 from randomatch_bot.db.dead_letters import OpenLetter
 from randomatch_bot.db.messages import FollowupState, HumanMessage

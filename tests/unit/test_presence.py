@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from randomatch_bot.config import ActiveHours
-from randomatch_bot.conversation.presence import PresenceState, clock_time, presence
+from randomatch_bot.conversation.persona.presence import PresenceState, clock_time, presence
 from tests.support.night import night_offset
 
 HOURS = ActiveHours("08:00-23:30")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from randomatch_bot.conversation.reactions import choose_reaction
+from randomatch_bot.conversation.policies.reactions import choose_reaction
 
 
 def reactions_to(texts: list[str], recent: list[str], n: int = 300) -> list[str]:

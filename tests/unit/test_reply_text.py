@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from randomatch_bot.conversation.reply_text import (
+from randomatch_bot.conversation.words.reply_text import (
     clean_reply,
     fragments_of,
     leaks_instructions,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from randomatch_bot.conversation.engine import StepResult
+from randomatch_bot.conversation.plan.engine import StepResult
 from randomatch_bot.simulate.report import (
     METRICS,
     HumanMessage,

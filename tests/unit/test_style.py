@@ -7,9 +7,9 @@ import statistics
 
 import pytest
 
-from randomatch_bot.conversation import style
-from randomatch_bot.conversation.assistant_phrases import assistant_tells
-from randomatch_bot.conversation.reply_text import clean_reply
+from randomatch_bot.conversation.words import style
+from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
+from randomatch_bot.conversation.words.reply_text import clean_reply
 
 ASSISTANT_REPLY = """## Super idée !
 Excellente question ! Voici quelques randos que je te conseille :

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.timing import (
+from randomatch_bot.conversation.persona.timing import (
     GLANCE_BOUNDS,
     PAUSE_BOUNDS,
     READING_CAP,

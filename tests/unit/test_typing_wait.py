@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from randomatch_bot.conversation.typing_wait import (
+from randomatch_bot.conversation.plan.typing_wait import (
     TYPING_HOLD_CAP,
     TYPING_RECHECK,
     TYPING_STALE,

@@ -26,8 +26,8 @@ from pydantic import BaseModel, Field, field_validator
 from randomatch_bot.api.auth import LocalOrAuthorised
 from randomatch_bot.api.events import CLOSED
 from randomatch_bot.api.state import ApiState, State
-from randomatch_bot.conversation.persona import load_persona
-from randomatch_bot.conversation.presence import Presence, presence_of_match
+from randomatch_bot.conversation.persona.card import load_persona
+from randomatch_bot.conversation.persona.presence import Presence, presence_of_match
 from randomatch_bot.db import chat as chat_db
 from randomatch_bot.db import session
 from randomatch_bot.db.chat import ChatMessage

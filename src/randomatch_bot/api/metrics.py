@@ -24,7 +24,7 @@ from prometheus_client.registry import Collector
 
 from randomatch_bot.api.state import ApiState
 from randomatch_bot.bridge.listener import bridge_ages
-from randomatch_bot.conversation.outage import paused_scopes
+from randomatch_bot.conversation.policies.outage import paused_scopes
 from randomatch_bot.db import monitoring as monitoring_db
 from randomatch_bot.db import session
 from randomatch_bot.db.monitoring import LlmTotals

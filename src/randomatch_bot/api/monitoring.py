@@ -17,7 +17,7 @@ from randomatch_bot.api import metrics
 from randomatch_bot.api.auth import Authorised, ReadOnly
 from randomatch_bot.api.state import ApiState, State
 from randomatch_bot.bridge.listener import bridge_ages
-from randomatch_bot.conversation.outage import paused_scopes
+from randomatch_bot.conversation.policies.outage import paused_scopes
 from randomatch_bot.db import monitoring as monitoring_db
 from randomatch_bot.db import session
 from randomatch_bot.errors import DatabaseError, DatabaseUnavailable, RedisUnavailable

@@ -23,7 +23,7 @@ from randomatch_bot.config import Settings, load_settings
 from randomatch_bot.errors import MigrationError, SchemaMismatch
 
 if TYPE_CHECKING:
-    from randomatch_bot.conversation.persona import Persona
+    from randomatch_bot.conversation.persona.card import Persona
     from randomatch_bot.db.personas import PersonaListing
     from randomatch_bot.db.types import Conn
 
@@ -74,12 +74,12 @@ def add(
 ) -> None:
     """Create or update a bot's persona from a file; creates the bot profile if missing."""
     from randomatch_bot.config import DisclosurePolicy
-    from randomatch_bot.conversation.disclosure import contradicts_policy
-    from randomatch_bot.conversation.persona_files import (
+    from randomatch_bot.conversation.persona.files import (
         import_persona,
         load_persona_file,
         resolve_bot_id,
     )
+    from randomatch_bot.conversation.words.disclosure import contradicts_policy
 
     loaded = load_persona_file(file)
     target = resolve_bot_id(loaded, bot_id)
@@ -111,7 +111,7 @@ def add(
 @persona_app.command("list")
 def list_(as_json: JsonOption = False) -> None:
     """Every bot: its persona, or the default persona from configuration when it has none."""
-    from randomatch_bot.conversation.persona import list_personas
+    from randomatch_bot.conversation.persona.card import list_personas
 
     settings = _settings()
 
@@ -158,7 +158,7 @@ def _list_item(row: PersonaListing) -> dict[str, Any]:
 @persona_app.command("show")
 def show(ref: RefArgument, as_json: JsonOption = False) -> None:
     """Everything about one persona, the system prompt included."""
-    from randomatch_bot.conversation.persona import load_persona, resolve_persona
+    from randomatch_bot.conversation.persona.card import load_persona, resolve_persona
     from randomatch_bot.db import personas
     from randomatch_bot.errors import PersonaError
 
@@ -226,7 +226,7 @@ def _text(value: Any) -> str:
 
 
 def _toggle(ref: str, enabled: bool) -> None:
-    from randomatch_bot.conversation.persona import resolve_persona, set_persona_enabled
+    from randomatch_bot.conversation.persona.card import resolve_persona, set_persona_enabled
 
     settings = _settings()
 

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from randomatch_bot.bridge.listener import Bridge
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.presence import asleep_notice
+from randomatch_bot.conversation.persona.presence import asleep_notice
 from randomatch_bot.db import chat as demo_chat
 from randomatch_bot.db import messages, session
 from randomatch_bot.db.demo import Demo, seed_demo

@@ -1,9 +1,13 @@
-"""How a persona converses like a person: the timing model, active hours, reply shaping.
+"""How a persona converses like a person, in four rooms, each importing only the rooms above it:
 
-- `timing` — grouping, reading, thinking, typing and pause delays (pure functions of an RNG).
-- `availability` — the persona's active hours in its own timezone and the wait until they open.
-- `reply_text` — cleaning LLM output and splitting it into a few short chat messages.
+- `persona/` — who she is and when she is there: the persona card and its files, the timing
+  model (reading, thinking, typing, pauses), her active hours and the presence shown to people.
+- `words/` — what she says: the prompt, the composer that asks the model, the memory it is
+  given, the reply text (cleaning, splitting), the style pass, the output guard, disclosure.
+- `policies/` — what limits her: rate and budget limits, model outages, follow-ups, reactions.
+- `plan/` — how one reply unfolds: the plan's states, the pure machine that decides the next
+  step, the steps that apply its effects, and the engine the worker calls.
 
-Every function here takes its RNG and clock explicitly, so the engine can schedule each step
-and the tests need neither sleeping nor servers. See docs/TIMING.md for the figures behind it.
+Pure logic takes its RNG and clock as arguments, so the engine can schedule each step and the
+tests need neither sleeping nor servers. See docs/TIMING.md for the figures behind the timing.
 """

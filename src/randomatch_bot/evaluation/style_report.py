@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from randomatch_bot.conversation import style
-from randomatch_bot.conversation.assistant_phrases import assistant_tells
+from randomatch_bot.conversation.words import style
+from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
 from randomatch_bot.llm.phrases import normalize
 
 __all__ = [

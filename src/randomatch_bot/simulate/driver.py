@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from randomatch_bot.conversation.engine import ConversationEngine, StepResult
+from randomatch_bot.conversation.plan.engine import ConversationEngine, StepResult
 from randomatch_bot.llm.types import LLMClient
 
 __all__ = ["Trace", "VirtualClock", "drive", "step"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from randomatch_bot.conversation.timing import truncated_lognormal
+from randomatch_bot.conversation.persona.timing import truncated_lognormal
 
 __all__ = ["HUMAN_NAMES", "REGIONS", "ScriptedHuman", "Turn"]
 

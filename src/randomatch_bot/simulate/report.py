@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from randomatch_bot.conversation import timing
+from randomatch_bot.conversation.persona import timing
 from randomatch_bot.db import simulation as sim_db
 from randomatch_bot.db.types import Conn
 from randomatch_bot.evaluation.style_report import Line, Transcript

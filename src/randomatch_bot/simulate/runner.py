@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
-from randomatch_bot.conversation.persona import DEFAULT_PERSONA_FILE, Persona
-from randomatch_bot.conversation.persona_files import LoadedPersona, bundled_persona, import_persona
+from randomatch_bot.conversation.persona.card import DEFAULT_PERSONA_FILE, Persona
+from randomatch_bot.conversation.persona.files import LoadedPersona, bundled_persona, import_persona
+from randomatch_bot.conversation.plan.engine import ConversationEngine, SeededRandom
 from randomatch_bot.db import session
 from randomatch_bot.db import simulation as sim_db
 from randomatch_bot.db.migrate import migrate
@@ -63,7 +63,7 @@ class SimulationOptions:
     llm_url: str | None = None  # an OpenAI-protocol endpoint; None: the offline responder
     start: dt.datetime = DEFAULT_START
     spread_seconds: float = DEFAULT_SPREAD
-    habits: tuple[str, ...] = ()  # typing habits given to every bot (conversation/style)
+    habits: tuple[str, ...] = ()  # typing habits given to every bot (conversation/words/style)
 
 
 @dataclass(slots=True)

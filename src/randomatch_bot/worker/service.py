@@ -18,8 +18,10 @@ from docket import Docket, ExponentialRetry, Worker
 
 from randomatch_bot import privacy
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import outage, policy, typing_broadcast
-from randomatch_bot.conversation.engine import ConversationEngine, SeededRandom
+from randomatch_bot.conversation.plan import typing_broadcast
+from randomatch_bot.conversation.plan.engine import ConversationEngine, SeededRandom
+from randomatch_bot.conversation.policies import limits as policy
+from randomatch_bot.conversation.policies import outage
 from randomatch_bot.db import housekeeping, session
 from randomatch_bot.errors import DatabaseError, DatabaseUnavailable
 from randomatch_bot.infra.keys import Keys

@@ -28,7 +28,7 @@ import redis.asyncio as aioredis
 import structlog
 from docket import CurrentExecution, Docket, Execution
 
-from randomatch_bot.conversation.engine import GENERATION_WATCH
+from randomatch_bot.conversation.plan.engine import GENERATION_WATCH
 from randomatch_bot.db import session
 from randomatch_bot.errors import (
     DatabaseBusy,
@@ -40,7 +40,7 @@ from randomatch_bot.infra.redis import map_redis_error, wraps_redis_errors
 from randomatch_bot.process_metrics import METRICS
 
 if TYPE_CHECKING:
-    from randomatch_bot.conversation.engine import ConversationEngine, StepResult
+    from randomatch_bot.conversation.plan.engine import ConversationEngine, StepResult
     from randomatch_bot.llm.types import LLMClient
 
 log = structlog.get_logger(__name__)

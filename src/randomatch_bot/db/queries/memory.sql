@@ -1,4 +1,4 @@
--- Named queries of the long-term memory (conversation/memory.py).
+-- Named queries of the long-term memory (conversation/words/memory.py).
 
 -- name: memory_get
 -- The match's summary, facts, and the instant they cover messages through.

@@ -1,5 +1,5 @@
 -- Named queries for faults that last: model outages waited out, paused models, poison
--- conversations and dead letters revived by a new message (conversation/outage.py).
+-- conversations and dead letters revived by a new message (conversation/policies/outage.py).
 
 -- name: plan_generation_failed
 -- One more failed generation of a plan still waiting for its parts; a plan that moved on

@@ -12,14 +12,14 @@ from dataclasses import dataclass, replace
 
 import structlog
 
-from randomatch_bot.conversation import policy, reactions, typing_broadcast
-from randomatch_bot.conversation.persona import load_persona, persona_of
-from randomatch_bot.conversation.plan_machine import (
+from randomatch_bot.conversation.persona.card import load_persona, persona_of
+from randomatch_bot.conversation.plan import typing_broadcast
+from randomatch_bot.conversation.plan.machine import (
     PERSONA_DISABLED,
     Rules,
     decide,
 )
-from randomatch_bot.conversation.plan_states import (
+from randomatch_bot.conversation.plan.states import (
     CONTINUING,
     Action,
     AnswerWithReaction,
@@ -46,6 +46,8 @@ from randomatch_bot.conversation.plan_states import (
     TypePart,
     Wait,
 )
+from randomatch_bot.conversation.policies import limits as policy
+from randomatch_bot.conversation.policies import reactions
 from randomatch_bot.db import conversations, dead_letters, messages, plans
 from randomatch_bot.db import typing_indicators as indicators
 from randomatch_bot.db.personas import PersonaRow

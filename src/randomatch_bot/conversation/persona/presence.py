@@ -15,8 +15,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from randomatch_bot.config import ActiveHours, Settings
-from randomatch_bot.conversation.availability import is_active, next_active_start
-from randomatch_bot.conversation.persona import Persona, load_persona
+from randomatch_bot.conversation.persona.availability import is_active, next_active_start
+from randomatch_bot.conversation.persona.card import Persona, load_persona
 from randomatch_bot.db import waiting as waiting_db
 from randomatch_bot.db.types import Conn
 from randomatch_bot.db.waiting import PendingReply

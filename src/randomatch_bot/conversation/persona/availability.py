@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from randomatch_bot.config import ActiveHours
-from randomatch_bot.conversation.timing import truncated_lognormal
+from randomatch_bot.conversation.persona.timing import truncated_lognormal
 
 __all__ = ["availability_delay", "is_active", "next_active_start"]
 

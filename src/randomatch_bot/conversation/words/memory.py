@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from randomatch_bot.conversation.prompt import (
+from randomatch_bot.conversation.words.prompt import (
     HISTORY_TOKEN_BUDGET,
     HistoryMessage,
     Memory,

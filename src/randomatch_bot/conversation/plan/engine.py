@@ -29,10 +29,9 @@ from typing import TYPE_CHECKING
 import structlog
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import memory, outage, plan_steps
-from randomatch_bot.conversation.composer import HISTORY_FETCH, Composer, Conversation
-from randomatch_bot.conversation.persona import load_persona, persona_of
-from randomatch_bot.conversation.plan_machine import (
+from randomatch_bot.conversation.persona.card import load_persona, persona_of
+from randomatch_bot.conversation.plan import steps as plan_steps
+from randomatch_bot.conversation.plan.machine import (
     EARLY_TOLERANCE,
     GENERATION_WATCH,
     PERSONA_RECHECK,
@@ -40,14 +39,17 @@ from randomatch_bot.conversation.plan_machine import (
     SeededRandom,
     part_message_id,
 )
-from randomatch_bot.conversation.plan_states import (
+from randomatch_bot.conversation.plan.states import (
     ACTIVE_PLAN_STATUSES,
     ConversationStatus,
     Fact,
     PlanStatus,
     Snapshot,
 )
-from randomatch_bot.conversation.plan_steps import StepResult, end_plan, save
+from randomatch_bot.conversation.plan.steps import StepResult, end_plan, save
+from randomatch_bot.conversation.policies import outage
+from randomatch_bot.conversation.words import memory
+from randomatch_bot.conversation.words.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.db import conversations, dead_letters, plans, session
 from randomatch_bot.db.conversations import MatchContext
 from randomatch_bot.db.plans import Plan

@@ -24,9 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation import availability, followup, timing, typing_wait
-from randomatch_bot.conversation.persona import Persona
-from randomatch_bot.conversation.plan_states import (
+from randomatch_bot.conversation.persona import availability, timing
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.plan import typing_wait
+from randomatch_bot.conversation.plan.states import (
     Action,
     AnswerWithReaction,
     Close,
@@ -51,6 +52,7 @@ from randomatch_bot.conversation.plan_states import (
     TypePart,
     Wait,
 )
+from randomatch_bot.conversation.policies import followup
 from randomatch_bot.db.plans import Plan
 
 __all__ = [

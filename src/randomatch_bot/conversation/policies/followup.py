@@ -15,29 +15,21 @@ import re
 import uuid
 from collections.abc import Iterable
 
-from randomatch_bot.conversation import availability, guard
-from randomatch_bot.conversation.persona import Persona
+from randomatch_bot.conversation.persona import availability
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.words import guard
 from randomatch_bot.db import messages
 from randomatch_bot.db.messages import FollowupState
 from randomatch_bot.db.types import Conn
-from randomatch_bot.llm.offline import FOLLOWUP_MARK
 from randomatch_bot.llm.phrases import normalize
 
 __all__ = [
-    "FOLLOWUP_NOTE",
     "asked_to_stop",
     "followup_at",
     "followup_due",
     "next_followup",
     "wants_followups",
 ]
-
-# Closes the prompt of a follow-up as a system message; the offline responder knows the mark.
-FOLLOWUP_NOTE = (
-    f"{FOLLOWUP_MARK} La personne n'a pas répondu à ton dernier message depuis un bon moment. "
-    "Écris-lui un seul message court et naturel pour relancer, en rebondissant sur ce dont "
-    "vous parliez, sans reproche, sans insister et sans répéter ton dernier message."
-)
 
 _STOP = re.compile(
     r"\b(?:arrete|arretez|cesse)\w* (?:de m'ecrire|de me parler|de m'envoyer|tout de suite|stp|svp)"

@@ -17,10 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from randomatch_bot.config import DisclosurePolicy
-from randomatch_bot.conversation import disclosure as _disclosure
-from randomatch_bot.conversation.persona import Persona
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.words import disclosure as _disclosure
+from randomatch_bot.llm.offline import FOLLOWUP_MARK
 from randomatch_bot.llm.tokens import estimate_tokens as _estimate_tokens
 from randomatch_bot.llm.types import ChatMessage
+
+# Closes the prompt of a follow-up as a system message; the offline responder knows the mark.
+FOLLOWUP_NOTE = (
+    f"{FOLLOWUP_MARK} La personne n'a pas répondu à ton dernier message depuis un bon moment. "
+    "Écris-lui un seul message court et naturel pour relancer, en rebondissant sur ce dont "
+    "vous parliez, sans reproche, sans insister et sans répéter ton dernier message."
+)
 
 CHARS_PER_TOKEN = 4  # rough size of a token in French/English chat text
 HISTORY_TOKEN_BUDGET = 1200  # recent messages kept verbatim in the prompt

@@ -16,9 +16,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from randomatch_bot.conversation import reply_text
-from randomatch_bot.conversation.assistant_phrases import assistant_tells
-from randomatch_bot.conversation.timing import truncated_lognormal
+from randomatch_bot.conversation.persona.timing import truncated_lognormal
+from randomatch_bot.conversation.words import reply_text
+from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
 from randomatch_bot.llm.phrases import normalize
 
 __all__ = [

@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from randomatch_bot.conversation.persona import Persona
-from randomatch_bot.conversation.policy import Hold as PolicyHold
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.policies.limits import Hold as PolicyHold
 from randomatch_bot.db.conversations import Conversation, MatchContext
 from randomatch_bot.db.dead_letters import OpenLetter
 from randomatch_bot.db.messages import FollowupState, HumanMessage

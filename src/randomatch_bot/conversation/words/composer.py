@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import structlog
 
 from randomatch_bot.config import DisclosurePolicy, Settings
-from randomatch_bot.conversation import (
+from randomatch_bot.conversation.persona.card import Persona
+from randomatch_bot.conversation.words import (
     disclosure,
     guard,
     memory,
@@ -23,9 +24,8 @@ from randomatch_bot.conversation import (
     reply_text,
     style,
 )
-from randomatch_bot.conversation.assistant_phrases import assistant_tells
-from randomatch_bot.conversation.followup import FOLLOWUP_NOTE
-from randomatch_bot.conversation.persona import Persona
+from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
+from randomatch_bot.conversation.words.prompt import FOLLOWUP_NOTE
 from randomatch_bot.db import messages, session
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.types import Conn

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from randomatch_bot.config import ActiveHours, Settings
-from randomatch_bot.conversation.persona_files import (
+from randomatch_bot.conversation.persona.files import (
     CARD_EXTENSION,
     PersonaSpec,
     bundled_persona,
