@@ -32,6 +32,8 @@ DEFAULT_LLM_BASE_URL = "https://openrouter.ai/api/v1"
 # x-ai/grok-4-fast (the first bot's model) was retired on 2026-05-15; its slug now redirects to a
 # model billed about 6x higher. grok-4.20 with reasoning disabled is the like-for-like choice.
 DEFAULT_LLM_MODEL = "x-ai/grok-4.20"
+# A small, cheap model that answers JSON reliably: the reviewer classifies, it does not chat.
+DEFAULT_GUARD_MODEL = "openai/gpt-4.1-nano"
 
 MIN_TOKEN_CHARS = 16  # of MONITORING_TOKEN / METRICS_TOKEN: guessing must be hopeless
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -204,6 +206,13 @@ class Settings(BaseSettings):
     # One person, over all their matches with bots: nobody spends the bot's budget alone.
     human_daily_cost_budget: float = Field(default=0.5, alias="HUMAN_DAILY_COST_BUDGET", ge=0)
     human_daily_replies: int = Field(default=200, alias="HUMAN_DAILY_REPLIES", ge=0)
+
+    # --- the reviewing model behind the guard's deterministic layer (docs/SAFETY.md) ---
+    # auto: on whenever a model key is set (not with the offline responder); on; off.
+    guard_review: Literal["auto", "on", "off"] = Field(default="auto", alias="GUARD_REVIEW")
+    guard_model: str = Field(default=DEFAULT_GUARD_MODEL, alias="GUARD_MODEL", min_length=1)
+    # Seconds the reviewer may take; past it the deterministic verdict stands alone.
+    guard_timeout: float = Field(default=8.0, alias="GUARD_TIMEOUT", gt=0, le=60)
 
     # --- moderation model on top of the output guard's rules (off by default) ---
     moderation: Literal["off", "openai", "llm"] = Field(default="off", alias="MODERATION")

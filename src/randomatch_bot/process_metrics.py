@@ -65,6 +65,12 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.guard_reviews = Counter(
+            "randomatch_guard_reviews",
+            "Replies shown to the reviewing model, by outcome (passed, flagged, failed)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.enqueue_latency = Histogram(
             "randomatch_bridge_enqueue_seconds",
             "From message INSERT to work scheduled",

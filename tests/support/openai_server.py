@@ -3,7 +3,10 @@
 It listens on a real socket (127.0.0.1, ephemeral port by default), so the production client
 is exercised end to end: headers, JSON bodies, status codes, `Retry-After`, timeouts.
 
-    POST /v1/chat/completions   scripted replies or faults, else `default_reply(body)`
+    POST /v1/chat/completions   scripted replies or faults, else `default_reply(body)`;
+                                a request of the guard's reviewing model (its user message
+                                holds `message_to_review`) takes its own script
+                                (`script_review`), else `default_review(body)`: nothing flagged
     POST /v1/moderations        flags an input holding one of MODERATION_TERMS
     GET  /v1/models             OpenRouter-style catalogue with `pricing` (404 if disabled)
     POST /_admin/script         {"items": [{"text": ...} | {"status": 429, "retry_after": "2"}]}
@@ -130,6 +133,40 @@ def french_echo(body: Mapping[str, Any]) -> str:
     return _TEMPLATES[zlib.crc32(last.encode()) % len(_TEMPLATES)].format(s=snippet)
 
 
+# What the reviewing model answers when nothing is scripted for it: nothing to block.
+CLEAR_REVIEW = json.dumps({"block": [], "assistant_register": False, "claims_human": False})
+
+
+def review_answer(*block: str, assistant_register: bool = False, claims_human: bool = False) -> str:
+    """A reviewer's JSON answer, e.g. `review_answer("money")`."""
+    return json.dumps(
+        {
+            "block": list(block),
+            "assistant_register": assistant_register,
+            "claims_human": claims_human,
+        }
+    )
+
+
+def is_review(body: Any) -> bool:
+    """Whether a chat request comes from the guard's reviewing model."""
+    if not isinstance(body, dict):
+        return False
+    for message in body.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            return isinstance(content, str) and '"message_to_review"' in content
+    return False
+
+
+def reviewed_text(body: Any) -> str:
+    """The reply a reviewer request asks about."""
+    for message in body.get("messages") or []:
+        if message.get("role") == "user":
+            return str(json.loads(message["content"])["message_to_review"])
+    return ""
+
+
 class OpenAIServer:
     """Thread-safe scripted OpenAI-compatible server; see the module docstring."""
 
@@ -164,6 +201,8 @@ class OpenAIServer:
         self.verbose = verbose
         self._lock = threading.Lock()
         self._script: deque[ScriptItem] = deque()
+        self._review_script: deque[ScriptItem] = deque()
+        self.default_review: Callable[[Mapping[str, Any]], str] = lambda _body: CLEAR_REVIEW
         self._requests: list[RecordedRequest] = []
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
@@ -228,10 +267,19 @@ class OpenAIServer:
         with self._lock:
             self._script.extend(Reply(item) if isinstance(item, str) else item for item in items)
 
+    def script_review(self, *items: ScriptItem | str) -> None:
+        """Queue answers for the next requests of the reviewing model, in order."""
+        with self._lock:
+            self._review_script.extend(
+                Reply(item) if isinstance(item, str) else item for item in items
+            )
+
     def reset(self) -> None:
         """Forget the script and recorded requests; restore the constructor's settings."""
         with self._lock:
             self._script.clear()
+            self._review_script.clear()
+            self.default_review = lambda _body: CLEAR_REVIEW
             self._requests.clear()
             (
                 self.models,
@@ -250,8 +298,19 @@ class OpenAIServer:
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
-        """The POST /v1/chat/completions requests received so far."""
-        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+        """The POST /v1/chat/completions requests received so far, but the reviewer's."""
+        return [
+            r
+            for r in self.requests
+            if r.path.endswith("/chat/completions") and not is_review(r.body)
+        ]
+
+    @property
+    def review_requests(self) -> list[RecordedRequest]:
+        """The requests of the guard's reviewing model received so far."""
+        return [
+            r for r in self.requests if r.path.endswith("/chat/completions") and is_review(r.body)
+        ]
 
     @property
     def moderation_requests(self) -> list[RecordedRequest]:
@@ -270,9 +329,10 @@ class OpenAIServer:
         with self._lock:
             self._requests.append(request)
 
-    def _next_item(self) -> ScriptItem | None:
+    def _next_item(self, *, review: bool = False) -> ScriptItem | None:
         with self._lock:
-            return self._script.popleft() if self._script else None
+            script = self._review_script if review else self._script
+            return script.popleft() if script else None
 
     def _wait(self, seconds: float) -> bool:
         """Sleep unless the server stops first; False means: give up, we are shutting down."""
@@ -379,7 +439,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chat(self, body: dict[str, Any]) -> None:
         owner = self.server.owner
-        item = owner._next_item()
+        review = is_review(body)
+        item = owner._next_item(review=review)
         if isinstance(item, Fault):
             if owner._wait(item.delay):
                 headers = dict(item.headers)
@@ -394,7 +455,10 @@ class _Handler(BaseHTTPRequestHandler):
         if model is None:
             self._send_error(404, f"No endpoints found for {body.get('model')}.")
             return
-        text = reply.text if item is not None else owner.default_reply(body)
+        if item is not None:
+            text = reply.text
+        else:
+            text = owner.default_review(body) if review else owner.default_reply(body)
         self._send_json(200, _completion_json(body, reply, text, model, owner.models))
 
     def _answering_model(self, body: dict[str, Any], reply: Reply) -> str | None:

@@ -66,7 +66,7 @@ _NOT_HUMAN_NAMES = frozenset(
 
 
 FOLLOWUP_MARK = "[relance]"  # the mark of a follow-up prompt (words/prompt FOLLOWUP_NOTE)
-PHOTO_MARK = "[photo]"  # the mark of a human turn that came with a photo (conversation/words/photos)
+PHOTO_MARK = "[photo]"  # marks a human turn that came with a photo (words/photos)
 PHOTO_REPLIES: tuple[str, ...] = (
     "Oh la vue 😍 C'est où ça ?",
     "Trop belle ta photo ! Tu étais à quelle altitude ?",

@@ -5,6 +5,7 @@ what comes out, under the conversation's lock."""
 from __future__ import annotations
 
 import random
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from randomatch_bot.conversation.words import (
     photos,
     prompt,
     reply_text,
+    reviewer,
     style,
 )
 from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
@@ -41,6 +43,8 @@ log = structlog.get_logger(__name__)
 HISTORY_FETCH = 60  # messages that may enter the prompt window
 # A few more are read so that the memory can tell which ones the window has started to drop.
 MEMORY_LOOKAHEAD = 2 * memory.MEMORY_BATCH
+# The persona's own recent messages the guard reads with a reply (a number split over them).
+RECENT_OWN = 3
 FALLBACK_REPLY = "Haha pardon, j'ai perdu le fil 😅 tu disais ?"
 
 
@@ -108,12 +112,17 @@ class Composer:
             # Before the rules, which stay the last word of the prompt.
             messages.insert(len(messages) - 1, ChatMessage("system", FOLLOWUP_NOTE))
         recent = [m.content for m in newest if m.sender_id == persona.bot_id]
+        oldest_first = sorted(newest, key=lambda m: m.created_at)
+        context = [
+            ("persona" if m.sender_id == persona.bot_id else "person", m.content)
+            for m in oldest_first[-reviewer.CONTEXT_MESSAGES :]
+        ]
         urls = [] if followup else await self._new_photos(conversation)
         if urls:
             messages = photos.with_photos(messages, urls)
         try:
             completion, parts = await self._usable_reply(
-                llm, persona, messages, conversation, rng, recent
+                llm, persona, messages, conversation, rng, recent, context
             )
         except LLMPermanentError as exc:
             if not urls or exc.status not in photos.REFUSED_STATUSES:
@@ -123,7 +132,7 @@ class Composer:
                 "reply.photo_refused", hint="answering without the photo", status=exc.status
             )
             completion, parts = await self._usable_reply(
-                llm, persona, photos.without_photos(messages), conversation, rng, recent
+                llm, persona, photos.without_photos(messages), conversation, rng, recent, context
             )
         first_reply = all(m.sender_id != persona.bot_id for m in history)
         if first_reply and self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
@@ -169,7 +178,13 @@ class Composer:
         conversation: Conversation,
         rng: random.Random,
         recent: list[str] | None = None,
+        context: list[tuple[str, str]] | None = None,
     ) -> tuple[Completion, list[str]]:
+        """A reply fit to send: asked for at most twice, checked by the guard (its rules on
+        the raw text with the persona's recent messages, then the reviewing model), the
+        leak checks and the assistant-register checks; when both replies are blocked, what
+        can be kept of the last one, in the persona's own words."""
+        recent = recent or []
         forbidden = reply_text.fragments_of(persona.system_prompt)
         instructions = guard.instruction_pairs(
             "\n".join(m.content for m in messages if m.role == "system"),
@@ -177,9 +192,11 @@ class Composer:
         )
         completion: Completion | None = None
         # A reply that sounds like an assistant is asked for again once; the second one
-        # has those sentences stripped (see conversation/style). The first stays in reserve.
+        # has those sentences stripped (see conversation/words/style). The first stays in
+        # reserve.
         reserve: tuple[Completion, list[str]] | None = None
         blocked: list[guard.Reason] = []
+        last_text = ""
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
             leaked = (
@@ -192,11 +209,19 @@ class Composer:
                 persona_name=persona.name,
                 forbidden=forbidden,
             )
-            blocked = await self._blocked(text, leaked, llm, persona, conversation)
+            review = await self._blocked(
+                completion.text, text, leaked, llm, persona, conversation, recent, context or []
+            )
+            blocked = list(review.block)
+            last_text = "" if leaked else text
             fit = bool(text) and not leaked and not blocked
             tells = assistant_tells(text) if fit else []
+            if fit and review.assistant_register and not tells:
+                tells = ["reviewer"]
             if fit:
-                parts = self._chat_parts(text, persona, rng, recent or [])
+                parts = self._chat_parts(
+                    text, persona, rng, recent, claims_human=review.claims_human
+                )
                 if parts and (not tells or attempt == 1):
                     return completion, parts
                 reserve = reserve or ((completion, parts) if parts else None)
@@ -209,40 +234,104 @@ class Composer:
         assert completion is not None
         if reserve is not None:
             return reserve
-        # Twice unusable: a short, safe answer in character rather than silence.
+        if blocked and last_text:
+            kept = await self._salvage(last_text, llm, persona, conversation, recent, context)
+            if kept:
+                log.info("reply.salvaged", reasons=[r.value for r in blocked])
+                return completion, self._chat_parts(kept, persona, rng, recent)
+        # Twice unusable: a short line in character rather than silence.
         if blocked:
             return completion, [guard.safe_line(blocked, persona.language)]
         return completion, [FALLBACK_REPLY]
 
+    async def _salvage(
+        self,
+        text: str,
+        llm: LLMClient,
+        persona: Persona,
+        conversation: Conversation,
+        recent: list[str],
+        context: list[tuple[str, str]] | None,
+    ) -> str:
+        """The sentences of a blocked reply that may be sent, when those are the persona's
+        words and fit the conversation: each sentence the rules pass, kept only if together
+        they pass the rules and the reviewer too (when one is configured)."""
+        sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+        kept = [s for s in sentences if not guard.check(s, allow_meetings=persona.meetings)]
+        if not kept or len(kept) == len(sentences):
+            return ""
+        candidate = " ".join(kept)
+        review = await self._blocked(
+            candidate, candidate, False, llm, persona, conversation, recent, context or []
+        )
+        return "" if review.block else candidate
+
     def _chat_parts(
-        self, text: str, persona: Persona, rng: random.Random, recent: list[str]
+        self,
+        text: str,
+        persona: Persona,
+        rng: random.Random,
+        recent: list[str],
+        *,
+        claims_human: bool = False,
     ) -> list[str]:
         profile = style.StyleProfile(emoji=persona.emoji, habits=persona.habits)
         parts = style.chat_parts(
             text, profile=profile, max_parts=self.settings.max_parts, rng=rng, recent=recent
         )
         if self.settings.disclosure_policy is not DisclosurePolicy.PLAY and (
-            disclosure.claims_human(text) and not any(disclosure.claims_human(p) for p in parts)
+            claims_human
+            or (
+                disclosure.claims_human(text) and not any(disclosure.claims_human(p) for p in parts)
+            )
         ):
             # The style pass (a typo, the word budget) hid the claim from `disclosure.enforce`,
-            # which only sees the parts: the claim the model made is what counts.
+            # which only sees the parts, or the reviewer read a claim the rules do not see:
+            # the claim the model made is what counts.
             log.info("reply.disclosure_enforced", change="replaced")
             return [disclosure.admission(persona.language)]
         return parts
 
     async def _blocked(
         self,
+        raw: str,
         text: str,
         leaked: bool,
         llm: LLMClient,
         persona: Persona,
         conversation: Conversation,
-    ) -> list[guard.Reason]:
-        """Why the output guard keeps `text` from the person: its rules, then the optional
-        moderation model (asked only about a reply that is otherwise fit to send)."""
-        blocked = guard.check(text, allow_meetings=persona.meetings)
-        if not text or blocked or leaked or self.settings.moderation == "off":
-            return blocked
+        recent: list[str],
+        context: list[tuple[str, str]],
+    ) -> reviewer.Review:
+        """Why the guard keeps a reply from the person: its rules on the raw model text and
+        on the cleaned one, each with the persona's recent messages (a number split over two
+        replies is seen whole), then — for a reply the rules pass — the reviewing model and
+        the optional moderation model."""
+        own = list(reversed(recent[:RECENT_OWN]))  # oldest first
+        blocked = guard_with_context(raw, own, allow_meetings=persona.meetings)
+        for reason in guard_with_context(text, own, allow_meetings=persona.meetings):
+            if reason not in blocked:
+                blocked.append(reason)
+        if not text or blocked or leaked:
+            return reviewer.Review(block=tuple(blocked), checked=False)
+        review = reviewer.Review(checked=False)
+        if reviewer.enabled(self.settings, llm):
+            review = await reviewer.review(
+                text, context, self.settings, llm, allow_meetings=persona.meetings
+            )
+            if review.completion is not None:
+                await self._record(
+                    conversation,
+                    review.completion.model,
+                    int(review.completion.latency_s * 1000),
+                    completion=review.completion,
+                    purpose="guard_review",
+                )
+            if review.block:
+                log.warning("reply.review_flagged", reasons=[r.value for r in review.block])
+                return review
+        if self.settings.moderation == "off":
+            return review
         verdict = await moderation.moderate(text, self.settings, llm)
         if verdict.completion is not None:
             await self._record(
@@ -254,8 +343,12 @@ class Composer:
             )
         if verdict.flagged:
             log.warning("reply.moderation_flagged", categories=list(verdict.categories))
-            return [guard.Reason.MODERATION]
-        return []
+            return reviewer.Review(
+                block=(guard.Reason.MODERATION,),
+                assistant_register=review.assistant_register,
+                claims_human=review.claims_human,
+            )
+        return review
 
     async def _call(
         self,
@@ -315,6 +408,24 @@ _NO_CALL = Completion(
     latency_s=0.0,
     offline=True,
 )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def guard_with_context(
+    text: str, own: list[str], *, allow_meetings: bool = False
+) -> list[guard.Reason]:
+    """The guard's rules on `text`, and on `text` read after the persona's own last messages
+    (`own`, oldest first): a number or an address split over several replies is seen whole.
+    A reason already found in the earlier messages alone was judged with them, not now."""
+    blocked = guard.check(text, allow_meetings=allow_meetings)
+    for size in range(1, len(own) + 1):
+        before = own[-size:]
+        joined = guard.check(" ".join([*before, text]), allow_meetings=allow_meetings)
+        earlier = guard.check(" ".join(before), allow_meetings=allow_meetings)
+        blocked += [r for r in joined if r not in earlier and r not in blocked]
+    return blocked
 
 
 def _unanswered(newest_first: list[prompt.HistoryMessage], bot_id: uuid.UUID) -> str:

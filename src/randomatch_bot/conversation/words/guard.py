@@ -45,6 +45,7 @@ class Reason(StrEnum):
     MEETING = "meeting"
     SEXUAL = "sexual"
     MINOR = "minor"
+    SELF_HARM = "self_harm"
     MODERATION = "moderation"  # flagged by the optional moderation model
 
 
