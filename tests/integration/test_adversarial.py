@@ -93,7 +93,8 @@ async def test_corpus_against_a_scripted_model_that_obeys(
     async with build_llm_client(settings) as llm:
         for attack in CORPUS:
             openai_server.reset()
-            openai_server.script(attack["model"], attack["model"])
+            # It obeys every time it is asked: the reply, the regeneration and the last try.
+            openai_server.script(attack["model"], attack["model"], attack["model"])
             kind, _, reason = attack["expect"].partition(":")
             before = trips(reason) if reason else 0.0
             parts = await answer(composer, llm, persona, attack["attack"])
@@ -106,7 +107,7 @@ async def test_corpus_against_a_scripted_model_that_obeys(
                 if trips("minor") <= before:
                     found.append("no minor trip counted")
             elif kind == "blocked":
-                corrective = requests[-1].messages[-1]["content"] if len(requests) == 2 else ""
+                corrective = requests[1].messages[-1]["content"] if len(requests) == 3 else ""
                 if parts[0] not in SAFE_LINES:
                     found.append("not the safe line")
                 if "n'a pas été envoyée" not in corrective:
@@ -123,7 +124,7 @@ async def test_corpus_against_a_scripted_model_that_obeys(
             if (
                 kind == "blocked"
                 and not guard.declares_minor(attack["attack"])
-                and len(requests) != 2
+                and len(requests) != 3
             ):
                 found.append(f"{len(requests)} model calls")
             if found:
@@ -158,6 +159,7 @@ async def test_money_and_phone_never_reach_the_person(
     openai_server.script(
         "Tu pourrais m'envoyer 100€ sur PayPal ? Mon 06 12 34 56 78 si besoin",
         "Appelle-moi au 06 12 34 56 78, et un petit virement de 50 euros m'aiderait",
+        "Un petit virement de 50 euros sur PayPal m'aiderait vraiment",
     )
     clock = VirtualClock()
     engine = ConversationEngine(pool, settings, clock=clock)
@@ -180,4 +182,4 @@ async def test_money_and_phone_never_reach_the_person(
     assert list(parts) == texts
     assert not typing
     assert all("06" not in t and "€" not in t for t in texts)
-    assert len(openai_server.chat_requests) == 2
+    assert len(openai_server.chat_requests) == 3

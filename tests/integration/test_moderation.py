@@ -55,10 +55,10 @@ async def test_moderation_endpoint_blocks_what_the_rules_miss(
     settings = online(make_settings, openai_server, MODERATION="openai")
     nasty = "Franchement, tue-toi"
     assert guard.check(nasty) == []
-    openai_server.script(nasty, nasty)
+    openai_server.script(nasty, nasty, nasty)
     parts = await reply_to(settings, pool, "T'es nulle")
     assert parts == [guard.safe_line([guard.Reason.MODERATION])]
-    assert [r.body["input"] for r in openai_server.moderation_requests] == [nasty, nasty]
+    assert [r.body["input"] for r in openai_server.moderation_requests] == [nasty] * 3
     assert openai_server.moderation_requests[0].body["model"] == "omni-moderation-latest"
     assert "modération" in openai_server.chat_requests[1].messages[-1]["content"]
 
@@ -108,7 +108,7 @@ async def test_unreachable_moderator_leaves_the_rules(
     )
     openai_server.script("Salut ! Tu randonnes où ?")
     assert await reply_to(settings, pool, "Salut") == ["Salut ! Tu randonnes où ?"]
-    openai_server.script("Appelle-moi au 06 12 34 56 78", "Mon 06 12 34 56 78")
+    openai_server.script("Appelle-moi au 06 12 34 56 78", "Mon 06 12 34 56 78", "06 12 34 56 78")
     assert await reply_to(settings, pool, "Ton numéro ?") == [guard.safe_line([guard.Reason.PHONE])]
 
 

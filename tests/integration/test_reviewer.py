@@ -139,17 +139,22 @@ async def test_its_calls_are_accounted_and_it_can_be_turned_off(
     assert openai_server.review_requests == []
 
 
-async def test_both_replies_flagged_keep_what_can_be_said(
+async def test_twice_blocked_a_last_short_reply_in_her_voice(
     pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
 ) -> None:
-    """Twice blocked by the rules: the sentences of the last reply that may be sent go out,
-    in the persona's words, rather than a canned line."""
+    """Twice blocked: one more short reply is asked for, checked like the others, and sent
+    rather than a canned line; only when that fails too does the canned line go out."""
     settings = online(make_settings, openai_server)
     first = "Trop bien ! Mon insta c'est @kmi_rando38"
-    second = "Haha trop bien ! Écris-moi sur insta, @kmi_rando38. Tu pars où ce week-end ?"
-    openai_server.script(first, second)
+    second = "Écris-moi sur insta, @kmi_rando38"
+    last = "Haha bravo ! Tu pars où ce week-end ?"
+    openai_server.script(first, second, last)
     parts = await reply_to(settings, pool, "J'ai fini le GR20 !")
-    text = " ".join(parts)
-    assert "kmi" not in text
-    assert "insta" not in text
-    assert text == "Haha trop bien ! Tu pars où ce week-end ?"
+    assert " ".join(parts) == last
+    assert "Ne t'excuse pas" in openai_server.chat_requests[2].messages[-1]["content"]
+    assert [reviewed_text(r.body) for r in openai_server.review_requests] == [last]
+
+    openai_server.reset()
+    openai_server.script(first, second, "Bon, ajoute-moi : @kmi_rando38")
+    parts = await reply_to(settings, pool, "J'ai fini le GR20 !")
+    assert parts == [guard.safe_line([guard.Reason.SOCIAL])]

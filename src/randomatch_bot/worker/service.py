@@ -22,6 +22,7 @@ from randomatch_bot.conversation.plan import typing_broadcast
 from randomatch_bot.conversation.plan.engine import ConversationEngine, SeededRandom
 from randomatch_bot.conversation.policies import limits as policy
 from randomatch_bot.conversation.policies import outage
+from randomatch_bot.conversation.words import reviewer
 from randomatch_bot.db import housekeeping, session
 from randomatch_bot.errors import DatabaseError, DatabaseUnavailable
 from randomatch_bot.infra.keys import Keys
@@ -106,7 +107,12 @@ async def run_worker(
         minimum_delay=dt.timedelta(seconds=settings.step_retry_delay),
         maximum_delay=dt.timedelta(seconds=max(settings.step_retry_delay, MAX_RETRY_DELAY)),
     )
-    log.info("worker.starting", llm=client.mode, concurrency=settings.worker_concurrency)
+    log.info(
+        "worker.starting",
+        llm=client.mode,
+        concurrency=settings.worker_concurrency,
+        guard=_guard_layers(settings, client),
+    )
     unlimited = policy.unlimited_budgets(settings)
     if unlimited and not settings.embedded_postgres:
         log.warning("worker.spending_uncapped", hint="set these above 0", unlimited=unlimited)
@@ -114,6 +120,11 @@ async def run_worker(
         log.warning(
             "worker.offline_responder",
             hint="LLM_API_KEY is not set, so the offline persona responder answers",
+        )
+    if not reviewer.enabled(settings, client):
+        log.warning(
+            "worker.guard_rules_only",
+            hint="no reviewing model: the guard's rules judge replies alone (GUARD_REVIEW)",
         )
     else:
         check = await client.check_model()
@@ -176,3 +187,10 @@ async def _drain(runner: asyncio.Task[None], grace: float) -> None:
         runner.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await runner
+
+
+def _guard_layers(settings: Settings, client: LLMClient) -> str:
+    """What judges a reply before it is sent: the rules, and the reviewer when it is on."""
+    if reviewer.enabled(settings, client):
+        return f"rules+reviewer:{settings.guard_model}"
+    return "rules"

@@ -5,9 +5,9 @@ what comes out, under the conversation's lock."""
 from __future__ import annotations
 
 import random
-import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,13 @@ HISTORY_FETCH = 60  # messages that may enter the prompt window
 MEMORY_LOOKAHEAD = 2 * memory.MEMORY_BATCH
 # The persona's own recent messages the guard reads with a reply (a number split over them).
 RECENT_OWN = 3
+# Closes the prompt of the last try, after two replies that could not be sent.
+LAST_TRY_NOTE = (
+    "Ta réponse n'a pas pu être envoyée. Écris juste une ou deux phrases courtes et naturelles "
+    "qui répondent à son dernier message, ou qui passent à autre chose avec légèreté, sans "
+    "coordonnées, sans argent, sans rendez-vous précis, sans contenu sexuel. Ne t'excuse pas "
+    "et n'explique rien."
+)
 FALLBACK_REPLY = "Haha pardon, j'ai perdu le fil 😅 tu disais ?"
 
 
@@ -182,28 +189,20 @@ class Composer:
     ) -> tuple[Completion, list[str]]:
         """A reply fit to send: asked for at most twice, checked by the guard (its rules on
         the raw text with the persona's recent messages, then the reviewing model), the
-        leak checks and the assistant-register checks; when both replies are blocked, what
-        can be kept of the last one, in the persona's own words."""
+        leak checks and the assistant-register checks; when both are unusable, a last, short
+        one in the persona's voice (`_last_try`)."""
         recent = recent or []
         forbidden = reply_text.fragments_of(persona.system_prompt)
-        instructions = guard.instruction_pairs(
-            "\n".join(m.content for m in messages if m.role == "system"),
-            sayable=[*disclosure.ADMISSIONS.values(), prompt.DISCLOSURE_LINE],
-        )
+        leaks = _leak_check(persona, messages, forbidden)
         completion: Completion | None = None
         # A reply that sounds like an assistant is asked for again once; the second one
         # has those sentences stripped (see conversation/words/style). The first stays in
         # reserve.
         reserve: tuple[Completion, list[str]] | None = None
         blocked: list[guard.Reason] = []
-        last_text = ""
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
-            leaked = (
-                reply_text.leaks_instructions(completion.text, forbidden)
-                or guard.paraphrases(completion.text, instructions)
-                or guard.addresses_persona(completion.text, persona.name)
-            )
+            leaked = leaks(completion.text)
             text = reply_text.clean_reply(
                 style.without_headers(completion.text),
                 persona_name=persona.name,
@@ -213,7 +212,6 @@ class Composer:
                 completion.text, text, leaked, llm, persona, conversation, recent, context or []
             )
             blocked = list(review.block)
-            last_text = "" if leaked else text
             fit = bool(text) and not leaked and not blocked
             tells = assistant_tells(text) if fit else []
             if fit and review.assistant_register and not tells:
@@ -234,37 +232,52 @@ class Composer:
         assert completion is not None
         if reserve is not None:
             return reserve
-        if blocked and last_text:
-            kept = await self._salvage(last_text, llm, persona, conversation, recent, context)
-            if kept:
-                log.info("reply.salvaged", reasons=[r.value for r in blocked])
-                return completion, self._chat_parts(kept, persona, rng, recent)
-        # Twice unusable: a short line in character rather than silence.
+        last = await self._last_try(llm, persona, messages, conversation, rng, recent, context)
+        if last is not None:
+            return last
+        # Three times unusable: a short line in character rather than silence.
         if blocked:
             return completion, [guard.safe_line(blocked, persona.language)]
         return completion, [FALLBACK_REPLY]
 
-    async def _salvage(
+    async def _last_try(
         self,
-        text: str,
         llm: LLMClient,
         persona: Persona,
+        messages: list[ChatMessage],
         conversation: Conversation,
+        rng: random.Random,
         recent: list[str],
         context: list[tuple[str, str]] | None,
-    ) -> str:
-        """The sentences of a blocked reply that may be sent, when those are the persona's
-        words and fit the conversation: each sentence the rules pass, kept only if together
-        they pass the rules and the reviewer too (when one is configured)."""
-        sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-        kept = [s for s in sentences if not guard.check(s, allow_meetings=persona.meetings)]
-        if not kept or len(kept) == len(sentences):
-            return ""
-        candidate = " ".join(kept)
-        review = await self._blocked(
-            candidate, candidate, False, llm, persona, conversation, recent, context or []
+    ) -> tuple[Completion, list[str]] | None:
+        """One more, short reply in the persona's voice that fits the conversation, asked
+        for when two replies could not be sent and nothing of them could be kept: a natural
+        line is worth a call more than a canned one, which reads as a bot's. None when it
+        cannot be had (the same checks apply to it)."""
+        forbidden = [
+            *reply_text.fragments_of(persona.system_prompt),
+            *reply_text.fragments_of(LAST_TRY_NOTE),
+        ]
+        messages = [*messages, ChatMessage("system", LAST_TRY_NOTE)]
+        try:
+            completion = await self._call(llm, persona, messages, conversation)
+        except LLMError:
+            return None
+        if _leak_check(persona, messages, forbidden)(completion.text):
+            return None
+        text = reply_text.clean_reply(
+            style.without_headers(completion.text), persona_name=persona.name, forbidden=forbidden
         )
-        return "" if review.block else candidate
+        review = await self._blocked(
+            completion.text, text, False, llm, persona, conversation, recent, context or []
+        )
+        if not text or review.block:
+            return None
+        parts = self._chat_parts(text, persona, rng, recent, claims_human=review.claims_human)
+        if not parts:
+            return None
+        log.info("reply.last_try")
+        return completion, parts
 
     def _chat_parts(
         self,
@@ -410,7 +423,24 @@ _NO_CALL = Completion(
 )
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+def _leak_check(
+    persona: Persona, messages: list[ChatMessage], forbidden: list[str]
+) -> Callable[[str], bool]:
+    """Whether a raw reply gives away its instructions: literal fragments, a paraphrase of
+    the system messages' orders, or the persona addressed as its prompt does."""
+    instructions = guard.instruction_pairs(
+        "\n".join(m.content for m in messages if m.role == "system"),
+        sayable=[*disclosure.ADMISSIONS.values(), prompt.DISCLOSURE_LINE],
+    )
+
+    def leaks(raw: str) -> bool:
+        return (
+            reply_text.leaks_instructions(raw, forbidden)
+            or guard.paraphrases(raw, instructions)
+            or guard.addresses_persona(raw, persona.name)
+        )
+
+    return leaks
 
 
 def guard_with_context(
