@@ -15,7 +15,7 @@ import pytest
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.persona.card import Persona
-from randomatch_bot.conversation.words import guard, prompt
+from randomatch_bot.conversation.words import disclosure, guard, prompt
 from randomatch_bot.conversation.words.composer import Composer, Conversation
 from randomatch_bot.conversation.words.memory import StoredMemory
 from randomatch_bot.llm import build_llm_client
@@ -158,3 +158,17 @@ async def test_twice_blocked_a_last_short_reply_in_her_voice(
     openai_server.script(first, second, "Bon, ajoute-moi : @kmi_rando38")
     parts = await reply_to(settings, pool, "J'ai fini le GR20 !")
     assert parts == [guard.safe_line([guard.Reason.SOCIAL])]
+
+
+async def test_a_question_the_rules_miss_gets_the_admission(
+    pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
+) -> None:
+    """ "Y a quelqu'un derrière ce profil ou c'est automatique ?" is a sincere question the
+    rules do not read; the reviewer does, and the persona admits what she is."""
+    settings = online(make_settings, openai_server)
+    question = "Y a vraiment quelqu'un derrière ce profil ou c'est automatique ?"
+    assert not disclosure.asks_if_ai(question)
+    openai_server.script("Haha bien sûr ! Tu randonnes où ?")
+    openai_server.script_review(json.dumps({"block": [], "person_asks_if_ai": True}))
+    parts = await reply_to(settings, pool, question)
+    assert parts[0] == disclosure.admission("fr")

@@ -126,3 +126,24 @@ def test_memory_is_a_quoted_block_outside_the_system_message() -> None:
     assert messages[2].content == "Salut !"
     assert "tu ne le nies pas" in messages[-1].content
     assert "priment" in messages[-1].content
+
+
+def test_an_admission_is_never_followed_by_a_denial_even_in_play() -> None:
+    """Once the persona said she is an AI, no policy lets her deny it afterwards."""
+    denial = ["Mais non je suis une vraie fille 😂"]
+    kept, changed = disclosure.enforce(denial, policy=DisclosurePolicy.PLAY, asked=True)
+    assert (kept, changed) == (denial, None)
+    replaced, changed = disclosure.enforce(
+        denial, policy=DisclosurePolicy.PLAY, asked=False, admitted=True
+    )
+    assert (replaced, changed) == ([disclosure.admission("fr")], "replaced")
+
+
+def test_a_claim_the_reviewer_read_is_replaced() -> None:
+    """A claim the rules do not read ("y a quelqu'un derrière l'écran") but the reviewer does."""
+    parts = ["Promis, y a bien quelqu'un derrière l'écran 😊"]
+    assert not any(disclosure.claims_human(p) for p in parts)
+    replaced, changed = disclosure.enforce(
+        parts, policy=DisclosurePolicy.ADMIT, asked=False, claimed=True
+    )
+    assert (replaced, changed) == ([disclosure.admission("fr")], "replaced")

@@ -128,7 +128,7 @@ class Composer:
         if urls:
             messages = photos.with_photos(messages, urls)
         try:
-            completion, parts = await self._usable_reply(
+            completion, parts, review = await self._usable_reply(
                 llm, persona, messages, conversation, rng, recent, context
             )
         except LLMPermanentError as exc:
@@ -138,7 +138,7 @@ class Composer:
             log.warning(
                 "reply.photo_refused", hint="answering without the photo", status=exc.status
             )
-            completion, parts = await self._usable_reply(
+            completion, parts, review = await self._usable_reply(
                 llm, persona, photos.without_photos(messages), conversation, rng, recent, context
             )
         first_reply = all(m.sender_id != persona.bot_id for m in history)
@@ -147,9 +147,11 @@ class Composer:
         parts, changed = disclosure.enforce(
             parts,
             policy=self.settings.disclosure_policy,
-            asked=disclosure.asks_if_ai(unanswered),
+            asked=disclosure.asks_if_ai(unanswered) or review.person_asks_if_ai,
             language=persona.language,
             max_parts=self.settings.max_parts,
+            admitted=any(disclosure.affirms_ai(text) for text in recent),
+            claimed=review.claims_human,
         )
         if changed is not None:
             log.info("reply.disclosure_enforced", change=changed)
@@ -186,7 +188,7 @@ class Composer:
         rng: random.Random,
         recent: list[str] | None = None,
         context: list[tuple[str, str]] | None = None,
-    ) -> tuple[Completion, list[str]]:
+    ) -> tuple[Completion, list[str], reviewer.Review]:
         """A reply fit to send: asked for at most twice, checked by the guard (its rules on
         the raw text with the persona's recent messages, then the reviewing model), the
         leak checks and the assistant-register checks; when both are unusable, a last, short
@@ -198,7 +200,7 @@ class Composer:
         # A reply that sounds like an assistant is asked for again once; the second one
         # has those sentences stripped (see conversation/words/style). The first stays in
         # reserve.
-        reserve: tuple[Completion, list[str]] | None = None
+        reserve: tuple[Completion, list[str], reviewer.Review] | None = None
         blocked: list[guard.Reason] = []
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
@@ -221,8 +223,8 @@ class Composer:
                     text, persona, rng, recent, claims_human=review.claims_human
                 )
                 if parts and (not tells or attempt == 1):
-                    return completion, parts
-                reserve = reserve or ((completion, parts) if parts else None)
+                    return completion, parts, review
+                reserve = reserve or ((completion, parts, review) if parts else None)
             if blocked:
                 _count_trips(blocked, f"attempt {attempt}", conversation)
                 corrective = ChatMessage("system", guard.corrective_instruction(blocked))
@@ -237,8 +239,8 @@ class Composer:
             return last
         # Three times unusable: a short line in character rather than silence.
         if blocked:
-            return completion, [guard.safe_line(blocked, persona.language)]
-        return completion, [FALLBACK_REPLY]
+            return completion, [guard.safe_line(blocked, persona.language)], _NO_REVIEW
+        return completion, [FALLBACK_REPLY], _NO_REVIEW
 
     async def _last_try(
         self,
@@ -249,7 +251,7 @@ class Composer:
         rng: random.Random,
         recent: list[str],
         context: list[tuple[str, str]] | None,
-    ) -> tuple[Completion, list[str]] | None:
+    ) -> tuple[Completion, list[str], reviewer.Review] | None:
         """One more, short reply in the persona's voice that fits the conversation, asked
         for when two replies could not be sent and nothing of them could be kept: a natural
         line is worth a call more than a canned one, which reads as a bot's. None when it
@@ -277,7 +279,7 @@ class Composer:
         if not parts:
             return None
         log.info("reply.last_try")
-        return completion, parts
+        return completion, parts, review
 
     def _chat_parts(
         self,
@@ -410,6 +412,9 @@ class Composer:
             error=error,
         )
 
+
+# What a reply no reviewer judged reports.
+_NO_REVIEW = reviewer.Review(checked=False)
 
 # What a reply that needed no model call reports: nothing spent.
 _NO_CALL = Completion(

@@ -41,6 +41,7 @@ _AI = (
 _HUMAN = (
     r"(?:une?\s+|an?\s+|bien\s+|vraiment\s+|really\s+)?(?:vraie?\s+personne|personne\s+r[ée]elle|"
     r"humaine?|r[ée]elle?|en\s+chair\s+et\s+en\s+os|real\s+(?:person|human|girl|guy|woman|man)|"
+    r"[êe]tre\s+humain|vraie?\s+(?:fille|femme|meuf|nana|gars|mec|homme)(?!\s+(?:de|du|des|d'))|"
     r"human(?:\s+being)?|real|flesh\s+and\s+blood)\b"
 )
 _AI_CORE = r"(?:une?\s+|an?\s+)?(?:ia|ai|a\.i\.|bot|robot|chatbot)\b"
@@ -97,12 +98,19 @@ def enforce(
     asked: bool,
     language: str = "fr",
     max_parts: int = 3,
+    admitted: bool = False,
+    claimed: bool = False,
 ) -> tuple[list[str], str | None]:
-    """The parts to send under `policy`, and what was changed ("replaced", "prepended")."""
+    """The parts to send under `policy`, and what was changed ("replaced", "prepended").
+
+    `admitted`: the persona already said in this conversation that she is an AI — then no
+    policy lets her deny it afterwards, not even `play`. `claimed`: the reviewing model read a
+    claim to be human in the reply that the rules did not see."""
+    denies = claimed or any(claims_human(part) for part in parts)
+    if denies and (admitted or policy is not DisclosurePolicy.PLAY):
+        return [admission(language)], "replaced"
     if policy is DisclosurePolicy.PLAY:
         return list(parts), None
-    if any(claims_human(part) for part in parts):
-        return [admission(language)], "replaced"
     if asked and not any(affirms_ai(part) for part in parts):
         result = [admission(language), *parts]
         while len(result) > max(1, max_parts):
