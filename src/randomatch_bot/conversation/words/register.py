@@ -73,7 +73,8 @@ _TU = re.compile(r"\b(?:tu|toi|ton|ta|tes|te)\b|\bt'")
 # "vous" as a service formula rather than as a plural: "n'hésitez pas", "votre question".
 _VOUS = re.compile(
     r"\bn'hesitez\b|\bvotre (?:question|demande|message|randonnee|sejour|projet)\b"
-    r"|\bvous (?:pouvez|pourrez|souhaitez|desirez|trouverez|aurez besoin)\b|\bje vous (?:conseille|recommande|propose|souhaite)\b"
+    r"|\bvous (?:pouvez|pourrez|souhaitez|desirez|trouverez|aurez besoin)\b"
+    r"|\bje vous (?:conseille|recommande|propose|souhaite)\b"
 )
 
 _WHAT_TO_AVOID = {
@@ -170,7 +171,9 @@ def assess(text: str, language: str = "fr") -> RegisterVerdict:
         overlap = any(a < end and start < b for a, b in spans)
         spans.append((start, end))
         total = weights.get(formula.name, 0)
-        weights[formula.name] = min(2, max(total, formula.weight) if overlap else total + formula.weight)
+        weights[formula.name] = min(
+            2, max(total, formula.weight) if overlap else total + formula.weight
+        )
     for name, weight in _structure(fold(text)).items():
         weights[name] = max(weights.get(name, 0), weight)
     tells = tuple(sorted(weights, key=lambda name: (-weights[name], list(weights).index(name))))
