@@ -797,10 +797,11 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def assistant_tells(text: str) -> list[str]:
-    """The kinds of assistant formula found in `text` (see `ASSISTANT_PHRASES`), in the order
-    of the list, each once. The whole reply's register is judged by `register.assess`."""
+    """The kinds of clear assistant formula in `text` (those that weigh 2 on their own), in
+    the order of the list, each once. A quick check for reports and tests; whether a whole
+    reply reads as an assistant's, hints and structure included, is `register.assess`."""
     text = re.sub(r"[*_`]+", "", text)  # markdown marks hide where a sentence starts
-    names = {formula.name for _, _, formula in formula_matches(text)}
+    names = {formula.name for _, _, formula in formula_matches(text) if formula.weight >= 2}
     ordered = dict.fromkeys(formula.name for formula in ASSISTANT_PHRASES)
     return [name for name in ordered if name in names]
 

@@ -36,6 +36,7 @@ __all__ = ["ASSISTANT_SCORE", "RegisterVerdict", "assess", "corrective_instructi
 ASSISTANT_SCORE = 2  # total weight from which a reply reads as an assistant's
 LONG_PARAGRAPH_WORDS = 60  # one paragraph this long is a hint (chat messages are ~6 words)
 VERY_LONG_PARAGRAPH_WORDS = 110  # and this long, a tell on its own
+CORRECTIVE_NAMES = 4  # the corrective names the strongest tells, not a catalogue
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•◦▪]|\d{1,2}[.)])\s+\S", re.MULTILINE)
 _HEADER = re.compile(r"^\s{0,3}#{1,6}\s+\S", re.MULTILINE)
@@ -88,13 +89,13 @@ _WHAT_TO_AVOID = {
     "worth_noting": "des tournures écrites comme « il convient de noter »",
     "in_summary": "un résumé ou une conclusion",
     "importance": "des conseils du type « il est important de »",
-    "structured_list": "une liste, des titres ou du gras",
+    "structured_list": "une liste ou des titres",
     "formal_connectors": "des connecteurs de dissertation (de plus, en outre, cependant)",
     "vouvoiement_mix": "le vouvoiement",
     "long_paragraph": "un long paragraphe",
     "generic_answer": "une réponse générale qui pèse le pour et le contre",
     "written_register": "des tournures écrites ou un enthousiasme de brochure",
-    "markdown": "du gras ou de la mise en forme",
+    "markdown": "du gras",
     "formal_punctuation": "des points-virgules",
     "enumeration": "une énumération (d'abord, ensuite, enfin)",
     "praise_formula": "des compliments sur ce que l'autre a dit",
@@ -191,7 +192,7 @@ def assess(text: str, language: str = "fr") -> RegisterVerdict:
 
 def corrective_instruction(tells: tuple[str, ...] | list[str], language: str = "fr") -> str:
     """The system instruction that asks for a reply again, naming what to avoid."""
-    avoid = [_WHAT_TO_AVOID[name] for name in tells if name in _WHAT_TO_AVOID]
+    avoid = [_WHAT_TO_AVOID[name] for name in tells if name in _WHAT_TO_AVOID][:CORRECTIVE_NAMES]
     named = f" ({', '.join(avoid)})" if avoid else ""
     english = language.lower().startswith("en")
     return (
