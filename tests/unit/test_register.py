@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from randomatch_bot.conversation.words import register
+from randomatch_bot.conversation.words import register, style
 
 ASSISTANT = [
     # French
@@ -71,6 +71,22 @@ NATURAL = [
     "I hope you make it to the top this time!",
     "Absolutely loved that hike",
     "We got to the hut at sunset. Best feeling ever",
+    # offers, thanks and announcements about something concrete are what people write
+    "Je te remercie pour hier soir, c'était top",
+    "Tu veux que je t'envoie les photos ?",
+    "Si tu veux je peux te conseiller un bon resto à Annecy",
+    "Laisse-moi te présenter mon chien 😄",
+    "Courage pour demain ! Je suis là si tu as besoin 😘",
+    "Dis-moi si tu as besoin d'aide pour porter la tente",
+    "Voici quelques photos de ma rando d'hier",
+    "Je suis désolée d'apprendre ça, ça va aller ?",
+    "Let me know if you need help with the tent",
+    "Do you want me to send you the gpx?",
+    "If you want I can show you my favourite spot",
+    "That's a good point actually",
+    "I'd be happy to show you around Chamonix",
+    "First, coffee. Then, the summit.",
+    "Let me explain, I got lost twice 😂",
 ]
 
 
@@ -88,10 +104,11 @@ def test_assistant_register_is_recognised(text: str, tell: str) -> None:
 @pytest.mark.parametrize("text", NATURAL)
 def test_natural_chat_is_not_flagged(text: str) -> None:
     """Chat lines made of the same words ("merci", "je comprends", "let me know", "voilà")
-    are not taken for an assistant's, so they are not asked for again."""
+    are not taken for an assistant's, so they are neither asked for again nor cut."""
     verdict = register.assess(text, "fr")
     assert not verdict.assistant, verdict
     assert verdict.corrective == ""
+    assert style.strip_assistant_phrasing(text) == text
 
 
 def test_one_hint_alone_flags_nothing_two_do() -> None:

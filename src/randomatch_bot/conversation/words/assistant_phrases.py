@@ -65,6 +65,9 @@ _NEEDS_EN = (
     r"|tips|advice|recommendations|suggestions|ideas|clarification|details)"
     r"|(?:need )?anything(?: else)?"
 )
+# An offer of help is a formula when it ends there ("si tu as besoin d'aide !"); about a
+# concrete thing ("si tu as besoin d'aide pour la tente") it is what a person offers.
+_END = r"(?=\s*(?:[^\w\s']|$))"
 _YOU_FR = r"(?:tu as|t'as|tu aurais|vous avez|tu en as|t'en as)"
 _HELP_FR = r"(?:t'aider|te conseiller|t'accompagner|te renseigner|repondre a (?:tes|toutes tes|d'autres|vos) questions|t'en dire plus|t'eclairer)"
 _HELP_EN = r"(?:help|assist|answer (?:any|your|more|other) questions|provide more (?:info|information|details)|tell you more|share more)"
@@ -73,7 +76,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # --- offers of more help ---
     (
         "offer_more_help",
-        rf"\bn'?h[ea]site[sz]? (?:pas|surtout pas|vraiment pas|jamais) (?:si {_YOU_FR} (?:{_NEEDS_FR})|si besoin|en cas de (?:besoin|questions?)|a (?:me (?:demander|solliciter|contacter|recontacter|poser (?:d'autres |tes |toutes tes |des )?questions?|dire si {_YOU_FR} (?:{_NEEDS_FR})|faire signe si {_YOU_FR} (?:{_NEEDS_FR}))|revenir vers moi|demander si {_YOU_FR} (?:{_NEEDS_FR})|poser (?:d'autres |tes |des )?questions?))(?: (?:sur|concernant|a propos d[eu']|pour) [^,.!?]{{1,40}}?)?",
+        rf"\bn'?h[ea]site[sz]? (?:pas|surtout pas|vraiment pas|jamais) (?:si {_YOU_FR} (?:{_NEEDS_FR})(?: (?:sur|concernant|a propos d[eu']) [^,.!?]{{1,40}}?)?{_END}|si besoin{_END}|en cas de (?:besoin|questions?)|a (?:me (?:demander|solliciter|contacter|recontacter|poser (?:d'autres |tes |toutes tes |des )?questions?|dire si {_YOU_FR} (?:{_NEEDS_FR})|faire signe si {_YOU_FR} (?:{_NEEDS_FR}))|revenir vers moi|demander si {_YOU_FR} (?:{_NEEDS_FR})|poser (?:d'autres |tes |des )?questions?))(?: (?:sur|concernant|a propos d[eu']|pour) [^,.!?]{{1,40}}?)?",
         2,
         True,
     ),
@@ -85,7 +88,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "offer_more_help",
-        rf"\bje (?:suis|reste|serai) (?:toujours |bien |ici )?(?:la|disponible|dispo|a ta disposition|a votre disposition|a ton ecoute|a votre ecoute) (?:pour {_HELP_FR}|si {_YOU_FR} (?:{_NEEDS_FR})|si besoin)",
+        rf"\bje (?:suis|reste|serai) (?:toujours |bien |ici )?(?:la|disponible|dispo|a ta disposition|a votre disposition|a ton ecoute|a votre ecoute) (?:pour {_HELP_FR}|si {_YOU_FR} (?!besoin{_END})(?:{_NEEDS_FR}){_END})",
         2,
         True,
     ),
@@ -101,11 +104,16 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         2,
         True,
     ),
-    ("offer_more_help", rf"\b(?:dis|fais)-moi (?:savoir )?si {_YOU_FR} (?:{_NEEDS_FR})", 2, True),
+    (
+        "offer_more_help",
+        rf"\b(?:dis|fais)-moi (?:savoir )?si {_YOU_FR} (?:{_NEEDS_FR}){_END}",
+        2,
+        True,
+    ),
     ("offer_more_help", r"\bfais-moi savoir si\b", 2, True),
     (
         "offer_more_help",
-        r"\b(?:y a-t-il|y'a-t-il|est-ce qu'il y a) (?:autre chose|quelque chose d'autre) (?:que je (?:puisse|peux) faire|sur lequel|pour lequel|que tu (?:voudrais|aimerais|souhaites) savoir)[^.!?]*",
+        r"\b(?:y a-t-il|y'a-t-il|est-ce qu'il y a) (?:autre chose|quelque chose d'autre) (?:que je (?:puisse|peux) faire|sur lequel|pour lequel|que tu (?:voudrais|aimerais|souhaites) savoir)(?: (?:pour (?:toi|vous)|aujourd'hui))?",
         2,
         True,
     ),
@@ -154,7 +162,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "offer_more_help",
-        rf"\blet me know if (?:you (?:have|need|'ve got|want|would like|'d like) (?:{_NEEDS_EN})|there(?:'s| is) anything (?:else )?(?:i can (?:do|help(?: you)? with)|you need)|i can (?:help|assist)(?: (?:with|in) any (?:other )?way)?)",
+        rf"\blet me know if (?:you (?:have|need|'ve got|want|would like|'d like) (?:{_NEEDS_EN}){_END}|there(?:'s| is) anything (?:else )?(?:i can (?:do|help(?: you)? with)|you need)|i can (?:help|assist)(?: (?:with|in) any (?:other )?way)?)",
         2,
         True,
     ),
@@ -179,7 +187,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "offer_more_help",
-        rf"\bi(?:'m| am) (?:always )?(?:here|happy|glad|available) (?:to {_HELP_EN}|if you (?:need|have) (?:{_NEEDS_EN}))",
+        rf"\bi(?:'m| am) (?:always )?(?:here|happy|glad|available) (?:to {_HELP_EN}|if you (?:need|have) (?:{_NEEDS_EN}){_END})",
         2,
         True,
     ),
@@ -282,7 +290,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "empathy_formula",
-        r"\bje suis (?:vraiment |sincerement )?desolee? que tu (?:traverses|vives|ressentes|te sentes|passes par)\b[^.!?,]*",
+        r"\bje suis (?:vraiment |sincerement )?desolee? que tu (?:traverses|vives|ressentes|te sentes|passes par)\b",
         2,
         True,
     ),
@@ -369,31 +377,31 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # --- offers to do something for the person ---
     (
         "offer_more_help",
-        r"\b(?:veux-tu|voudrais-tu|souhaites-tu|aimerais-tu|tu veux|tu voudrais|tu aimerais|tu souhaites|est-ce que tu (?:veux|voudrais|aimerais|souhaites)) (?:que je (?:te |t')?(?:donne|propose|prepare|fasse|suggere|conseille|recommande|partage|envoie|dresse|detaille|explique|aide)|(?:quelques|des|d'autres|plus de) (?:conseils|idees|suggestions|recommandations|details|informations|infos) (?:sur|pour|concernant))\b[^.!?]*",
+        r"\b(?:veux-tu|voudrais-tu|souhaites-tu|aimerais-tu|tu souhaites|est-ce que tu souhaites) que je (?:te |t')?(?:donne|propose|prepare|fasse|suggere|conseille|recommande|partage|dresse|detaille|explique|aide)\b|\b(?:veux-tu|voudrais-tu|souhaites-tu|aimerais-tu|tu veux|tu voudrais|tu aimerais) (?:que je te (?:donne|propose|prepare|fasse|dresse|envoie|suggere) )?(?:une liste|des conseils|quelques (?:idees|conseils|suggestions|recommandations)|d'autres (?:idees|conseils|suggestions|options|recommandations)|un itineraire (?:detaille|complet)|plus de (?:details|conseils|informations|infos))\b",
         2,
         True,
     ),
     (
         "offer_more_help",
-        r"\b(?:would you like|do you want|shall i|should i) (?:me to )?(?:suggest|recommend|provide|list|share|give you|put together|help you|go over|explain|outline|create)\b[^.!?]*",
+        r"\bwould you like (?:me to )?(?:suggest|recommend|provide|list|put together|go over|outline|create)\b|\b(?:would you like|do you want) (?:some|a few|more|other) (?:tips|ideas|suggestions|recommendations|options)\b",
         2,
         True,
     ),
     (
         "offer_more_help",
-        r"\b(?:si tu (?:veux|le souhaites|le veux|en as envie|es interessee?)|if you(?:'d like| would like| want| like| are interested| 're interested)),? (?:je (?:peux|pourrais)|i (?:can|could|'d be happy to|would be happy to)) (?:aussi |egalement |also )?(?:te |t')?(?:donner|proposer|suggerer|recommander|conseiller|partager|preparer|envoyer|detailler|indiquer|suggest|recommend|share|give you|provide|put together|send you|list)\b[^.!?]*",
+        r"\b(?:si tu (?:veux|le souhaites|le veux|en as envie|es interessee?)|if you(?:'d like| would like| want| like| are interested| 're interested)),? (?:je (?:peux|pourrais)|i (?:can|could|'d be happy to|would be happy to)) (?:aussi |egalement |also )?(?:te |t')?(?:donner|proposer|suggerer|recommander|conseiller|partager|preparer|envoyer|detailler|indiquer|suggest|recommend|share|give you|provide|put together|send you|list) (?:d'autres |plus d'|quelques |une liste d'|une liste de |des |some |a few |more |other |a list of )(?:idees|conseils|suggestions|recommandations|options|details|informations|infos|itineraires|astuces|pistes|ideas|tips|suggestions|recommendations|options|details|resources)\b",
         2,
         True,
     ),
     (
         "offer_more_help",
-        r"\btu (?:peux|pourras) (?:toujours |aussi )?compter sur moi (?:pour|si)\b[^.!?]*|\byou can (?:always )?count on me (?:for|if)\b[^.!?]*",
+        r"\btu (?:peux|pourras) (?:toujours |aussi )?compter sur moi(?: pour (?:des conseils|tes questions|t'aider)| si (?:tu as besoin|besoin))?\b|\byou can (?:always )?count on me(?: for (?:advice|tips|help)| if you need (?:anything|help))?\b",
         2,
         True,
     ),
     (
         "offer_more_help",
-        r"\bn'?h[ea]site[sz]? (?:pas|surtout pas) a me faire part\b[^.!?]*",
+        r"\bn'?h[ea]site[sz]? (?:pas|surtout pas) a me faire part (?:de tes (?:impressions|remarques|questions|retours|envies)|de ton avis)\b",
         2,
         True,
     ),
@@ -498,7 +506,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "praise_formula",
-        r"\b(?:you raise|you've raised|you make|you've made|that's|that is|what) (?:a |an )?(?:really |very )?(?:great|excellent|good|valid|fair|important|interesting) point\b|\bi (?:really |truly |genuinely )?appreciate (?:your|you) (?:curiosity|interest|question|kind words|honesty|bringing|sharing|asking|taking|openness|perspective)\b[^.!?]*",
+        r"\b(?:you raise|you've raised|you make|you've made|you bring up) (?:a |an )?(?:really |very )?(?:great|excellent|good|valid|fair|important|interesting) point\b|\b(?:that's|that is|what) (?:an excellent|a very valid|a really important|a very important|a great) point\b|\bi (?:really |truly |genuinely )?appreciate (?:your|you) (?:curiosity|interest|question|kind words|honesty|bringing|sharing|asking|taking|openness|perspective)\b",
         2,
         True,
     ),
@@ -510,13 +518,13 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "thanks_formula",
-        r"\bmerci (?:beaucoup |infiniment )?(?:pour|de) (?:ta gentillesse|ta bienveillance|tes (?:gentils|doux|aimables|beaux) mots|tes mots (?:gentils|doux|bienveillants)|(?:ce|ton) (?:gentil|doux|adorable|touchant|beau|charmant) message|ce message (?:tres |si )?(?:touchant|gentil|adorable|bienveillant))\b|\bmerci (?:de l'avoir (?:souleve|soulevee|mentionne|partage)|d'avoir pris le temps de [^.!?]*)|\bje te remercie (?:pour|de|d')[^.!?]*",
+        r"\b(?:merci|je te remercie) (?:beaucoup |infiniment )?(?:pour|de) (?:ta gentillesse|ta bienveillance|tes (?:gentils|doux|aimables|beaux) mots|tes mots (?:gentils|doux|bienveillants)|(?:ce|ton) (?:gentil|doux|adorable|touchant|beau|charmant) message|ce message (?:tres |si )?(?:touchant|gentil|adorable|bienveillant))\b|\bmerci (?:de l'avoir (?:souleve|soulevee|mentionne|partage)|d'avoir pris le temps de (?:m'ecrire|me repondre|me lire|partager ca|me poser cette question))\b",
         2,
         True,
     ),
     (
         "thanks_formula",
-        r"\bthank you (?:so much |very much )?for (?:your|the) (?:kind|lovely|thoughtful|sweet) (?:words|message)\b|\bthank(?:s| you) (?:so much )?for taking the time\b[^.!?]*|\bthank you for your (?:kindness|message|patience|understanding)\b",
+        r"\bthank you (?:so much |very much )?for (?:your|the) (?:kind|lovely|thoughtful|sweet) (?:words|message)\b|\bthank(?:s| you) (?:so much )?for taking the time to (?:share|write|ask|reach out)\b|\bthank you for your (?:kindness|message|patience|understanding)\b",
         2,
         True,
     ),
@@ -526,16 +534,17 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         2,
         True,
     ),
+    ("thanks_formula", r"\bje te remercie (?:pour|de|d')", 1, False),
     # --- announcing what follows ---
     (
         "here_are",
-        r"\b(?:je vais te (?:presenter|expliquer|detailler|lister|donner (?:quelques|mes|les|des))|laisse-moi (?:t'expliquer|te (?:presenter|detailler|donner (?:quelques|mes|des)|lister))|permets-moi de (?:t'|te )?\w+)\b[^.!?]*",
+        r"\bje vais te (?:presenter|donner|lister|detailler) (?:mes|les|quelques|\d+|deux|trois|quatre|cinq) (?:[\w-]+ ){0,2}?(?:randonnees|randos|conseils|idees|itineraires|options|suggestions|etapes|astuces|incontournables|favorites|preferees|recommandations)\b|\blaisse-moi (?:t'expliquer|te (?:detailler|lister|donner quelques))\b|\bpermets-moi de (?:te |t')?(?:donner|proposer|presenter|expliquer|suggerer|conseiller|recommander|partager|detailler)\b",
         2,
         True,
     ),
     (
         "here_are",
-        r"\b(?:let me (?:explain|walk you through|break (?:it|this|that) down|share (?:some|a few|my)|give you (?:some|a few)|list)|allow me to \w+)\b[^.!?]*",
+        r"\blet me (?:explain|walk you through|break (?:it|this|that) down|share (?:some|a few)|give you (?:some|a few))\b|\ballow me to (?:explain|share|suggest|recommend|introduce|walk)\b",
         2,
         True,
     ),
@@ -544,13 +553,13 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         "here_are",
         r"^(?:(?:bien sur|absolument|certainement|alors),? )?voici (?:un|une|mon|ma) (?:\w+ ){0,2}?(?:conseil|astuce|idee|recommandation|suggestion|regle|truc)\b[^.!?:]*",
         2,
-        True,
+        False,
     ),
     (
         "here_are",
         r"^(?:(?:sure|certainly|absolutely|of course),? )?here(?: are|'s| is) (?:my|our) (?:favou?rite|top|best|go-to|recommended) (?:\w+ ){0,2}?(?:hikes|trails|spots|places|tips|routes|walks)\b[^.!?:]*",
         2,
-        True,
+        False,
     ),
     # --- ready-made empathy, formal ---
     (
@@ -561,13 +570,13 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "empathy_formula",
-        r"\bje suis (?:vraiment |sincerement |tellement )?desolee? d'apprendre\b[^.!?]*|\bsi tu en (?:ressens|eprouves) le besoin\b|\bn'hesite pas a (?:en parler|m'en parler|te confier)\b[^.!?]*",
+        r"\bsi tu en (?:ressens|eprouves) le besoin\b|\bn'hesite pas a (?:en parler|m'en parler|te confier)(?: si tu (?:veux|en as besoin|en ressens le besoin))?\b",
         2,
         True,
     ),
     (
         "empathy_formula",
-        r"\bi(?:'m| am) (?:so |really |truly )?sorry to hear (?:that|about)\b",
+        r"\bi(?:'m| am) (?:so |really |truly )?sorry to hear (?:that|about)\b|\bje suis (?:vraiment |sincerement |tellement )?desolee? d'apprendre\b",
         1,
         False,
     ),
@@ -671,7 +680,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         "here_are",
         r"^(?:(?:bien sur|absolument|certainement|avec plaisir|oui|alors),? )?voici (?:quelques|plusieurs|mes|nos|les|des|une (?:liste|selection|petite liste)|(?:\d+|deux|trois|quatre|cinq)) (?:\w+ ){0,3}?(?:idees|conseils|suggestions|options|recommandations|astuces|etapes|points|elements|infos|informations|pistes|exemples|raisons|choses|randos|randonnees|itineraires|spots|destinations|activites|propositions|incontournables)\b[^.!?:]*",
         2,
-        True,
+        False,
     ),
     (
         "here_are",
@@ -683,7 +692,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         "here_are",
         r"^(?:(?:sure|certainly|absolutely|of course),? )?here(?: are|'s| is) (?:some|a few|several|a couple of|a list of|my top|the top|(?:\d+|two|three|four|five)) (?:\w+ ){0,3}?(?:tips|ideas|suggestions|options|recommendations|ways|things|reasons|steps|trails|hikes|spots|destinations|resources|examples|activities|points|considerations)\b[^.!?:]*",
         2,
-        True,
+        False,
     ),
     # --- written register ---
     (

@@ -140,7 +140,7 @@ def _structure(text: str) -> dict[str, int]:
     if {"d'une part", "d'autre part"} <= kinds or {"on one hand", "on the other hand"} <= kinds:
         kinds.add("")  # the pair is an argument's structure on its own
     steps = [match[1] for match in _ENUMERATION.finditer(text)]
-    if len(steps) >= 3 or (len(steps) == 2 and any(s in _ORDINALS for s in steps)):
+    if len(steps) >= 3 or (len(steps) == 2 and all(s in _ORDINALS for s in steps)):
         found["enumeration"] = 2
     elif len(steps) == 2:
         found["enumeration"] = 1
