@@ -806,13 +806,15 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def assistant_tells(text: str) -> list[str]:
-    """The kinds of clear assistant formula in `text` (those that weigh 2 on their own), in
-    the order of the list, each once. A quick check for reports and tests; whether a whole
-    reply reads as an assistant's, hints and structure included, is `register.assess`."""
-    text = re.sub(r"[*_`]+", "", text)  # markdown marks hide where a sentence starts
-    names = {formula.name for _, _, formula in formula_matches(text) if formula.weight >= 2}
-    ordered = dict.fromkeys(formula.name for formula in ASSISTANT_PHRASES)
-    return [name for name in ordered if name in names]
+    """The tells of `text` when, as a whole, it reads as an assistant's (`register.assess`:
+    formulas, structure, hints), strongest first; [] when it reads as a person's chat, even
+    if it holds a hint or a formula played with ("Great question 😂"). What the composer
+    asks for again, what `eval` counts."""
+    # register builds on this module; imported here, where it is needed, to keep one way round
+    from randomatch_bot.conversation.words import register
+
+    verdict = register.assess(text)
+    return list(verdict.tells) if verdict.assistant else []
 
 
 # What may be left around a formula and still leave nothing said: punctuation, emoji, spaces

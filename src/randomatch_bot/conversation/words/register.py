@@ -70,6 +70,11 @@ _CHAT_MARKERS = re.compile(
     r"|idk|imo|gonna|wanna|kinda)\b|[\U0001F602\U0001F923\U0001F605\U0001F62D\U0001F480"
     r"\U0001F643\U0001F644\U0001F972\U0001F92A]|\bx?D\b|:\)|;\)|:p\b"
 )
+# Formulas of service, never played with: laughter next to them excuses nothing.
+_SERVICE = frozenset((
+    "offer_more_help", "hope_this_helps", "thanks_for_question", "thanks_formula",
+    "empathy_formula", "sign_off",
+))  # fmt: skip
 _TU = re.compile(r"\b(?:tu|toi|ton|ta|tes|te)\b|\bt'")
 # "vous" as a service formula rather than as a plural: "n'hésitez pas", "votre question".
 _VOUS = re.compile(
@@ -179,7 +184,7 @@ def assess(text: str, language: str = "fr") -> RegisterVerdict:
         weights[name] = max(weights.get(name, 0), weight)
     tells = tuple(sorted(weights, key=lambda name: (-weights[name], list(weights).index(name))))
     score = sum(weights.values())
-    if score and _CHAT_MARKERS.search(fold(text)):
+    if score and not _SERVICE & weights.keys() and _CHAT_MARKERS.search(fold(text)):
         score -= 1  # "Great question, no idea 😂": a person playing with the formula
     assistant = score >= ASSISTANT_SCORE
     return RegisterVerdict(
