@@ -22,11 +22,11 @@ from randomatch_bot.conversation.words import (
     moderation,
     photos,
     prompt,
+    register,
     reply_text,
     reviewer,
     style,
 )
-from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
 from randomatch_bot.conversation.words.prompt import FOLLOWUP_NOTE
 from randomatch_bot.db import messages, session
 from randomatch_bot.db.llm_calls import record_llm_call
@@ -197,10 +197,10 @@ class Composer:
         forbidden = reply_text.fragments_of(persona.system_prompt)
         leaks = _leak_check(persona, messages, forbidden)
         completion: Completion | None = None
-        # A reply that sounds like an assistant is asked for again once; the second one
-        # has those sentences stripped (see conversation/words/style). The first stays in
-        # reserve.
-        reserve: tuple[Completion, list[str], reviewer.Review] | None = None
+        # A reply in an assistant's register is asked for again once, with an instruction
+        # naming what to avoid; of the two, the one that reads least like an assistant goes
+        # (the second on a tie), its unambiguous formulas cut by the style pass.
+        reserve: tuple[Completion, list[str], reviewer.Review, int] | None = None
         blocked: list[guard.Reason] = []
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
@@ -214,26 +214,36 @@ class Composer:
                 completion.text, text, leaked, llm, persona, conversation, recent, context or []
             )
             blocked = list(review.block)
-            fit = bool(text) and not leaked and not blocked
-            tells = assistant_tells(text) if fit else []
-            if fit and review.assistant_register and not tells:
-                tells = ["reviewer"]
-            if fit:
+            if text and not leaked and not blocked:
+                verdict = register.assess(completion.text, persona.language)
                 parts = self._chat_parts(
                     text, persona, rng, recent, claims_human=review.claims_human
                 )
-                if parts and (not tells or attempt == 1):
+                assistant = verdict.assistant or review.assistant_register
+                if reserve is not None:
+                    # The second reply, after an assistant-sounding first: the better one.
+                    if verdict.score > reserve[3]:
+                        return reserve[:3]
                     return completion, parts, review
-                reserve = reserve or ((completion, parts, review) if parts else None)
+                if not assistant:
+                    return completion, parts, review
+                reserve = (completion, parts, review, verdict.score)
+                tells = list(verdict.tells) or ["reviewer"]
+                log.warning("reply.regenerating", attempt=attempt, leaked=False, tells=tells)
+                corrective = verdict.corrective or register.corrective_instruction(
+                    ("structured_list",), persona.language
+                )
+                messages = [*messages, ChatMessage("system", corrective)]
+                continue
             if blocked:
                 _count_trips(blocked, f"attempt {attempt}", conversation)
-                corrective = ChatMessage("system", guard.corrective_instruction(blocked))
-                messages = [*messages, corrective]
+                corrective = guard.corrective_instruction(blocked)
+                messages = [*messages, ChatMessage("system", corrective)]
             else:
-                log.warning("reply.regenerating", attempt=attempt, leaked=leaked, tells=tells)
+                log.warning("reply.regenerating", attempt=attempt, leaked=leaked, tells=[])
         assert completion is not None
         if reserve is not None:
-            return reserve
+            return reserve[:3]
         last = await self._last_try(llm, persona, messages, conversation, rng, recent, context)
         if last is not None:
             return last
