@@ -182,7 +182,9 @@ async def test_outage_of_minutes_is_waited_out_and_answered(
         plan = await conn.fetchrow(
             "SELECT * FROM bot.reply_plans WHERE match_id = $1", couple.match_id
         )
-        calls = await conn.fetch("SELECT ok, status FROM bot.llm_calls ORDER BY id")
+        calls = await conn.fetch(
+            "SELECT ok, status FROM bot.llm_calls WHERE purpose = 'reply' ORDER BY id"
+        )
     waited = (clock.now - started).total_seconds()
     assert await answered_once(pool, couple)
     assert letters == 0
