@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,19 +25,21 @@ from randomatch_bot.db import typing_indicators
 from randomatch_bot.errors import DatabaseError
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.process_metrics import METRICS
-from tests.support.databases import Couple, make_couple, say
+from tests.support.databases import Couple, make_couple, make_profile, say
 from tests.support.drive import VirtualClock, drive
 from tests.support.pipeline import eventually, install_event_log, running_pipeline
 from tests.support.supabase import (
     RUNTIME_ROLE,
     SUPERUSER,
     SupabaseCluster,
+    as_app_user,
     create_runtime_role,
     runtime_dsn,
 )
 
 pytestmark = pytest.mark.integration
 
+REPO = Path(__file__).parents[2]
 LONG_QUESTION = "Tu connais le lac de Lauvitel ? On m'a dit que le bivouac y est superbe en juin."
 
 
@@ -436,3 +440,49 @@ async def test_a_broadcast_that_was_not_stored_falls_back_to_the_table(
     assert row is not None
     assert row["is_typing"] is False
     assert fallbacks() - before >= 2 * parts
+
+
+async def test_only_the_match_members_may_join_the_typing_channel(
+    sb_pool: asyncpg.Pool,
+    sb_settings: Any,
+    supabase_cluster: SupabaseCluster,
+    supabase_dsn: str,
+) -> None:
+    """Under docs/sql/realtime_typing.sql, Realtime's check for a private channel (the topic in
+    `realtime.topic()`, the user's JWT claims, SELECT on `realtime.messages`) admits the two
+    members of the match, and neither another signed-in user nor `anon`."""
+    typing_sql = (REPO / "docs" / "sql" / "realtime_typing.sql").read_text("utf-8")
+    settings = sb_settings(TYPING_TRANSPORT="broadcast")
+    clock = VirtualClock()
+    engine = ConversationEngine(sb_pool, settings, clock=clock)
+    # On Supabase, supautils' policy grants let `postgres` manage the policies of
+    # realtime.messages; this cluster has no supautils, so the file runs as its superuser.
+    database = urlsplit(supabase_dsn).path.lstrip("/")
+    admin = await asyncpg.connect(supabase_cluster.dsn(database, user=SUPERUSER))
+    try:
+        await admin.execute(typing_sql)
+    finally:
+        await admin.close()
+    async with sb_pool.acquire() as conn:
+        couple = await make_couple(conn)
+        stranger = await make_profile(conn, "Sam", bot=False)
+        await say(conn, couple, "Coucou, ça va ?", at=clock.now)
+        await drive(engine, clock, couple.match_id, OfflineResponder())
+
+        async def may_read(user: uuid.UUID | None) -> int:
+            async with as_app_user(conn, user):
+                await conn.execute(
+                    "SELECT set_config('realtime.topic', $1, true)", f"match:{couple.match_id}"
+                )
+                return int(await conn.fetchval("SELECT count(*) FROM realtime.messages"))
+
+        seen = {
+            "human": await may_read(couple.human_id),
+            "bot": await may_read(couple.bot_id),
+            "stranger": await may_read(stranger),
+            "anon": await may_read(None),
+        }
+    assert seen["human"] > 0
+    assert seen["bot"] == seen["human"]
+    assert seen["stranger"] == 0
+    assert seen["anon"] == 0
