@@ -146,11 +146,9 @@ async def _typing_transport_warning(settings: Settings, dsn: str) -> str | None:
 
     conn = await connect(dsn, attempts=3)
     try:
-        if await typing_broadcast.realtime_available(conn):
-            return None
+        return await typing_broadcast.broadcast_problem(conn, settings.typing_transport)
     finally:
         await conn.close()
-    return typing_broadcast.missing_realtime_message(settings.typing_transport)
 
 
 @app.command()

@@ -71,6 +71,11 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.typing_fallbacks = Counter(
+            "randomatch_typing_broadcast_fallbacks",
+            "Typing states written to typing_indicators because the broadcast was not stored",
+            registry=self.registry,
+        )
         self.enqueue_latency = Histogram(
             "randomatch_bridge_enqueue_seconds",
             "From message INSERT to work scheduled",

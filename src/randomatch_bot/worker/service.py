@@ -94,7 +94,10 @@ async def run_worker(
     own_llm = llm is None
     # One circuit breaker per model, shared through Redis by every worker of the deployment.
     client = llm or build_llm_client(
-        settings, breaker=RedisBreaker(docket.redis, Keys(docket.name))
+        settings,
+        breaker=RedisBreaker(
+            docket.redis, Keys(docket.name), interval=settings.llm_breaker_probe_interval
+        ),
     )
     engine = ConversationEngine(pool, settings, rng=rng)
     engine.typing_transport = await typing_broadcast.effective_transport(pool, settings)

@@ -55,6 +55,7 @@ from randomatch_bot.db.conversations import MatchContext
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMPermanentError, LLMRetryableError
+from randomatch_bot.llm.breaker import probing_at_once
 from randomatch_bot.llm.types import LLMClient
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ class ConversationEngine:
         Raises LLMError when the model fails; the worker retries and, after the last attempt,
         calls `dead_letter`.
         """
-        probing = False
+        probing = at_once = False
         async with session.connection(self.pool) as conn:
             # The plan, its match and the persona row in one statement.
             found = await conversations.generation_context(conn, plan_id=plan_id)
@@ -195,9 +196,21 @@ class ConversationEngine:
                 held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())
                 if held is not None:
                     return await self._wait_for_model(plan, held, "model paused")
+                # The human wrote while their conversation waited on the model: this first try
+                # probes the shared breaker at once instead of waiting for it to rest.
+                at_once = (
+                    plan.generation_failures == 0
+                    and bool(plan.trigger_message_ids)
+                    and await plans.follows_a_model_wait(
+                        conn, match_id=ctx.match_id, plan_id=plan_id
+                    )
+                )
             history, stored = await self.composer.history(conn, ctx.match_id)
-        with structlog.contextvars.bound_contextvars(
-            match_id=str(ctx.match_id), plan_id=str(plan_id)
+        with (
+            structlog.contextvars.bound_contextvars(
+                match_id=str(ctx.match_id), plan_id=str(plan_id)
+            ),
+            probing_at_once(at_once) as call,
         ):
             try:
                 composition = await self.composer.reply(
@@ -221,9 +234,12 @@ class ConversationEngine:
                 return await self._wait_for_model(plan, probe_at, "model paused")
         completion, parts = composition.completion, composition.parts
         resumed: list[uuid.UUID] = []
-        if probing:
+        if probing or call.recovered:
             async with session.connection(self.pool) as conn:
-                resumed = await outage.lift(conn, model, self.clock())
+                if probing:
+                    resumed = await outage.lift(conn, model, self.clock())
+                if call.recovered and not resumed:
+                    resumed = await outage.recovered(conn, model, self.clock())
         async with session.transaction(self.pool) as conn:
             await conversations.lock(conn, match_id=ctx.match_id)
             think_until = plan.think_until or self.clock()
