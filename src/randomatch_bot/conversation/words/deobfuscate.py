@@ -1,0 +1,100 @@
+"""Undo the ways a reply hides a number or an address, before the guard looks for one.
+
+Three views of one text, each for one kind of detection:
+
+- `normalise`: Unicode NFKC (full-width and styled letters and digits, circled digits),
+  typographic apostrophes, no zero-width characters, keycap and other Unicode digits ("0️⃣",
+  "❶", "٦") as ASCII digits, and Cyrillic or Greek letters that look Latin ("іnstа") as Latin.
+  Every detection starts from it; `declares_minor` and the leak check use it too.
+- `digits_view`: `normalise`, then numbers written in words as digits (`text2num`, French and
+  English: "zéro six douze" → "06 12"), then letters standing for digits inside digit runs
+  ("O6 l2 34" → "06 12 34"; a letter is read as a digit only in a token that also holds a digit,
+  or alone between two such tokens, so "GR20", "Lol" and every ordinary word stay as they are).
+- `collapse_digit_runs`: digits separated by any few non-letter characters ("06-71.28/94 05",
+  "0 6 7 1", "06🔸71🔸28") joined into one run, for the phone matcher to judge.
+
+The spoken forms of "@" and "." in addresses ("[at]", "arobase", "chez … point com", "[dot]")
+are read where they are matched, in `contacts`, because " at " and " point " are also ordinary
+words and only the shape around them tells.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from text_to_num import alpha2digit
+
+__all__ = ["collapse_digit_runs", "digits_view", "normalise"]
+
+# Zero-width characters, soft hyphens, variation selectors and the keycap combiner: "0️⃣" is
+# "0" followed by U+FE0F and U+20E3.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\ufe00-\ufe0f\u20e3\u034f]")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
+# Cyrillic and Greek letters drawn like Latin ones ("іnstа", "Ѕnap").
+_LOOKALIKES = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+        "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ո": "n", "ν": "v", "ο": "o",
+        "α": "a", "ρ": "p", "τ": "t", "κ": "k", "ι": "i",
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+        "С": "C", "Т": "T", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Ο": "O", "Ι": "I",
+    }
+)  # fmt: skip
+
+
+def _ascii_digit(char: str) -> str:
+    """A character that stands for one digit ("❶", "٦", "𝟞") as that ASCII digit."""
+    if char.isascii():
+        return char
+    value = unicodedata.digit(char, None)
+    return str(value) if value is not None and 0 <= value <= 9 else char
+
+
+def normalise(text: str) -> str:
+    """NFKC, plain apostrophes, no invisible characters, ASCII digits, Latin look-alikes."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text.translate(_APOSTROPHES)).translate(_LOOKALIKES)
+    if not text.isascii():
+        text = "".join(_ascii_digit(char) for char in text)
+    return text
+
+
+# Letters written for digits, read as digits only inside a run of digits.
+_LETTER_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "i": "1", "|": "1"})
+_LETTERS = "OoIli|"
+# A token of digits and those letters holding at least one digit, not glued to other letters
+# ("O6", "l2", "3O"); "GR20" and "Lol" are left alone.
+_MIXED_TOKEN = re.compile(
+    rf"(?<![^\W\d_])(?=[\d{_LETTERS}]*\d)[\d{_LETTERS}]+(?![^\W\d_])",
+)
+# One or two of those letters alone between two digit tokens ("06 lO 34").
+_LONE_LETTERS = re.compile(rf"(?<=\d)([\s.\-/]+)([{_LETTERS}]{{1,2}})(?=[\s.\-/]+\d)")
+
+
+def _letters_as_digits(text: str) -> str:
+    text = _MIXED_TOKEN.sub(lambda m: m.group().translate(_LETTER_DIGITS), text)
+    return _LONE_LETTERS.sub(lambda m: m.group(1) + m.group(2).translate(_LETTER_DIGITS), text)
+
+
+def digits_view(text: str) -> str:
+    """`normalise`, numbers in words as digits (French, then English), letters in digit runs."""
+    text = normalise(text)
+    for language in ("fr", "en"):
+        text = alpha2digit(text, language)
+    return _letters_as_digits(text)
+
+
+# Digits separated by up to three characters that are neither letters, digits nor line breaks.
+_DIGIT_RUN = re.compile(r"\+?\d(?:(?:[^\w\n]|_){0,3}\d)+")
+
+
+def collapse_digit_runs(text: str) -> str:
+    """Each run of digits and separators as one run of digits, a leading "+" kept."""
+
+    def join(match: re.Match[str]) -> str:
+        run = match.group()
+        digits = re.sub(r"\D", "", run)
+        return ("+" if run.startswith("+") else "") + digits
+
+    return _DIGIT_RUN.sub(join, text)
