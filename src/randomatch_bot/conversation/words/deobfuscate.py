@@ -25,7 +25,7 @@ import unicodedata
 
 from text_to_num import alpha2digit
 
-__all__ = ["collapse_digit_runs", "digits_view", "normalise"]
+__all__ = ["collapse_digit_runs", "despace", "digits_view", "normalise", "told_pairs"]
 
 # Zero-width characters, soft hyphens, variation selectors and the keycap combiner: "0️⃣" is
 # "0" followed by U+FE0F and U+20E3.
@@ -77,20 +77,49 @@ def _letters_as_digits(text: str) -> str:
     return _LONE_LETTERS.sub(lambda m: m.group(1) + m.group(2).translate(_LETTER_DIGITS), text)
 
 
+# "double oh", "triple six", "double zéro": the word said two or three times.
+_REPEATED = re.compile(r"\b(double|triple)\s+([^\W\d_]+|\d)\b", re.IGNORECASE)
+# "oh" and "o" said for zero among digits ("oh 7 7 oh oh").
+_OH_RUN = re.compile(r"(?:(?<![\w'])(?:\d+|oh|o)\b[\s,.\-]*){3,}", re.IGNORECASE)
+
+
+def _repeat(match: re.Match[str]) -> str:
+    times = 2 if match.group(1).lower() == "double" else 3
+    return " ".join([match.group(2)] * times)
+
+
+def _oh_as_zero(match: re.Match[str]) -> str:
+    run = match.group()
+    if len(re.findall(r"\d+", run)) < 2:
+        return run
+    return re.sub(r"\b(?:oh|o)\b", "0", run, flags=re.IGNORECASE)
+
+
 def digits_view(text: str) -> str:
     """`normalise`, numbers in words as digits (French, then English), letters in digit runs."""
-    text = normalise(text)
+    text = _REPEATED.sub(_repeat, normalise(text))
     for language in ("fr", "en"):
         text = alpha2digit(text, language)
-    return _letters_as_digits(text)
+    return _letters_as_digits(_OH_RUN.sub(_oh_as_zero, text))
 
 
 # Digits separated by up to three characters that are neither letters, digits nor line breaks.
 _DIGIT_RUN = re.compile(r"\+?\d(?:(?:[^\w\n]|_){0,3}\d)+")
 
 
+# A date ("07/12/2025") or a time ("14:30") is no part of a number: it is set apart first.
+_DATE_OR_TIME = re.compile(
+    r"(?<![\d/.:])(?:(?:0?[1-9]|[12]\d|3[01])[/.](?:0?[1-9]|1[0-2])(?:[/.](?:\d{4}|\d{2}))?"
+    r"|(?:[01]?\d|2[0-3])[:h][0-5]\d)(?![\d/.:])"
+)
+
+
 def collapse_digit_runs(text: str) -> str:
-    """Each run of digits and separators as one run of digits, a leading "+" kept."""
+    """Each run of digits and separators as one run of digits, a leading "+" kept.
+
+    Dates and times are left apart, so that "le 07/12/2025 14:30" does not become one run.
+    """
+    text = _DATE_OR_TIME.sub(lambda m: f"x{m.group()}x", text)
 
     def join(match: re.Match[str]) -> str:
         run = match.group()
@@ -98,3 +127,26 @@ def collapse_digit_runs(text: str) -> str:
         return ("+" if run.startswith("+") else "") + digits
 
     return _DIGIT_RUN.sub(join, text)
+
+
+# Five pairs of digits, the first a French prefix, told one after the other with a word between
+# them ("06, puis 58, puis 73…", "07 then 81 then 44…"); not times ("08h") or other numbers.
+_TOLD_PAIRS = re.compile(
+    r"(?<!\d)0[1-9](?:(?:\s*[,;:/\-]?\s*(?:puis|et|then|and|apr[èe]s|ensuite|next|"
+    r"virgule|tiret)?\s*[,;:/\-]?\s*)\d{2}){4}(?![\dh:])",
+    re.IGNORECASE,
+)
+
+
+def told_pairs(text: str) -> list[str]:
+    """The ten digits of each number told pair by pair with words between the pairs."""
+    return [re.sub(r"\D", "", m.group()) for m in _TOLD_PAIRS.finditer(text)]
+
+
+# Characters written one by one with spaces between them ("h t t p s", "e l o d i e _ 3 8").
+_SPACED_OUT = re.compile(r"(?<!\S)(?:\S ){3,}\S(?!\S)")
+
+
+def despace(text: str) -> str:
+    """Runs of four or more single characters separated by single spaces, written together."""
+    return _SPACED_OUT.sub(lambda m: m.group().replace(" ", ""), text)
