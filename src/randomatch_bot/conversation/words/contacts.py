@@ -65,20 +65,26 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 # --- user names ------------------------------------------------------------------------------
 # A token that looks like a user name: letters with a dot, an underscore or digits in it.
-_HANDLE_LIKE = r"[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+[._]?|[A-Za-z]{2,}[A-Za-z_]*\d{2,}[A-Za-z0-9_]*"
+_HANDLE_LIKE = (
+    r"[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+[._]?|[A-Za-z]{2,}[A-Za-z_]*\d{2,}[A-Za-z0-9_]*"
+)
 # "mon insta : …", "my snap is …", "insta 👉 …".
 _EXPLICIT = r"\s*(?::|=|->|→|👉|c'est|cest|is|it's)\s*"
 # A plain word as a user name only when the sentence ends on it ("mon insta c'est camille !").
 _PLAIN = r"(?P<plain>[A-Za-z][\w.]{2,29})(?=\s*(?:$|[!?.,;)\n]|[^\w\s]))"
 # Words that end "my snap is …" without being a user name.
-_NOT_A_NAME = frozenset(
-    """dead broken down private public empty old new full gone deleted inactive boring same
-    here there nothing mostly just only mine yours closed blocked banned hacked locked off
-    mort morte cassé cassée vide privé privée nul nulle fermé fermée bloqué bloquée désactivé
-    supprimé supprimée inactif inactive vieux ancien ancienne pareil ici là tout rien quoi
-    what pas not juste perso secret nouveau nouvelle mieux better worse pire top génial
-    great cool sympa super""".split()
-)
+# fmt: off
+_NOT_A_NAME = frozenset((
+    "dead", "broken", "down", "private", "public", "empty", "old", "new", "full", "gone",
+    "deleted", "inactive", "boring", "same", "here", "there", "nothing", "mostly", "just", "only",
+    "mine", "yours", "closed", "blocked", "banned", "hacked", "locked", "off", "mort", "morte",
+    "cassé", "cassée", "vide", "privé", "privée", "nul", "nulle", "fermé", "fermée", "bloqué",
+    "bloquée", "désactivé", "supprimé", "supprimée", "inactif", "inactive", "vieux", "ancien",
+    "ancienne", "pareil", "ici", "là", "tout", "rien", "quoi", "what", "pas", "not", "juste",
+    "perso", "secret", "nouveau", "nouvelle", "mieux", "better", "worse", "pire", "top", "génial",
+    "great", "cool", "sympa", "super",
+))
+# fmt: on
 
 
 # --- the public suffix list -----------------------------------------------------------------
@@ -113,21 +119,25 @@ _OTHER_REGIONS = {"US": 10, "GB": 10}
 
 def _phones(text: str) -> list[Contact]:
     found: list[Contact] = []
-    seen_spans: set[tuple[int, int, str]] = set()
     view = digits_view(text)
-    for candidate in dict.fromkeys((view, collapse_digit_runs(view))):
-        for match in phonenumbers.PhoneNumberMatcher(candidate, "FR", leniency=_LENIENCY):
-            found.append(_phone(match.number))
-            seen_spans.add((match.start, match.end, candidate))
-        for region, digits in _OTHER_REGIONS.items():
-            for match in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=_LENIENCY):
-                if (match.start, match.end, candidate) in seen_spans:
-                    continue
-                national = str(match.number.national_number)
-                if match.raw_string.lstrip().startswith("+") or len(national) >= digits:
-                    found.append(_phone(match.number))
-    # A French number told pair by pair, or with a pair too many ("06 12 45 67 89 10").
+    seen: set[tuple[int, int]] = set()
+    for match in phonenumbers.PhoneNumberMatcher(view, "FR", leniency=_LENIENCY):
+        found.append(_phone(match.number))
+        seen.add((match.start, match.end))
+    for region, digits in _OTHER_REGIONS.items():
+        for match in phonenumbers.PhoneNumberMatcher(view, region, leniency=_LENIENCY):
+            national = str(match.number.national_number)
+            if (match.start, match.end) not in seen and (
+                match.raw_string.lstrip().startswith("+") or len(national) >= digits
+            ):
+                found.append(_phone(match.number))
+    # With the separators gone, only what starts like a number written on purpose: a trunk
+    # "0" or a "+" ("0 6 7 1…", "06_71_28…"); "2023, 25 000" is not one.
     collapsed = collapse_digit_runs(view)
+    for match in phonenumbers.PhoneNumberMatcher(collapsed, "FR", leniency=_LENIENCY):
+        if match.raw_string.lstrip()[:1] in {"0", "+"}:
+            found.append(_phone(match.number))
+    # A French number told pair by pair, or with a pair too many ("06 12 45 67 89 10").
     runs = [*told_pairs(view), *_LONG_FRENCH_RUN.findall(collapsed)]
     for run in runs:
         number = _parse(run[:10], "FR")
@@ -237,7 +247,9 @@ def _dedup_prefixes(found: list[Contact]) -> list[Contact]:
 
 
 # --- links -----------------------------------------------------------------------------------
-_SCHEME = _rx(r"\b(?:https?|ftp)\s*:\s*/\s*/\s*(?P<rest>[^\s<>\"']+)|\bwww\s*\.\s*(?P<www>[^\s<>\"']+)")
+_SCHEME = _rx(
+    r"\b(?:https?|ftp)\s*:\s*/\s*/\s*(?P<rest>[^\s<>\"']+)|\bwww\s*\.\s*(?P<www>[^\s<>\"']+)"
+)
 _HOST = re.compile(
     r"(?<![\w@.\-])(?P<host>(?:[^\W_](?:[\w-]*[^\W_])?\.)+(?P<tld>[^\W\d_]{2,63}))"
     r"(?P<path>/[^\s<>\"']*)?(?![\w@-])"
@@ -273,7 +285,11 @@ def _links(text: str, emails: list[tuple[int, int]]) -> list[Contact]:
         found.append(Contact("url", rest.rstrip(".,;:!?)]}").lower()))
     for match in _HOST.finditer(text):
         host = match["host"]
-        if in_email(match) or _is_sentence_break(match) or not re.search(r"[^\W\d_]", host[: -len(match["tld"])]):
+        if (
+            in_email(match)
+            or _is_sentence_break(match)
+            or not re.search(r"[^\W\d_]", host[: -len(match["tld"])])
+        ):
             continue
         if not _has_public_suffix(host):
             continue
@@ -352,10 +368,11 @@ _ELSEWHERE = _rx(
         garde\s+(?:le\s+)?contact|rester\s+en\s+contact|talk|chat|keep\s+in\s+touch|
         stay\s+in\s+touch|keep\s+talking|continue\s+(?:this|our\s+(?:chat|conversation))|
         take\s+(?:this|it)|continuer\s+(?:la|cette|notre)\s+(?:conv|conversation|discussion)|
-        on\s+continue|continue\s+this)\b[^.!?\n]{0,25}?
+        continue\s+this)\b[^.!?\n]{0,25}?
         \b(?:ailleurs|autrement|en\s+dehors\s+d(?:e\s+l'appli|e\s+l'app|'ici)|hors\s+(?:de\s+)?
         l'?appli|somewhere\s+else|elsewhere|off\s+(?:the|this)\s+app|outside\s+(?:the|this)\s+app|
-        off[\s-]app|another\s+way)\b"""
+        off[\s-]app|another\s+way)\b
+      | \bon\s+continue\s+(?:ailleurs|autrement)\s*\?"""
 )
 # A platform offered as a one-word question: "Signal ?", "WhatsApp plutôt ?".
 _PLATFORM_QUESTION = _rx(

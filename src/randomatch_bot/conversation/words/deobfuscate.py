@@ -4,7 +4,7 @@ Three views of one text, each for one kind of detection:
 
 - `normalise`: Unicode NFKC (full-width and styled letters and digits, circled digits),
   typographic apostrophes, no zero-width characters, keycap and other Unicode digits ("0️⃣",
-  "❶", "٦") as ASCII digits, and Cyrillic or Greek letters that look Latin ("іnstа") as Latin.
+  "❶", "٦") as ASCII digits, and Cyrillic or Greek letters that look Latin as Latin.
   Every detection starts from it; `declares_minor` and the leak check use it too.
 - `digits_view`: `normalise`, then numbers written in words as digits (`text2num`, French and
   English: "zéro six douze" → "06 12"), then letters standing for digits inside digit runs
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from text_to_num import alpha2digit
+from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
 __all__ = ["collapse_digit_runs", "despace", "digits_view", "normalise", "told_pairs"]
 
@@ -31,20 +31,18 @@ __all__ = ["collapse_digit_runs", "despace", "digits_view", "normalise", "told_p
 # "0" followed by U+FE0F and U+20E3.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\ufe00-\ufe0f\u20e3\u034f]")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
-# Cyrillic and Greek letters drawn like Latin ones ("іnstа", "Ѕnap").
+# Cyrillic and Greek letters drawn like Latin ones ("insta" written with a Cyrillic "i" and "a").
 _LOOKALIKES = str.maketrans(
-    {
-        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
-        "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ո": "n", "ν": "v", "ο": "o",
-        "α": "a", "ρ": "p", "τ": "t", "κ": "k", "ι": "i",
-        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-        "С": "C", "Т": "T", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Ο": "O", "Ι": "I",
-    }
-)  # fmt: skip
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501\u0261\u04bb\u0578"
+    "\u03bd\u03bf\u03b1\u03c1\u03c4\u03ba\u03b9"
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0406\u0408\u0405"
+    "\u039f\u0399",
+    "aeopcyxijsdghnvoaptkiABEKMHOPCTXIJSOI",
+)
 
 
 def _ascii_digit(char: str) -> str:
-    """A character that stands for one digit ("❶", "٦", "𝟞") as that ASCII digit."""
+    """A character that stands for one digit (dingbat, Arabic-Indic...) as that ASCII digit."""
     if char.isascii():
         return char
     value = unicodedata.digit(char, None)
@@ -114,12 +112,16 @@ _DATE_OR_TIME = re.compile(
 )
 
 
+def _set_apart_dates(text: str) -> str:
+    return _DATE_OR_TIME.sub(lambda m: f"x{m.group()}x", text)
+
+
 def collapse_digit_runs(text: str) -> str:
     """Each run of digits and separators as one run of digits, a leading "+" kept.
 
     Dates and times are left apart, so that "le 07/12/2025 14:30" does not become one run.
     """
-    text = _DATE_OR_TIME.sub(lambda m: f"x{m.group()}x", text)
+    text = _set_apart_dates(text)
 
     def join(match: re.Match[str]) -> str:
         run = match.group()
@@ -132,14 +134,15 @@ def collapse_digit_runs(text: str) -> str:
 # Five pairs of digits, the first a French prefix, told one after the other with a word between
 # them ("06, puis 58, puis 73…", "07 then 81 then 44…"); not times ("08h") or other numbers.
 _TOLD_PAIRS = re.compile(
-    r"(?<!\d)0[1-9](?:(?:\s*[,;:/\-]?\s*(?:puis|et|then|and|apr[èe]s|ensuite|next|"
-    r"virgule|tiret)?\s*[,;:/\-]?\s*)\d{2}){4}(?![\dh:])",
+    r"(?<![\dx])0[1-9](?:(?:\s*[,;\-]?\s*(?:puis|et|then|and|apr[èe]s|ensuite|next|"
+    r"virgule|tiret)?\s*[,;\-]?\s*)\d{2}){4}(?![\dhx:])",
     re.IGNORECASE,
 )
 
 
 def told_pairs(text: str) -> list[str]:
     """The ten digits of each number told pair by pair with words between the pairs."""
+    text = _set_apart_dates(text)
     return [re.sub(r"\D", "", m.group()) for m in _TOLD_PAIRS.finditer(text)]
 
 

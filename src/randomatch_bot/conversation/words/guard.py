@@ -247,9 +247,7 @@ def _new_contacts(text: str, context: Sequence[str]) -> list[contacts.Contact]:
     return [*own, *(item for item, count in joined.items() if count > 0 and item not in own)]
 
 
-def check(
-    text: str, *, allow_meetings: bool = False, context: Sequence[str] = ()
-) -> list[Reason]:
+def check(text: str, *, allow_meetings: bool = False, context: Sequence[str] = ()) -> list[Reason]:
     """The reasons raw reply `text` must not be sent, in a fixed order; [] when it may be.
 
     `context` is the persona's own recent messages in the conversation, oldest first: a contact
