@@ -73,6 +73,11 @@ BLOCKED = [
     ("Achète-moi une carte cadeau Steam", Reason.MONEY),
     ("Could you lend me 200 dollars?", Reason.MONEY),
     ("envoie-moi ton IBAN je te rembourse", Reason.MONEY),
+    ("tu pourrais m'envoyer un petit quelque chose sur PayPal ?", Reason.MONEY),
+    ("zelle me $60 and I'll pay you back friday", Reason.MONEY),
+    ("il me faut une carte Steam de 100 €, tu peux m'en envoyer une ?", Reason.MONEY),
+    ("le garagiste veut 400 €, tu pourrais me dépanner ?", Reason.MONEY),
+    ("ce bitcoin là rapporte 20 % par mois, je peux t'apprendre", Reason.MONEY),
     ("J'habite au 12 rue des Alpes", Reason.ADDRESS),
     ("C'est à 38000 Grenoble", Reason.ADDRESS),
     ("my address is 4 Baker Street", Reason.ADDRESS),
@@ -81,9 +86,15 @@ BLOCKED = [
     ("envoie-moi des nudes", Reason.SEXUAL),
     ("J'ai envie de coucher avec toi", Reason.SEXUAL),
     ("I want to have sex with you", Reason.SEXUAL),
+    ("on se fait des sextos ce soir ?", Reason.SEXUAL),
+    ("I'm lying here with nothing on 😏", Reason.SEXUAL),
+    ("raconte-moi ce que tu me ferais sous la tente", Reason.SEXUAL),
     ("Tu as 15 ans ?", Reason.MINOR),
     ("je suis lycéenne", Reason.MINOR),
     ("you're 14 years old?", Reason.MINOR),
+    ("j'ai eu 16 ans en mars", Reason.MINOR),
+    ("to be honest I'm 15, sorry", Reason.MINOR),
+    ("14 ans et alors, l'âge c'est qu'un chiffre", Reason.MINOR),
 ]
 
 ALLOWED = [
@@ -143,6 +154,16 @@ ALLOWED = [
     "Ça coûte 15 balles le repas au refuge",
     "I'd pay $50 for a hot shower up there",
     "j'ai payé 1 299 € mon vélo, le prix d'un rein",
+    "tu peux m'aider à choisir une tente à 300 € ?",
+    "Bitcoin doubled last year, my brother won't stop talking about it",
+    "J'ai perdu 200 € en crypto, plus jamais 😂",
+    "Le trading ça rapporte rien, je préfère la montagne",
+    "I'm 16 km from the hut and it's pouring",
+    "j'en ai 12 paires, de chaussettes, c'est grave ?",
+    "Les Sextant et les boussoles, j'adore les vieux instruments",
+    "Dis-moi ce que tu me ferais à manger au refuge 😄",
+    "J'ai dormi sans rien sous la tête, pas d'oreiller",
+    "She turned 17 the summer we did the GR20 together",
 ]
 
 

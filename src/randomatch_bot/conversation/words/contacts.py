@@ -66,7 +66,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 # --- user names ------------------------------------------------------------------------------
 # A token that looks like a user name: letters with a dot, an underscore or digits in it.
 _HANDLE_LIKE = (
-    r"[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+[._]?|[A-Za-z]{2,}[A-Za-z_]*\d{2,}[A-Za-z0-9_]*"
+    r"[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+[._]?|[A-Za-z][A-Za-z_]+\d{2,}[A-Za-z0-9_]*"
 )
 # "mon insta : …", "my snap is …", "insta 👉 …".
 _EXPLICIT = r"\s*(?::|=|->|→|👉|c'est|cest|is|it's)\s*"
@@ -177,7 +177,8 @@ _PHONE_TALK = _rx(
       | \b(?:appelle|appelles|rappelle|texte|textes|sms|whatsapp|bipe)[\s-]*(?:moi|me)\b
       | \btu\s+m'(?:appelles|appeles|textes|sms)\b | \bon\s+s'appelle\s+(?:ce|demain|quand|\?)
       | \b(?:envoie|envoies|envoyer)[\s-]*(?:moi\s+|me\s+|m')?un\s+(?:sms|texto|message\s+au)\b
-      | \b(?:call|text|ring|phone|whatsapp|facetime)\s+me\b
+      | (?<!don't\s)(?<!not\s)(?<!never\s)(?<!stop\s)
+        \b(?:call|text|ring|phone|whatsapp|facetime)\s+me\b
         (?!\s+(?:crazy|old|lazy|a\b|an\b|what|whatever|by|if|out))
       | \bgive\s+me\s+a\s+(?:call|ring)\b"""
 )
@@ -185,20 +186,20 @@ _PHONE_TALK = _rx(
 # --- e-mail addresses ------------------------------------------------------------------------
 _OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
 _EMAIL_WRITTEN = _rx(
-    rf"""(?P<local>[\w.+-]*\w)\s*(?:@|{_OPEN}\s*(?:at|arobase|@)\s*{_CLOSE})\s*
+    rf"""(?<![\w.+-])(?P<local>[\w.+-]*\w)\s*(?:@|{_OPEN}\s*(?:at|arobase|@)\s*{_CLOSE})\s*
         (?P<domain>\w[\w-]*(?:\s*(?:\.|{_OPEN}\s*(?:dot|point|pt|\.)\s*{_CLOSE}|\s(?:dot|point)\s)
         \s*\w[\w-]*)+)"""
 )
 _SP_AT = r"[\s,;]+(?:at|arobase|chez)[\s,;]+"
 _SP_DOT = rf"\.(?=\w)|{_OPEN}\s*(?:dot|point|pt|\.)\s*{_CLOSE}|[\s,;]+(?:dot|point)[\s,;]+"
 _EMAIL_SPOKEN = _rx(
-    rf"""(?P<local>[\w.+-]*\w){_SP_AT}(?P<domain>\w[\w-]*)\s*(?:{_SP_DOT})\s*
+    rf"""(?<![\w.+-])(?P<local>[\w.+-]*\w){_SP_AT}(?P<domain>\w[\w-]*)\s*(?:{_SP_DOT})\s*
         (?P<suffix>{_SPOKEN_SUFFIXES})\b"""
 )
 # A webmail named without its suffix: "cam@gmail", "cam at gmail", "camillerando sur gmail".
 _WEBMAIL = r"(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|proton(?:mail)?|gmx|laposte|wanadoo)"
 _EMAIL_PROVIDER = _rx(
-    rf"""(?P<local>[\w.+-]*\w)(?:\s*@\s*(?P<domain>{_MAIL_PROVIDERS})
+    rf"""(?<![\w.+-])(?P<local>[\w.+-]*\w)(?:\s*@\s*(?P<domain>{_MAIL_PROVIDERS})
       | (?:\s*{_OPEN}\s*(?:at|arobase|@)\s*{_CLOSE}\s*|{_SP_AT}|[\s,;]+(?:sur|on)\s+)
         (?P<webmail>{_WEBMAIL}))\b"""
 )

@@ -71,10 +71,15 @@ def _rx(pattern: str) -> re.Pattern[str]:
 _normalise = normalise
 
 # --- money: asked for or sent, not a price mentioned ----------------------------------------
-_AMOUNT = r"""(?:\d[\d\s.,]*\s?(?:€|\$|£|k€|euros?|eur\b|dollars?|balles|bucks|pounds?)|
+# (An amount starts where a number starts, so that a long run of digits is read once.)
+_AMOUNT = r"""(?:(?<![\d.,])(?<!\d\s)\d[\d\s.,]*+\s?(?:€|\$|£|k€|euros?|eur\b|dollars?|balles|bucks|pounds?)|
     [€$£]\s?\d[\d.,]*)"""
+_PAY_APPS = r"(?:lydia|paypal|venmo|cash\s?app|zelle|revolut|wero|paylib|western\s+union)"
 _MONEY_WORD = rf"""(?:\bargent\b|\bfric\b|\bthunes?\b|\bpognon\b|\bmoney\b|\bcash\b|\bfunds\b|
-    {_AMOUNT})"""
+    {_AMOUNT}|\b(?:sur|on|via|by|par)\s+{_PAY_APPS}\b)"""
+_GIFT_CARD = r"""(?:cartes?\s+(?:cadeaux?|google\s+play|steam|itunes|amazon|apple|pcs|neosurf|
+    transcash|paysafe)|(?:google\s+play|steam|itunes|amazon|apple|visa)\s+(?:gift\s+)?cards?|
+    gift\s*cards?|coupons?\s+(?:pcs|neosurf|transcash))"""
 _MONEY_REQUEST = _rx(
     rf"""\b(?:m'|me\s+)(?:envoyer|envoies?|pr[êe]ter|pr[êe]tes?|avancer|avances?|virer|vires?|
         verser|verses?|d[ée]panner|d[ée]pannes?|faire\s+un\s+virement|faire\s+un\s+pr[êe]t|
@@ -86,7 +91,18 @@ _MONEY_REQUEST = _rx(
       | \b(?:could|can|would)\s+you\s+(?:send|lend|loan|wire|transfer|spot|cover)\b
         [^.!?\n]{{0,40}}?{_MONEY_WORD}
       | \b(?:fais|faire|make|send)[\s-]*(?:moi\s+|me\s+)?(?:un|une|a)\s+(?:virement|transfert|
-        mandat|wire\s+transfer|bank\s+transfer)\b"""
+        mandat|wire\s+transfer|bank\s+transfer)\b
+      | \b(?:venmo|cash\s?app|paypal|zelle|revolut)\s+me\b
+      | \b(?:besoin|need|il\s+me\s+faut|envoie|envoies|envoyer|send|ach[èe]te|acheter|buy|
+        get\s+me|prends|m'envoies|m'envoyer)\b[^.!?\n]{{0,30}}?\b{_GIFT_CARD}"""
+)
+# A sum asked for with a promise to pay it back or a plea for help: "89 €, tu me l'avances ?",
+# "short £150, could you help me out?" (not "aide-moi à choisir une tente à 300 €").
+_PAY_BACK = _rx(
+    r"""\b(?:tu\s+me\s+l'avances|tu\s+me\s+les\s+avances|je\s+te\s+(?:le\s+|les\s+)?(?:rends|
+        rembourse)|i'?ll\s+pay\s+you\s+back|pay\s+you\s+back|help\s+me\s+out|
+        m'aider(?!\s+[àa]\b)|aider\s*\?|me\s+d[ée]panner|d[ée]panne[\s-]moi|
+        (?:could|can|would)\s+you\s+help(?!\s+me\s+(?:choose|pick|find|decide)))"""
 )
 # A need stated, then help asked: "j'ai besoin de 300 € … tu peux m'aider ?".
 _MONEY_NEED = _rx(
@@ -111,7 +127,12 @@ _PAYMENT_CHANNEL = _rx(
         [^.!?\n]{0,20}?\b(?:cartes?\s+cadeaux?|gift\s*cards?|steam\s+cards?|itunes\s+cards?)"""
 )
 _INVEST = _rx(
-    r"""\b(?:tu\s+devrais|you\s+should|je\s+peux\s+t'|i\s+can\s+(?:show|teach|help)\s+you|
+    r"""\b(?:crypto\w*|bitcoins?|btc|forex|trading|trader|binance|usdt|plateforme\s+
+        d'investissement|investment\s+platform|crypto\s+platform)\b[^\n]{0,80}?
+        \b(?:je\s+te\s+montre|je\s+peux\s+t'|je\s+t'explique|t'apprendre|d[ée]poser|
+        get\s+you\s+in|show\s+you|teach\s+you|rapporte\s+\d+\s*%|doubling\s+(?:your\s+)?
+        deposits?|doubles?\s+(?:your|ta|ton|tes|la)\s+\w+|returns?\s+of\s+\d)
+      | \b(?:tu\s+devrais|you\s+should|je\s+peux\s+t'|i\s+can\s+(?:show|teach|help)\s+you|
         invest\s+with\s+me|investir\s+avec\s+moi)\b[^.!?\n]{0,40}?
         \b(?:crypto\w*|bitcoins?|btc|forex|trading|usdt|plateforme\s+d'investissement)\b"""
 )
@@ -180,7 +201,14 @@ _SEXUAL = _rx(
         seins\s+nus|faire\s+du\s+sexe|sexe\s+(?:avec|ensemble)|porno?\b|pornograph\w*|
         horny|blow\s?job|hand\s?job|pussy|(?:my|your)\s+(?:dick|cock)|make\s+love|
         have\s+sex|sex\s+with|sleep\s+with\s+(?:me|you)|in\s+bed\s+with\s+(?:me|you)|
-        nsfw|xxx|onlyfans)"""
+        nsfw|xxx|onlyfans|sext(?:o|os|er|ing|ed|s)?\b|tu\s+m'excites|you\s+turn\s+me\s+on|
+        j'ai\s+envie\s+de\s+toi|(?:me|te)\s+d[ée]shabiller|undress\w*\s+(?:me|you)|
+        (?:je\s+dors|je\s+suis|je\s+porte|photo\s+de\s+(?:moi|toi))\s+(?:rien|sans\s+rien)|
+        je\s+(?:ne\s+)?porte\s+rien\s+sous|with\s+nothing\s+on|
+        photo\s+de\s+(?:moi|toi)\s+(?:sans\s+rien|en\s+sous-v[êe]tements|en\s+lingerie)|
+        (?:d[ée]cris|raconte|dis)[\s-]*moi\s+ce\s+que\s+tu\s+me\s+ferais(?!\s+[àa]\s+manger)|
+        what\s+you'?d\s+do\s+to\s+me|
+        (?:tes|your)\s+mains\s+sur\s+moi|your\s+hands\s+on\s+me)"""
 )
 
 # --- minors: someone in the conversation under 18 --------------------------------------------
@@ -192,10 +220,25 @@ _MINOR_AGE = _rx(
         (?:ans\b(?!\s*(?:de\b|d'|plus|que|qu'|d[ée]j[àa]|apr[èe]s|avant|ensemble))|yo\b|y/o|
         years?\s+old\b)"""
 )
+# A bare age after "I'm" / "you're" ("I'm 16, I lied"), an age just reached, not yet 18.
+_MINOR_BARE = _rx(
+    r"""\b(?:i'?m|i\s+am|you'?re|you\s+are|are\s+you|j'ai\s+eu|je\s+viens\s+d'avoir|
+        i\s+(?:just\s+)?turned)\s+(?:only\s+|just\s+|que\s+)?
+        (?:1[0-7]|[1-9])\b(?:\s*(?:ans\b|years?\b))?(?=\s*(?:[?!,.;)]|$|and\b|et\b|ans\b|years?\b|
+        btw|lol|haha|😬|😅|😉))
+      | \b(?:j'en\s+ai|t'en\s+as|tu\s+en\s+as)\s+(?:que\s+)?(?:1[0-7]|[1-9])\s+ans\b
+      | \b(?:i'?m|i\s+am|you'?re|you\s+are)\s+not\s+18\s+yet\b
+      | \b(?:je\s+n'ai|j'ai|t'as|tu\s+n'as)\s+pas\s+encore\s+18\s+ans\b
+      | \b(?:1[0-7])\s*(?:ans|years?(?:\s+old)?|yo)\b[^\n]{0,60}?(?:l'[âa]ge\s+c'est\s+qu'?un\s+
+        chiffre|age\s+is\s+just\s+a\s+number|personne\s+(?:ne\s+)?(?:le\s+)?saura|
+        nobody\s+(?:has\s+to|needs\s+to|will)\s+know)"""
+)
 _MINOR_SAID = _rx(
     r"""\b(?:je\s+suis|j'suis|chuis|tu\s+es|t'es|i'?m|i\s+am|you'?re|you\s+are|are\s+you|
         es-tu)\s+(?:encore\s+|still\s+|only\s+|juste\s+)?(?:mineure?s?|a\s+minor|underage|
-        au\s+(?:coll[èe]ge|lyc[ée]e)|en\s+(?:seconde|premi[èe]re|terminale|[3-6]e|[3-6][èe]me)|
+        au\s+(?:coll[èe]ge|lyc[ée]e)|en\s+(?:seconde|premi[èe]re|terminale|[3-6]e|[3-6][èe]me)
+        (?!\s+(?:ligne|classe|page|position|partie|place|main|vue|fois|heure|mi-temps|[ée]tape|
+        ann[ée]e\s+de\s+(?:fac|licence|master|m[ée]decine)|de\s+cord[ée]e))|
         lyc[ée]enne?|coll[ée]gienne?|in\s+(?:high|middle)\s+school|
         a\s+(?:teen(?:ager)?|high\s*schooler))\b
       | \b(?:p[ée]dophil\w*|p[ée]docriminel\w*|jailbait|lolicon|child\s+porn)"""
@@ -204,7 +247,7 @@ _MINOR_SAID = _rx(
 _MEANING: tuple[tuple[Reason, tuple[re.Pattern[str], ...]], ...] = (
     (Reason.ADDRESS, (_ADDRESS, _POSTCODE_CITY, _ADDRESS_ASKED)),
     (Reason.SEXUAL, (_SEXUAL,)),
-    (Reason.MINOR, (_MINOR_AGE, _MINOR_SAID)),
+    (Reason.MINOR, (_MINOR_AGE, _MINOR_BARE, _MINOR_SAID)),
 )
 _CONTACT_REASONS = {
     "phone": Reason.PHONE,
@@ -228,7 +271,9 @@ def _asks_for_money(text: str) -> bool:
     """Money asked for or a way to send it named; a price mentioned is not."""
     if any(p.search(text) for p in (_MONEY_REQUEST, _PAYMENT_CHANNEL, _INVEST)):
         return True
-    return bool(_MONEY_NEED.search(text) and _HELP_ASKED.search(text))
+    if _MONEY_NEED.search(text) and _HELP_ASKED.search(text):
+        return True
+    return bool(re.search(_AMOUNT, text, re.VERBOSE | re.IGNORECASE) and _PAY_BACK.search(text))
 
 
 def _new_contacts(text: str, context: Sequence[str]) -> list[contacts.Contact]:
