@@ -72,8 +72,8 @@ _normalise = normalise
 
 # --- money: asked for or sent, not a price mentioned ----------------------------------------
 # (An amount starts where a number starts, so that a long run of digits is read once.)
-_AMOUNT = r"""(?:(?<![\d.,])(?<!\d\s)\d[\d\s.,]*+\s?(?:€|\$|£|k€|euros?|eur\b|dollars?|balles|bucks|pounds?)|
-    [€$£]\s?\d[\d.,]*)"""
+_AMOUNT = r"""(?:(?<![\d.,])(?<!\d\s)\d[\d\s.,]*+\s?
+    (?:€|\$|£|k€|euros?|eur\b|dollars?|balles|bucks|pounds?)|[€$£]\s?\d[\d.,]*)"""
 _PAY_APPS = r"(?:lydia|paypal|venmo|cash\s?app|zelle|revolut|wero|paylib|western\s+union)"
 _MONEY_WORD = rf"""(?:\bargent\b|\bfric\b|\bthunes?\b|\bpognon\b|\bmoney\b|\bcash\b|\bfunds\b|
     {_AMOUNT}|\b(?:sur|on|via|by|par)\s+{_PAY_APPS}\b)"""
