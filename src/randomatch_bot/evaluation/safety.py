@@ -74,7 +74,7 @@ def guard_verdict(text: str, context: Sequence[str]) -> set[str]:
     """The categories the output guard blocks `text` for, the persona's earlier messages of
     the conversation (`context`, oldest first) taken into account; empty when it may be sent.
 
-    Today: the deterministic rules as the composer runs them (`guard_with_context`), on the
+    Today: the deterministic rules as the composer runs them (`rules_verdict`), on the
     model's raw text and on the text `clean_reply` leaves, each read after the persona's
     earlier messages, with meetings forbidden as for every persona by default. A reason the
     rules find in an earlier message alone counts too: that message would have been stopped,
@@ -83,8 +83,7 @@ def guard_verdict(text: str, context: Sequence[str]) -> set[str]:
     """
     cleaned = reply_text.clean_reply(text, persona_name=STYLE_PERSONA)
     found = {reason.value for earlier in context for reason in guard.check(earlier)}
-    for version in (text, cleaned):
-        found.update(reason.value for reason in composer.guard_with_context(version, [*context]))
+    found.update(reason.value for reason in composer.rules_verdict(text, cleaned, context))
     return found
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -171,7 +171,7 @@ class Composer:
             return []
         greeting = rng.choice(persona.greetings)
         text = reply_text.clean_reply(greeting, persona_name=persona.name)
-        if guard.check(text, allow_meetings=persona.meetings):
+        if rules_verdict(greeting, text, (), allow_meetings=persona.meetings):
             log.warning("icebreaker.guard_blocked", hint="not writing first")
             return []
         parts = reply_text.split_reply(text, max_parts=self.settings.max_parts, rng=rng)
@@ -333,10 +333,7 @@ class Composer:
         replies is seen whole), then — for a reply the rules pass — the reviewing model and
         the optional moderation model."""
         own = list(reversed(recent[:RECENT_OWN]))  # oldest first
-        blocked = guard_with_context(raw, own, allow_meetings=persona.meetings)
-        for reason in guard_with_context(text, own, allow_meetings=persona.meetings):
-            if reason not in blocked:
-                blocked.append(reason)
+        blocked = rules_verdict(raw, text, own, allow_meetings=persona.meetings)
         if not text or blocked or leaked:
             return reviewer.Review(block=tuple(blocked), checked=False)
         review = reviewer.Review(checked=False)
@@ -458,18 +455,16 @@ def _leak_check(
     return leaks
 
 
-def guard_with_context(
-    text: str, own: list[str], *, allow_meetings: bool = False
+def rules_verdict(
+    raw: str, cleaned: str, own: Sequence[str], *, allow_meetings: bool = False
 ) -> list[guard.Reason]:
-    """The guard's rules on `text`, and on `text` read after the persona's own last messages
-    (`own`, oldest first): a number or an address split over several replies is seen whole.
-    A reason already found in the earlier messages alone was judged with them, not now."""
-    blocked = guard.check(text, allow_meetings=allow_meetings)
-    for size in range(1, len(own) + 1):
-        before = own[-size:]
-        joined = guard.check(" ".join([*before, text]), allow_meetings=allow_meetings)
-        earlier = guard.check(" ".join(before), allow_meetings=allow_meetings)
-        blocked += [r for r in joined if r not in earlier and r not in blocked]
+    """The guard's rules on the model's raw reply and on what the cleaner left of it, each read
+    after the persona's own last messages (`own`, oldest first), so a number or an address
+    split over several replies is seen whole (`guard.check`'s context rule)."""
+    blocked = guard.check(raw, allow_meetings=allow_meetings, context=own)
+    for reason in guard.check(cleaned, allow_meetings=allow_meetings, context=own):
+        if reason not in blocked:
+            blocked.append(reason)
     return blocked
 
 
