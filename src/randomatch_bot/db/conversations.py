@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.closures import Closures
 from randomatch_bot.db.messages import HumanMessage
 from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
@@ -74,6 +75,7 @@ class StepContext:
     plan: Plan | None
     persona: PersonaRow | None  # None: the bot uses the default persona
     unanswered: tuple[HumanMessage, ...]  # as `messages.unanswered` reads them
+    closures: Closures  # as `closures.facts` reads them
 
 
 async def step_context(
@@ -84,8 +86,9 @@ async def step_context(
     since: dt.datetime,
 ) -> StepContext | None:
     """The match with its bot and human, the conversation's active plan, the bot's persona row
-    and the human's unanswered messages (after `baseline_at` and `since`), read together after
-    the conversation's lock; None when the match or a profile is gone."""
+    the human's unanswered messages (after `baseline_at` and `since`) and the conversation's
+    closings, read together after the conversation's lock; None when the match or a profile is
+    gone."""
     row = await session.fetchrow(
         conn, SQL.step_context, match_id=match_id, baseline_at=baseline_at, since=since
     )
@@ -105,7 +108,8 @@ async def step_context(
                 strict=True,
             )
         )
-    return StepContext(MatchContext.from_row(row), plan, persona, unanswered)
+    closures = Closures.from_prefixed(row, "closure_")
+    return StepContext(MatchContext.from_row(row), plan, persona, unanswered, closures)
 
 
 _PERSONA_COLUMNS = tuple(f.name for f in fields(PersonaRow))

@@ -47,10 +47,10 @@ from randomatch_bot.conversation.plan.states import (
     Snapshot,
 )
 from randomatch_bot.conversation.plan.steps import StepResult, end_plan, save
-from randomatch_bot.conversation.policies import outage
+from randomatch_bot.conversation.policies import closing, outage
 from randomatch_bot.conversation.words import memory
 from randomatch_bot.conversation.words.composer import HISTORY_FETCH, Composer, Conversation
-from randomatch_bot.db import conversations, dead_letters, plans, session
+from randomatch_bot.db import closures, conversations, dead_letters, plans, session
 from randomatch_bot.db.conversations import MatchContext
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
@@ -92,8 +92,12 @@ class ConversationEngine:
         rng: SeededRandom | None = None,
         clock: Clock = utcnow,
         db_clock: bool | None = None,
+        confirm_minor: closing.ConfirmMinor | None = None,
     ) -> None:
         self.pool = pool
+        # The reviewing model that confirms a minor's closing, where one is set (the hook of
+        # `policies/closing.py`; none by default: the rules' verdict stands).
+        self.confirm_minor = confirm_minor
         self.settings = settings
         self.rng = rng or SeededRandom()
         self.clock = clock
@@ -116,6 +120,7 @@ class ConversationEngine:
             typing_transport=self.typing_transport,
             db_clock=self.db_clock,
             hours_offset=self.hours_offset,
+            review_minors=self.confirm_minor is not None,
         )
 
     # ------------------------------------------------------------------ advance
@@ -149,9 +154,11 @@ class ConversationEngine:
                 plan = await plans.active_plan(conn, match_id=match_id)
                 snapshot = Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
             else:
-                snapshot = Snapshot(
-                    match=ctx, conversation=conv, epoch=conv.epoch, plan=plan
-                ).knowing(Fact.UNANSWERED, unanswered=found.unanswered)
+                snapshot = (
+                    Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
+                    .knowing(Fact.UNANSWERED, unanswered=found.unanswered)
+                    .knowing(Fact.CLOSURES, closures=found.closures)
+                )
             # The persona is built from the row read above only when the decision asks for it.
             prefetched = plan_steps.Prefetched(persona=found.persona)
             with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
@@ -329,6 +336,36 @@ class ConversationEngine:
             max_messages=HISTORY_FETCH,
             model=persona.model,
         )
+
+    # ------------------------------------------------------------------ closings
+    async def review_minor(self, closure_id: int) -> StepResult:
+        """Ask the reviewing model about a minor's closing, outside any lock: a verdict that
+        the person is not a minor reopens the conversation (as an operator would, by
+        `reviewer`) and wakes it; a confirmation or no verdict keeps it closed."""
+        if self.confirm_minor is None:
+            return StepResult("no reviewer")
+        async with session.connection(self.pool) as conn:
+            found = await closures.to_review(conn, closure_id=closure_id)
+        if found is None or found.confirmed is not None:
+            return StepResult("closing already judged")
+        review = closing.MinorReview(found.message or "", tuple(found.before))
+        with structlog.contextvars.bound_contextvars(match_id=str(found.match_id)):
+            verdict = await self.confirm_minor(review)
+            async with session.transaction(self.pool) as conn:
+                await conversations.lock(conn, match_id=found.match_id)
+                if verdict is None:
+                    log.warning("closing.review_failed", hint="the conversation stays closed")
+                    return StepResult("closing kept: no verdict")
+                if verdict:
+                    await closures.set_confirmed(conn, closure_id=closure_id, confirmed=True)
+                    log.info("closing.confirmed", closure_id=closure_id)
+                    return StepResult("closing confirmed")
+                await closures.set_confirmed(conn, closure_id=closure_id, confirmed=False)
+                await closures.reopen(
+                    conn, match_id=found.match_id, reason="minor", by="reviewer", now=self.clock()
+                )
+            log.warning("closing.cleared_by_reviewer", closure_id=closure_id)
+        return StepResult("closing cleared", wake_at=self.clock(), match_id=found.match_id)
 
     # ------------------------------------------------------------------ failure
     async def dead_letter(

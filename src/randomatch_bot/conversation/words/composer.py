@@ -109,12 +109,8 @@ class Composer:
             max_parts=self.settings.max_parts,
         )
         unanswered = _unanswered(newest, persona.bot_id)
-        if guard.declares_minor(unanswered):
-            # No model call: whatever it would say, the conversation must not go on.
-            _count_trips([guard.Reason.MINOR], "input", conversation)
-            return Composition(
-                _NO_CALL, [guard.safe_line([guard.Reason.MINOR], persona.language)], False
-            )
+        # A person who says they are under 18 never gets here: the plan closes the
+        # conversation before any model call (policies/closing.py).
         if followup:
             # Before the rules, which stay the last word of the prompt.
             messages.insert(len(messages) - 1, ChatMessage("system", FOLLOWUP_NOTE))
@@ -422,17 +418,6 @@ class Composer:
 
 # What a reply no reviewer judged reports.
 _NO_REVIEW = reviewer.Review(checked=False)
-
-# What a reply that needed no model call reports: nothing spent.
-_NO_CALL = Completion(
-    text="",
-    model="guard",
-    prompt_tokens=0,
-    completion_tokens=0,
-    cost=0.0,
-    latency_s=0.0,
-    offline=True,
-)
 
 
 def _leak_check(

@@ -19,7 +19,8 @@ SELECT m.id AS match_id, m.status,
 -- and its human, the conversation's active plan (plan columns NULL when there is none), the
 -- bot's persona row (persona columns NULL when it uses the default persona), and the human's
 -- unanswered messages as `unanswered_messages` selects them (parallel arrays, oldest first;
--- NULL when there are none). Nothing when the match or a profile is gone.
+-- NULL when there are none), and the conversation's closings as `closure_facts` reads them
+-- (`closure_` columns). Nothing when the match or a profile is gone.
 SELECT m.id AS match_id, m.status,
        b.id AS bot_id, b.display_name AS bot_name,
        h.id AS human_id,
@@ -41,7 +42,12 @@ SELECT m.id AS match_id, m.status,
        pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
        pr.source_digest AS persona_source_digest,
        u.ids AS unanswered_ids, u.contents AS unanswered_contents,
-       u.created_ats AS unanswered_created_ats, u.read_ats AS unanswered_read_ats
+       u.created_ats AS unanswered_created_ats, u.read_ats AS unanswered_read_ats,
+       cl.minor_id AS closure_minor_id, cl.minor_message_id AS closure_minor_message_id,
+       cl.minor_plan_id AS closure_minor_plan_id, cl.minor_at AS closure_minor_at,
+       cl.minor_reopened_at AS closure_minor_reopened_at,
+       cl.minor_reopened_plan_id AS closure_minor_reopened_plan_id,
+       cl.stop_id AS closure_stop_id, cl.stop_reopened_at AS closure_stop_reopened_at
   FROM public.matches m
   JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
   JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
@@ -60,6 +66,25 @@ SELECT m.id AS match_id, m.status,
          AND msg.created_at > :since::timestamptz
          AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
   ) u ON true
+  LEFT JOIN LATERAL (
+      SELECT max(c.id) FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL) AS minor_id,
+             (array_agg(c.message_id ORDER BY c.id DESC)
+                  FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL))[1]
+                  AS minor_message_id,
+             (array_agg(c.plan_id ORDER BY c.id DESC)
+                  FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL))[1]
+                  AS minor_plan_id,
+             max(c.closed_at) FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL)
+                  AS minor_at,
+             max(c.reopened_at) FILTER (WHERE c.reason = 'minor') AS minor_reopened_at,
+             (array_agg(c.plan_id ORDER BY c.reopened_at DESC)
+                  FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NOT NULL))[1]
+                  AS minor_reopened_plan_id,
+             max(c.id) FILTER (WHERE c.reason = 'stop' AND c.reopened_at IS NULL) AS stop_id,
+             max(c.reopened_at) FILTER (WHERE c.reason = 'stop') AS stop_reopened_at
+        FROM bot.conversation_closures c
+       WHERE c.match_id = m.id
+  ) cl ON true
  WHERE m.id = :match_id
  LIMIT 1;
 
