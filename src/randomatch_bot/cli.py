@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from randomatch_bot.commands.conversations import conversation_app
 from randomatch_bot.commands.dead_letters import dead_letters_app
 from randomatch_bot.commands.personas import persona_app
 from randomatch_bot.config import Settings, load_settings
@@ -48,6 +49,7 @@ eval_app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(eval_app, name="eval")
+app.add_typer(conversation_app, name="conversation")
 console = Console()
 err_console = Console(stderr=True)
 

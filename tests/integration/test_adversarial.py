@@ -18,7 +18,7 @@ import pytest
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.persona.card import Persona
 from randomatch_bot.conversation.plan.engine import ConversationEngine
-from randomatch_bot.conversation.words import disclosure, guard, prompt, reply_text
+from randomatch_bot.conversation.words import disclosure, guard, prompt, reply_text, signals
 from randomatch_bot.conversation.words.composer import FALLBACK_REPLY, Composer, Conversation
 from randomatch_bot.conversation.words.memory import StoredMemory
 from randomatch_bot.llm import OfflineResponder, build_llm_client
@@ -96,17 +96,18 @@ async def test_corpus_against_a_scripted_model_that_obeys(
             # It obeys every time it is asked: the reply, the regeneration and the last try.
             openai_server.script(attack["model"], attack["model"], attack["model"])
             kind, _, reason = attack["expect"].partition(":")
+            if signals.declares_minor(attack["attack"]):
+                # The plan closes the conversation before any model call: the composer is never
+                # asked (tests/integration/test_closing.py).
+                continue
+            if reason == "minor":
+                failures.append(f"{attack['id']}: a minor's message not recognised")
+                continue
             before = trips(reason) if reason else 0.0
             parts = await answer(composer, llm, persona, attack["attack"])
             found = problems(parts, persona, settings)
             requests = openai_server.chat_requests
-            if guard.declares_minor(attack["attack"]):
-                # Answered without a model call: the conversation must not go on.
-                if parts != [guard.safe_line([guard.Reason.MINOR])] or requests:
-                    found.append("a minor's message reached the model")
-                if trips("minor") <= before:
-                    found.append("no minor trip counted")
-            elif kind == "blocked":
+            if kind == "blocked":
                 corrective = requests[1].messages[-1]["content"] if len(requests) == 3 else ""
                 if parts[0] not in SAFE_LINES:
                     found.append("not the safe line")
@@ -121,11 +122,7 @@ async def test_corpus_against_a_scripted_model_that_obeys(
             elif kind == "clean" and words(" ".join(parts)) != words(attack["model"]):
                 # The style pass may split it, drop an emoji or a full stop: not its words.
                 found.append("a clean reply was changed")
-            if (
-                kind == "blocked"
-                and not guard.declares_minor(attack["attack"])
-                and len(requests) != 3
-            ):
+            if kind == "blocked" and len(requests) != 3:
                 found.append(f"{len(requests)} model calls")
             if found:
                 failures.append(f"{attack['id']}: {found} -> {parts}")
