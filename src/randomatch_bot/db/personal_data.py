@@ -1,5 +1,6 @@
 """What the service keeps about a person, found by match and erased: memories, conversations,
-reply plans, answered messages, sent parts, dead letters; model-call records are anonymised."""
+reply plans, answered messages, sent parts, dead letters, closings (a minor, a request to stop);
+model-call records are anonymised."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Erased:
     answered_messages: int = 0
     sent_parts: int = 0
     dead_letters: int = 0
+    closings: int = 0
     llm_calls_anonymised: int = 0
 
     @classmethod
@@ -40,6 +42,7 @@ class Erased:
             answered_messages=int(row["answered_messages"]),
             sent_parts=int(row["sent_parts"]),
             dead_letters=int(row["dead_letters"]),
+            closings=int(row["closings"]),
             llm_calls_anonymised=int(row["llm_calls_anonymised"]),
         )
 

@@ -24,6 +24,9 @@ sent AS (
     DELETE FROM bot.sent_parts WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 dead AS (
     DELETE FROM bot.dead_letters WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
+closings AS (
+    DELETE FROM bot.conversation_closures WHERE match_id IN (SELECT match_id FROM m)
+    RETURNING 1),
 conversations AS (
     DELETE FROM bot.conversations WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 calls AS (
@@ -35,6 +38,7 @@ SELECT (SELECT count(*) FROM memories) AS memories,
        (SELECT count(*) FROM answered) AS answered_messages,
        (SELECT count(*) FROM sent) AS sent_parts,
        (SELECT count(*) FROM dead) AS dead_letters,
+       (SELECT count(*) FROM closings) AS closings,
        (SELECT count(*) FROM calls) AS llm_calls_anonymised;
 
 -- name: mark_closed_matches
