@@ -246,6 +246,13 @@ def print_status(report: Any, *, embedded: bool) -> None:
         )
     for key, value in report.counts.items():
         table.add_row(key.replace("_", " "), str(value))
+    if report.closed:
+        table.add_row(
+            "closed for good",
+            f"{report.closed.get('minor', 0)} (a minor), "
+            f"{report.closed.get('stop', 0)} asked to stop "
+            "(`randomatch-bot conversation closed`)",
+        )
     age = report.last_heartbeat_age
     table.add_row("bridge heartbeat", "none" if age is None else f"{age:.1f} s ago")
     console.print(table)

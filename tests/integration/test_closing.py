@@ -104,6 +104,10 @@ async def test_a_minor_gets_one_closing_line_then_nothing_until_reopened(
             assert mine[0]["message"] == "salut ! j'ai 15 ans et toi ?"
             assert mine[0]["conversation_status"] == "closed"
 
+            assert (await http.get("/overview")).json()["closed"]["minor"] >= 1
+            scraped = (await http.get("/metrics")).text
+            assert 'randomatch_conversations_closed_total{reason="minor"}' in scraped
+
             reopened = await http.post(f"/conversations/{couple.match_id}/reopen")
             assert reopened.status_code == 200, reopened.text
             assert reopened.json()["reopened"] == ["minor"]

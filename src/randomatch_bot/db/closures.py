@@ -202,6 +202,8 @@ async def set_confirmed(conn: Conn, *, closure_id: int, confirmed: bool) -> None
 
 
 async def open_counts(conn: Conn) -> dict[str, int]:
-    """Open closings by reason."""
+    """Open closings by reason (none on a schema migrated before the closings' table)."""
+    if not await session.fetchval(conn, SQL.closures_table_exists):
+        return {}
     rows = await session.fetch(conn, SQL.closure_counts)
     return {r["reason"]: int(r["n"]) for r in rows}

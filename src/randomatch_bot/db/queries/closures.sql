@@ -101,6 +101,10 @@ SELECT c.id, c.match_id, c.message_id, c.confirmed, m.content AS message,
 -- The reviewing model's verdict on a closing.
 UPDATE bot.conversation_closures SET confirmed = :confirmed WHERE id = :closure_id;
 
+-- name: closures_table_exists
+-- Whether the database has the closings table (a schema migrated before it has none).
+SELECT to_regclass('bot.conversation_closures') IS NOT NULL;
+
 -- name: closure_counts
 -- Open closings by reason, for `status` and the dashboard.
 SELECT reason, count(*) AS n
