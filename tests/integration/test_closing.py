@@ -4,9 +4,11 @@ until an operator reopens it; a person who asks the persona to stop gets no foll
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -16,6 +18,7 @@ from randomatch_bot.api import create_app
 from randomatch_bot.conversation.plan.engine import ConversationEngine
 from randomatch_bot.conversation.policies.closing import MinorReview
 from randomatch_bot.conversation.words.closing import LINES
+from randomatch_bot.infra.embedded import Endpoints
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.llm.types import ChatMessage, Completion
 from randomatch_bot.process_metrics import METRICS
@@ -25,6 +28,7 @@ from tests.support.databases import Couple, make_couple, say
 from tests.support.drive import VirtualClock, drive
 from tests.support.openai_server import OpenAIServer
 from tests.support.pipeline import eventually, running_pipeline
+from tests.support.processes import cli
 
 pytestmark = pytest.mark.integration
 
@@ -265,3 +269,58 @@ async def test_reopening_what_is_not_closed(pool: asyncpg.Pool, make_settings: A
             await operations.reopen(res.pool, res.docket, uuid.uuid4(), reason="bored")
         with pytest.raises(ValueError, match="which"):
             await operations.listing(res.pool, which="some")
+
+
+def test_cli_lists_and_reopens(db_dsn: str, servers: Endpoints, tmp_path: Path) -> None:
+    """`conversation closed` lists a minor's closing with what was said; `conversation reopen`
+    reopens it once, then says there is nothing to reopen."""
+    env = {"POSTGRES_CONNECTION_STRING": db_dsn, "REDIS_URL": servers.redis_url}
+
+    async def seed() -> uuid.UUID:
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            couple = await make_couple(conn)
+            message = await say(conn, couple, "j'ai 16 ans")
+            await conn.execute(
+                "INSERT INTO bot.conversations (match_id, bot_id, human_id, status) "
+                "VALUES ($1, $2, $3, 'closed')",
+                couple.match_id,
+                couple.bot_id,
+                couple.human_id,
+            )
+            await conn.execute(
+                "INSERT INTO bot.conversation_closures (match_id, reason, message_id) "
+                "VALUES ($1, 'minor', $2)",
+                couple.match_id,
+                message,
+            )
+            return couple.match_id
+        finally:
+            await conn.close()
+
+    async def status(match_id: uuid.UUID) -> str:
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            return str(
+                await conn.fetchval(
+                    "SELECT status FROM bot.conversations WHERE match_id = $1", match_id
+                )
+            )
+        finally:
+            await conn.close()
+
+    match_id = asyncio.run(seed())
+    listed = cli("conversation", "closed", "--reason", "minor", env=env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert str(match_id) in listed.stdout
+    assert "j'ai 16 ans" in listed.stdout
+    reopened = cli("conversation", "reopen", str(match_id), env=env, cwd=tmp_path)
+    assert reopened.returncode == 0, reopened.stderr
+    assert "reopened (minor)" in reopened.stdout
+    assert asyncio.run(status(match_id)) == "idle"
+    again = cli("conversation", "reopen", str(match_id), env=env, cwd=tmp_path)
+    assert again.returncode == 1
+    assert "no open closing" in again.stdout
+    assert "Traceback" not in again.stderr
+    bad = cli("conversation", "reopen", "nope", env=env, cwd=tmp_path)
+    assert bad.returncode == 2
