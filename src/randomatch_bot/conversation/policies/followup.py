@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
 
 from randomatch_bot.conversation.persona import availability
 from randomatch_bot.conversation.persona.card import Persona
@@ -23,18 +22,11 @@ from randomatch_bot.db.messages import FollowupState
 from randomatch_bot.db.types import Conn
 
 __all__ = [
-    "asked_to_stop",
     "followup_at",
     "followup_due",
     "next_followup",
     "wants_followups",
 ]
-
-def asked_to_stop(human_texts: Iterable[str]) -> bool:
-    """Whether one of the human's messages asks the persona to stop writing
-    (`signals.asks_to_stop`)."""
-    return any(signals.asks_to_stop(text) for text in human_texts)
-
 
 def followup_due(last_bot_at: dt.datetime, after_hours: float, time_scale: float) -> dt.datetime:
     """When a follow-up becomes due after the persona's last message."""
@@ -61,7 +53,7 @@ def followup_at(
         return None
     if state.last_human_at > state.last_bot_at or state.followups >= persona.followup_max:
         return None
-    if asked_to_stop(state.human_texts):
+    if any(signals.asks_to_stop(text) for text in state.human_texts):
         return None
     due = max(followup_due(state.last_bot_at, persona.followup_after, time_scale), now)
     opens = availability.next_active_start(
