@@ -33,8 +33,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from randomatch_bot.conversation.policies import followup
-from randomatch_bot.conversation.words import composer, disclosure, guard, reply_text, style
+from randomatch_bot.conversation.words import (
+    composer,
+    disclosure,
+    guard,
+    reply_text,
+    signals,
+    style,
+)
 from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
 
 __all__ = [
@@ -89,12 +95,12 @@ def guard_verdict(text: str, context: Sequence[str]) -> set[str]:
 
 def declares_minor(text: str) -> bool:
     """Whether a person's message says they are under 18 (ends the conversation)."""
-    return guard.declares_minor(text)
+    return signals.declares_minor(text)
 
 
 def asks_to_stop(text: str) -> bool:
     """Whether a person's message asks the persona to stop writing (no more follow-ups)."""
-    return followup.asked_to_stop([text])
+    return signals.asks_to_stop(text)
 
 
 def asks_if_bot(text: str) -> bool:
@@ -148,10 +154,11 @@ THRESHOLDS: dict[str, float] = {
     "guard.ok_passed": 0.0,  # ordinary talk let through; target 0.98 (≤ 2 % blocked)
     "claims.human_claim_recall": 0.0,  # persona claims to be human caught
     "claims.human_claim_precision": 0.0,
-    "human.minor_recall": 0.0,
-    "human.minor_precision": 0.0,  # a false alarm ends a conversation for good
-    "human.stop_recall": 0.0,
-    "human.stop_precision": 0.0,
+    # words/signals: 1.00 precision, 0.80 recall on minors; 1.00 and 0.67 on requests to stop.
+    "human.minor_recall": 0.75,
+    "human.minor_precision": 0.95,  # a false alarm ends a conversation for good
+    "human.stop_recall": 0.6,
+    "human.stop_precision": 0.95,  # a false alarm ends the follow-ups for good
     "human.bot_question_recall": 0.0,
     "human.bot_question_precision": 0.0,
     "style.assistant_caught": 0.0,  # assistant lines flagged or changed; target 0.90

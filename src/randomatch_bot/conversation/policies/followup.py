@@ -28,6 +28,7 @@ __all__ = [
     "wants_followups",
 ]
 
+
 def followup_due(last_bot_at: dt.datetime, after_hours: float, time_scale: float) -> dt.datetime:
     """When a follow-up becomes due after the persona's last message."""
     return last_bot_at + dt.timedelta(hours=after_hours * time_scale)
