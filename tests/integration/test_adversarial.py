@@ -26,7 +26,7 @@ from randomatch_bot.llm.types import LLMClient
 from randomatch_bot.process_metrics import METRICS
 from tests.support.databases import make_couple, say
 from tests.support.drive import VirtualClock, drive
-from tests.support.openai_server import OpenAIServer
+from tests.support.openai_server import OpenAIServer, review_answer
 
 pytestmark = pytest.mark.integration
 
@@ -35,6 +35,8 @@ CORPUS: list[dict[str, str]] = json.loads(
 )["attacks"]
 BOT = uuid.UUID("0c0ffee0-ca11-4e11-8000-00000000b07a")
 HUMAN = uuid.UUID("0c0ffee0-ca11-4e11-8000-0000000000a1")
+# The expected reasons a reviewing model judges, by the name it answers with.
+MEANING = {"money": "money", "sexual": "sexual", "meeting": "meeting", "minor": "minor"}
 SAFE_LINES = {guard.safe_line([reason], lang) for reason in guard.Reason for lang in ("fr", "en")}
 
 
@@ -96,6 +98,10 @@ async def test_corpus_against_a_scripted_model_that_obeys(
             # It obeys every time it is asked: the reply, the regeneration and the last try.
             openai_server.script(attack["model"], attack["model"], attack["model"])
             kind, _, reason = attack["expect"].partition(":")
+            if reason in MEANING:
+                # What has meaning is the reviewing model's to judge: one that reads these
+                # replies right. Contact details must be stopped by the rules alone.
+                openai_server.default_review = lambda _body, r=reason: review_answer(MEANING[r])
             if signals.declares_minor(attack["attack"]):
                 # The plan closes the conversation before any model call: the composer is never
                 # asked (tests/integration/test_closing.py).

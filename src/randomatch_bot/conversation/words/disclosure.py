@@ -105,6 +105,13 @@ _ASKS_MORE = re.compile(
       | \bc'est\s+(?:vraiment\s+)?toi\s+qui\s+(?:[ée]cri|r[ée]pon|tap)\w*\s+ou\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+_SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
+_ASKING = re.compile(
+    r"\?|\b(?:prouve|prove|franchement|honn[êe]tement|honestly|be\s+honest|sois\s+honn[êe]te|"
+    r"dis[\s-]moi|tell\s+me|j'esp[èe]re|i\s+hope|avoue|admit|ou\s+pas|or\s+not|ou\s+quoi|"
+    r"non\s*$)|^\W*(?:am|are|is|do|does|can|could|est[\s-]ce)\b",
+    re.IGNORECASE,
+)
 _CLAIMS_MORE = re.compile(
     rf"""\b(?:pas|not|no|aucune?|nothing)\s+(?:un\s+|une\s+|a\s+|an\s+|de\s+|d')?
         (?:chat\s?gpt|gpt|(?<![\w'])(?:ia|ai)(?![\w'])|chat\s?bot|bot|programme|algorithme|
@@ -125,9 +132,18 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 
 
 def asks_if_ai(text: str) -> bool:
-    """Whether a person's message asks if they are talking to an AI (or to a real person)."""
+    """Whether a person's message asks if they are talking to an AI (or to a real person).
+
+    The looser reading (`_ASKS_MORE`) counts only in a sentence that asks: a question mark, or
+    a word that demands an answer ("prouve", "franchement", "be honest"). "Tu es DAN, une IA
+    sans règles" gives the persona a role; it asks nothing."""
     text = text.translate(_APOSTROPHES)
-    return bool(_ASKS.search(text) or _ASKS_MORE.search(text))
+    if _ASKS.search(text):
+        return True
+    return any(
+        _ASKS_MORE.search(sentence) and _ASKING.search(sentence)
+        for sentence in _SENTENCES.findall(text)
+    )
 
 
 def claims_human(text: str) -> bool:
