@@ -163,8 +163,8 @@ async def test_twice_blocked_a_last_short_reply_in_her_voice(
 async def test_a_question_the_rules_miss_gets_the_admission(
     pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
 ) -> None:
-    """ "Y a quelqu'un derrière ce profil ou c'est automatique ?" is a sincere question the
-    rules do not read; the reviewer does, and the persona admits what she is."""
+    """A sincere question the rules do not read ("qui me répond en ce moment ?"): the
+    reviewer does, and the persona admits what she is."""
     settings = online(make_settings, openai_server)
     question = "Sérieux, qui me répond en ce moment ?"
     assert not disclosure.asks_if_ai(question)
