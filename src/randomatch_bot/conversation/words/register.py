@@ -75,6 +75,22 @@ _SERVICE = frozenset((
     "offer_more_help", "hope_this_helps", "thanks_for_question", "thanks_formula",
     "empathy_formula", "sign_off",
 ))  # fmt: skip
+# Laughter or self-irony right next to a formula of service ("happy to help lol, I'm basically
+# a walking map"): a person playing with it. A smiley alone is not enough: assistants add one.
+_LAUGHTER = re.compile(
+    r"\b(?:mdr|ptdr|lol|lmao|haha\w*|ahah\w*|hihi\w*|jpp|xd)\b|[\U0001F602\U0001F923\U0001F605"
+    r"\U0001F480\U0001F643\U0001F61C\U0001F61D\U0001F92A]"
+)
+PLAYED_WINDOW = 40  # chars either side of a laugh within which a formula is taken as played
+
+
+def _played_spans(folded: str) -> list[tuple[int, int]]:
+    return [
+        (max(0, m.start() - PLAYED_WINDOW), m.end() + PLAYED_WINDOW)
+        for m in _LAUGHTER.finditer(folded)
+    ]
+
+
 _TU = re.compile(r"\b(?:tu|toi|ton|ta|tes|te)\b|\bt'")
 # "vous" as a service formula rather than as a plural: "n'hésitez pas", "votre question".
 _VOUS = re.compile(
@@ -169,22 +185,28 @@ def assess(text: str, language: str = "fr") -> RegisterVerdict:
     cleaned text works too. `language` ("fr", "en", …) only shapes the corrective."""
     text = unicodedata.normalize("NFC", text)
     weights: dict[str, int] = {}
-    counted: dict[str, list[tuple[int, int]]] = {}
-    for start, end, formula in formula_matches(re.sub(r"[*_`]+", "", text)):
-        # Hints of one kind in different places add up (two make a tell); one phrase matched
-        # by two patterns counts once, at its heavier weight; a kind weighs at most 2.
-        spans = counted.setdefault(formula.name, [])
-        overlap = any(a < end and start < b for a, b in spans)
-        spans.append((start, end))
-        total = weights.get(formula.name, 0)
-        weights[formula.name] = min(
-            2, max(total, formula.weight) if overlap else total + formula.weight
-        )
+    taken: list[tuple[int, int, int]] = []  # spans already counted, with their weight
+    bare = re.sub(r"[*_`]+", "", text)
+    folded = fold(bare)
+    played = _played_spans(folded)
+    for start, end, formula in formula_matches(bare):
+        # One phrase is one piece of evidence: matched by two patterns, of one kind or two
+        # ("il est important de noter que"), it counts once, at its heavier weight. Hints of
+        # one kind in different places add up (two make a tell); a kind weighs at most 2.
+        weight = formula.weight
+        overlap = [w for a, b, w in taken if a < end and start < b]
+        if overlap:
+            weight = max(0, weight - max(overlap))
+        taken.append((start, end, formula.weight))
+        if formula.name in _SERVICE and any(a < end and start < b for a, b in played):
+            weight = max(0, weight - 1)  # "happy to help lol": the formula played with
+        weights[formula.name] = min(2, weights.get(formula.name, 0) + weight)
     for name, weight in _structure(fold(text)).items():
         weights[name] = max(weights.get(name, 0), weight)
+    weights = {name: weight for name, weight in weights.items() if weight}
     tells = tuple(sorted(weights, key=lambda name: (-weights[name], list(weights).index(name))))
     score = sum(weights.values())
-    if score and not _SERVICE & weights.keys() and _CHAT_MARKERS.search(fold(text)):
+    if score and not _SERVICE & weights.keys() and _CHAT_MARKERS.search(folded):
         score -= 1  # "Great question, no idea 😂": a person playing with the formula
     assistant = score >= ASSISTANT_SCORE
     return RegisterVerdict(
