@@ -68,7 +68,7 @@ _NEEDS_EN = (
 # An offer of help is a formula when it ends there ("si tu as besoin d'aide !"); about a
 # concrete thing ("si tu as besoin d'aide pour la tente") it is what a person offers.
 _END = r"(?=\s*(?:[^\w\s']|$))"
-_YOU_FR = r"(?:tu as|t'as|tu aurais|vous avez|tu en as|t'en as)"
+_YOU_FR = r"(?:jamais )?(?:tu as|t'as|tu aurais|vous avez|tu en as|t'en as)"
 _HELP_FR = r"(?:t'aider|te conseiller|t'accompagner|te renseigner|repondre a (?:tes|toutes tes|d'autres|vos) questions|t'en dire plus|t'eclairer)"
 _HELP_EN = r"(?:help|assist|answer (?:any|your|more|other) questions|provide more (?:info|information|details)|tell you more|share more)"
 
@@ -260,7 +260,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # --- ready-made empathy ---
     (
         "empathy_formula",
-        r"\bje (?:comprends|peux comprendre|imagine) (?:tout a fait |parfaitement |completement |totalement |bien |vraiment |tres bien )?(?:ce que tu (?:ressens|traverses|vis|dois ressentir)|ce que vous ressentez|(?:ta|ton|tes|votre|vos) (?:frustration|deception|inquietude|point de vue|ressenti|sentiments?|emotions?|position|reaction|hesitations?|doutes?|preoccupations?|tristesse|colere|peine|besoin))\b",
+        r"\bje (?:comprends|peux comprendre|imagine) (?:tout a fait |parfaitement |completement |totalement |bien |vraiment |tres bien )?(?:ce que tu (?:ressens|traverses|vis|dois ressentir)|ce que vous ressentez|(?:ta|ton|tes|votre|vos) (?:frustration|deception|inquietude|point de vue|ressenti|sentiments?|emotions?|position|reaction|hesitations?|doutes?|preoccupations?|tristesse|colere|peine|besoin))\b(?!,? (?:mais|par contre|sauf que|pourtant)\b)",
         2,
         True,
     ),
@@ -296,7 +296,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "empathy_formula",
-        r"\bi (?:completely |totally |truly |really |fully |can |do )?understand (?:how you(?:'re| are)? (?:feel|feeling)|what you(?:'re| are) (?:going through|feeling)|your (?:frustration|concern|concerns|feelings|perspective|point of view|hesitation|disappointment))\b",
+        r"\bi (?:completely |totally |truly |really |fully |can |do )?understand (?:how you(?:'re| are)? (?:feel|feeling)|what you(?:'re| are) (?:going through|feeling)|your (?:frustration|concern|concerns|feelings|perspective|point of view|hesitation|disappointment))\b(?!,? (?:but|though|however)\b)",
         2,
         True,
     ),
@@ -363,11 +363,11 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "as_a_x",
-        r"\ben tant que (?:\w+(?:'\w+)? ){0,3}?(?:passionnee?|amateur|amatrice|fan|adepte|randonneuse|randonneur|guide|expert|experte|specialiste|habitue|habituee|grande? (?:marcheuse|marcheur|randonneuse|randonneur)|montagnarde?)\b[^,.!?]*,? (?:je (?:peux|pourrais|dirais|te (?:dirais|conseille|recommande|conseillerais|recommanderais))|j'ai (?:pu|appris)|laisse-moi|il me semble)",
+        r"\ben tant qu(?:e |')(?:\w+(?:'\w+)? ){0,3}?(?:passionnee?|amateur|amatrice|fan|adepte|randonneuse|randonneur|guide|expert|experte|specialiste|habitue|habituee|grande? (?:marcheuse|marcheur|randonneuse|randonneur)|montagnarde?|amoureuse|amoureux|amatrice|fervente?|inconditionnelle?)\b[^,.!?]*,? (?:je (?:peux|pourrais|dirais|trouve|ne peux que|suis convaincue?|te (?:dirais|conseille|recommande|conseillerais|recommanderais))|j'ai (?:pu|appris)|laisse-moi|il me semble)",
         2,
         False,
     ),
-    ("as_a_x", r"^en tant qu(?:e |')(?:[\w'-]+ ){0,4}?[\w'-]+, (?:je|j')\b", 2, False),
+    ("as_a_x", r"^en tant qu(?:e |')(?:[\w'-]+ ){0,4}?[\w'-]+, (?:je|j')\b", 1, False),
     (
         "as_a_x",
         r"\bas an? (?:\w+ ){0,3}?(?:enthusiast|lover|fan|hiker|expert|guide|outdoor person|nature lover|mountain person),? i (?:can|could|would|'d|think|find|always|highly|really)\b",
@@ -457,7 +457,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "written_register",
-        r"\bje te (?:recommande|conseille) (?:vivement|fortement|chaudement|egalement)\b|\bi (?:highly|strongly|would) recommend\b|\bi would suggest\b",
+        r"\bje te (?:recommande|conseille) (?:vivement|fortement|chaudement|egalement)\b|\bi (?:highly|strongly|would) recommend\b|\bi'd (?:highly |strongly )?recommend \w+ing\b|\bi would suggest\b",
         1,
         False,
     ),
@@ -739,6 +739,239 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         "importance",
         r"\bit(?:'s| is) (?:always |also )?important to\b|\b(?:it's|it is) (?:essential|crucial|vital|advisable|recommended) to\b",
         1,
+        False,
+    ),
+    # --- formal thanks: for the message, the attention, the kindness ---
+    # "Merci pour ton message" is what people write; an adjective on it, a polite object
+    # (attention, compréhension) or a sincere adverb makes it a letter's.
+    (
+        "thanks_formula",
+        r"\b(?:merci|je te remercie|je vous remercie) (?:beaucoup |infiniment |enormement |sincerement |chaleureusement |du fond du coeur |mille fois )?(?:pour|de|d') ?(?:ton|ta|tes|votre|vos|cette|cet|ce|ces|l') ?(?:(?:si |tres |tellement )?(?:gentil|gentille|adorable|touchant|touchante|beau|belle|doux|douce|chaleureux|chaleureuse|bienveillant|bienveillante|long|longue|attentionne|attentionnee)s? )?(?:attention|gentillesse|bienveillance|comprehension|sollicitude|consideration|ecoute|soutien|temps)\b",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\b(?:merci|je te remercie) (?:beaucoup |infiniment |enormement |sincerement )?(?:pour|de) (?:ton|ta|tes|ce|cette|ces) (?:(?:(?:si |tres |tellement )?(?:gentil|adorable|touchant|beau|doux|chaleureux|bienveillant|long|joli|attentionne|detaille|precieux|genereux)(?:le|e)?s? )(?:message|reponse|retour|mot|compliment|partage)s?|(?:message|reponse|retour|mot|compliment|partage)s? (?:si |tres |tellement )?(?:gentil|adorable|touchant|doux|chaleureux|bienveillant|attentionne|detaille|complet|precieux|genereux)(?:le|e)?s?)\b",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\bje te remercie (?:sincerement|infiniment|chaleureusement|du fond du coeur|vivement|mille fois)\b|\bmerci (?:infiniment|du fond du coeur|mille fois) (?:pour|de|d')",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        rf"\bmerci (?:beaucoup |infiniment )?(?:pour|de) (?:ta|votre) (?:patience|comprehension)(?=\s*(?:[.!…]|$))|\bmerci d'avance pour (?:ta|votre) comprehension\b|\bmerci de (?:me l'avoir|l'avoir) (?:signale|souligne|releve|fait remarquer|precise)e?{_END}",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\b(?:merci|je te remercie) (?:beaucoup |infiniment |enormement )?(?:pour|de) (?:ton|ta|tes) (?:message|reponse|retour|mots|partage)\b|\bthank(?:s| you) (?:so much |very much |so very much )?for (?:your|the) (?:message|reply|response|note|words|time)\b|\bmany thanks\b",
+        1,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\b(?:il|elle|ton message|tes mots|ta reponse|ca|cela|ce message|ce que tu (?:dis|ecris)) me (?:touche|touchent|va droit au coeur|vont droit au coeur) (?:enormement|beaucoup|profondement|sincerement|vraiment beaucoup|infiniment)\b|\b(?:ca|cela) me fait (?:tres|vraiment|toujours|enormement|tellement) plaisir de te lire\b|\bi (?:truly|really|sincerely|genuinely|deeply) appreciate (?:it|that|this|you|your)\b|\b(?:it|that|this) means (?:a lot|so much|the world) to me\b|\bc'est (?:vraiment |tres |si |tellement )(?:gentil|aimable|attentionne|adorable) de ta part\b",
+        1,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\bthank(?:s| you) (?:so much |very much |so very much )?for (?:your|the|this|such an?) (?:kind|lovely|thoughtful|detailed|warm|wonderful|beautiful|touching|generous|heartfelt|insightful) (?:message|reply|response|words|note|comment|compliment|feedback)s?\b|\bthank you (?:so much |very much )?for (?:bringing (?:this|that|it) to my attention|your (?:time|attention|consideration|patience|understanding)(?: and (?:understanding|patience|kindness))?)\b",
+        2,
+        False,
+    ),
+    ("thanks_formula", r"\bthank(?:s| you) (?:so much )?for pointing (?:this|that|it) out\b", 1, False),
+    # --- apologies of a service desk ---
+    # "Désolée pour le retard" is what people write; the desk's objects (la gêne occasionnée,
+    # any confusion, the inconvenience) and its formal verbs are not.
+    (
+        "service_apology",
+        r"\b(?:pour|for|about) (?:la |le |les |ce |cette |cet |ces |tout |toute |tous |toutes |the |this |that |any |all )?(?:(?:eventuelle?s?|potentielle?s?|moindres?|possible|potential) )?(?:gene occasionnee|desagrements?|inconvenients? (?:occasionnes?|causes?)|inconveniences?|imprecisions?|meprises?|inexactitudes?|oversights?|gene que (?:cela|ca|ma reponse) a pu|confusion (?:que (?:cela|ca|ma reponse|j'ai)|this may have|that may have|my (?:previous|earlier|last))[^.!?]{0,40})\b|\b(?:any|toute) (?:confusion|inconvenience|gene|misunderstanding)\b|\b(?:may|might) have caused\b|\ba (?:pu|aurait pu) (?:te |vous )?(?:causer|occasionner|creer|provoquer)\b",
+        2,
+        False,
+    ),
+    (
+        "service_apology",
+        r"\b(?:pour|for) (?:la|le|ce|cette|cet|l'|the|this|that|my) ?(?:confusion|malentendu|incomprehension|contretemps|maladresse|misunderstanding|mix-up|mixup|error|erreur d'interpretation)\b|\b(?:(?:ma |cette )?reponse tardive|(?:my |the |this )?(?:late|delayed) (?:reply|response))\b",
+        1,
+        False,
+    ),
+    (
+        "service_apology",
+        r"\b(?:toutes mes excuses|mes (?:plus )?(?:sinceres )?excuses|my (?:sincere |deepest )?apologies|apologies(?= for)|i (?:sincerely |truly |deeply |do )?apologi[sz]e\b|je (?:te |vous )?prie de (?:bien vouloir )?m'excuser|veuille[sz]? m'excuser|je m'excuse(?= (?:pour|de|d') ?(?:la|le|ce|cette|l'|mon|ma|mes|toute)\b)|(?:sincerement|profondement|terriblement|vraiment sincerement) (?:desolee?|navree?)|(?:truly|sincerely|deeply) sorry|je suis (?:vraiment |tellement |sincerement )?navree?)",
+        1,
+        False,
+    ),
+    (
+        "service_apology",
+        r"\b(?:je tiens a|je voudrais|je souhaite|i (?:want|would like|'d like) to) (?:m'excuser|te presenter (?:toutes )?mes excuses|presenter mes excuses|apologi[sz]e)\b|\bje (?:te|vous) presente (?:toutes )?mes excuses\b|\b(?:ma|mon) (?:reponse|message) precedente?\b|\bmy (?:previous|earlier|last) (?:reply|response|message|answer)\b|\b(?:delay|retard) (?:in (?:getting back|responding|replying) to you|de (?:ma )?reponse)\b",
+        2,
+        False,
+    ),
+    # --- offers of help, more of them ---
+    (
+        "offer_more_help",
+        rf"\bif (?:there(?:'s| is) )?anything (?:else )?(?:you need|i can (?:do|help(?: you)? with))\b|\bif you (?:need|have) (?:anything|any questions)(?: else)?,? (?:just |please )?(?:let me know|ask|reach out|i'm (?:here|around)|don't hesitate)\b|\b(?:keep me posted|let me know|just ask|reach out|i'm (?:here|around)) if you need anything(?: else)?{_END}",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bfeel free to (?:share|tell me|let me know|send me) (?:your (?:thoughts|questions|experiences?|impressions|feedback)|what you think|any (?:thoughts|questions))\b|\bn'?h[ea]site[sz]? (?:pas|surtout pas) a (?:me (?:dire|faire part de)|partager) (?:ton avis|tes (?:impressions|retours|pensees|reflexions|remarques|envies))\b",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bi(?:'d| would) be (?:delighted|more than happy|thrilled|honou?red|very happy) to (?:share|help|assist|tell you|give you|recommend|suggest|answer|provide|offer)\b|\bje serais (?:ravie?|heureux|heureuse|enchantee?) de (?:partager (?:mes|quelques|des|d'autres|avec toi)|te (?:donner|proposer|conseiller|recommander|suggerer) (?:mes|quelques|des|d'autres)|t'en dire plus|repondre)\b|\bc'est avec (?:grand |un (?:immense |grand )?)?plaisir que je (?:t'aide|te reponds|reponds|partage|te conseille|t'accompagne)\b|\bce serait (?:avec )?un (?:grand |immense )?plaisir de (?:t'aider|te conseiller|partager|te renseigner)\b",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bit would be my pleasure\b|\bce serait avec (?:grand|un immense) plaisir\b|\byou're (?:very|most|more than) welcome\b|\bn'?h[ea]site[sz]? (?:pas|surtout pas) a me (?:tenir au courant|dire ce que tu en penses)\b",
+        1,
+        False,
+    ),
+    (
+        "written_register",
+        r"\b(?:c'est )?(?:toujours )?un (?:vrai |reel |grand )?plaisir d'echanger avec (?:toi|vous)\b|\b(?:it's )?always a pleasure to (?:chat|talk|connect|exchange) with you\b",
+        2,
+        False,
+    ),
+    (
+        "written_register",
+        r"\b(?:ta|votre) securite (?:est|reste|passe) (?:ma|notre|la) (?:priorite|premiere priorite|priorite absolue)\b|\byour (?:safety|well-being|wellbeing) is (?:my|our|the) (?:top |number one |first |main )?priority\b",
+        2,
+        False,
+    ),
+    # --- praise of what was said ---
+    (
+        "praise_formula",
+        r"\btu (?:souleves|mets le doigt sur|abordes|poses) (?:un|une) (?:point|sujet|aspect|question) (?:tres |vraiment )?(?:important|importante|interessant|interessante|pertinent|pertinente|essentiel|essentielle|crucial|cruciale|fondamental|fondamentale)\b|\b(?:i'm|i am) (?:so |really )?(?:glad|happy) you (?:brought (?:it|that|this) up|mentioned (?:it|that|this))\b|\bmerci d'avoir (?:souleve|aborde|evoque) (?:ce point|cette question|ce sujet)\b|\b(?:that's|that is|what) (?:a |an )?(?:really great|such a great|truly great|really excellent|really valid|very good|very fair|very important) point\b",
+        2,
+        False,
+    ),
+    (
+        "praise_formula",
+        r"\byou(?:'re| are) (?:absolutely|totally|completely|entirely) right\b|\btu as (?:tout a fait|entierement|completement|parfaitement|totalement|absolument) raison\b|\b(?:great|excellent|wise|fantastic|wonderful) choice\b|\b(?:excellent|tres bon|judicieux) choix\b",
+        1,
+        False,
+    ),
+    (
+        "great_question",
+        r"\bc'est une question (?:qui revient (?:souvent|beaucoup)|(?:tres )?(?:frequente|courante)|qu'on (?:me )?pose souvent|que (?:l'on|beaucoup de gens) (?:me )?posent? souvent)\b|\b(?:that's|that is|it's) a (?:very )?(?:common|frequent|popular|frequently asked) question\b|\ba question i get (?:asked )?(?:a lot|often)\b",
+        2,
+        False,
+    ),
+    (
+        "thanks_for_question",
+        r"\bi(?:'m| am) (?:so |really |very )?(?:glad|happy|thrilled|delighted) (?:that )?you(?:'re| are) (?:interested in|curious about|passionate about|thinking about|considering)\b|\b(?:je suis )?(?:ravie?|heureux|heureuse|contente?) (?:de voir )?que tu (?:sois (?:passionnee?|interessee?)|envisages)\b",
+        2,
+        False,
+    ),
+    (
+        "written_register",
+        r"\b(?:quelle|c'est une|what an?|that's an?) (?:belle|excellente|formidable|merveilleuse|chouette|super|great|wonderful|lovely|fantastic|excellent) initiative\b|\bc'est une (?:excellente|merveilleuse|formidable|fantastique|brillante) idee\b|\bthat's an? (?:wonderful|fantastic|brilliant|excellent) idea\b",
+        1,
+        False,
+    ),
+    # --- brochure register: what a guidebook says of a trail ---
+    (
+        "written_register",
+        r"\baccessibles? a tous\b|\bpour tous les niveaux\b|\bquel que soit (?:ton|votre) niveau\b|\bfor (?:hikers of )?all (?:levels|ages|abilities|skill levels)\b|\b(?:beginners|novices) and (?:experts|experienced hikers|seasoned hikers) alike\b|\bwhatever your (?:level|experience)\b|\b(?:a|an) (?:truly |incredibly |really )?rewarding experience\b|\bune experience (?:tres |vraiment )?(?:enrichissante|gratifiante|ressourcante)\b|\bbreathtaking (?:views|scenery|landscapes|panoramas)\b|\bun cadre (?:idyllique|exceptionnel|enchanteur|preserve)\b|\b(?:ideale?s?|parfaite?s?|perfect|ideal) (?:pour|for) (?:les debutants|debuter|beginners|families|les familles|a first|un premier|une premiere)\b",
+        1,
+        False,
+    ),
+    # --- a summary, or an answer that weighs everything ---
+    (
+        "in_summary",
+        r"(?:^|[.!?] )(?:dans l'ensemble|globalement|en bref|in short|in a nutshell|overall|all things considered|tout bien considere|en definitive),",
+        1,
+        False,
+    ),
+    (
+        "in_summary",
+        r"(?:^|[.!?] )(?:dans l'ensemble|globalement|overall|all things considered),? (?:je dirais|i'd say|i would say)\b|\bvoici un (?:petit |bref |rapide )?(?:recapitulatif|resume|apercu)\b|\bhere(?:'s| is) a (?:quick |brief |short )?(?:summary|recap|rundown|overview|breakdown)\b",
+        2,
+        False,
+    ),
+    (
+        "generic_answer",
+        r"\b(?:ultimately|au final|en fin de compte|in the end|finalement),? (?:the best|le meilleur|la meilleure) (?:\w+ ){0,2}?(?:is|c'est|est|reste) (?:the one|celle?|celui)\b|\b(?:le plus important|l'essentiel|the most important thing|what matters most|the key),? (?:c'est|est|is) (?:de |d'|to )?(?:te faire plaisir|se faire plaisir|profiter|prendre du plaisir|t'ecouter|ecouter ton corps|y aller a ton rythme|enjoy|have fun|listen to your body|go at your own pace|stay safe)\b|\bsans oublier (?:le plus important|l'essentiel)\b|\band (?:most importantly|above all),? (?:have fun|enjoy)\b",
+        2,
+        False,
+    ),
+    # --- stock safety advice, the brochure's ---
+    (
+        "stock_advice",
+        r"\b(?:verifier|consulter|checking|check) (?:la meteo|les previsions(?: meteo)?|the (?:weather|forecast|weather forecast)) (?:avant de (?:partir|te lancer|t'aventurer)|before (?:heading out|you go|setting out|setting off|leaving))\b|\bstay hydrated\b|\b(?:bien )?t'hydrater\b|\b(?:prevenir|informer) (?:un proche|quelqu'un|tes proches) (?:de ton itineraire|de ton parcours|avant de partir)\b|\blet (?:someone|a friend|a loved one) know (?:your (?:plans|route|itinerary)|where you(?:'re| are) going)\b|\b(?:wear|wearing) (?:proper|appropriate|suitable|sturdy) (?:footwear|shoes|boots|hiking boots)\b|\bdes chaussures adaptees\b|\bla meteo (?:change|peut changer|evolue) (?:tres )?(?:vite|rapidement) en montagne\b|\b(?:the )?weather in the mountains can change (?:quickly|rapidly|fast)\b|\b(?:leave no trace|respecter (?:la nature|l'environnement|la faune et la flore))\b",
+        1,
+        False,
+    ),
+    (
+        "written_register",
+        r"\b(?:d'apres|selon|from|based on) (?:mon|my) (?:own )?(?:experience|experience personnelle),|\bgarde (?:bien )?a l'esprit (?:que|qu')|\bil convient (?:de|d')|\bit(?:'s| is) (?:always )?best to\b",
+        1,
+        False,
+    ),
+    ("importance", r"\bil convient (?:de|d')", 2, False),
+    # --- reassurance, the desk's ---
+    (
+        "empathy_formula",
+        r"\b(?:rassure-toi|sois rassuree?|rest assured)\b|\bc'est (?:tout a fait|parfaitement|completement|totalement) normal\b|\b(?:it's|it is|that's|that is) (?:perfectly|completely|totally|entirely) (?:normal|natural)\b|\bi can (?:only )?imagine how (?:frustrating|difficult|hard|stressful|disappointing) (?:this|that|it) (?:must be|is|was)\b|\bj'imagine (?:a quel point|combien) (?:ca|cela) (?:doit etre|a du etre|peut etre) (?:frustrant|difficile|decevant|stressant|penible)\b",
+        1,
+        False,
+    ),
+    (
+        "empathy_formula",
+        r"\bje comprends (?:tout a fait |parfaitement |bien )?que (?:cela|ca|ce) (?:puisse|peut|doit|peux|puisses) (?:etre|paraitre|sembler) (?:\w+ )?(?:frustrant|difficile|decevant|stressant|deroutant|inquietant|penible|intimidant|decourageant|angoissant|complique)\b|\bi (?:completely |totally |can |fully |do )?understand (?:that |how )?(?:this|it|that|things) (?:can|must|may|might|could) (?:be|feel|seem) (?:\w+ )?(?:frustrating|difficult|disappointing|stressful|overwhelming|confusing|daunting|intimidating|hard|discouraging|worrying)\b",
+        2,
+        False,
+    ),
+    # --- announcing tips or what is recommended ---
+    (
+        "here_are",
+        r"^(?:(?:bien sur|alors|oui|ok|sure|so|well),? )?(?:quelques|mes|nos|some|a few|my|our|(?:\d+|deux|trois|quatre|cinq|two|three|four|five)) (?:petits |bons |meilleurs |precieux |quick |top |essential |key |useful |handy )?(?:conseils|astuces|tips|recommandations|recommendations|suggestions|pistes|etapes|steps|regles d'or|golden rules|essentiels|essentials)(?: [\w']+){0,3}? ?:",
+        2,
+        False,
+    ),
+    (
+        "here_are",
+        r"^(?:(?:sure|so|well|ok|alors|bien sur|absolument|absolutely|of course),? )?(?:here(?:'s| is) what i(?:'d| would)? (?:recommend|suggest|advise)|(?:voici|voila) (?:ce que je (?:te |vous )?(?:recommande|conseille|suggere|propose)(?:rais)?|mes (?:recommandations|conseils|suggestions)))\b",
+        2,
+        False,
+    ),
+    (
+        "hope_this_helps",
+        r"\bj'espere que (?:ces|mes|ce|cette|mon|ma|les) (?:[\w-]+ ){0,2}?(?:t'inspireront|t'inspirera|te donneront (?:des idees|envie)|te donnera (?:des idees|envie))\b|\bi hope (?:this|that|these|the|my) (?:[\w-]+ ){0,2}?(?:inspires?|gives? you (?:some )?ideas)\b",
+        2,
+        False,
+    ),
+    # --- wishes of a card ---
+    (
+        "sign_off",
+        r"\bwishing you (?:a|an) (?:wonderful|fantastic|lovely|amazing|great|happy|safe|beautiful|memorable) (?:hike|day|trip|time|adventure|journey|weekend|evening|trek)\b",
+        2,
+        False,
+    ),
+    (
+        "sign_off",
+        r"\bje te souhaite (?:une |un |de )?(?:belle|bonne|beau|bon)s? (?:journee|soiree|randonnee|rando|semaine|continuation|aventure|week-end|sortie)s?\b|\b(?:passe|have) (?:une|a|an) (?:excellente|merveilleuse|superbe|magnifique|wonderful|fantastic|lovely|splendid|amazing) (?:journee|soiree|day|evening|weekend|week|semaine)\b|\bhappy (?:hiking|trails)\b|\bstay safe out there\b|\bsois prudente? (?:sur les sentiers|en montagne|la-haut)\b",
+        1,
+        False,
+    ),
+    # --- speaking as a hiker who teaches ---
+    (
+        "as_a_x",
+        r"\bas an? (?:\w+ ){0,3}?(?:enthusiast|lover|fan|hiker|expert|guide|outdoor person|nature lover|mountain person|trekker|climber|mountaineer|walker|backpacker)(?: myself)?,? i (?:can|could|would|'d|think|find|always|highly|really|know|must say|'ve|have)\b|\bas someone who (?:loves|has hiked|hikes|enjoys|is passionate about|spends) [^,.!?]{1,40}, i (?:can|could|would|'d|highly|must say)\b",
+        2,
         False,
     ),
 )

@@ -41,6 +41,12 @@ CORRECTIVE_NAMES = 4  # the corrective names the strongest tells, not a catalogu
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•◦▪]|\d{1,2}[.)])\s+\S", re.MULTILINE)
 _HEADER = re.compile(r"^\s{0,3}#{1,6}\s+\S", re.MULTILINE)
 _BOLD_LABEL = re.compile(r"(?:^|\n)\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?\*\*[^*\n]{1,60}\*\*\s*:")
+_OPTION = re.compile(r"\boption (?:[1-5abc]|une|deux|trois|one|two|three)\b\s*[:.)-]")
+_INLINE_NUMBERED = re.compile(r"(?:^|[\s:])1[.)] +[^\W\d_].*?[\s,;]2[.)] +[^\W\d_]", re.DOTALL)
+_EMOJI_LINE = re.compile(
+    r"^\s*(?:[\u2192\u2022\u25b6\u27a1\u2705\u2714\u2600-\u27bf]|[\U0001F300-\U0001FAFF])\ufe0f?\s*\S",
+    re.MULTILINE,
+)
 _BOLD = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__")
 _SEMICOLON = re.compile(r"\w ?; [^\W\d_]")  # in a sentence, not ";)" or ";-)"
 _LABEL_LINE = re.compile(r"^\s*[^\W\d_][^:\n]{0,40}\s:\s+\S", re.MULTILINE)  # "Le Vercors : …"
@@ -73,7 +79,7 @@ _CHAT_MARKERS = re.compile(
 # Formulas of service, never played with: laughter next to them excuses nothing.
 _SERVICE = frozenset((
     "offer_more_help", "hope_this_helps", "thanks_for_question", "thanks_formula",
-    "empathy_formula", "sign_off",
+    "empathy_formula", "sign_off", "service_apology",
 ))  # fmt: skip
 # Laughter or self-irony right next to a formula of service ("happy to help lol, I'm basically
 # a walking map"): a person playing with it. A smiley alone is not enough: assistants add one.
@@ -123,6 +129,8 @@ _WHAT_TO_AVOID = {
     "thanks_formula": "des remerciements de politesse",
     "sign_off": "des vœux ou une formule de fin toute faite",
     "eager_opener": "un « Absolument ! » d'entrée",
+    "service_apology": "des excuses de service client (la gêne occasionnée, toute confusion)",
+    "stock_advice": "des conseils de sécurité de brochure",
 }
 
 
@@ -151,8 +159,12 @@ def _structure(text: str) -> dict[str, int]:
         or _HEADER.search(text)
         or _BOLD_LABEL.search(text)
         or len(_LABEL_LINE.findall(text)) >= 2
+        or len(_OPTION.findall(text)) >= 2
+        or len(_EMOJI_LINE.findall(text)) >= 3
     ):
         found["structured_list"] = 2
+    elif _INLINE_NUMBERED.search(text):
+        found["structured_list"] = 1  # "1. je dors 2. je mange": a person's rhythm too
     if _BOLD.search(text):
         found["markdown"] = 2
     if _SEMICOLON.search(text):
