@@ -197,7 +197,12 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         2,
         True,
     ),
-    ("offer_more_help", r"\b(?:happy|glad) to (?:help|assist)(?: further)?\b", 2, True),
+    (
+        "offer_more_help",
+        r"\b(?:happy|glad) to (?:help|assist)(?: further| you| with (?:that|anything|any \w+)| anytime| any time)?(?=\s*(?:[^\w\s']|$)|\s+(?:and|if|whenever)\b)",
+        2,
+        True,
+    ),
     ("offer_more_help", r"\bhow (?:can|may) i (?:help|assist)(?: you)?(?: today)?\b", 2, True),
     (
         "offer_more_help",
@@ -383,7 +388,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "offer_more_help",
-        r"\bwould you like (?:me to )?(?:suggest|recommend|provide|list|put together|go over|outline|create)\b|\b(?:would you like|do you want) (?:some|a few|more|other) (?:tips|ideas|suggestions|recommendations|options)\b",
+        r"\bwould you like (?:me to )?(?:suggest|recommend|provide|list|put together|go over|outline|create)\b|\b(?:would you like|do you want) (?:some|a few|more|other|additional|further) (?:tips|ideas|suggestions|recommendations|options|details|information|info)\b",
         2,
         True,
     ),
@@ -395,7 +400,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "offer_more_help",
-        r"\btu (?:peux|pourras) (?:toujours |aussi )?compter sur moi(?: pour (?:des conseils|tes questions|t'aider)| si (?:tu as besoin|besoin))?\b|\byou can (?:always )?count on me(?: for (?:advice|tips|help)| if you need (?:anything|help))?\b",
+        rf"\btu (?:peux|pourras) (?:toujours |aussi )?compter sur moi(?: pour (?:des conseils|tes questions|t'aider)(?: [^,.!?]{{1,30}})?| si (?:tu as besoin|besoin))?{_END}|\byou can (?:always )?count on me(?: for (?:advice|tips|help)| if you need (?:anything|help))?{_END}",
         2,
         True,
     ),
@@ -718,7 +723,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # "En résumé, …" is an essay's; "En résumé : pluie, boue, bonheur" a person's punchline.
     (
         "in_summary",
-        r"(?:^|[.!?] )(?:en resume|pour resumer|en conclusion|pour conclure|en somme|en definitive|in summary|to summarize|to sum up|in conclusion|all in all)(?:,| je dirais| i'd say)",
+        r"(?:^|[.!?] )(?:(?:bref|alors|donc|so|anyway),? )?(?:en resume|pour resumer|en conclusion|pour conclure|en somme|en definitive|in summary|to summarize|to sum up|in conclusion|all in all)(?:,| je dirais| i'd say)",
         2,
         False,
     ),
@@ -782,7 +787,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "thanks_formula",
-        r"\bthank(?:s| you) (?:so much |very much |so very much )?for (?:your|the|this|such an?) (?:kind|lovely|thoughtful|detailed|warm|wonderful|beautiful|touching|generous|heartfelt|insightful) (?:message|reply|response|words|note|comment|compliment|feedback)s?\b|\bthank you (?:so much |very much )?for (?:bringing (?:this|that|it) to my attention|your (?:time|attention|consideration|patience|understanding)(?: and (?:understanding|patience|kindness))?)\b",
+        r"\bthank(?:s| you)(?: [\w-]+){0,2}? for (?:your|the|this|such an?) (?:kind|lovely|thoughtful|detailed|warm|wonderful|beautiful|touching|generous|heartfelt|insightful) (?:message|reply|response|words|note|comment|compliment|feedback)s?\b|\bthank you (?:so much |very much )?for (?:bringing (?:this|that|it) to my attention|your (?:time|attention|consideration|patience|understanding)(?: and (?:understanding|patience|kindness))?)\b",
         2,
         False,
     ),
@@ -885,14 +890,14 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # --- brochure register: what a guidebook says of a trail ---
     (
         "written_register",
-        r"\baccessibles? a tous\b|\bpour tous les niveaux\b|\bquel que soit (?:ton|votre) niveau\b|\bfor (?:hikers of )?all (?:levels|ages|abilities|skill levels)\b|\b(?:beginners|novices) and (?:experts|experienced hikers|seasoned hikers) alike\b|\bwhatever your (?:level|experience)\b|\b(?:a|an) (?:truly |incredibly |really )?rewarding experience\b|\bune experience (?:tres |vraiment )?(?:enrichissante|gratifiante|ressourcante)\b|\bbreathtaking (?:views|scenery|landscapes|panoramas)\b|\bun cadre (?:idyllique|exceptionnel|enchanteur|preserve)\b|\b(?:ideale?s?|parfaite?s?|perfect|ideal) (?:pour|for) (?:les debutants|debuter|beginners|families|les familles|a first|un premier|une premiere)\b",
+        r"\baccessibles? a tous\b|\bpour tous les niveaux\b|\bquel que soit (?:ton|votre) niveau\b|\bfor (?:hikers of )?all (?:levels|ages|abilities|skill levels)\b|\b(?:beginners|novices) and (?:experts|experienced hikers|seasoned hikers) alike\b|\bwhatever your (?:level|experience)\b|\b(?:a|an) (?:truly |incredibly |really )?rewarding experience\b|\bune experience (?:tres |vraiment )?(?:enrichissante|gratifiante|ressourcante)\b|\bbreathtaking (?:views|scenery|landscapes|panoramas)\b|\bun cadre (?:idyllique|exceptionnel|enchanteur|preserve)\b|\b(?:plaira|ravira) (?:aux|a tous les|les) (?:amateurs|amoureux|passionnes)\b|\bwill (?:appeal to|delight) (?:all )?(?:lovers|fans) of\b|\b(?:ideale?s?|parfaite?s?|perfect|ideal) (?:pour|for) (?:les debutants|debuter|beginners|families|les familles|a first|un premier|une premiere)\b",
         1,
         False,
     ),
     # --- a summary, or an answer that weighs everything ---
     (
         "in_summary",
-        r"(?:^|[.!?] )(?:dans l'ensemble|globalement|en bref|in short|in a nutshell|overall|all things considered|tout bien considere|en definitive),",
+        r"(?:^|[.!?] )(?:dans l'ensemble|globalement|en bref|in short|in a nutshell|overall|all things considered|tout bien considere|en definitive),|^pour faire court\s*:",
         1,
         False,
     ),
@@ -963,7 +968,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "sign_off",
-        r"\bje te souhaite (?:une |un |de )?(?:belle|bonne|beau|bon)s? (?:journee|soiree|randonnee|rando|semaine|continuation|aventure|week-end|sortie)s?\b|\b(?:passe|have) (?:une|a|an) (?:excellente|merveilleuse|superbe|magnifique|wonderful|fantastic|lovely|splendid|amazing) (?:journee|soiree|day|evening|weekend|week|semaine)\b|\bhappy (?:hiking|trails)\b|\bstay safe out there\b|\bsois prudente? (?:sur les sentiers|en montagne|la-haut)\b",
+        r"\bje te souhaite (?:une |un |de )?(?:belle|bonne|beau|bon)s? (?:journee|soiree|randonnee|rando|semaine|continuation|aventure|week-end|sortie)s?\b|\b(?:passe|have) (?:une|a|an) (?:excellente|merveilleuse|superbe|magnifique|wonderful|fantastic|lovely|splendid|amazing) (?:journee|soiree|day|evening|weekend|week|semaine)\b|\bhappy (?:hiking|trails)\b|\bstay safe out there\b|\btake care out there\b|\bsois prudente? (?:sur les sentiers|en montagne|la-haut)\b",
         1,
         False,
     ),
@@ -974,6 +979,150 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         2,
         False,
     ),
+    # --- thanks: an act of thanks, its polite object, and what makes it a letter's ---
+    (
+        "thanks_formula",
+        r"\b(?:un (?:grand|immense|enorme) merci|mille mercis|merci (?:enormement|infiniment|sincerement|du fond du coeur|mille fois)|je (?:tenais|tiens|voulais|voudrais) (?:a |vraiment a )?te remercier|thank you (?:kindly|sincerely|so very much)|(?:many|heartfelt|sincere) thanks|thanks a (?:lot|million|bunch)|thank you (?:so|very) much)\b[^.!?]{0,25}?\b(?:pour|de|d'|for) ?(?:ton|ta|tes|ce|cette|ces|cet|la|le|l'|your|the|this|these|such an?) ?(?:[\w-]+ ){0,2}?(?:message|mots?|retour|reponse|partage|sincerite|confiance|gentillesse|attention|honnetete|franchise|ouverture|bienveillance|interet|temps|patience|comprehension|compliments?|words|reply|response|note|kindness|honesty|openness|trust|time|patience|understanding|interest|feedback|sharing)s?\b",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\b(?:merci|je te remercie|thanks?|thank you)\b[^.!?]{0,15}?\b(?:pour|de|d'|for) ?(?:ta|your|la|the) (?:sincerite|confiance|honnetete|franchise|ouverture|bienveillance|honesty|openness|trust)\b|\b(?:ils|elles|tes mots|ces mots|ton message|ce message|your words|your message) (?:me vont|me va|go|goes) (?:droit au coeur|straight to (?:my|the) heart)\b|\bque tu m'accordes\b|\byou (?:place|put) in me\b",
+        1,
+        False,
+    ),
+    # --- apologies for one's own words ---
+    (
+        "service_apology",
+        r"\b(?:si|if) (?:mes propos|ma (?:derniere |precedente )?reponse|mon (?:dernier |precedent )?message|my (?:previous |last |earlier )?(?:message|reply|response|words)) (?:t'ont|t'a|ont pu|a pu|came across|seemed|sounded|have|has|may have|might have)\b|\b(?:ce|cela) n'(?:etait|est) (?:pas|en aucun cas) mon intention\b|\bthat (?:was not|wasn't|was never) my intention\b|\b(?:please )?accept my (?:sincere |deepest )?apologies\b|\baccepte (?:toutes )?mes excuses\b|\bje m'excuse (?:sincerement|vraiment sincerement|profondement)\b",
+        1,
+        False,
+    ),
+    # --- offers, more ---
+    (
+        "offer_more_help",
+        r"\b(?:tu peux|n'hesite pas a) me poser (?:toutes (?:les|tes)|autant de|n'importe quelles?) questions?\b|\b(?:you can|feel free to) ask me (?:anything|any questions?|all the questions)\b|\bje suis la pour (?:ca|cela|repondre)\b|\bthat's what i'm here for\b|\b(?:souhaites-tu|veux-tu|voudrais-tu|aimerais-tu|tu (?:veux|voudrais|aimerais|souhaites)) (?:davantage|plus|d'autres) (?:d')?(?:informations|infos|details|precisions|conseils)\b|\bque je te (?:detaille|decrive|explique) (?:l'itineraire|le parcours|les etapes|tout ca)\b",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bje (?:peux|pourrais) (?:aussi |egalement |meme )?te (?:donner|proposer|conseiller|recommander|suggerer|partager|indiquer) (?:quelques|des|d'autres|mes|plus de) (?:conseils|idees|suggestions|recommandations|astuces|pistes|infos|informations|details|adresses)\b[^.!?]{0,40}\bsi tu (?:le )?(?:souhaites|veux|es interessee?)\b|\bi (?:can|could) (?:also )?(?:recommend|suggest|share|give you|send you|provide) (?:some|a few|more|other)\b[^.!?]{0,40}\bif you(?:'re| are)? (?:interested|'d like|would like|want)\b",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bje suis a ton ecoute\b|\bsi tu (?:le )?souhaites\b|\b(?:en parler|en savoir|t'en dire) davantage\b",
+        1,
+        False,
+    ),
+    # --- hoping it helped, by what it says: useful, clearer, answered ---
+    (
+        "hope_this_helps",
+        r"\b(?:j'espere|i hope|hopefully)\b[^.!?]{0,50}?\b(?:utiles?|useful|helpful|precieux|precieuses?|valuable|plus clair|clearer|starting point|point de depart|repondu a ta question|answered your question|t'eclairer|t'aura aide|t'ont aide|t'aura eclaire)\b|\b(?:est-ce que )?(?:ca|cela) (?:repond|a repondu) a ta question\b|\b(?:does|did) (?:this|that) answer your question\b",
+        2,
+        False,
+    ),
+    ("hope_this_helps", r"^(?:does|did) (?:that|this) help\b|^(?:ca|cela) t'aide\s*\?", 1, False),
+    # --- written register, more ---
+    (
+        "importance",
+        r"\bil (?:est|reste|serait) (?:toujours |donc |aussi |egalement |tres )?(?:prudent|sage|avise|conseille|de mise) de\b|\bit(?:'s| is) (?:always |also )?(?:wise|advisable|a good idea|prudent) to\b",
+        1,
+        False,
+    ),
+    ("worth_noting", r"\bil faut savoir (?:que|qu')|\bsache (?:bien )?que\b|\bbear in mind\b", 1, False),
+    (
+        "written_register",
+        r"\bje (?:peux|pourrais) t'(?:assurer|affirmer|garantir) (?:que|qu')|\bi can (?:assure|guarantee) you\b|\bje peux te dire (?:que|qu')|\bi can tell you (?:that|from)\b",
+        1,
+        False,
+    ),
+    (
+        "as_a_x",
+        r"^(?:being an? |en tant que |as an? )?(?:\w+ ){0,2}?(?:passionnee?|amoureuse|amoureux|adepte|habituee?|experienced|seasoned|avid|passionate|experimentee?|aguerrie?|chevronnee?)\b[^,.!?]{0,40}, (?:je (?:peux|pourrais) (?:te dire|t'assurer|t'affirmer|te garantir|te conseiller)|je te (?:conseille|recommande)|i can (?:tell|assure|guarantee) you|i (?:would|'d) (?:recommend|suggest|say))\b",
+        2,
+        False,
+    ),
+    (
+        "empathy_formula",
+        r"\bje comprends (?:tout a fait |parfaitement |completement |totalement |bien |vraiment )?(?:ta|ton|tes|votre|vos) (?:inquietudes|preoccupations|apprehensions?|craintes?|peurs|reticences?|interrogations|frustrations|deceptions)\b(?!,? (?:mais|par contre)\b)|\bje peux (?:tout a fait |parfaitement |tres bien |bien )?comprendre (?:que tu|pourquoi tu|ta|ton|tes|ce que tu)\b|\bi can (?:totally |completely |fully |definitely )?understand why you(?:'d| would| might| may)? (?:feel|be feeling|be)\b|\bwhy you (?:might|may) feel (?:that way|this way|like that)\b",
+        2,
+        False,
+    ),
+    (
+        "generic_answer",
+        r"\beveryone (?:has|moves at|goes at|hikes at) their own (?:pace|rhythm)\b|\bchacun (?:a|avance|va|progresse|marche) (?:a )?son (?:propre )?rythme\b|\b(?:that's|it's|c'est) (?:perfectly|completely|totally) (?:okay|ok|fine)\b",
+        1,
+        False,
+    ),
+    (
+        "generic_answer",
+        r"\b(?:ton|ta|tes|your) (?:bien-etre|securite|sante|well-being|wellbeing|safety|health) (?:est|is|passe|comes?) (?:ce qui compte (?:le plus|avant tout)|le plus important|what matters (?:most|the most)|the most important thing|(?:avant tout|first|above all))\b",
+        2,
+        False,
+    ),
+    # --- praise of the question, the view, the enthusiasm ---
+    (
+        "great_question",
+        r"\b(?:quelle|une|what an?|such an?|that's an?|c'est une) (?:(?:tres|vraiment|really|very|truly) )?(?:(?:belle|jolie|interessante|passionnante|fascinante|lovely|interesting|fascinating|wonderful|intriguing|insightful|thought-provoking|thoughtful|pertinent) question|question (?:tres |vraiment |si )?(?:interessante|passionnante|fascinante|pertinente|judicieuse))\b|\b(?:j'adore|i love) (?:cette|ta|that|this|your) question\b",
+        2,
+        False,
+    ),
+    (
+        "praise_formula",
+        r"\b(?:that's|that is|what|such) (?:a |an )?(?:really |very |truly )?(?:interesting|fascinating|insightful|thoughtful|refreshing|valid|unique|beautiful) (?:perspective|point of view|take|insight|observation|way (?:of seeing|of looking at|to see|to look at) (?:it|things))\b|\btu as (?:souleve|aborde|pose|mis le doigt sur) (?:un|une) (?:point|sujet|aspect|question) (?:tres |vraiment )?(?:important|interessant|pertinent|essentiel|crucial|fondamental|judicieux)e?\b|\b(?:ton|ta|your) (?:enthousiasme|passion|curiosite|motivation|energie|enthusiasm|curiosity|passion|energy|motivation) (?:est|is) (?:vraiment |tellement |so |really |truly )?(?:communicati(?:f|ve)|contagious|contagieuse?|inspirante?|inspiring|admirable|rafraichissante?|refreshing|remarquable|remarkable)\b",
+        2,
+        False,
+    ),
+    (
+        "praise_formula",
+        r"\b(?:c'est|it's|how) (?:formidable|merveilleux|genial|super|wonderful|great|fantastic|amazing|exciting) (?:que tu t'interesses|de voir que tu t'interesses|that you(?:'re| are) (?:interested|curious|passionate))\b",
+        2,
+        False,
+    ),
+    ("praise_formula", r"^how exciting\b|\bquelle (?:belle|merveilleuse) aventure\b", 1, False),
+    # --- wishes of a card, more ---
+    (
+        "sign_off",
+        r"\bau plaisir (?:d'echanger|de te lire|de (?:te )?(?:reparler|relire))\b|\blooking forward to (?:hearing from you|your (?:reply|response|message))\b|\bbonne continuation (?:dans|pour|a) (?:tes|ton|ta)\b|\bje te souhaite (?:une |un )?(?:excellente?|tres bonne?|merveilleuse?|agreable|superbe|magnifique)s? fin de (?:journee|soiree|semaine)\b|\b(?:have|enjoy) (?:a|an) (?:wonderful|fantastic|lovely|amazing|splendid|incredible) (?:time|day|hike|trip|adventure|journey|weekend)(?: on the trails?| out there)?,? and (?:take care|stay safe)\b",
+        2,
+        False,
+    ),
+    (
+        "sign_off",
+        r"\bje te souhaite (?:plein|beaucoup) de (?:belles?|bonnes?|superbes?|magnifiques?) (?:aventures|randonnees|randos|decouvertes|balades|sorties|moments)\b|\bbonne continuation\b",
+        1,
+        False,
+    ),
+    # --- a guidebook's platitudes ---
+    (
+        "written_register",
+        r"\b(?:est|is) (?:une|un|a|an) (?:excellente?|merveilleuse?|formidable|superbe|wonderful|great|fantastic|perfect|ideal|ideale?|amazing) (?:facon|maniere|moyen|way|opportunity|occasion) (?:de|to|d')|\b(?:rien de tel (?:que|qu')|there's nothing (?:quite )?like)\b",
+        1,
+        False,
+    ),
+    (
+        "written_register",
+        r"\bse (?:reconnecter|ressourcer)\b|\bte (?:reconnecter|ressourcer)\b|\b(?:connect|reconnect) with (?:nature|yourself)\b|\b(?:le sentiment|la sensation|the feeling|the sense) (?:d'atteindre|of reaching|d'accomplissement|of accomplishment)\b",
+        1,
+        False,
+    ),
+    (
+        "stock_advice",
+        r"\bfaire des pauses (?:regulieres|regulierement)\b|\b(?:take|taking) regular breaks\b|\bpace yourself\b|\blisten to your body\b|\becoute(?:r)? ton corps\b|\b(?:know|knowing|connaitre) (?:your|tes|ses) limites?\b|\bbeyond your limits\b|\b(?:prioritize|put) safety(?: first)?\b|\bdepasser tes limites\b|\bt'hydrater regulierement\b|\b(?:et )?de faire des pauses\b",
+        1,
+        False,
+    ),
+    (
+        "here_are",
+        r"^(?:(?:bien sur|alors|absolument|of course|sure|certainly),? )?(?:voici|voila) ce que je (?:peux|pourrais) te dire\b|^(?:(?:sure|certainly|of course),? )?here(?:'s| is) what i (?:can tell you|know)\b",
+        2,
+        False,
+    ),
+    ("eager_opener", r"^(?:certainly|certainement)\s*!", 2, False),
 )
 
 ASSISTANT_PHRASES: tuple[Formula, ...] = tuple(

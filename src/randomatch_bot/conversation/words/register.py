@@ -38,7 +38,7 @@ LONG_PARAGRAPH_WORDS = 60  # one paragraph this long is a hint (chat messages ar
 VERY_LONG_PARAGRAPH_WORDS = 110  # and this long, a tell on its own
 CORRECTIVE_NAMES = 4  # the corrective names the strongest tells, not a catalogue
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•◦▪]|\d{1,2}[.)])\s+\S", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•◦▪]|\d{1,2}[.)]|\d\ufe0f?\u20e3)\s*\S", re.MULTILINE)
 _HEADER = re.compile(r"^\s{0,3}#{1,6}\s+\S", re.MULTILINE)
 _BOLD_LABEL = re.compile(r"(?:^|\n)\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?\*\*[^*\n]{1,60}\*\*\s*:")
 _OPTION = re.compile(r"\boption (?:[1-5abc]|une|deux|trois|one|two|three)\b\s*[:.)-]")
@@ -58,8 +58,15 @@ _CONNECTORS = re.compile(
     r"|par consequent|en revanche|de surcroit|dans l'ensemble|en somme|enfin,|pour finir"
     r"|furthermore|moreover|additionally|in addition|however,|nevertheless|consequently"
     r"|therefore|firstly|secondly|thirdly|lastly|on the other hand|that being said"
-    r"|finally,|overall,|ultimately,|in general,|on one hand|on the other hand)",
+    r"|finally,|overall,|ultimately,|in general,|on (?:the )?one hand|on the other hand"
+    r"|with that said|having said that|cela etant(?: dit)?|ceci etant(?: dit)?|d'un cote|de l'autre(?: cote)?,)",
 )
+# Connectors nobody types on a phone: one of them is a hint already.
+_ESSAY_CONNECTORS = frozenset((
+    "en outre", "neanmoins", "toutefois", "de surcroit", "par consequent", "furthermore",
+    "moreover", "additionally", "nevertheless", "consequently", "that being said",
+    "with that said", "having said that", "cela etant", "cela etant dit", "ceci etant dit",
+))  # fmt: skip
 # Steps of an enumeration, at the start of a sentence: "Tout d'abord, … Ensuite, … Enfin, …".
 _ENUMERATION = re.compile(
     r"(?:^|[.!?;]\s+|\n\s*)(tout d'abord|d'abord,|premierement|deuxiemement|troisiemement"
@@ -170,7 +177,11 @@ def _structure(text: str) -> dict[str, int]:
     if _SEMICOLON.search(text):
         found["formal_punctuation"] = 1
     kinds = {match[1].rstrip(",") for match in _CONNECTORS.finditer(text)}
-    if {"d'une part", "d'autre part"} <= kinds or {"on one hand", "on the other hand"} <= kinds:
+    if (
+        {"d'une part", "d'autre part"} <= kinds
+        or {"d'un cote", "de l'autre"} <= kinds | {k.removesuffix(" cote") for k in kinds}
+        or any(k in kinds for k in ("on one hand", "on the one hand")) and "on the other hand" in kinds
+    ):
         kinds.add("")  # the pair is an argument's structure on its own
     steps = [match[1] for match in _ENUMERATION.finditer(text)]
     if len(steps) >= 3 or (len(steps) == 2 and all(s in _ORDINALS for s in steps)):
@@ -179,7 +190,7 @@ def _structure(text: str) -> dict[str, int]:
         found["enumeration"] = 1
     if len(kinds) >= 3:
         found["formal_connectors"] = 2
-    elif len(kinds) == 2:
+    elif len(kinds) == 2 or kinds & _ESSAY_CONNECTORS:
         found["formal_connectors"] = 1
     if _TU.search(text) and _VOUS.search(text):
         found["vouvoiement_mix"] = 1
