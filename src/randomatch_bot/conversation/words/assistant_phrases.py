@@ -751,7 +751,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # (attention, compréhension) or a sincere adverb makes it a letter's.
     (
         "thanks_formula",
-        r"\b(?:merci|je te remercie|je vous remercie) (?:beaucoup |infiniment |enormement |sincerement |chaleureusement |du fond du coeur |mille fois )?(?:pour|de|d') ?(?:ton|ta|tes|votre|vos|cette|cet|ce|ces|l') ?(?:(?:si |tres |tellement )?(?:gentil|gentille|adorable|touchant|touchante|beau|belle|doux|douce|chaleureux|chaleureuse|bienveillant|bienveillante|long|longue|attentionne|attentionnee)s? )?(?:attention|gentillesse|bienveillance|comprehension|sollicitude|consideration|ecoute|soutien|temps)\b",
+        r"\b(?:merci|je te remercie|je vous remercie) (?:beaucoup |infiniment |enormement |sincerement |chaleureusement |du fond du c(?:oe|œ)ur |mille fois )?(?:pour|de|d') ?(?:ton|ta|tes|votre|vos|cette|cet|ce|ces|l') ?(?:(?:si |tres |tellement )?(?:gentil|gentille|adorable|touchant|touchante|beau|belle|doux|douce|chaleureux|chaleureuse|bienveillant|bienveillante|long|longue|attentionne|attentionnee)s? )?(?:attention|gentillesse|bienveillance|comprehension|sollicitude|consideration|ecoute|soutien|temps)\b",
         2,
         False,
     ),
@@ -763,8 +763,8 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "thanks_formula",
-        r"\bje te remercie (?:sincerement|infiniment|chaleureusement|du fond du coeur|vivement|mille fois)\b|\bmerci (?:infiniment|du fond du coeur|mille fois) (?:pour|de|d')",
-        2,
+        r"\bje te remercie (?:sincerement|infiniment|chaleureusement|du fond du c(?:oe|œ)ur|vivement|mille fois)\b|\bmerci (?:infiniment|du fond du c(?:oe|œ)ur|mille fois) (?:pour|de|d')",
+        1,
         False,
     ),
     (
@@ -781,7 +781,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "thanks_formula",
-        r"\b(?:il|elle|ton message|tes mots|ta reponse|ca|cela|ce message|ce que tu (?:dis|ecris)) me (?:touche|touchent|va droit au coeur|vont droit au coeur) (?:enormement|beaucoup|profondement|sincerement|vraiment beaucoup|infiniment)\b|\b(?:ca|cela) me fait (?:tres|vraiment|toujours|enormement|tellement) plaisir de te lire\b|\bi (?:truly|really|sincerely|genuinely|deeply) appreciate (?:it|that|this|you|your)\b|\b(?:it|that|this) means (?:a lot|so much|the world) to me\b|\bc'est (?:vraiment |tres |si |tellement )(?:gentil|aimable|attentionne|adorable) de ta part\b",
+        r"\b(?:il|elle|ton message|tes mots|ta reponse|ca|cela|ce message|ce que tu (?:dis|ecris)) me (?:touche|touchent|va droit au c(?:oe|œ)ur|vont droit au c(?:oe|œ)ur) (?:enormement|beaucoup|profondement|sincerement|vraiment beaucoup|infiniment)\b|\b(?:ca|cela) me fait (?:tres|vraiment|toujours|enormement|tellement) plaisir de te lire\b|\bi (?:truly|really|sincerely|genuinely|deeply) appreciate (?:it|that|this|you|your)\b|\b(?:it|that|this) means (?:a lot|so much|the world) to me\b|\bc'est (?:vraiment |tres |si |tellement )(?:gentil|aimable|attentionne|adorable) de ta part\b",
         1,
         False,
     ),
@@ -791,7 +791,12 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         2,
         False,
     ),
-    ("thanks_formula", r"\bthank(?:s| you) (?:so much )?for pointing (?:this|that|it) out\b", 1, False),
+    (
+        "thanks_formula",
+        r"\bthank(?:s| you) (?:so much )?for pointing (?:this|that|it) out\b",
+        1,
+        False,
+    ),
     # --- apologies of a service desk ---
     # "Désolée pour le retard" is what people write; the desk's objects (la gêne occasionnée,
     # any confusion, the inconvenience) and its formal verbs are not.
@@ -822,7 +827,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # --- offers of help, more of them ---
     (
         "offer_more_help",
-        rf"\bif (?:there(?:'s| is) )?anything (?:else )?(?:you need|i can (?:do|help(?: you)? with))\b|\bif you (?:need|have) (?:anything|any questions)(?: else)?,? (?:just |please )?(?:let me know|ask|reach out|i'm (?:here|around)|don't hesitate)\b|\b(?:keep me posted|let me know|just ask|reach out|i'm (?:here|around)) if you need anything(?: else)?{_END}",
+        rf"\bif (?:there(?:'s| is) )?anything (?:else )?(?:you need|i can (?:do|help(?: you)? with))(?:{_END}|,? (?:just |please )?(?:let me know|ask|reach out|i'm (?:here|around)|don't hesitate|feel free))|\bif you (?:need|have) (?:anything|any questions)(?: else)?,? (?:just |please )?(?:let me know|ask|reach out|i'm (?:here|around)|don't hesitate)\b|\b(?:keep me posted|let me know|just ask|reach out|i'm (?:here|around)) if you need anything(?: else)?{_END}",
         2,
         False,
     ),
@@ -909,7 +914,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "generic_answer",
-        r"\b(?:ultimately|au final|en fin de compte|in the end|finalement),? (?:the best|le meilleur|la meilleure) (?:\w+ ){0,2}?(?:is|c'est|est|reste) (?:the one|celle?|celui)\b|\b(?:le plus important|l'essentiel|the most important thing|what matters most|the key),? (?:c'est|est|is) (?:de |d'|to )?(?:te faire plaisir|se faire plaisir|profiter|prendre du plaisir|t'ecouter|ecouter ton corps|y aller a ton rythme|enjoy|have fun|listen to your body|go at your own pace|stay safe)\b|\bsans oublier (?:le plus important|l'essentiel)\b|\band (?:most importantly|above all),? (?:have fun|enjoy)\b",
+        r"\b(?:ultimately|au final|en fin de compte|in the end|finalement),? (?:the best|le meilleur|la meilleure) (?:\w+ ){0,2}?(?:is|c'est|est|reste) (?:the one|celle?|celui)\b|\bsans oublier (?:le plus important|l'essentiel)\b|\band (?:most importantly|above all),? (?:have fun|enjoy)\b",
         2,
         False,
     ),
@@ -982,13 +987,13 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # --- thanks: an act of thanks, its polite object, and what makes it a letter's ---
     (
         "thanks_formula",
-        r"\b(?:un (?:grand|immense|enorme) merci|mille mercis|merci (?:enormement|infiniment|sincerement|du fond du coeur|mille fois)|je (?:tenais|tiens|voulais|voudrais) (?:a |vraiment a )?te remercier|thank you (?:kindly|sincerely|so very much)|(?:many|heartfelt|sincere) thanks|thanks a (?:lot|million|bunch)|thank you (?:so|very) much)\b[^.!?]{0,25}?\b(?:pour|de|d'|for) ?(?:ton|ta|tes|ce|cette|ces|cet|la|le|l'|your|the|this|these|such an?) ?(?:[\w-]+ ){0,2}?(?:message|mots?|retour|reponse|partage|sincerite|confiance|gentillesse|attention|honnetete|franchise|ouverture|bienveillance|interet|temps|patience|comprehension|compliments?|words|reply|response|note|kindness|honesty|openness|trust|time|patience|understanding|interest|feedback|sharing)s?\b",
+        r"\b(?:un (?:grand|immense|enorme) merci|mille mercis|merci (?:enormement|infiniment|sincerement|du fond du c(?:oe|œ)ur|mille fois)|je (?:tenais|tiens|voulais|voudrais) (?:a |vraiment a )?te remercier|thank you (?:kindly|sincerely|so very much)|(?:many|heartfelt|sincere) thanks|thanks a (?:lot|million|bunch)|thank you (?:so|very) much)\b[^.!?]{0,25}?\b(?:pour|de|d'|for) ?(?:ton|ta|tes|ce|cette|ces|cet|la|le|l'|your|the|this|these|such an?) ?(?:[\w-]+ ){0,2}?(?:message|mots?|retour|reponse|partage|sincerite|confiance|gentillesse|attention|honnetete|franchise|ouverture|bienveillance|interet|temps|patience|comprehension|compliments?|words|reply|response|note|kindness|honesty|openness|trust|time|patience|understanding|interest|feedback|sharing)s?\b",
         2,
         False,
     ),
     (
         "thanks_formula",
-        r"\b(?:merci|je te remercie|thanks?|thank you)\b[^.!?]{0,15}?\b(?:pour|de|d'|for) ?(?:ta|your|la|the) (?:sincerite|confiance|honnetete|franchise|ouverture|bienveillance|honesty|openness|trust)\b|\b(?:ils|elles|tes mots|ces mots|ton message|ce message|your words|your message) (?:me vont|me va|go|goes) (?:droit au coeur|straight to (?:my|the) heart)\b|\bque tu m'accordes\b|\byou (?:place|put) in me\b",
+        r"\b(?:merci|je te remercie|thanks?|thank you)\b[^.!?]{0,15}?\b(?:pour|de|d'|for) ?(?:ta|your|la|the) (?:sincerite|confiance|honnetete|franchise|ouverture|bienveillance|honesty|openness|trust)\b|\b(?:ils|elles|tes mots|ces mots|ton message|ce message|your words|your message) (?:me vont|me va|go|goes) (?:droit au c(?:oe|œ)ur|straight to (?:my|the) heart)\b|\bque tu m'accordes\b|\byou (?:place|put) in me\b",
         1,
         False,
     ),
@@ -1008,7 +1013,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "offer_more_help",
-        r"\bje (?:peux|pourrais) (?:aussi |egalement |meme )?te (?:donner|proposer|conseiller|recommander|suggerer|partager|indiquer) (?:quelques|des|d'autres|mes|plus de) (?:conseils|idees|suggestions|recommandations|astuces|pistes|infos|informations|details|adresses)\b[^.!?]{0,40}\bsi tu (?:le )?(?:souhaites|veux|es interessee?)\b|\bi (?:can|could) (?:also )?(?:recommend|suggest|share|give you|send you|provide) (?:some|a few|more|other)\b[^.!?]{0,40}\bif you(?:'re| are)? (?:interested|'d like|would like|want)\b",
+        r"\bje (?:peux|pourrais) (?:aussi |egalement |meme )?te (?:donner|proposer|conseiller|recommander|suggerer|partager|indiquer) (?:quelques|des|d'autres|mes|plus de) (?:conseils|idees|suggestions|recommandations|astuces|pistes|infos|informations|details)\b[^.!?]{0,40}\bsi tu (?:le souhaites|es interessee?)\b|\bi (?:can|could) (?:also )?(?:recommend|suggest|share|give you|provide) (?:some|a few|more|other)\b[^.!?]{0,40}\bif you(?:'re| are| would| 'd)? (?:interested|like)\b",
         2,
         False,
     ),
@@ -1021,11 +1026,16 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # --- hoping it helped, by what it says: useful, clearer, answered ---
     (
         "hope_this_helps",
-        r"\b(?:j'espere|i hope|hopefully)\b[^.!?]{0,50}?\b(?:utiles?|useful|helpful|precieux|precieuses?|valuable|plus clair|clearer|starting point|point de depart|repondu a ta question|answered your question|t'eclairer|t'aura aide|t'ont aide|t'aura eclaire)\b|\b(?:est-ce que )?(?:ca|cela) (?:repond|a repondu) a ta question\b|\b(?:does|did) (?:this|that) answer your question\b",
+        r"\b(?:j'espere|i hope|hopefully)\b[^.!?]{0,50}?\b(?:utiles?|useful|helpful|precieux|precieuses?|valuable|plus clair|clearer|starting point|point de depart|repondu a ta question|answered your question|t'eclairer|t'aura aide|t'ont aide|t'aura eclaire)\b|\b(?:est-ce que (?:ca|cela)|cela) (?:repond|a repondu) a ta question\b|\b(?:does|did) (?:this|that) answer your question\b",
         2,
         False,
     ),
-    ("hope_this_helps", r"^(?:does|did) (?:that|this) help\b|^(?:ca|cela) t'aide\s*\?", 1, False),
+    (
+        "hope_this_helps",
+        r"^(?:does|did) (?:that|this) help\b|^(?:ca|cela) t'aide\s*\?|^ca (?:repond|a repondu) a ta question\b",
+        1,
+        False,
+    ),
     # --- written register, more ---
     (
         "importance",
@@ -1033,7 +1043,12 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         1,
         False,
     ),
-    ("worth_noting", r"\bil faut savoir (?:que|qu')|\bsache (?:bien )?que\b|\bbear in mind\b", 1, False),
+    (
+        "worth_noting",
+        r"\bil faut savoir (?:que|qu')|\bsache (?:bien )?que\b|\bbear in mind\b",
+        1,
+        False,
+    ),
     (
         "written_register",
         r"\bje (?:peux|pourrais) t'(?:assurer|affirmer|garantir) (?:que|qu')|\bi can (?:assure|guarantee) you\b|\bje peux te dire (?:que|qu')|\bi can tell you (?:that|from)\b",
@@ -1073,7 +1088,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "praise_formula",
-        r"\b(?:that's|that is|what|such) (?:a |an )?(?:really |very |truly )?(?:interesting|fascinating|insightful|thoughtful|refreshing|valid|unique|beautiful) (?:perspective|point of view|take|insight|observation|way (?:of seeing|of looking at|to see|to look at) (?:it|things))\b|\btu as (?:souleve|aborde|pose|mis le doigt sur) (?:un|une) (?:point|sujet|aspect|question) (?:tres |vraiment )?(?:important|interessant|pertinent|essentiel|crucial|fondamental|judicieux)e?\b|\b(?:ton|ta|your) (?:enthousiasme|passion|curiosite|motivation|energie|enthusiasm|curiosity|passion|energy|motivation) (?:est|is) (?:vraiment |tellement |so |really |truly )?(?:communicati(?:f|ve)|contagious|contagieuse?|inspirante?|inspiring|admirable|rafraichissante?|refreshing|remarquable|remarkable)\b",
+        r"\b(?:that's|that is|what|such) (?:a |an )?(?:really |very |truly )?(?:interesting|fascinating|insightful|thoughtful|refreshing|valid|unique|beautiful) (?:perspective|point of view|take|insight|observation|way (?:of seeing|of looking at|to see|to look at) (?:it|things))\b|\btu as (?:souleve|aborde|pose|mis le doigt sur) (?:un|une) (?:point|sujet|aspect|question) (?:tres |vraiment )?(?:important|interessant|pertinent|essentiel|crucial|fondamental|judicieux)e?\b",
         2,
         False,
     ),
@@ -1083,17 +1098,22 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         2,
         False,
     ),
-    ("praise_formula", r"^how exciting\b|\bquelle (?:belle|merveilleuse) aventure\b", 1, False),
+    (
+        "praise_formula",
+        r"(?:ton|ta|your) (?:enthousiasme|passion|curiosite|motivation|energie|enthusiasm|curiosity|passion|energy|motivation) (?:est|is) (?:vraiment |tellement |so |really |truly )?(?:communicati(?:f|ve)|contagious|contagieuse?|inspirante?|inspiring|admirable|rafraichissante?|refreshing|remarquable|remarkable)\b|^how exciting\b|\bquelle (?:belle|merveilleuse) aventure\b",
+        1,
+        False,
+    ),
     # --- wishes of a card, more ---
     (
         "sign_off",
-        r"\bau plaisir (?:d'echanger|de te lire|de (?:te )?(?:reparler|relire))\b|\blooking forward to (?:hearing from you|your (?:reply|response|message))\b|\bbonne continuation (?:dans|pour|a) (?:tes|ton|ta)\b|\bje te souhaite (?:une |un )?(?:excellente?|tres bonne?|merveilleuse?|agreable|superbe|magnifique)s? fin de (?:journee|soiree|semaine)\b|\b(?:have|enjoy) (?:a|an) (?:wonderful|fantastic|lovely|amazing|splendid|incredible) (?:time|day|hike|trip|adventure|journey|weekend)(?: on the trails?| out there)?,? and (?:take care|stay safe)\b",
+        r"\bau plaisir d'echanger\b|\blooking forward to (?:hearing from you|your (?:reply|response|message))\b|\bbonne continuation (?:dans|pour|a) (?:tes|ton|ta)\b|\bje te souhaite (?:une |un )?(?:excellente?|tres bonne?|merveilleuse?|agreable|superbe|magnifique)s? fin de (?:journee|soiree|semaine)\b|\b(?:have|enjoy) (?:a|an) (?:wonderful|fantastic|lovely|amazing|splendid|incredible) (?:time|day|hike|trip|adventure|journey|weekend)(?: on the trails?| out there)?,? and (?:take care|stay safe)\b",
         2,
         False,
     ),
     (
         "sign_off",
-        r"\bje te souhaite (?:plein|beaucoup) de (?:belles?|bonnes?|superbes?|magnifiques?) (?:aventures|randonnees|randos|decouvertes|balades|sorties|moments)\b|\bbonne continuation\b",
+        r"\bje te souhaite (?:plein|beaucoup) de (?:belles?|bonnes?|superbes?|magnifiques?) (?:aventures|randonnees|randos|decouvertes|balades|sorties|moments)\b|\bbonne continuation\b|\bau plaisir de te (?:lire|relire)\b",
         1,
         False,
     ),
@@ -1123,6 +1143,18 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         False,
     ),
     ("eager_opener", r"^(?:certainly|certainement)\s*!", 2, False),
+    (
+        "generic_answer",
+        r"\b(?:le plus important|l'essentiel|the most important thing|what matters most|the key),? (?:c'est|est|is) (?:de |d'|to )?(?:te faire plaisir|se faire plaisir|profiter|prendre du plaisir|t'ecouter|ecouter ton corps|y aller a ton rythme|enjoy|have fun|listen to your body|go at your own pace|stay safe)\b",
+        1,
+        False,
+    ),
+    (
+        "generic_answer",
+        r"\b(?:au final|en fin de compte|au bout du compte|finalement|ultimately|in the end|at the end of the day),? (?:le plus important|l'essentiel|the most important thing|what matters most|the key),? (?:c'est|est|is) (?:de |d'|to )?(?:te faire plaisir|se faire plaisir|profiter|prendre du plaisir|t'ecouter|ecouter ton corps|y aller a ton rythme|enjoy|have fun|listen to your body|go at your own pace|stay safe)\b",
+        2,
+        False,
+    ),
 )
 
 ASSISTANT_PHRASES: tuple[Formula, ...] = tuple(

@@ -36,6 +36,7 @@ __all__ = ["ASSISTANT_SCORE", "RegisterVerdict", "assess", "corrective_instructi
 ASSISTANT_SCORE = 2  # total weight from which a reply reads as an assistant's
 LONG_PARAGRAPH_WORDS = 60  # one paragraph this long is a hint (chat messages are ~6 words)
 VERY_LONG_PARAGRAPH_WORDS = 110  # and this long, a tell on its own
+OPTION_WORDS = 4  # words said of each option, on average, for "Option 1 : …" to be a list
 CORRECTIVE_NAMES = 4  # the corrective names the strongest tells, not a catalogue
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•◦▪]|\d{1,2}[.)]|\d\ufe0f?\u20e3)\s*\S", re.MULTILINE)
@@ -59,7 +60,8 @@ _CONNECTORS = re.compile(
     r"|furthermore|moreover|additionally|in addition|however,|nevertheless|consequently"
     r"|therefore|firstly|secondly|thirdly|lastly|on the other hand|that being said"
     r"|finally,|overall,|ultimately,|in general,|on (?:the )?one hand|on the other hand"
-    r"|with that said|having said that|cela etant(?: dit)?|ceci etant(?: dit)?|d'un cote|de l'autre(?: cote)?,)",
+    r"|with that said|having said that|cela etant(?: dit)?|ceci etant(?: dit)?"
+    r"|d'un cote|de l'autre(?: cote)?,)",
 )
 # Connectors nobody types on a phone: one of them is a hint already.
 _ESSAY_CONNECTORS = frozenset((
@@ -158,6 +160,20 @@ class RegisterVerdict:
     corrective: str
 
 
+def _options_laid_out(text: str) -> bool:
+    """ "Option 1 : le lac Blanc, facile. Option 2 : …" with something said of each option
+    (OPTION_WORDS on average), not "Option 1 : on dort. Option 2 : on dort aussi"."""
+    starts = [m.end() for m in _OPTION.finditer(text)]
+    if len(starts) < 2:
+        return False
+    ends = [*(m.start() for m in _OPTION.finditer(text)), len(text)][1:]
+    words = [
+        len(re.split(r"[.!?\n]", text[a:b].strip(), maxsplit=1)[0].split())
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    return sum(words) >= OPTION_WORDS * len(words)
+
+
 def _structure(text: str) -> dict[str, int]:
     found: dict[str, int] = {}
     items = len(_LIST_ITEM.findall(text))
@@ -166,11 +182,11 @@ def _structure(text: str) -> dict[str, int]:
         or _HEADER.search(text)
         or _BOLD_LABEL.search(text)
         or len(_LABEL_LINE.findall(text)) >= 2
-        or len(_OPTION.findall(text)) >= 2
+        or _options_laid_out(text)
         or len(_EMOJI_LINE.findall(text)) >= 3
     ):
         found["structured_list"] = 2
-    elif _INLINE_NUMBERED.search(text):
+    elif _INLINE_NUMBERED.search(text) or len(_OPTION.findall(text)) >= 2:
         found["structured_list"] = 1  # "1. je dors 2. je mange": a person's rhythm too
     if _BOLD.search(text):
         found["markdown"] = 2
@@ -180,7 +196,7 @@ def _structure(text: str) -> dict[str, int]:
     if (
         {"d'une part", "d'autre part"} <= kinds
         or {"d'un cote", "de l'autre"} <= kinds | {k.removesuffix(" cote") for k in kinds}
-        or any(k in kinds for k in ("on one hand", "on the one hand")) and "on the other hand" in kinds
+        or ({"on one hand", "on the one hand"} & kinds and "on the other hand" in kinds)
     ):
         kinds.add("")  # the pair is an argument's structure on its own
     steps = [match[1] for match in _ENUMERATION.finditer(text)]
