@@ -462,7 +462,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "written_register",
-        r"\bje te (?:recommande|conseille) (?:vivement|fortement|chaudement|egalement)\b|\bi (?:highly|strongly|would) recommend\b|\bi'd (?:highly |strongly )?recommend \w+ing\b|\bi would suggest\b",
+        r"\bje te (?:recommande|conseille) (?:vivement|fortement|chaudement|egalement)\b|\bi (?:highly|strongly|would) recommend\b|\bi'd (?:highly |strongly )?recommend(?= \w+ing\b)|\bi would suggest\b",
         1,
         False,
     ),

@@ -13,6 +13,15 @@ the reply, each piece with a weight:
   weigh 1, three or more 2 (`formal_connectors`); "vous" of politeness next to "tu"
   (`vouvoiement_mix`, 1); a paragraph of 60 words or more (`long_paragraph`, 1; 2 from 110).
 
+Kinds are read by what they do, not by one wording: thanks by their act, their polite object
+(message, attention, sincérité) and a letter's tone; a service desk's apologies (la gêne
+occasionnée, any confusion, one's own previous reply); hopes that it was useful; praise of the
+question or of the person's interest; a guidebook's platitudes and stock safety advice; a
+conclusion ("au final, le plus important…"); options or tips laid out as a list. One phrase read
+by patterns of two kinds counts once, at its heavier weight. Laughter softens a formula: any
+formula when the reply laughs, and a formula of service too when the laugh is right next to it
+("happy to help lol, I'm basically a walking map").
+
 The reply is in assistant register at a total of 2: one clear formula, or two hints together.
 One connector, a "vous" that may be plural, a long message alone flag nothing, so a person's
 line is not asked for again. Deterministic and pure; a reviewing model may add its own
@@ -100,10 +109,22 @@ PLAYED_WINDOW = 40  # chars either side of a laugh within which a formula is tak
 
 
 def _played_spans(folded: str) -> list[tuple[int, int]]:
-    return [
-        (max(0, m.start() - PLAYED_WINDOW), m.end() + PLAYED_WINDOW)
-        for m in _LAUGHTER.finditer(folded)
-    ]
+    """Where a laugh plays with what is next to it: PLAYED_WINDOW chars around it within
+    its sentence, or the sentence before when the laugh opens its own ("Happy to help! 😂")."""
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(folded)), len(folded)]
+    spans = []
+    for laugh in _LAUGHTER.finditer(folded):
+        i = max(k for k in range(len(bounds) - 1) if bounds[k] <= laugh.start())
+        start, end = bounds[i], bounds[i + 1]
+        if i and not folded[start : laugh.start()].strip():
+            start = bounds[i - 1]
+        spans.append(
+            (max(start, laugh.start() - PLAYED_WINDOW), min(end, laugh.end() + PLAYED_WINDOW))
+        )
+    return spans
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n")
 
 
 _TU = re.compile(r"\b(?:tu|toi|ton|ta|tes|te)\b|\bt'")
