@@ -68,7 +68,7 @@ _NEEDS_EN = (
 # An offer of help is a formula when it ends there ("si tu as besoin d'aide !"); about a
 # concrete thing ("si tu as besoin d'aide pour la tente") it is what a person offers.
 _END = r"(?=\s*(?:[^\w\s']|$))"
-_YOU_FR = r"(?:tu as|t'as|tu aurais|vous avez|tu en as|t'en as)"
+_YOU_FR = r"(?:jamais )?(?:tu as|t'as|tu aurais|vous avez|tu en as|t'en as)"
 _HELP_FR = r"(?:t'aider|te conseiller|t'accompagner|te renseigner|repondre a (?:tes|toutes tes|d'autres|vos) questions|t'en dire plus|t'eclairer)"
 _HELP_EN = r"(?:help|assist|answer (?:any|your|more|other) questions|provide more (?:info|information|details)|tell you more|share more)"
 
@@ -197,7 +197,12 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         2,
         True,
     ),
-    ("offer_more_help", r"\b(?:happy|glad) to (?:help|assist)(?: further)?\b", 2, True),
+    (
+        "offer_more_help",
+        r"\b(?:happy|glad) to (?:help|assist)(?: further| you| with (?:that|anything|any \w+)| anytime| any time)?(?=\s*(?:[^\w\s']|$)|\s+(?:and|if|whenever)\b)",
+        2,
+        True,
+    ),
     ("offer_more_help", r"\bhow (?:can|may) i (?:help|assist)(?: you)?(?: today)?\b", 2, True),
     (
         "offer_more_help",
@@ -260,7 +265,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # --- ready-made empathy ---
     (
         "empathy_formula",
-        r"\bje (?:comprends|peux comprendre|imagine) (?:tout a fait |parfaitement |completement |totalement |bien |vraiment |tres bien )?(?:ce que tu (?:ressens|traverses|vis|dois ressentir)|ce que vous ressentez|(?:ta|ton|tes|votre|vos) (?:frustration|deception|inquietude|point de vue|ressenti|sentiments?|emotions?|position|reaction|hesitations?|doutes?|preoccupations?|tristesse|colere|peine|besoin))\b",
+        r"\bje (?:comprends|peux comprendre|imagine) (?:tout a fait |parfaitement |completement |totalement |bien |vraiment |tres bien )?(?:ce que tu (?:ressens|traverses|vis|dois ressentir)|ce que vous ressentez|(?:ta|ton|tes|votre|vos) (?:frustration|deception|inquietude|point de vue|ressenti|sentiments?|emotions?|position|reaction|hesitations?|doutes?|preoccupations?|tristesse|colere|peine|besoin))\b(?!,? (?:mais|par contre|sauf que|pourtant)\b)",
         2,
         True,
     ),
@@ -296,7 +301,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "empathy_formula",
-        r"\bi (?:completely |totally |truly |really |fully |can |do )?understand (?:how you(?:'re| are)? (?:feel|feeling)|what you(?:'re| are) (?:going through|feeling)|your (?:frustration|concern|concerns|feelings|perspective|point of view|hesitation|disappointment))\b",
+        r"\bi (?:completely |totally |truly |really |fully |can |do )?understand (?:how you(?:'re| are)? (?:feel|feeling)|what you(?:'re| are) (?:going through|feeling)|your (?:frustration|concern|concerns|feelings|perspective|point of view|hesitation|disappointment))\b(?!,? (?:but|though|however)\b)",
         2,
         True,
     ),
@@ -363,11 +368,11 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "as_a_x",
-        r"\ben tant que (?:\w+(?:'\w+)? ){0,3}?(?:passionnee?|amateur|amatrice|fan|adepte|randonneuse|randonneur|guide|expert|experte|specialiste|habitue|habituee|grande? (?:marcheuse|marcheur|randonneuse|randonneur)|montagnarde?)\b[^,.!?]*,? (?:je (?:peux|pourrais|dirais|te (?:dirais|conseille|recommande|conseillerais|recommanderais))|j'ai (?:pu|appris)|laisse-moi|il me semble)",
+        r"\ben tant qu(?:e |')(?:\w+(?:'\w+)? ){0,3}?(?:passionnee?|amateur|amatrice|fan|adepte|randonneuse|randonneur|guide|expert|experte|specialiste|habitue|habituee|grande? (?:marcheuse|marcheur|randonneuse|randonneur)|montagnarde?|amoureuse|amoureux|amatrice|fervente?|inconditionnelle?)\b[^,.!?]*,? (?:je (?:peux|pourrais|dirais|trouve|ne peux que|suis convaincue?|te (?:dirais|conseille|recommande|conseillerais|recommanderais))|j'ai (?:pu|appris)|laisse-moi|il me semble)",
         2,
         False,
     ),
-    ("as_a_x", r"^en tant qu(?:e |')(?:[\w'-]+ ){0,4}?[\w'-]+, (?:je|j')\b", 2, False),
+    ("as_a_x", r"^en tant qu(?:e |')(?:[\w'-]+ ){0,4}?[\w'-]+, (?:je|j')\b", 1, False),
     (
         "as_a_x",
         r"\bas an? (?:\w+ ){0,3}?(?:enthusiast|lover|fan|hiker|expert|guide|outdoor person|nature lover|mountain person),? i (?:can|could|would|'d|think|find|always|highly|really)\b",
@@ -383,7 +388,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "offer_more_help",
-        r"\bwould you like (?:me to )?(?:suggest|recommend|provide|list|put together|go over|outline|create)\b|\b(?:would you like|do you want) (?:some|a few|more|other) (?:tips|ideas|suggestions|recommendations|options)\b",
+        r"\bwould you like (?:me to )?(?:suggest|recommend|provide|list|put together|go over|outline|create)\b|\b(?:would you like|do you want) (?:some|a few|more|other|additional|further) (?:tips|ideas|suggestions|recommendations|options|details|information|info)\b",
         2,
         True,
     ),
@@ -395,7 +400,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "offer_more_help",
-        r"\btu (?:peux|pourras) (?:toujours |aussi )?compter sur moi(?: pour (?:des conseils|tes questions|t'aider)| si (?:tu as besoin|besoin))?\b|\byou can (?:always )?count on me(?: for (?:advice|tips|help)| if you need (?:anything|help))?\b",
+        rf"\btu (?:peux|pourras) (?:toujours |aussi )?compter sur moi(?: pour (?:des conseils|tes questions|t'aider)(?: [^,.!?]{{1,30}})?| si (?:tu as besoin|besoin))?{_END}|\byou can (?:always )?count on me(?: for (?:advice|tips|help)| if you need (?:anything|help))?{_END}",
         2,
         True,
     ),
@@ -457,7 +462,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     ),
     (
         "written_register",
-        r"\bje te (?:recommande|conseille) (?:vivement|fortement|chaudement|egalement)\b|\bi (?:highly|strongly|would) recommend\b|\bi would suggest\b",
+        r"\bje te (?:recommande|conseille) (?:vivement|fortement|chaudement|egalement)\b|\bi (?:highly|strongly|would) recommend\b|\bi'd (?:highly |strongly )?recommend(?= \w+ing\b)|\bi would suggest\b",
         1,
         False,
     ),
@@ -718,7 +723,7 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
     # "En résumé, …" is an essay's; "En résumé : pluie, boue, bonheur" a person's punchline.
     (
         "in_summary",
-        r"(?:^|[.!?] )(?:en resume|pour resumer|en conclusion|pour conclure|en somme|en definitive|in summary|to summarize|to sum up|in conclusion|all in all)(?:,| je dirais| i'd say)",
+        r"(?:^|[.!?] )(?:(?:bref|alors|donc|so|anyway),? )?(?:en resume|pour resumer|en conclusion|pour conclure|en somme|en definitive|in summary|to summarize|to sum up|in conclusion|all in all)(?:,| je dirais| i'd say)",
         2,
         False,
     ),
@@ -739,6 +744,415 @@ _PHRASES: tuple[tuple[str, str, int, bool], ...] = (
         "importance",
         r"\bit(?:'s| is) (?:always |also )?important to\b|\b(?:it's|it is) (?:essential|crucial|vital|advisable|recommended) to\b",
         1,
+        False,
+    ),
+    # --- formal thanks: for the message, the attention, the kindness ---
+    # "Merci pour ton message" is what people write; an adjective on it, a polite object
+    # (attention, compréhension) or a sincere adverb makes it a letter's.
+    (
+        "thanks_formula",
+        r"\b(?:merci|je te remercie|je vous remercie) (?:beaucoup |infiniment |enormement |sincerement |chaleureusement |du fond du c(?:oe|œ)ur |mille fois )?(?:pour|de|d') ?(?:ton|ta|tes|votre|vos|cette|cet|ce|ces|l') ?(?:(?:si |tres |tellement )?(?:gentil|gentille|adorable|touchant|touchante|beau|belle|doux|douce|chaleureux|chaleureuse|bienveillant|bienveillante|long|longue|attentionne|attentionnee)s? )?(?:attention|gentillesse|bienveillance|comprehension|sollicitude|consideration|ecoute|soutien|temps)\b",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\b(?:merci|je te remercie) (?:beaucoup |infiniment |enormement |sincerement )?(?:pour|de) (?:ton|ta|tes|ce|cette|ces) (?:(?:(?:si |tres |tellement )?(?:gentil|adorable|touchant|beau|doux|chaleureux|bienveillant|long|joli|attentionne|detaille|precieux|genereux)(?:le|e)?s? )(?:message|reponse|retour|mot|compliment|partage)s?|(?:message|reponse|retour|mot|compliment|partage)s? (?:si |tres |tellement )?(?:gentil|adorable|touchant|doux|chaleureux|bienveillant|attentionne|detaille|complet|precieux|genereux)(?:le|e)?s?)\b",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\bje te remercie (?:sincerement|infiniment|chaleureusement|du fond du c(?:oe|œ)ur|vivement|mille fois)\b|\bmerci (?:infiniment|du fond du c(?:oe|œ)ur|mille fois) (?:pour|de|d')",
+        1,
+        False,
+    ),
+    (
+        "thanks_formula",
+        rf"\bmerci (?:beaucoup |infiniment )?(?:pour|de) (?:ta|votre) (?:patience|comprehension)(?=\s*(?:[.!…]|$))|\bmerci d'avance pour (?:ta|votre) comprehension\b|\bmerci de (?:me l'avoir|l'avoir) (?:signale|souligne|releve|fait remarquer|precise)e?{_END}",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\b(?:merci|je te remercie) (?:beaucoup |infiniment |enormement )?(?:pour|de) (?:ton|ta|tes) (?:message|reponse|retour|mots|partage)\b|\bthank(?:s| you) (?:so much |very much |so very much )?for (?:your|the) (?:message|reply|response|note|words|time)\b|\bmany thanks\b",
+        1,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\b(?:il|elle|ton message|tes mots|ta reponse|ca|cela|ce message|ce que tu (?:dis|ecris)) me (?:touche|touchent|va droit au c(?:oe|œ)ur|vont droit au c(?:oe|œ)ur) (?:enormement|beaucoup|profondement|sincerement|vraiment beaucoup|infiniment)\b|\b(?:ca|cela) me fait (?:tres|vraiment|toujours|enormement|tellement) plaisir de te lire\b|\bi (?:truly|really|sincerely|genuinely|deeply) appreciate (?:it|that|this|you|your)\b|\b(?:it|that|this) means (?:a lot|so much|the world) to me\b|\bc'est (?:vraiment |tres |si |tellement )(?:gentil|aimable|attentionne|adorable) de ta part\b",
+        1,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\bthank(?:s| you)(?: [\w-]+){0,2}? for (?:your|the|this|such an?) (?:kind|lovely|thoughtful|detailed|warm|wonderful|beautiful|touching|generous|heartfelt|insightful) (?:message|reply|response|words|note|comment|compliment|feedback)s?\b|\bthank you (?:so much |very much )?for (?:bringing (?:this|that|it) to my attention|your (?:time|attention|consideration|patience|understanding)(?: and (?:understanding|patience|kindness))?)\b",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\bthank(?:s| you) (?:so much )?for pointing (?:this|that|it) out\b",
+        1,
+        False,
+    ),
+    # --- apologies of a service desk ---
+    # "Désolée pour le retard" is what people write; the desk's objects (la gêne occasionnée,
+    # any confusion, the inconvenience) and its formal verbs are not.
+    (
+        "service_apology",
+        r"\b(?:pour|for|about) (?:la |le |les |ce |cette |cet |ces |tout |toute |tous |toutes |the |this |that |any |all )?(?:(?:eventuelle?s?|potentielle?s?|moindres?|possible|potential) )?(?:gene occasionnee|desagrements?|inconvenients? (?:occasionnes?|causes?)|inconveniences?|imprecisions?|meprises?|inexactitudes?|oversights?|gene que (?:cela|ca|ma reponse) a pu|confusion (?:que (?:cela|ca|ma reponse|j'ai)|this may have|that may have|my (?:previous|earlier|last))[^.!?]{0,40})\b|\b(?:any|toute) (?:confusion|inconvenience|gene|misunderstanding)\b|\b(?:may|might) have caused\b|\ba (?:pu|aurait pu) (?:te |vous )?(?:causer|occasionner|creer|provoquer)\b",
+        2,
+        False,
+    ),
+    (
+        "service_apology",
+        r"\b(?:pour|for) (?:la|le|ce|cette|cet|l'|the|this|that|my) ?(?:confusion|malentendu|incomprehension|contretemps|maladresse|misunderstanding|mix-up|mixup|error|erreur d'interpretation)\b|\b(?:(?:ma |cette )?reponse tardive|(?:my |the |this )?(?:late|delayed) (?:reply|response))\b",
+        1,
+        False,
+    ),
+    (
+        "service_apology",
+        r"\b(?:toutes mes excuses|mes (?:plus )?(?:sinceres )?excuses|my (?:sincere |deepest )?apologies|apologies(?= for)|i (?:sincerely |truly |deeply |do )?apologi[sz]e\b|je (?:te |vous )?prie de (?:bien vouloir )?m'excuser|veuille[sz]? m'excuser|je m'excuse(?= (?:pour|de|d') ?(?:la|le|ce|cette|l'|mon|ma|mes|toute)\b)|(?:sincerement|profondement|terriblement|vraiment sincerement) (?:desolee?|navree?)|(?:truly|sincerely|deeply) sorry|je suis (?:vraiment |tellement |sincerement )?navree?)",
+        1,
+        False,
+    ),
+    (
+        "service_apology",
+        r"\b(?:je tiens a|je voudrais|je souhaite|i (?:want|would like|'d like) to) (?:m'excuser|te presenter (?:toutes )?mes excuses|presenter mes excuses|apologi[sz]e)\b|\bje (?:te|vous) presente (?:toutes )?mes excuses\b|\b(?:ma|mon) (?:reponse|message) precedente?\b|\bmy (?:previous|earlier|last) (?:reply|response|message|answer)\b|\b(?:delay|retard) (?:in (?:getting back|responding|replying) to you|de (?:ma )?reponse)\b",
+        2,
+        False,
+    ),
+    # --- offers of help, more of them ---
+    (
+        "offer_more_help",
+        rf"\bif (?:there(?:'s| is) )?anything (?:else )?(?:you need|i can (?:do|help(?: you)? with))(?:{_END}|,? (?:just |please )?(?:let me know|ask|reach out|i'm (?:here|around)|don't hesitate|feel free))|\bif you (?:need|have) (?:anything|any questions)(?: else)?,? (?:just |please )?(?:let me know|ask|reach out|i'm (?:here|around)|don't hesitate)\b|\b(?:keep me posted|let me know|just ask|reach out|i'm (?:here|around)) if you need anything(?: else)?{_END}",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bfeel free to (?:share|tell me|let me know|send me) (?:your (?:thoughts|questions|experiences?|impressions|feedback)|what you think|any (?:thoughts|questions))\b|\bn'?h[ea]site[sz]? (?:pas|surtout pas) a (?:me (?:dire|faire part de)|partager) (?:ton avis|tes (?:impressions|retours|pensees|reflexions|remarques|envies))\b",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bi(?:'d| would) be (?:delighted|more than happy|thrilled|honou?red|very happy) to (?:share|help|assist|tell you|give you|recommend|suggest|answer|provide|offer)\b|\bje serais (?:ravie?|heureux|heureuse|enchantee?) de (?:partager (?:mes|quelques|des|d'autres|avec toi)|te (?:donner|proposer|conseiller|recommander|suggerer) (?:mes|quelques|des|d'autres)|t'en dire plus|repondre)\b|\bc'est avec (?:grand |un (?:immense |grand )?)?plaisir que je (?:t'aide|te reponds|reponds|partage|te conseille|t'accompagne)\b|\bce serait (?:avec )?un (?:grand |immense )?plaisir de (?:t'aider|te conseiller|partager|te renseigner)\b",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bit would be my pleasure\b|\bce serait avec (?:grand|un immense) plaisir\b|\byou're (?:very|most|more than) welcome\b|\bn'?h[ea]site[sz]? (?:pas|surtout pas) a me (?:tenir au courant|dire ce que tu en penses)\b",
+        1,
+        False,
+    ),
+    (
+        "written_register",
+        r"\b(?:c'est )?(?:toujours )?un (?:vrai |reel |grand )?plaisir d'echanger avec (?:toi|vous)\b|\b(?:it's )?always a pleasure to (?:chat|talk|connect|exchange) with you\b",
+        2,
+        False,
+    ),
+    (
+        "written_register",
+        r"\b(?:ta|votre) securite (?:est|reste|passe) (?:ma|notre|la) (?:priorite|premiere priorite|priorite absolue)\b|\byour (?:safety|well-being|wellbeing) is (?:my|our|the) (?:top |number one |first |main )?priority\b",
+        2,
+        False,
+    ),
+    # --- praise of what was said ---
+    (
+        "praise_formula",
+        r"\btu (?:souleves|mets le doigt sur|abordes|poses) (?:un|une) (?:point|sujet|aspect|question) (?:tres |vraiment )?(?:important|importante|interessant|interessante|pertinent|pertinente|essentiel|essentielle|crucial|cruciale|fondamental|fondamentale)\b|\b(?:i'm|i am) (?:so |really )?(?:glad|happy) you (?:brought (?:it|that|this) up|mentioned (?:it|that|this))\b|\bmerci d'avoir (?:souleve|aborde|evoque) (?:ce point|cette question|ce sujet)\b|\b(?:that's|that is|what) (?:a |an )?(?:really great|such a great|truly great|really excellent|really valid|very good|very fair|very important) point\b",
+        2,
+        False,
+    ),
+    (
+        "praise_formula",
+        r"\byou(?:'re| are) (?:absolutely|totally|completely|entirely) right\b|\btu as (?:tout a fait|entierement|completement|parfaitement|totalement|absolument) raison\b|\b(?:great|excellent|wise|fantastic|wonderful) choice\b|\b(?:excellent|tres bon|judicieux) choix\b",
+        1,
+        False,
+    ),
+    (
+        "great_question",
+        r"\bc'est une question (?:qui revient (?:souvent|beaucoup)|(?:tres )?(?:frequente|courante)|qu'on (?:me )?pose souvent|que (?:l'on|beaucoup de gens) (?:me )?posent? souvent)\b|\b(?:that's|that is|it's) a (?:very )?(?:common|frequent|popular|frequently asked) question\b|\ba question i get (?:asked )?(?:a lot|often)\b",
+        2,
+        False,
+    ),
+    (
+        "thanks_for_question",
+        r"\bi(?:'m| am) (?:so |really |very )?(?:glad|happy|thrilled|delighted) (?:that )?you(?:'re| are) (?:interested in|curious about|passionate about|thinking about|considering)\b|\b(?:je suis )?(?:ravie?|heureux|heureuse|contente?) (?:de voir )?que tu (?:sois (?:passionnee?|interessee?)|envisages)\b",
+        2,
+        False,
+    ),
+    (
+        "written_register",
+        r"\b(?:quelle|c'est une|what an?|that's an?) (?:belle|excellente|formidable|merveilleuse|chouette|super|great|wonderful|lovely|fantastic|excellent) initiative\b|\bc'est une (?:excellente|merveilleuse|formidable|fantastique|brillante) idee\b|\bthat's an? (?:wonderful|fantastic|brilliant|excellent) idea\b",
+        1,
+        False,
+    ),
+    # --- brochure register: what a guidebook says of a trail ---
+    (
+        "written_register",
+        r"\baccessibles? a tous\b|\bpour tous les niveaux\b|\bquel que soit (?:ton|votre) niveau\b|\bfor (?:hikers of )?all (?:levels|ages|abilities|skill levels)\b|\b(?:beginners|novices) and (?:experts|experienced hikers|seasoned hikers) alike\b|\bwhatever your (?:level|experience)\b|\b(?:a|an) (?:truly |incredibly |really )?rewarding experience\b|\bune experience (?:tres |vraiment )?(?:enrichissante|gratifiante|ressourcante)\b|\bbreathtaking (?:views|scenery|landscapes|panoramas)\b|\bun cadre (?:idyllique|exceptionnel|enchanteur|preserve)\b|\b(?:plaira|ravira) (?:aux|a tous les|les) (?:amateurs|amoureux|passionnes)\b|\bwill (?:appeal to|delight) (?:all )?(?:lovers|fans) of\b|\b(?:ideale?s?|parfaite?s?|perfect|ideal) (?:pour|for) (?:les debutants|debuter|beginners|families|les familles|a first|un premier|une premiere)\b",
+        1,
+        False,
+    ),
+    # --- a summary, or an answer that weighs everything ---
+    (
+        "in_summary",
+        r"(?:^|[.!?] )(?:dans l'ensemble|globalement|en bref|in short|in a nutshell|overall|all things considered|tout bien considere|en definitive),|^pour faire court\s*:",
+        1,
+        False,
+    ),
+    (
+        "in_summary",
+        r"(?:^|[.!?] )(?:dans l'ensemble|globalement|overall|all things considered),? (?:je dirais|i'd say|i would say)\b|\bvoici un (?:petit |bref |rapide )?(?:recapitulatif|resume|apercu)\b|\bhere(?:'s| is) a (?:quick |brief |short )?(?:summary|recap|rundown|overview|breakdown)\b",
+        2,
+        False,
+    ),
+    (
+        "generic_answer",
+        r"\b(?:ultimately|au final|en fin de compte|in the end|finalement),? (?:the best|le meilleur|la meilleure) (?:\w+ ){0,2}?(?:is|c'est|est|reste) (?:the one|celle?|celui)\b|\bsans oublier (?:le plus important|l'essentiel)\b|\band (?:most importantly|above all),? (?:have fun|enjoy)\b",
+        2,
+        False,
+    ),
+    # --- stock safety advice, the brochure's ---
+    (
+        "stock_advice",
+        r"\b(?:verifier|consulter|checking|check) (?:la meteo|les previsions(?: meteo)?|the (?:weather|forecast|weather forecast)) (?:avant de (?:partir|te lancer|t'aventurer)|before (?:heading out|you go|setting out|setting off|leaving))\b|\bstay hydrated\b|\b(?:bien )?t'hydrater\b|\b(?:prevenir|informer) (?:un proche|quelqu'un|tes proches) (?:de ton itineraire|de ton parcours|avant de partir)\b|\blet (?:someone|a friend|a loved one) know (?:your (?:plans|route|itinerary)|where you(?:'re| are) going)\b|\b(?:wear|wearing) (?:proper|appropriate|suitable|sturdy) (?:footwear|shoes|boots|hiking boots)\b|\bdes chaussures adaptees\b|\bla meteo (?:change|peut changer|evolue) (?:tres )?(?:vite|rapidement) en montagne\b|\b(?:the )?weather in the mountains can change (?:quickly|rapidly|fast)\b|\b(?:leave no trace|respecter (?:la nature|l'environnement|la faune et la flore))\b",
+        1,
+        False,
+    ),
+    (
+        "written_register",
+        r"\b(?:d'apres|selon|from|based on) (?:mon|my) (?:own )?(?:experience|experience personnelle),|\bgarde (?:bien )?a l'esprit (?:que|qu')|\bil convient (?:de|d')|\bit(?:'s| is) (?:always )?best to\b",
+        1,
+        False,
+    ),
+    ("importance", r"\bil convient (?:de|d')", 2, False),
+    # --- reassurance, the desk's ---
+    (
+        "empathy_formula",
+        r"\b(?:rassure-toi|sois rassuree?|rest assured)\b|\bc'est (?:tout a fait|parfaitement|completement|totalement) normal\b|\b(?:it's|it is|that's|that is) (?:perfectly|completely|totally|entirely) (?:normal|natural)\b|\bi can (?:only )?imagine how (?:frustrating|difficult|hard|stressful|disappointing) (?:this|that|it) (?:must be|is|was)\b|\bj'imagine (?:a quel point|combien) (?:ca|cela) (?:doit etre|a du etre|peut etre) (?:frustrant|difficile|decevant|stressant|penible)\b",
+        1,
+        False,
+    ),
+    (
+        "empathy_formula",
+        r"\bje comprends (?:tout a fait |parfaitement |bien )?que (?:cela|ca|ce) (?:puisse|peut|doit|peux|puisses) (?:etre|paraitre|sembler) (?:\w+ )?(?:frustrant|difficile|decevant|stressant|deroutant|inquietant|penible|intimidant|decourageant|angoissant|complique)\b|\bi (?:completely |totally |can |fully |do )?understand (?:that |how )?(?:this|it|that|things) (?:can|must|may|might|could) (?:be|feel|seem) (?:\w+ )?(?:frustrating|difficult|disappointing|stressful|overwhelming|confusing|daunting|intimidating|hard|discouraging|worrying)\b",
+        2,
+        False,
+    ),
+    # --- announcing tips or what is recommended ---
+    (
+        "here_are",
+        r"^(?:(?:bien sur|alors|oui|ok|sure|so|well),? )?(?:quelques|mes|nos|some|a few|my|our|(?:\d+|deux|trois|quatre|cinq|two|three|four|five)) (?:petits |bons |meilleurs |precieux |quick |top |essential |key |useful |handy )?(?:conseils|astuces|tips|recommandations|recommendations|suggestions|pistes|etapes|steps|regles d'or|golden rules|essentiels|essentials)(?: [\w']+){0,3}? ?:",
+        2,
+        False,
+    ),
+    (
+        "here_are",
+        r"^(?:(?:sure|so|well|ok|alors|bien sur|absolument|absolutely|of course),? )?(?:here(?:'s| is) what i(?:'d| would)? (?:recommend|suggest|advise)|(?:voici|voila) (?:ce que je (?:te |vous )?(?:recommande|conseille|suggere|propose)(?:rais)?|mes (?:recommandations|conseils|suggestions)))\b",
+        2,
+        False,
+    ),
+    (
+        "hope_this_helps",
+        r"\bj'espere que (?:ces|mes|ce|cette|mon|ma|les) (?:[\w-]+ ){0,2}?(?:t'inspireront|t'inspirera|te donneront (?:des idees|envie)|te donnera (?:des idees|envie))\b|\bi hope (?:this|that|these|the|my) (?:[\w-]+ ){0,2}?(?:inspires?|gives? you (?:some )?ideas)\b",
+        2,
+        False,
+    ),
+    # --- wishes of a card ---
+    (
+        "sign_off",
+        r"\bwishing you (?:a|an) (?:wonderful|fantastic|lovely|amazing|great|happy|safe|beautiful|memorable) (?:hike|day|trip|time|adventure|journey|weekend|evening|trek)\b",
+        2,
+        False,
+    ),
+    (
+        "sign_off",
+        r"\bje te souhaite (?:une |un |de )?(?:belle|bonne|beau|bon)s? (?:journee|soiree|randonnee|rando|semaine|continuation|aventure|week-end|sortie)s?\b|\b(?:passe|have) (?:une|a|an) (?:excellente|merveilleuse|superbe|magnifique|wonderful|fantastic|lovely|splendid|amazing) (?:journee|soiree|day|evening|weekend|week|semaine)\b|\bhappy (?:hiking|trails)\b|\bstay safe out there\b|\btake care out there\b|\bsois prudente? (?:sur les sentiers|en montagne|la-haut)\b",
+        1,
+        False,
+    ),
+    # --- speaking as a hiker who teaches ---
+    (
+        "as_a_x",
+        r"\bas an? (?:\w+ ){0,3}?(?:enthusiast|lover|fan|hiker|expert|guide|outdoor person|nature lover|mountain person|trekker|climber|mountaineer|walker|backpacker)(?: myself)?,? i (?:can|could|would|'d|think|find|always|highly|really|know|must say|'ve|have)\b|\bas someone who (?:loves|has hiked|hikes|enjoys|is passionate about|spends) [^,.!?]{1,40}, i (?:can|could|would|'d|highly|must say)\b",
+        2,
+        False,
+    ),
+    # --- thanks: an act of thanks, its polite object, and what makes it a letter's ---
+    (
+        "thanks_formula",
+        r"\b(?:un (?:grand|immense|enorme) merci|mille mercis|merci (?:enormement|infiniment|sincerement|du fond du c(?:oe|œ)ur|mille fois)|je (?:tenais|tiens|voulais|voudrais) (?:a |vraiment a )?te remercier|thank you (?:kindly|sincerely|so very much)|(?:many|heartfelt|sincere) thanks|thanks a (?:lot|million|bunch)|thank you (?:so|very) much)\b[^.!?]{0,25}?\b(?:pour|de|d'|for) ?(?:ton|ta|tes|ce|cette|ces|cet|la|le|l'|your|the|this|these|such an?) ?(?:[\w-]+ ){0,2}?(?:message|mots?|retour|reponse|partage|sincerite|confiance|gentillesse|attention|honnetete|franchise|ouverture|bienveillance|interet|temps|patience|comprehension|compliments?|words|reply|response|note|kindness|honesty|openness|trust|time|patience|understanding|interest|feedback|sharing)s?\b",
+        2,
+        False,
+    ),
+    (
+        "thanks_formula",
+        r"\b(?:merci|je te remercie|thanks?|thank you)\b[^.!?]{0,15}?\b(?:pour|de|d'|for) ?(?:ta|your|la|the) (?:sincerite|confiance|honnetete|franchise|ouverture|bienveillance|honesty|openness|trust)\b|\b(?:ils|elles|tes mots|ces mots|ton message|ce message|your words|your message) (?:me vont|me va|go|goes) (?:droit au c(?:oe|œ)ur|straight to (?:my|the) heart)\b|\bque tu m'accordes\b|\byou (?:place|put) in me\b",
+        1,
+        False,
+    ),
+    # --- apologies for one's own words ---
+    (
+        "service_apology",
+        r"\b(?:si|if) (?:mes propos|ma (?:derniere |precedente )?reponse|mon (?:dernier |precedent )?message|my (?:previous |last |earlier )?(?:message|reply|response|words)) (?:t'ont|t'a|ont pu|a pu|came across|seemed|sounded|have|has|may have|might have)\b|\b(?:ce|cela) n'(?:etait|est) (?:pas|en aucun cas) mon intention\b|\bthat (?:was not|wasn't|was never) my intention\b|\b(?:please )?accept my (?:sincere |deepest )?apologies\b|\baccepte (?:toutes )?mes excuses\b|\bje m'excuse (?:sincerement|vraiment sincerement|profondement)\b",
+        1,
+        False,
+    ),
+    # --- offers, more ---
+    (
+        "offer_more_help",
+        r"\b(?:tu peux|n'hesite pas a) me poser (?:toutes (?:les|tes)|autant de|n'importe quelles?) questions?\b|\b(?:you can|feel free to) ask me (?:anything|any questions?|all the questions)\b|\bje suis la pour (?:ca|cela|repondre)\b|\bthat's what i'm here for\b|\b(?:souhaites-tu|veux-tu|voudrais-tu|aimerais-tu|tu (?:veux|voudrais|aimerais|souhaites)) (?:davantage|plus|d'autres) (?:d')?(?:informations|infos|details|precisions|conseils)\b|\bque je te (?:detaille|decrive|explique) (?:l'itineraire|le parcours|les etapes|tout ca)\b",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bje (?:peux|pourrais) (?:aussi |egalement |meme )?te (?:donner|proposer|conseiller|recommander|suggerer|partager|indiquer) (?:quelques|des|d'autres|mes|plus de) (?:conseils|idees|suggestions|recommandations|astuces|pistes|infos|informations|details)\b[^.!?]{0,40}\bsi tu (?:le souhaites|es interessee?)\b|\bi (?:can|could) (?:also )?(?:recommend|suggest|share|give you|provide) (?:some|a few|more|other)\b[^.!?]{0,40}\bif you(?:'re| are| would| 'd)? (?:interested|like)\b",
+        2,
+        False,
+    ),
+    (
+        "offer_more_help",
+        r"\bje suis a ton ecoute\b|\bsi tu (?:le )?souhaites\b|\b(?:en parler|en savoir|t'en dire) davantage\b",
+        1,
+        False,
+    ),
+    # --- hoping it helped, by what it says: useful, clearer, answered ---
+    (
+        "hope_this_helps",
+        r"\b(?:j'espere|i hope|hopefully)\b[^.!?]{0,50}?\b(?:utiles?|useful|helpful|precieux|precieuses?|valuable|plus clair|clearer|starting point|point de depart|repondu a ta question|answered your question|t'eclairer|t'aura aide|t'ont aide|t'aura eclaire)\b|\b(?:est-ce que (?:ca|cela)|cela) (?:repond|a repondu) a ta question\b|\b(?:does|did) (?:this|that) answer your question\b",
+        2,
+        False,
+    ),
+    (
+        "hope_this_helps",
+        r"^(?:does|did) (?:that|this) help\b|^(?:ca|cela) t'aide\s*\?|^ca (?:repond|a repondu) a ta question\b",
+        1,
+        False,
+    ),
+    # --- written register, more ---
+    (
+        "importance",
+        r"\bil (?:est|reste|serait) (?:toujours |donc |aussi |egalement |tres )?(?:prudent|sage|avise|conseille|de mise) de\b|\bit(?:'s| is) (?:always |also )?(?:wise|advisable|a good idea|prudent) to\b",
+        1,
+        False,
+    ),
+    (
+        "worth_noting",
+        r"\bil faut savoir (?:que|qu')|\bsache (?:bien )?que\b|\bbear in mind\b",
+        1,
+        False,
+    ),
+    (
+        "written_register",
+        r"\bje (?:peux|pourrais) t'(?:assurer|affirmer|garantir) (?:que|qu')|\bi can (?:assure|guarantee) you\b|\bje peux te dire (?:que|qu')|\bi can tell you (?:that|from)\b",
+        1,
+        False,
+    ),
+    (
+        "as_a_x",
+        r"^(?:being an? |en tant que |as an? )?(?:\w+ ){0,2}?(?:passionnee?|amoureuse|amoureux|adepte|habituee?|experienced|seasoned|avid|passionate|experimentee?|aguerrie?|chevronnee?)\b[^,.!?]{0,40}, (?:je (?:peux|pourrais) (?:te dire|t'assurer|t'affirmer|te garantir|te conseiller)|je te (?:conseille|recommande)|i can (?:tell|assure|guarantee) you|i (?:would|'d) (?:recommend|suggest|say))\b",
+        2,
+        False,
+    ),
+    (
+        "empathy_formula",
+        r"\bje comprends (?:tout a fait |parfaitement |completement |totalement |bien |vraiment )?(?:ta|ton|tes|votre|vos) (?:inquietudes|preoccupations|apprehensions?|craintes?|peurs|reticences?|interrogations|frustrations|deceptions)\b(?!,? (?:mais|par contre)\b)|\bje peux (?:tout a fait |parfaitement |tres bien |bien )?comprendre (?:que tu|pourquoi tu|ta|ton|tes|ce que tu)\b|\bi can (?:totally |completely |fully |definitely )?understand why you(?:'d| would| might| may)? (?:feel|be feeling|be)\b|\bwhy you (?:might|may) feel (?:that way|this way|like that)\b",
+        2,
+        False,
+    ),
+    (
+        "generic_answer",
+        r"\beveryone (?:has|moves at|goes at|hikes at) their own (?:pace|rhythm)\b|\bchacun (?:a|avance|va|progresse|marche) (?:a )?son (?:propre )?rythme\b|\b(?:that's|it's|c'est) (?:perfectly|completely|totally) (?:okay|ok|fine)\b",
+        1,
+        False,
+    ),
+    (
+        "generic_answer",
+        r"\b(?:ton|ta|tes|your) (?:bien-etre|securite|sante|well-being|wellbeing|safety|health) (?:est|is|passe|comes?) (?:ce qui compte (?:le plus|avant tout)|le plus important|what matters (?:most|the most)|the most important thing|(?:avant tout|first|above all))\b",
+        2,
+        False,
+    ),
+    # --- praise of the question, the view, the enthusiasm ---
+    (
+        "great_question",
+        r"\b(?:quelle|une|what an?|such an?|that's an?|c'est une) (?:(?:tres|vraiment|really|very|truly) )?(?:(?:belle|jolie|interessante|passionnante|fascinante|lovely|interesting|fascinating|wonderful|intriguing|insightful|thought-provoking|thoughtful|pertinent) question|question (?:tres |vraiment |si )?(?:interessante|passionnante|fascinante|pertinente|judicieuse))\b|\b(?:j'adore|i love) (?:cette|ta|that|this|your) question\b",
+        2,
+        False,
+    ),
+    (
+        "praise_formula",
+        r"\b(?:that's|that is|what|such) (?:a |an )?(?:really |very |truly )?(?:interesting|fascinating|insightful|thoughtful|refreshing|valid|unique|beautiful) (?:perspective|point of view|take|insight|observation|way (?:of seeing|of looking at|to see|to look at) (?:it|things))\b|\btu as (?:souleve|aborde|pose|mis le doigt sur) (?:un|une) (?:point|sujet|aspect|question) (?:tres |vraiment )?(?:important|interessant|pertinent|essentiel|crucial|fondamental|judicieux)e?\b",
+        2,
+        False,
+    ),
+    (
+        "praise_formula",
+        r"\b(?:c'est|it's|how) (?:formidable|merveilleux|genial|super|wonderful|great|fantastic|amazing|exciting) (?:que tu t'interesses|de voir que tu t'interesses|that you(?:'re| are) (?:interested|curious|passionate))\b",
+        2,
+        False,
+    ),
+    (
+        "praise_formula",
+        r"(?:ton|ta|your) (?:enthousiasme|passion|curiosite|motivation|energie|enthusiasm|curiosity|passion|energy|motivation) (?:est|is) (?:vraiment |tellement |so |really |truly )?(?:communicati(?:f|ve)|contagious|contagieuse?|inspirante?|inspiring|admirable|rafraichissante?|refreshing|remarquable|remarkable)\b|^how exciting\b|\bquelle (?:belle|merveilleuse) aventure\b",
+        1,
+        False,
+    ),
+    # --- wishes of a card, more ---
+    (
+        "sign_off",
+        r"\bau plaisir d'echanger\b|\blooking forward to (?:hearing from you|your (?:reply|response|message))\b|\bbonne continuation (?:dans|pour|a) (?:tes|ton|ta)\b|\bje te souhaite (?:une |un )?(?:excellente?|tres bonne?|merveilleuse?|agreable|superbe|magnifique)s? fin de (?:journee|soiree|semaine)\b|\b(?:have|enjoy) (?:a|an) (?:wonderful|fantastic|lovely|amazing|splendid|incredible) (?:time|day|hike|trip|adventure|journey|weekend)(?: on the trails?| out there)?,? and (?:take care|stay safe)\b",
+        2,
+        False,
+    ),
+    (
+        "sign_off",
+        r"\bje te souhaite (?:plein|beaucoup) de (?:belles?|bonnes?|superbes?|magnifiques?) (?:aventures|randonnees|randos|decouvertes|balades|sorties|moments)\b|\bbonne continuation\b|\bau plaisir de te (?:lire|relire)\b",
+        1,
+        False,
+    ),
+    # --- a guidebook's platitudes ---
+    (
+        "written_register",
+        r"\b(?:est|is) (?:une|un|a|an) (?:excellente?|merveilleuse?|formidable|superbe|wonderful|great|fantastic|perfect|ideal|ideale?|amazing) (?:facon|maniere|moyen|way|opportunity|occasion) (?:de|to|d')|\b(?:rien de tel (?:que|qu')|there's nothing (?:quite )?like)\b",
+        1,
+        False,
+    ),
+    (
+        "written_register",
+        r"\bse (?:reconnecter|ressourcer)\b|\bte (?:reconnecter|ressourcer)\b|\b(?:connect|reconnect) with (?:nature|yourself)\b|\b(?:le sentiment|la sensation|the feeling|the sense) (?:d'atteindre|of reaching|d'accomplissement|of accomplishment)\b",
+        1,
+        False,
+    ),
+    (
+        "stock_advice",
+        r"\bfaire des pauses (?:regulieres|regulierement)\b|\b(?:take|taking) regular breaks\b|\bpace yourself\b|\blisten to your body\b|\becoute(?:r)? ton corps\b|\b(?:know|knowing|connaitre) (?:your|tes|ses) limites?\b|\bbeyond your limits\b|\b(?:prioritize|put) safety(?: first)?\b|\bdepasser tes limites\b|\bt'hydrater regulierement\b|\b(?:et )?de faire des pauses\b",
+        1,
+        False,
+    ),
+    (
+        "here_are",
+        r"^(?:(?:bien sur|alors|absolument|of course|sure|certainly),? )?(?:voici|voila) ce que je (?:peux|pourrais) te dire\b|^(?:(?:sure|certainly|of course),? )?here(?:'s| is) what i (?:can tell you|know)\b",
+        2,
+        False,
+    ),
+    ("eager_opener", r"^(?:certainly|certainement)\s*!", 2, False),
+    (
+        "generic_answer",
+        r"\b(?:le plus important|l'essentiel|the most important thing|what matters most|the key),? (?:c'est|est|is) (?:de |d'|to )?(?:te faire plaisir|se faire plaisir|profiter|prendre du plaisir|t'ecouter|ecouter ton corps|y aller a ton rythme|enjoy|have fun|listen to your body|go at your own pace|stay safe)\b",
+        1,
+        False,
+    ),
+    (
+        "generic_answer",
+        r"\b(?:au final|en fin de compte|au bout du compte|finalement|ultimately|in the end|at the end of the day),? (?:le plus important|l'essentiel|the most important thing|what matters most|the key),? (?:c'est|est|is) (?:de |d'|to )?(?:te faire plaisir|se faire plaisir|profiter|prendre du plaisir|t'ecouter|ecouter ton corps|y aller a ton rythme|enjoy|have fun|listen to your body|go at your own pace|stay safe)\b",
+        2,
         False,
     ),
 )
