@@ -39,6 +39,7 @@ bot_matches AS (
       JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
      WHERE m.id = ANY (ARRAY(SELECT k.match_id FROM candidates k))
        AND m.status = 'active'
+       AND NOT EXISTS (SELECT 1 FROM bot.forgotten_matches f WHERE f.match_id = m.id)
 )
 SELECT bm.match_id, bm.bot_id, c.next_wake_at
   FROM bot_matches bm
