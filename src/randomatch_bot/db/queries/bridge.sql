@@ -3,7 +3,8 @@
 -- may lose its data): conversations in active bot matches that have unanswered human messages
 -- and no wake-up on time, or a reply in progress whose next step is overdue, or a new match
 -- the service never saw (its icebreaker). Dead letters are left alone, unless the human wrote
--- since and :revive (DEAD_LETTER_RETRY_ON_MESSAGE) revives them. Oldest due first, so that a batch
+-- since and :revive (DEAD_LETTER_RETRY_ON_MESSAGE) revives them; a forgotten match
+-- (bot.forgotten_matches) never. Oldest due first, so that a batch
 -- never holds the same conversations scan after scan while others wait.
 -- The candidates come first, each read through an index, so that a scan costs what is recent
 -- or due, not the number of matches: steps overdue (bot.conversations by next_wake_at), human

@@ -102,7 +102,8 @@ SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
 -- Taken by a step that found no conversation row, before creating it; `forget` takes the same
 -- lock (privacy.sql `first_sight_locks`), so the row is either created before the erasure reads
 -- (and erased) or not at all (the match is forgotten by then).
-SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(CAST(:match_id::uuid AS text), 20));
+SELECT pg_catalog.pg_advisory_xact_lock(
+           pg_catalog.hashtextextended(CAST(:match_id::uuid AS text), 20));
 
 -- name: ensure_conversation
 -- First sight of a conversation: human messages followed by a bot message were answered
