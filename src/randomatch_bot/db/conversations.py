@@ -42,6 +42,13 @@ async def lock(conn: Conn, *, match_id: uuid.UUID) -> Conversation | None:
     return Conversation.from_row(row) if row else None
 
 
+async def lock_of_plan(conn: Conn, *, plan_id: uuid.UUID) -> bool:
+    """Lock the conversation of plan `plan_id` until the transaction ends; False when there
+    is no such plan or conversation."""
+    row = await session.fetchrow(conn, SQL.lock_conversation_of_plan, plan_id=plan_id)
+    return row is not None
+
+
 @dataclass(frozen=True, slots=True)
 class MatchContext(FromRow):
     """A match with its bot and its human, as the engine needs them."""
@@ -142,7 +149,9 @@ async def generation_context(conn: Conn, *, plan_id: uuid.UUID) -> GenerationCon
 async def ensure(
     conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID, human_id: uuid.UUID
 ) -> None:
-    """Create the conversation's row on first sight (nothing when it exists)."""
+    """Create the conversation's row on first sight (nothing when it exists, or when the match
+    was forgotten: see `privacy.forget_person`)."""
+    await session.execute(conn, SQL.first_sight_lock, match_id=match_id)
     await session.execute(
         conn, SQL.ensure_conversation, match_id=match_id, bot_id=bot_id, human_id=human_id
     )

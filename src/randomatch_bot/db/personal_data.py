@@ -69,6 +69,24 @@ async def matches_of_person(conn: Conn, *, user_id: uuid.UUID) -> list[uuid.UUID
     return [row["match_id"] for row in rows]
 
 
+async def hold_for_erasure(conn: Conn, *, match_ids: list[uuid.UUID]) -> None:
+    """Lock these matches against the service's own writers until the transaction ends: a
+    conversation's first step (which would create its row) and every step, generation save and
+    memory update of an existing conversation (which lock its row)."""
+    await session.execute(conn, SQL.first_sight_locks, match_ids=match_ids)
+    await session.fetch(conn, SQL.lock_conversations, match_ids=match_ids)
+
+
+async def remember_forgotten(conn: Conn, *, match_ids: list[uuid.UUID]) -> None:
+    """Record these matches as forgotten: nothing left over brings their data back."""
+    await session.execute(conn, SQL.remember_forgotten, match_ids=match_ids)
+
+
+async def drop_gone_forgotten(conn: Conn) -> None:
+    """Forget the forgotten matches the app has deleted since (only their ids were kept)."""
+    await session.execute(conn, SQL.drop_gone_forgotten)
+
+
 async def erase_matches(conn: Conn, *, match_ids: list[uuid.UUID]) -> Erased:
     """Erase what the service keeps about these matches, in one statement."""
     row = await session.fetchrow(conn, SQL.erase_matches, match_ids=match_ids)

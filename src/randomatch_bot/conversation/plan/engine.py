@@ -148,7 +148,10 @@ class ConversationEngine:
                     conn, match_id=match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
                 )
                 conv = await conversations.lock(conn, match_id=match_id)
-                assert conv is not None
+                if conv is None:
+                    # The person was forgotten: a wake-up, follow-up or message there is left
+                    # over, and brings nothing back.
+                    return StepResult("match forgotten")
                 # Read again under the lock just taken: a step that created the row meanwhile
                 # may have started a plan; the unanswered messages depend on its baseline.
                 plan = await plans.active_plan(conn, match_id=match_id)
@@ -187,7 +190,10 @@ class ConversationEngine:
         calls `dead_letter`.
         """
         probing = at_once = False
-        async with session.connection(self.pool) as conn:
+        async with session.transaction(self.pool) as conn:
+            # Under the conversation's lock, like every step, and read after it: an unmatch, a
+            # block or an erasure committed before this point is seen, and no model is asked.
+            await conversations.lock_of_plan(conn, plan_id=plan_id)
             # The plan, its match and the persona row in one statement.
             found = await conversations.generation_context(conn, plan_id=plan_id)
             plan = found.plan if found is not None else None
@@ -197,6 +203,12 @@ class ConversationEngine:
             ctx = found.match
             if ctx is None:
                 return StepResult("match gone")
+            if ctx.status != "active":
+                # The next step cancels the plan and clears what it showed.
+                return StepResult(
+                    f"match {ctx.status}", wake_at=self.clock(), match_id=ctx.match_id
+                )
+        async with session.connection(self.pool) as conn:
             persona = persona_of(self.settings, ctx.bot_id, ctx.bot_name, found.persona)
             model = persona.model or self.settings.llm_model
             if not llm.offline:

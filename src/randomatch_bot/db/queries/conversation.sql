@@ -123,13 +123,22 @@ SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
   LEFT JOIN bot.personas pr ON pr.bot_id = mc.bot_id
  WHERE p.id = :plan_id;
 
+-- name: first_sight_lock
+-- Taken by a step that found no conversation row, before creating it; `forget` takes the same
+-- lock (privacy.sql `first_sight_locks`), so the row is either created before the erasure reads
+-- (and erased) or not at all (the match is forgotten by then).
+SELECT pg_catalog.pg_advisory_xact_lock(
+           pg_catalog.hashtextextended(CAST(:match_id::uuid AS text), 20));
+
 -- name: ensure_conversation
 -- First sight of a conversation: human messages followed by a bot message were answered
--- before the service knew the match (by an earlier version), so only later ones count.
+-- before the service knew the match (by an earlier version), so only later ones count. A
+-- forgotten match gets no row again (0068_forgotten_matches).
 INSERT INTO bot.conversations (match_id, bot_id, human_id, baseline_at)
 SELECT :match_id, :bot_id, :human_id,
        (SELECT max(created_at) FROM public.messages
          WHERE match_id = :match_id AND sender_id = :bot_id)
+ WHERE NOT EXISTS (SELECT 1 FROM bot.forgotten_matches f WHERE f.match_id = :match_id)
 ON CONFLICT (match_id) DO NOTHING;
 
 -- name: lock_conversation
@@ -140,6 +149,15 @@ SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, las
   FROM bot.conversations
  WHERE match_id = :match_id
    FOR UPDATE;
+
+-- name: lock_conversation_of_plan
+-- The conversation of a plan, locked until the transaction ends: a generation takes it before
+-- it reads whether the model is still wanted.
+SELECT c.match_id
+  FROM bot.reply_plans p
+  JOIN bot.conversations c ON c.match_id = p.match_id
+ WHERE p.id = :plan_id
+   FOR UPDATE OF c;
 
 -- name: update_conversation
 -- A conversation's epoch, status, wake-up, error and hold after a step. Every step that gets
@@ -334,10 +352,15 @@ RETURNING id;
 
 -- name: record_llm_call
 -- One model call, successful or not, with its tokens, cost and latency.
+-- A call that ends after its match was forgotten keeps nothing that points at the match.
 INSERT INTO bot.llm_calls (bot_id, match_id, plan_id, purpose, model, ok, status, error,
                            prompt_tokens, completion_tokens, cost, latency_ms)
-VALUES (:bot_id, :match_id, :plan_id, :purpose, :model, :ok, :status, :error,
-        :prompt_tokens, :completion_tokens, :cost, :latency_ms);
+SELECT :bot_id, CASE WHEN forgotten THEN NULL ELSE :match_id::uuid END,
+       CASE WHEN forgotten THEN NULL ELSE :plan_id::uuid END, :purpose, :model, :ok, :status,
+       CASE WHEN forgotten THEN NULL ELSE :error END,
+       :prompt_tokens, :completion_tokens, :cost, :latency_ms
+  FROM (SELECT EXISTS (SELECT 1 FROM bot.forgotten_matches f
+                        WHERE f.match_id = :match_id::uuid) AS forgotten) f;
 
 -- name: persona
 -- A bot's persona row (none: the bot uses the default persona).
