@@ -48,7 +48,7 @@ from randomatch_bot.conversation.plan.states import (
 )
 from randomatch_bot.conversation.plan.steps import StepResult, end_plan, save
 from randomatch_bot.conversation.policies import outage
-from randomatch_bot.conversation.words import memory
+from randomatch_bot.conversation.words import memory, week
 from randomatch_bot.conversation.words.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.db import conversations, dead_letters, plans, session
 from randomatch_bot.db.conversations import MatchContext
@@ -196,6 +196,10 @@ class ConversationEngine:
                 if held is not None:
                     return await self._wait_for_model(plan, held, "model paused")
             history, stored = await self.composer.history(conn, ctx.match_id)
+        # Her canon, her week and what she told this person (SELF_CONSISTENCY).
+        persona = await week.with_life(
+            self.pool, self.settings, llm, persona, ctx.match_id, self.clock()
+        )
         with structlog.contextvars.bound_contextvars(
             match_id=str(ctx.match_id), plan_id=str(plan_id)
         ):
@@ -312,6 +316,8 @@ class ConversationEngine:
             persona_name=persona.name,
             max_messages=HISTORY_FETCH,
             model=persona.model,
+            persona=persona,
+            promote_after=self.settings.canon_promote_after,
         )
 
     # ------------------------------------------------------------------ failure

@@ -16,6 +16,7 @@ import structlog
 from randomatch_bot.config import DisclosurePolicy, Settings
 from randomatch_bot.conversation.persona.card import Persona
 from randomatch_bot.conversation.words import (
+    consistency,
     disclosure,
     guard,
     memory,
@@ -215,6 +216,20 @@ class Composer:
             )
             blocked = list(review.block)
             fit = bool(text) and not leaked and not blocked
+            if fit and (
+                fix := await consistency.recheck(
+                    text,
+                    persona,
+                    recent=recent,
+                    context=context or [],
+                    pool=self.pool,
+                    settings=self.settings,
+                    llm=llm,
+                    conversation=conversation,
+                )
+            ):
+                messages = [*messages, fix]  # contradicts what she said of herself: again
+                continue
             tells = assistant_tells(text) if fit else []
             if fit and review.assistant_register and not tells:
                 tells = ["reviewer"]
