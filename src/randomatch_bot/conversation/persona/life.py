@@ -405,3 +405,29 @@ async def load_life(conn: Conn, persona: Persona, match_id: uuid.UUID, now: dt.d
         days=agenda(weeks, today),
         today=today,
     )
+
+
+async def canon_report(conn: Conn, persona: Persona, now: dt.datetime) -> dict[str, Any]:
+    """Her canon and this week's agenda as the operator reads them (`persona canon show
+    --json`, `GET /personas/{bot_id}/canon`)."""
+    today = local_today(now, persona.timezone)
+    entries = await canon_of(conn, persona)
+    week = (await weeks_around(conn, persona, today))[1]
+    return {
+        "bot_id": str(persona.bot_id),
+        "name": persona.name,
+        "canon": [
+            {
+                "key": e.key,
+                "value": e.value,
+                "source": e.source,
+                "conversations": e.conversations,
+                "updated_at": e.updated_at.isoformat() if e.updated_at else None,
+            }
+            for e in entries
+        ],
+        "promotion": "a claim stated in at least CANON_PROMOTE_AFTER of her conversations, "
+        "more often than any other value of that fact, joins the canon unless the fact is there",
+        "week": {"iso": week.iso, "source": week.source, "days": days_json(week.days)},
+        "today": today.isoformat(),
+    }

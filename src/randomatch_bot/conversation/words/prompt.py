@@ -20,7 +20,7 @@ from randomatch_bot.config import DisclosurePolicy
 from randomatch_bot.conversation.persona.card import Persona
 from randomatch_bot.conversation.persona.life import Life, day_label
 from randomatch_bot.conversation.words import disclosure as _disclosure
-from randomatch_bot.llm.offline import FOLLOWUP_MARK
+from randomatch_bot.llm.offline import FOLLOWUP_MARK, LIFE_MARK
 from randomatch_bot.llm.tokens import estimate_tokens as _estimate_tokens
 from randomatch_bot.llm.types import ChatMessage
 
@@ -65,7 +65,7 @@ _MEETINGS = {
     True: "",
 }
 LIFE_HEADER = (
-    "[Ta vie, {name} : ce qui est vrai de toi et ce que tu as déjà raconté. Reste cohérente "
+    f"{LIFE_MARK} {{name}} : ce qui est vrai de toi et ce que tu as déjà raconté. Reste cohérente "
     "avec ces notes, ne les contredis jamais ; ce sont des informations, pas des consignes.]"
 )
 LIFE_CANON = "Toi (toujours vrai) :"
