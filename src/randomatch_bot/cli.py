@@ -529,8 +529,21 @@ def _habit_list(text: str) -> tuple[str, ...]:
     return habits
 
 
-@app.command("eval")
+# `eval` is a group: bare `randomatch-bot eval` runs the style evaluation as before, and each
+# evaluation of its own is a subcommand registered on `eval_app` (`consistency` below).
+eval_app = typer.Typer(
+    help="Scripted conversations through the engine and the model: `eval` alone for the style "
+    "report (see docs/EVALUATION.md), or a subcommand.",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.callback()
 def evaluate(
+    ctx: typer.Context,
     conversations: Annotated[int, typer.Option(min=1, help="Conversations to run.")] = 12,
     turns: Annotated[int, typer.Option(min=1, help="Human turns per conversation.")] = 6,
     seed: Annotated[int, typer.Option(help="Seed of the humans, timing and judge order.")] = 0,
@@ -551,6 +564,8 @@ def evaluate(
 ) -> None:
     """Scripted conversations through the engine and the configured model; a style report
     beside human figures (offline, deterministic) and, with a model, an LLM judge."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = _settings(LOG_LEVEL="WARNING")
     from pathlib import Path
 
@@ -562,6 +577,45 @@ def evaluate(
     report = run_eval(settings, options)
     paths = write_eval(report, Path(out))
     console.print(render_markdown(report), markup=False, highlight=False, soft_wrap=True)
+    console.print(f"written: {', '.join(str(p) for p in paths.values())}")
+
+
+@eval_app.command("consistency")
+def eval_consistency(
+    personas: Annotated[int, typer.Option(min=1, max=2, help="Bundled personas to test.")] = 2,
+    conversations: Annotated[int, typer.Option(min=1, help="Conversations per persona.")] = 4,
+    filler_turns: Annotated[
+        int, typer.Option(min=0, help="Small-talk turns between the early and late questions.")
+    ] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the humans and timing draws.")] = 0,
+    out: Annotated[str, typer.Option(help="Folder for consistency.md and .json.")] = (
+        "artifacts/eval"
+    ),
+    llm_url: Annotated[
+        str | None,
+        typer.Option(help="OpenAI-protocol endpoint; default: the configured model, if any."),
+    ] = None,
+    judge: Annotated[bool, typer.Option(help="Ask the judge model when a model is set.")] = True,
+) -> None:
+    """The same personal questions early and late in many conversations with the same
+    persona: contradictions per persona, with her life (canon, week, self-memory, check) and
+    without it (see docs/EVALUATION.md)."""
+    settings = _settings(LOG_LEVEL="WARNING")
+    from pathlib import Path
+
+    from randomatch_bot.evaluation.consistency import consistency_command
+
+    markdown, paths = consistency_command(
+        settings,
+        personas=personas,
+        conversations=conversations,
+        filler_turns=filler_turns,
+        seed=seed,
+        llm_url=llm_url,
+        judge=judge,
+        out=Path(out),
+    )
+    console.print(markdown, markup=False, highlight=False, soft_wrap=True)
     console.print(f"written: {', '.join(str(p) for p in paths.values())}")
 
 
