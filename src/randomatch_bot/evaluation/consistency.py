@@ -32,6 +32,7 @@ from pydantic import SecretStr
 from randomatch_bot.config import ActiveHours, Settings
 from randomatch_bot.conversation.persona.files import LoadedPersona, bundled_persona, import_persona
 from randomatch_bot.conversation.plan.engine import ConversationEngine, SeededRandom
+from randomatch_bot.conversation.words.consistency import WORD as _WORD
 from randomatch_bot.conversation.words.consistency import claims, places_in
 from randomatch_bot.db import session
 from randomatch_bot.db import simulation as sim_db
@@ -149,7 +150,7 @@ class ConsistencyReport:
 # --- reading the answers --------------------------------------------------------------------
 
 _AGE_ANY = re.compile(r"\b([1-9]\d)\s*ans\b(?!\s*(?:de\b|d'|d\u2019))")
-_TOWN = re.compile(r"\b(?:à|a)\s+([A-ZÀ-Ö][\w'\u2019-]+(?:[ -][A-ZÀ-Ö][\w'\u2019-]+)*)")
+_TOWN = re.compile(rf"\b(?:à|a|À)\s+({_WORD}(?:[ -]{_WORD})*)")
 _JOB = re.compile(
     r"\b(?:je\s+suis|je\s+bosse\s+comme|je\s+travaille\s+comme|j['\u2019]suis)\s+"
     r"(?:une?\s+)?([a-zàâçéèêëîïôûù-]{4,})",

@@ -97,7 +97,7 @@ _ASKS_WEEKEND = _rx(r"samedi|dimanche|(?:ce|le|du) week-?end")
 _PAST = _rx(r"c'etait|t'as fait|tu as fait|as fait|dernier|derniere|passe")
 _SAID_AGE = re.compile(r"\bj['\u2019]ai ([1-9]\d) ans\b(?! ?(?:de|d'))", re.I)
 _SAID_HOME = re.compile(
-    r"\b(?:je vis|j['\u2019]habite)\s+(?:à|a|en|près de)\s+"
+    r"\b(?:[Jj]e vis|[Jj]['\u2019]habite)\s+(?:à|a|en|près de)\s+"
     rf"([{_UPPER}][\w'\u2019-]+(?:[ -][{_UPPER}][\w'\u2019-]+)*)"
 )
 _SAID_PET = re.compile(r"\b((?:mon|ma) (?:chat|chatte|chien|chienne|lapin)(?: [A-Z]\w+)?)")
@@ -215,7 +215,7 @@ class OfflineResponder:
 
     def _body(self, text: str, persona: _Persona, *, first_turn: bool) -> str:
         rng = self._rng
-        life = _life_answer(text, persona)
+        life = _life_answer(text, persona, rng)
         if life is not None:
             return life
         for pattern, replies in _PERSONA_QUESTIONS:
@@ -254,17 +254,20 @@ class OfflineResponder:
         return opener
 
 
-def _life_answer(text: str, persona: _Persona) -> str | None:
+def _life_answer(text: str, persona: _Persona, rng: random.Random) -> str | None:
     """A question about herself answered from the life block of the prompt: her age, work and
     town from her canon, her Saturday or weekend from her week (past or planned, by the
     question's tense). None when the prompt has no answer to it."""
     facts = persona.facts
     if _ASKS_AGE.search(text) and facts.get("age"):
-        return f"J'ai {facts['age']} ans 🙂 Et toi ?"
+        age = facts["age"]
+        return rng.choice((f"J'ai {age} ans 🙂 Et toi ?", f"{age} ans ! Et toi ?"))
     if _ASKS_JOB.search(text) and facts.get("metier"):
-        return f"Je suis {facts['metier']} ! Et toi, tu fais quoi ?"
+        job = facts["metier"]
+        return rng.choice((f"Je suis {job} ! Et toi ?", f"Moi je suis {job} 🙂 Et toi ?"))
     if _ASKS_HOME.search(text) and facts.get("ville"):
-        return f"Je vis à {facts['ville']} 🙂 Et toi, t'es d'où ?"
+        town = facts["ville"]
+        return rng.choice((f"Je vis à {town} 🙂 Et toi ?", f"À {town} ! Et toi ?"))
     if _ASKS_WEEKEND.search(text) and persona.days:
         day = "dimanche" if "dimanche" in text and "samedi" not in text else "samedi"
         past = _PAST.search(text) is not None
@@ -275,7 +278,7 @@ def _life_answer(text: str, persona: _Persona) -> str | None:
         what = entries[-1 if past else 0].replace(" ; ", ", ")
         if past:
             return f"{day.capitalize()} c'était {what} 😄 Et toi ?"
-        return f"{day.capitalize()} normalement c'est {what} ! Et toi, tu fais quoi ?"
+        return f"{day.capitalize()} normalement c'est {what} ! Et toi ?"
     return None
 
 

@@ -58,10 +58,11 @@ class Contradiction:
 
 # --- what a reply claims about her ------------------------------------------------------------
 
-_WORD = r"[A-ZÀ-Ö][\w'\u2019-]+"
+# A capitalised word that is not the start of the next sentence ("Grenoble Et toi ?").
+WORD = r"(?!(?:Et|Mais|Ou|Tu|Je|Toi|Moi|Bon|Haha|Trop|Super)\b)[A-ZÀ-Ö][\w'\u2019-]+"
 # A place name: capitalised words, with "sur", "de", "la" ... between them (Luz-Saint-Sauveur,
 # Bourg de Péage, Aix les Bains).
-_NAME = rf"({_WORD}(?:[ -](?:{_WORD}|sur|en|de|du|la|le|les)(?=[ -][A-ZÀ-Ö]))*(?:[ -]{_WORD})?)"
+_NAME = rf"({WORD}(?:[ -](?:{WORD}|sur|en|de|du|la|le|les)(?=[ -][A-ZÀ-Ö]))*(?:[ -]{WORD})?)"
 # "j'ai 31 ans", "moi 31 ans", "31 ans, et toi ?" — not "j'ai 12 ans de rando" nor "2 ans de plus".
 _AGE = re.compile(
     r"(?:\bj['\u2019]ai|\bmoi,?|\bperso,?|\bj['\u2019]vais sur mes)\s+([1-9]\d)\s*ans\b"
