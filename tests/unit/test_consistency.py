@@ -31,6 +31,7 @@ def persona() -> Persona:
 
 def test_an_age_and_a_town_that_differ_are_contradictions() -> None:
     found = consistency.check("Moi j'ai 31 ans, et je vis à Lyon depuis peu !", CANON, {})
+    assert [c.said for c in consistency.check("Je vis à Lyon !", CANON, {})] == ["Lyon"]
     assert [(c.fact, c.said, c.known, c.source) for c in found] == [
         ("age", "31", "29", "canon"),
         ("ville", "Lyon", "Grenoble", "canon"),
@@ -44,6 +45,7 @@ def test_what_agrees_or_is_not_about_her_is_not_a_contradiction() -> None:
         "Tu as 31 ans ? Et tu vis à Lyon ?",  # the person's, not hers
         "Je vis à côté de Grenoble, à la campagne",
         "Je vis à Grenoble Et toi ?",  # the next sentence is not part of the town
+        "Je vis à Grenoble, en Isère",
         "Samedi je vais dans le Vercors, et toi ?",
     ):
         assert consistency.check(text, CANON, {}, days=(SATURDAY,)) == [], text
@@ -75,7 +77,9 @@ def test_a_day_of_her_week_named_with_another_place_is_a_contradiction() -> None
 def test_the_card_states_her_canon() -> None:
     camille = persona()
     canon = life.persona_card_canon(camille)
-    assert canon["age"] == "29" and canon["ville"] == "Grenoble" and canon["metier"] == "infirmière"
+    assert canon["age"] == "29"
+    assert canon["ville"] == "Grenoble"
+    assert canon["metier"] == "infirmière"
     # Without a `canon:` mapping, what the character text says plainly.
     text = "Tu es Léa, 31 ans, tu vis à Annecy. Tu es kinésithérapeute et tu adores les Aravis."
     assert life.card_canon(text, None) == {
@@ -141,7 +145,8 @@ def test_the_memory_answer_gives_what_she_said_of_herself() -> None:
     assert parse_self("not json", {"age": "29"}) == {"age": "29"}
     big = json.dumps({"self": {f"k{i}": "x" * 300 for i in range(40)}})
     bounded = parse_self(big, {})
-    assert len(bounded) <= 16 and all(len(v) <= 160 for v in bounded.values())
+    assert len(bounded) <= 16
+    assert all(len(v) <= 160 for v in bounded.values())
 
 
 def test_offline_memory_notes_what_she_said_of_herself() -> None:
@@ -155,7 +160,8 @@ def test_offline_memory_notes_what_she_said_of_herself() -> None:
         ),
     ]
     told = json.loads(memory_json(request))["self"]
-    assert told["age"] == "29" and told["ville"] == "Grenoble"
+    assert told["age"] == "29"
+    assert told["ville"] == "Grenoble"
     assert told["animaux"] == "mon chat Pixel"
     assert any("Vercors" in plan for plan in told["projets"])
 
@@ -171,7 +177,8 @@ def test_her_life_goes_in_the_prompt_as_quoted_notes() -> None:
     history = [prompt.HistoryMessage(uuid.uuid4(), "salut", dt.datetime.now(dt.UTC))]
     messages = prompt.reply_messages(camille, history, disclosure=DisclosurePolicy.ADMIT)
     block = messages[1].content
-    assert messages[1].role == "user" and block.startswith("[Ta vie, Camille")
+    assert messages[1].role == "user"
+    assert block.startswith("[Ta vie, Camille")
     assert all(line.startswith("> ") for line in block.splitlines()[1:])
     assert "> - age : 29" in block
     assert "> - samedi 13 juin (passé) : bivouac en Chartreuse ; orages" in block

@@ -15,6 +15,7 @@ message to ask for it again with. Every contradiction found is counted in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 import uuid
@@ -72,12 +73,17 @@ _AGE = re.compile(
 )
 # "je vis à Lyon", "j'habite à Annecy", "je suis installée à Chambéry"
 _HOME = re.compile(
-    r"\b(?:je\s+vis|j['\u2019]habite|j['\u2019]vis|je\s+suis\s+(?:basée?|installée?|installé))"
+    r"\b(?:[Jj]e\s+vis|[Jj]['\u2019]habite|[Jj]['\u2019]vis|[Jj]e\s+suis\s+(?:basée?|installée?))"
     r"(?:\s+(?:toujours|maintenant|actuellement|depuis\s+\w+\s+ans))?"
     r"\s+(?:à|a|sur|vers|près\s+de|du\s+côté\s+de|en|dans)\s+" + _NAME
 )
 _FIRST_PERSON = re.compile(r"\b(?:je|j['\u2019]|moi|mon|ma|mes|perso|on)\b", re.IGNORECASE)
 _WEEKEND = re.compile(r"\bce\s+week-?end\b|\ble\s+week-?end\s+dernier\b", re.IGNORECASE)
+_PAST = re.compile(
+    r"\b(?:c['\u2019]était|c['\u2019]etait|j['\u2019]ai fait|on a fait|j['\u2019]étais|"
+    r"dernier|dernière|été|fait)\b",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 _NUMBER = re.compile(r"\b([1-9]\d)\b")
 
@@ -139,7 +145,9 @@ def _known(
     return (earlier, "recent") if earlier else None
 
 
-def _day_claims(text: str, days: Sequence[Day]) -> list[Contradiction]:
+def _day_claims(
+    text: str, days: Sequence[Day], today: dt.date | None = None
+) -> list[Contradiction]:
     """A day of her week named with a place in one sentence of hers, against her agenda: a
     contradiction when the agenda's entries for that day name places and none of them is the
     one said."""
@@ -157,6 +165,11 @@ def _day_claims(text: str, days: Sequence[Day]) -> list[Contradiction]:
         if not weekdays:
             continue
         entries = [d for d in days if d.date.weekday() in weekdays]
+        if today is not None:
+            # "samedi" is the coming one, unless the sentence tells of a past one.
+            past = _PAST.search(sentence) is not None
+            chosen = [d for d in entries if (d.date < today) == past]
+            entries = chosen or entries
         planned = set().union(*(places_in(d.text) for d in entries)) if entries else set()
         if planned and not (said & planned):
             known = " ; ".join(f"{day_label(d.date)} : {d.text}" for d in entries)
@@ -172,10 +185,12 @@ def check(
     self_facts: Mapping[str, Any],
     *,
     days: Sequence[Day] = (),
+    today: dt.date | None = None,
     recent: Sequence[str] = (),
 ) -> list[Contradiction]:
     """The contradictions of `reply` with her canon, what she told this person
-    (`self_facts`), her agenda (`days`) and her own recent messages (`recent`, any order):
+    (`self_facts`), her agenda (`days`; with `today`, "samedi" is the coming one unless the
+    sentence tells of a past one) and her own recent messages (`recent`, any order):
     ages compared as numbers, home towns and the places of her days as named places."""
     earlier = [c for text in recent for c in claims(text)]
     found: list[Contradiction] = []
@@ -190,7 +205,7 @@ def check(
                 found.append(Contradiction("age", claim.said, expected, source))
         elif claim.fact == "ville" and not _same_place(claim.said, value):
             found.append(Contradiction("ville", claim.said, value, source))
-    found += _day_claims(reply, days)
+    found += _day_claims(reply, days, today)
     unique: dict[tuple[str, str], Contradiction] = {}
     for item in found:
         unique.setdefault((item.fact, item.said), item)
@@ -278,7 +293,7 @@ async def recheck(
     life = persona.life
     if life is None or life.empty or not text:
         return None
-    found = check(text, life.canon, life.told, days=life.days, recent=recent)
+    found = check(text, life.canon, life.told, days=life.days, today=life.today, recent=recent)
     layer = "rules"
     if not found and reviewer.enabled(settings, llm):
         started = time.perf_counter()

@@ -58,6 +58,7 @@ def week_request(
 ) -> list[ChatMessage]:
     """The JSON-mode prompt that writes her week."""
     monday = lives.week_monday(iso)
+    sunday = monday + dt.timedelta(days=6)
     notes = {
         "ce_qui_est_vrai_de_toi": canon,
         "ta_semaine_derniere": lives.days_json(previous.days),
@@ -69,8 +70,8 @@ def week_request(
             _SYSTEM.format(
                 mark=WEEK_MARK,
                 name=persona.name,
-                monday=lives.day_label(monday),
-                sunday=lives.day_label(monday + dt.timedelta(days=6)),
+                monday=f"{lives.day_label(monday)} ({monday.isoformat()})",
+                sunday=f"{lives.day_label(sunday)} ({sunday.isoformat()})",
             ),
         ),
         ChatMessage("user", json.dumps(notes, ensure_ascii=False)),
