@@ -227,3 +227,41 @@ async def test_claims_her_conversations_agree_on_join_her_canon(
         assert (await http.get(f"/personas/{uuid.uuid4()}/canon")).status_code == 404
     async with asgi_client(app) as anonymous:
         assert (await anonymous.get(f"/personas/{couple.bot_id}/canon")).status_code in (401, 403)
+
+
+def test_eval_consistency_counts_contradictions_with_and_without_her_life(tmp_path: Any) -> None:
+    """End to end against the local OpenAI-protocol server: with the self-contradicting model,
+    her answers agree with her life on; without it they contradict each other; the judge
+    (the same server) gives its count per persona."""
+    from randomatch_bot.config import Settings
+    from randomatch_bot.evaluation.consistency import (
+        ConsistencyOptions,
+        render_markdown,
+        run_consistency,
+        write_consistency,
+    )
+
+    def liar_or_judge(body: Any) -> str:
+        system = str((body.get("messages") or [{}])[0].get("content", ""))
+        if "Tu vérifies la cohérence" in system:
+            return '{"contradictions": 2}'
+        return liar(body)
+
+    settings = Settings(_env_file=None, LLM_API_KEY=None)  # type: ignore[call-arg]
+    with OpenAIServer(default_reply=liar_or_judge) as server:
+        server.default_review = liar_reviewer
+        report = run_consistency(
+            settings,
+            ConsistencyOptions(
+                personas=1, conversations=2, filler_turns=1, llm_url=server.base_url
+            ),
+        )
+    figures = report.figures()
+    assert figures["canon"]["Camille"]["contradictions"] == 0
+    assert figures["canon"]["Camille"]["structured"] == 16
+    assert figures["none"]["Camille"]["contradictions"] > 0
+    assert report.judged["canon"]["Camille"] == 2
+    paths = write_consistency(report, tmp_path)
+    table = render_markdown(report)
+    assert "| Camille | with the canon | 16 | 16 | 0 |" in table
+    assert paths["json"].is_file()

@@ -417,7 +417,7 @@ def render_markdown(report: ConsistencyReport) -> str:
         + (" judge |" if report.judged else ""),
         "| --- | --- | ---: | ---: | ---: | ---: |" + (" ---: |" if report.judged else ""),
     ]
-    labels = {"canon": "with her life", "none": "without (SELF_CONSISTENCY=false)"}
+    labels = {"canon": "with the canon", "none": "without (SELF_CONSISTENCY=false)"}
     personas = list(dict.fromkeys(p for per in figures.values() for p in per))
     for persona in personas:
         for mode in ("canon", "none"):

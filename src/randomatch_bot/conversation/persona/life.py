@@ -148,6 +148,14 @@ def card_canon(
         found["ville"] = home[1]
     if (job := _JOB.search(text)) is not None:
         found["metier"] = job[1].strip()
+    elif intro is not None:
+        # "Tu es Julien, 34 ans, accompagnateur en montagne à Luz": the clause that is neither
+        # the age nor a sentence of its own.
+        for piece in intro[1].split(","):
+            clause = piece.strip()
+            if clause and not _AGE.search(clause) and not clause.lower().startswith(("tu ", "et ")):
+                found["metier"] = re.split(r"\s+(?:à|a|dans|en)\s+[A-ZÀ-Ö]", clause)[0].strip()
+                break
     data = (card or {}).get("data")
     extensions = data.get("extensions") if isinstance(data, dict) else None
     ours = extensions.get("randomatch") if isinstance(extensions, dict) else None
