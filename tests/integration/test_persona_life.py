@@ -120,7 +120,8 @@ async def test_a_self_contradicting_model_still_sends_a_consistent_persona(
     person receives is her age, her town, her job and her Saturday, in both conversations,
     early and late: the contradicting replies were asked for again with the fact."""
     openai_server.default_reply = liar
-    openai_server.default_review = liar_reviewer
+    openai_server.default_consistency = liar_reviewer
+    openai_server.default_week = liar
     counted = contradictions_counted()
     answers = await conversation_answers(pool, make_settings, openai_server, on=True)
     ages = {a for text in answers for a in re.findall(r"\b(\d\d) ans\b", text)}
@@ -138,7 +139,8 @@ async def test_a_self_contradicting_model_still_sends_a_consistent_persona(
     assert corrected, "the contradicting replies were asked for again with the fact"
     assert contradictions_counted() - counted >= len(corrected)
     # The job is not a number or a place: the reviewing model caught it.
-    assert any('"persona_facts"' in r.last_user_content for r in openai_server.review_requests)
+    assert openai_server.consistency_requests
+    assert len(openai_server.week_requests) == 1  # her week, written once for both
 
 
 async def test_without_her_life_the_same_model_contradicts_itself(
@@ -146,7 +148,8 @@ async def test_without_her_life_the_same_model_contradicts_itself(
 ) -> None:
     """The comparison: SELF_CONSISTENCY off, the same model's ages and towns vary."""
     openai_server.default_reply = liar
-    openai_server.default_review = liar_reviewer
+    openai_server.default_consistency = liar_reviewer
+    openai_server.default_week = liar
     answers = await conversation_answers(pool, make_settings, openai_server, on=False)
     ages = {a for text in answers for a in re.findall(r"\b(\d\d) ans\b", text)}
     assert len(ages) > 1
@@ -249,7 +252,8 @@ def test_eval_consistency_counts_contradictions_with_and_without_her_life(tmp_pa
 
     settings = Settings(_env_file=None, LLM_API_KEY=None)  # type: ignore[call-arg]
     with OpenAIServer(default_reply=liar_or_judge) as server:
-        server.default_review = liar_reviewer
+        server.default_consistency = liar_reviewer
+        server.default_week = liar
         report = run_consistency(
             settings,
             ConsistencyOptions(
