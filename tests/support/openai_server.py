@@ -236,8 +236,8 @@ class OpenAIServer:
         self._review_script: deque[ScriptItem] = deque()
         self._consistency_script: deque[ScriptItem] = deque()
         self.default_review: Callable[[Mapping[str, Any]], str] = lambda _body: CLEAR_REVIEW
-        self.default_consistency: Callable[[Mapping[str, Any]], str] = (
-            lambda _body: NO_CONTRADICTION
+        self.default_consistency: Callable[[Mapping[str, Any]], str] = lambda _body: (
+            NO_CONTRADICTION
         )
         self.default_week: Callable[[Mapping[str, Any]], str] = lambda _body: '{"days": []}'
         self._requests: list[RecordedRequest] = []
