@@ -308,7 +308,7 @@ class ConversationEngine:
             if ctx is None:
                 return False
             persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
-        return await memory.update_memory(
+        updated = await memory.update_memory(
             self.pool,
             llm,
             match_id,
@@ -319,6 +319,11 @@ class ConversationEngine:
             persona=persona,
             promote_after=self.settings.canon_promote_after,
         )
+        # Her coming week, written by the model ahead of it (once per persona and week).
+        await week.prepare_next_week(
+            self.pool, self.settings, llm, persona, self.clock(), match_id=match_id
+        )
+        return updated
 
     # ------------------------------------------------------------------ failure
     async def dead_letter(

@@ -2,12 +2,13 @@
 agenda from the card and how it is read), and the persona a conversation runs with, her life
 attached (`with_life`).
 
-The first reply of a persona in a new week (in her time zone) asks the model for a short dated
-agenda of that week, in JSON, with her canon and last week's agenda for continuity; the
-first writer wins in `bot.persona_weeks`, so every conversation reads the same week. Offline,
-or when the model fails or answers nothing usable, the week from the card is stored instead:
-the week is fixed once written, whatever happens later. The call runs in the generation step,
-beside her thinking delay.
+The memory task (`remember`, beside the conversation, never on a reply's path) asks the model
+for a short dated agenda of her *coming* week, in JSON, with her canon and this week's agenda
+for continuity, so that it is written before the week starts. The first writer wins in
+`bot.persona_weeks`, so every conversation reads the same week. A week nobody wrote ahead
+(offline, the first week, a persona without memory updates that week, a model that failed or
+answered nothing usable) is stored from the card at her first reply of it: the week is fixed
+once written, whatever happens later.
 """
 
 from __future__ import annotations
@@ -103,8 +104,10 @@ async def ensure_week(
     today: dt.date,
     *,
     match_id: uuid.UUID | None = None,
+    use_model: bool = True,
 ) -> None:
-    """Store her week of `today` unless it is stored already: by the model, else from the card."""
+    """Store her week of `today` unless it is stored already: by the model (`use_model`, not
+    offline), else from the card."""
     iso = lives.iso_week(today)
     async with session.connection(pool) as conn:
         if await stored.weeks(conn, bot_id=persona.bot_id, weeks=[iso]):
@@ -112,7 +115,7 @@ async def ensure_week(
         canon = {e.key: e.value for e in await lives.canon_of(conn, persona)}
         previous = (await lives.weeks_around(conn, persona, today))[0]
     week: Week | None = None
-    if not llm.offline:
+    if use_model and not llm.offline:
         week = await _model_week(pool, llm, persona, canon, iso, previous, match_id)
     if week is None:
         week = lives.card_week(
@@ -193,10 +196,28 @@ async def with_life(
     if not settings.self_consistency:
         return persona
     today = lives.local_today(now, persona.timezone)
-    await ensure_week(pool, llm, persona, today, match_id=match_id)
+    # No model call on a reply's path: a week nobody wrote ahead comes from the card.
+    await ensure_week(pool, llm, persona, today, match_id=match_id, use_model=False)
     async with session.connection(pool) as conn:
         life = await lives.load_life(conn, persona, match_id, now)
     return dataclasses.replace(persona, life=life)
 
 
-__all__ = ["Day", "ensure_week", "parse_week", "week_request", "with_life"]
+async def prepare_next_week(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    llm: LLMClient,
+    persona: Persona,
+    now: dt.datetime,
+    *,
+    match_id: uuid.UUID | None = None,
+) -> None:
+    """Have the model write her coming week ahead of it (from the memory task, never on a
+    reply's path), so that it is there, the same for everyone, from its first day."""
+    if not settings.self_consistency or llm.offline:
+        return
+    today = lives.local_today(now, persona.timezone)
+    await ensure_week(pool, llm, persona, today + dt.timedelta(days=7), match_id=match_id)
+
+
+__all__ = ["Day", "ensure_week", "parse_week", "prepare_next_week", "week_request", "with_life"]
