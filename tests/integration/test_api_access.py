@@ -61,6 +61,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/overview"): Rule.READ,
     ("GET", "/openapi.json"): Rule.READ,
     ("GET", "/conversations"): Rule.ADMIN,
+    ("GET", "/personas/{bot_id}/canon"): Rule.ADMIN,
     ("GET", "/conversations/closed"): Rule.ADMIN,
     ("POST", "/conversations/{match_id}/reopen"): Rule.ADMIN,
     ("GET", "/dead-letters"): Rule.ADMIN,

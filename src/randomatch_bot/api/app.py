@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from randomatch_bot.api import chat, closures, dead_letters, monitoring, pages, stats
+from randomatch_bot.api import chat, closures, dead_letters, monitoring, pages, personas, stats
 from randomatch_bot.api.auth import ReadOnly
 from randomatch_bot.api.events import MatchEvents
 from randomatch_bot.api.pages import STATIC_DIR
@@ -99,6 +99,7 @@ def create_app(
     app.include_router(stats.router)
     app.include_router(dead_letters.router)
     app.include_router(closures.router)
+    app.include_router(personas.router)
     app.include_router(pages.router)
     if demo:
         app.include_router(chat.router)

@@ -16,6 +16,7 @@ import structlog
 from randomatch_bot.config import DisclosurePolicy, Settings
 from randomatch_bot.conversation.persona.card import Persona
 from randomatch_bot.conversation.words import (
+    consistency,
     disclosure,
     guard,
     memory,
@@ -211,6 +212,20 @@ class Composer:
             )
             blocked = list(review.block)
             if text and not leaked and not blocked:
+                fix = await consistency.recheck(
+                    text,
+                    persona,
+                    recent=recent,
+                    context=context or [],
+                    pool=self.pool,
+                    settings=self.settings,
+                    llm=llm,
+                    conversation=conversation,
+                )
+                if fix is not None:
+                    # It contradicts what she said of herself: asked for again, the fact stated.
+                    messages = [*messages, fix]
+                    continue
                 verdict = register.assess(completion.text, persona.language)
                 parts = self._chat_parts(
                     text, persona, rng, recent, claims_human=review.claims_human
