@@ -221,6 +221,7 @@ class Composer:
                     settings=self.settings,
                     llm=llm,
                     conversation=conversation,
+                    reviewed=review.contradicts,
                 )
                 if fix is not None:
                     # It contradicts what she said of herself: asked for again, the fact stated.
@@ -349,8 +350,10 @@ class Composer:
             return reviewer.Review(block=tuple(blocked), checked=False)
         review = reviewer.Review(checked=False)
         if reviewer.enabled(self.settings, llm):
+            life = persona.life
+            facts = consistency.facts_for_review(life) if life and not life.empty else None
             review = await reviewer.review(
-                text, context, self.settings, llm, allow_meetings=persona.meetings
+                text, context, self.settings, llm, allow_meetings=persona.meetings, facts=facts
             )
             if review.completion is not None:
                 await self._record(

@@ -284,18 +284,25 @@ async def recheck(
     settings: Settings,
     llm: LLMClient,
     conversation: _Conversation,
+    reviewed: tuple[str, ...] | None = None,
 ) -> ChatMessage | None:
     """None when the reply may go; else the corrective system message to ask again with.
 
     Nothing without a life (SELF_CONSISTENCY off). The rules first; the reviewing model only
-    when they find nothing and it is enabled (GUARD_REVIEW). Never raises for the model.
+    when they find nothing and it is enabled (GUARD_REVIEW). `reviewed`: what the guard's own
+    review of this reply already said it contradicts (the facts went with it, one call for
+    both); then no call of its own. Never raises for the model.
     """
     life = persona.life
     if life is None or life.empty or not text:
         return None
     found = check(text, life.canon, life.told, days=life.days, today=life.today, recent=recent)
     layer = "rules"
-    if not found and reviewer.enabled(settings, llm):
+    said: tuple[str, ...] = ()
+    if not found and reviewed is not None:
+        said, layer = reviewed, "reviewer"
+        found = [Contradiction("other", claim, "", "reviewer") for claim in said]
+    elif not found and reviewer.enabled(settings, llm):
         started = time.perf_counter()
         facts = facts_for_review(life)
         verdict = await reviewer.contradictions(text, context, facts, settings, llm)
@@ -314,8 +321,8 @@ async def recheck(
                 completion=completion,
                 error=None if completion else LLMError(verdict.failure or "failed"),
             )
-        found = [Contradiction("other", said, "", "reviewer") for said in verdict.contradicts]
-        layer = "reviewer"
+        said, layer = verdict.contradicts, "reviewer"
+        found = [Contradiction("other", claim, "", "reviewer") for claim in said]
     if not found:
         return None
     _count(found, layer)
@@ -327,7 +334,7 @@ async def recheck(
         match_id=str(conversation.match_id),
     )
     if layer == "reviewer":
-        return ChatMessage("system", _reviewer_instruction(verdict.contradicts, life))
+        return ChatMessage("system", _reviewer_instruction(said, life))
     return ChatMessage("system", corrective_instruction(found))
 
 
