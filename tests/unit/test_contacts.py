@@ -67,6 +67,76 @@ def test_national_numbers_of_other_countries_at_full_length() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # French compounds, pairs with asides, the "0" left out and said after
+        "le six, vingt-sept, zéro quatre, quatre-vingt-onze, treize, avec un zéro devant",
+        "sept, quatre-vingt-un, vingt-deux, dix-neuf, zéro trois (rajoute le zéro)",
+        "zéro sept soixante-douze quatorze zéro neuf quatre-vingt-dix-huit",
+        "zéro-six-douze-trente-quatre-cinquante-six-soixante-dix-huit",
+        "c'est zéro six, trente-deux, soixante et onze, dix-neuf, quarante",
+        "zéro six, euh, douze, attends, trente-quatre, cinquante-six, soixante-dix-huit",
+        "plus trente-trois, six, douze, trente-quatre, cinquante-six, soixante-dix-huit",
+        "06 douze 34 cinquante-six 78",
+        # English digit by digit, with "oh", "double", "triple", compounds
+        "oh seven, double four, five six, triple nine, two one",
+        "seven seven zero zero, nine zero zero, one two three",
+        "my number's five five five, one two three, four five six seven",
+        "nine one seven, five five five, oh one three two",
+        "four fifteen, five fifty-five, oh one three two",
+        "plus three three, six, twelve, thirty four, fifty six, seventy eight",
+        "it's oh seven nine one one, double two three, four five six",
+        # digits one by one without a trunk "0"
+        "7 7 0 0 9 0 0 1 2 3",
+        "6, 27, 04, 91, 13 avec un 0 devant",
+    ],
+)
+def test_numbers_told_in_words_and_digit_by_digit(text: str) -> None:
+    """A number told in French or English words, pairs or digit by digit, is a phone."""
+    assert "phone" in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "un, deux, trois, quatre, cinq, six, sept, huit, neuf, dix, c'est parti !",
+        "ten, nine, eight, seven, six, five, four, three, two, one, go!",
+        "j'ai vécu dans le 06, puis le 38, le 73, le 74 et le 69",
+        "on a fait 12 km, puis 15 km, puis 18 km le dernier jour",
+        "le 06 12 on était au refuge, 34 personnes, 56 lits",
+        "Zéro regret, six heures de marche, douze kilomètres, mille deux cents mètres",
+        "It was 2 degrees at 6, then 12 by noon, 18 at 3pm",
+        "la voie en 6a, puis une 6b, 7a et 5c",
+        "07h30 départ, 08h45 au col, 11h au sommet, 17h retour",
+        "I was born in 1992, moved in 2010, started hiking in 2015",
+        "prix : 12, 15, 18 et 22 € selon le refuge",
+        "zéro, zéro, zéro motivation ce matin",
+        "the hut's door code has 4 digits, like 1 9 8 4",
+        "Il y avait 15, 20, peut-être 25 bouquetins",
+        "dénivelé : deux mille, puis mille cinq cents, puis huit cents mètres",
+    ],
+)
+def test_counts_and_lists_in_words_are_not_phones(text: str) -> None:
+    """Counting, lists of departments, distances, grades, times and years are not numbers."""
+    assert "phone" not in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "note : 07 41 52 la suite c'est 66 09",
+        "+33 6 et le reste 12 34 56 78",
+        "c'est zéro six et après douze trente-quatre cinquante-six soixante-dix-huit",
+        "07 81, attends je regarde, 22 19 03",
+        "zero seven seven double oh, then nine double oh one two three",
+    ],
+)
+def test_a_number_told_in_chunks_with_words_between(text: str) -> None:
+    """Chunks of one number with a few words between them make the number."""
+    assert "phone" in _kinds(text), text
+
+
+@pytest.mark.parametrize(
     ("text", "value"),
     [
         ("lea.m@gmail.com", "lea.m@gmail.com"),

@@ -208,6 +208,40 @@ def test_a_detail_split_over_messages_is_seen_whole(
     assert reason in guard.check(text, context=context)
 
 
+@pytest.mark.parametrize(
+    ("context", "text"),
+    [
+        (["note : 07 41 52"], "la suite c'est 66 09"),
+        (["+33 6"], "12 34 56 78"),
+        (["bon ok c'est zéro six"], "et après douze trente-quatre cinquante-six soixante-dix-huit"),
+        (["zéro sept quatre-vingt-un"], "et la fin : vingt-deux dix-neuf zéro trois"),
+        (["07", "41", "52", "66"], "09"),
+        (["mon num", "07 41", "52 66 — attends"], "09 voilà"),
+        (["my number is oh seven seven"], "double oh, then nine double oh one two three"),
+        (["c'est le 6"], "vingt-sept, zéro quatre, quatre-vingt-onze, treize, avec un zéro devant"),
+    ],
+)
+def test_a_number_told_in_uneven_chunks_over_messages(context: list[str], text: str) -> None:
+    """Chunks of uneven length, with words around them, over two messages or more."""
+    assert Reason.PHONE not in guard.check(text)
+    assert Reason.PHONE in guard.check(text, context=context)
+
+
+@pytest.mark.parametrize(
+    ("context", "text"),
+    [
+        (["j'ai fait le 06 et le 04 cet été"], "et le 38, 73 l'an dernier"),
+        (["on part à 07h30"], "retour vers 18h, 12 km au total"),
+        (["le refuge est à 2 450 m"], "et le sommet à 3 100 m, 6 h de marche"),
+        (["07 41 52 66 09"], "et sinon tu fais quoi ce week-end ?"),
+    ],
+)
+def test_numbers_over_messages_that_make_no_phone(context: list[str], text: str) -> None:
+    """Departments, times and altitudes over two messages are no number; a number already
+    sent is not counted again."""
+    assert guard.check(text, context=context) == []
+
+
 def test_a_detail_wholly_in_earlier_messages_is_not_counted_again() -> None:
     """A number already sent (judged then) does not block the next, innocent, reply."""
     context = ["07 52 18 33 61", "sam.trails@gmail.com"]

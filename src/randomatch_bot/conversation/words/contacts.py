@@ -39,8 +39,10 @@ import phonenumbers
 import tldextract
 
 from randomatch_bot.conversation.words.deobfuscate import (
+    chained_numbers,
     collapse_digit_runs,
     despace,
+    digit_by_digit,
     digits_view,
     normalise,
     told_pairs,
@@ -143,8 +145,28 @@ def _phones(text: str) -> list[Contact]:
         number = _parse(run[:10], "FR")
         if number is not None and phonenumbers.is_possible_number(number):
             found.append(_phone(number))
+    # Told in chunks with words between them, or digit by digit with no trunk "0".
+    for told in chained_numbers(view):
+        number = _parse(told, "GB" if len(told) == 11 and told[0] == "0" else "FR")
+        if number is not None and phonenumbers.is_possible_number(number):
+            found.append(_phone(number))
+    found += [_spoken(told) for told in digit_by_digit(view)]
     # One number found in both views is one number.
     return list(dict.fromkeys(found))
+
+
+def _spoken(digits: str) -> Contact:
+    """A number told digit by digit, read as the country its length and prefix fit."""
+    if digits.startswith("+"):
+        raw, region = digits, "FR"
+    elif len(digits) == 9:  # French, its "0" left out
+        raw, region = "0" + digits, "FR"
+    elif digits.startswith("0"):
+        raw, region = digits, "FR" if len(digits) == 10 else "GB"
+    else:
+        raw, region = digits, "US"
+    number = _parse(raw, region)
+    return _phone(number) if number is not None else Contact("phone", digits)
 
 
 _LONG_FRENCH_RUN = re.compile(r"(?<![\d+])0[1-9]\d{9,12}(?!\d)")

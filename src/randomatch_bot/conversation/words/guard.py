@@ -256,7 +256,7 @@ _CONTACT_REASONS = {
     "url": Reason.URL,
     "social_handle": Reason.SOCIAL,
 }
-CONTEXT_MESSAGES = 3  # the persona's last messages read together with a reply
+CONTEXT_MESSAGES = 4  # the persona's last messages read together with a reply
 CONTEXT_CHARS = 240  # of their end, at most
 
 
