@@ -247,6 +247,98 @@ def test_platforms_named_in_passing(text: str) -> None:
     assert "social_handle" not in _kinds(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # spelling variants and slang of the platforms
+        "on continue sur télégram ?",
+        "on peut continuer sur telegramme si tu veux",
+        "on se parle sur watsap plutôt ?",
+        "t'as whatsap ?",
+        "do u have WA?",
+        "you got WhatsApp?",
+        "got insta?",
+        "ton insta ?",
+        "et ton snap alors ?",
+        "your IG?",
+        # invitations without a handle
+        "t'as signal ? je préfère",
+        "je préfère WhatsApp pour discuter, c'est plus simple",
+        "I'd rather use Signal tbh",
+        "viens en mp sur insta",
+        "passe en dm sur insta, j'y réponds plus vite",
+        "Bon, passe sur snap 😉",
+        "viens sur discord on discute",
+        "on se dm sur insta ?",
+        "DM me on IG",
+        "slide in my DMs on insta 😏",
+        "hmu on snap",
+        "add me on snap",
+        "envoie-moi un snap ce soir",
+        "je t'envoie un WhatsApp demain",
+        "je t'ajoute sur snap ?",
+        "je peux t'ajouter sur insta ?",
+        "I'll add you on insta",
+        "t'es sur discord ?",
+        "tu utilises WhatsApp ?",
+        "do you use telegram?",
+        "I'm on telegram if you prefer",
+        "je suis sur Signal si jamais",
+        "go insta ?",
+        # handles said aloud or described
+        "arobase clem underscore rando",
+        "at sam dot trails on insta",
+        "my IG is at sam dot trails",
+        "clem underscore rando sur insta",
+        "mon pseudo insta c'est clem point rando",
+        "cherche clem rando sur insta",
+        "mon snap c'est le même que mon prénom + 38",
+        "my snap is my first name plus 38",
+        "mon insta c'est le même pseudo qu'ici",
+        "same username on IG 😉",
+    ],
+)
+def test_invitations_and_spoken_handles(text: str) -> None:
+    """Moving to another platform, asked, offered or preferred, and a handle said aloud."""
+    assert "social_handle" in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je suis nulle sur Strava, 3 sorties par an",
+        "je passe ma vie sur insta, c'est grave",
+        "je viens de voir ça sur insta",
+        "passe par le col du Glandon, c'est plus joli",
+        "je te suis sur le sentier, vas-y devant",
+        "je t'envoie une photo du sommet",
+        "I'll text you the route tomorrow",
+        "tu utilises Komoot pour tes traces ?",
+        "je préfère Komoot à Strava pour préparer",
+        "je suis sur Strava mais je poste jamais",
+        "my strava is embarrassing",
+        "mon snap est mort depuis 2019",
+        "send me a snap of the view!",
+        "fais un snap de la vue pour ta sœur",
+        "cherche des idées sur Pinterest",
+        "search for hikes on AllTrails",
+        "ton insta doit être plein de sommets",
+        "mon pote m'a écrit en mp sur insta pour la sortie",
+        "pas de signal au col, on verra en bas",
+        "un point d'eau au col, un point rando sympa",
+        "at the top we saw ibex, at noon we left",
+        "le groupe WhatsApp du club me saoule",
+        "Discord c'est pour les gamers",
+        "le télégramme est arrivé trop tard",
+        "I'm on the ridge if you want to see the photo later",
+        "hit me up when you're back from the trail? joke, tell me here",
+    ],
+)
+def test_platforms_and_verbs_in_passing(text: str) -> None:
+    """Platforms, "passe", "viens", "point" and "at" in ordinary talk are not invitations."""
+    assert "social_handle" not in _kinds(text), text
+
+
 def test_no_network_and_no_disk(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     """The suffix list is the bundled snapshot: nothing is fetched, even on first use."""
 
