@@ -20,6 +20,7 @@ words and only the shape around them tells.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -124,6 +125,7 @@ def _en_compound(match: re.Match[str]) -> str:
     return str(tens * 10 + _EN_UNITS.index(match.group(2).lower()) + 1)
 
 
+@functools.lru_cache(maxsize=256)
 def digits_view(text: str) -> str:
     """`normalise`, numbers in words as digits (French, then English), letters in digit runs."""
     text = _REPEATED.sub(_repeat, normalise(text))
