@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -496,3 +497,29 @@ def test_declares_minor() -> None:
     assert guard.declares_minor("Je suis en seconde au lycée")
     assert guard.declares_minor("i'm still in high school")
     assert not guard.declares_minor("J'enseigne au lycée, et toi ?")
+
+
+def test_a_long_reply_is_joined_to_the_context_by_its_head() -> None:
+    """A number completed at the start of a long reply is caught; one later in it too."""
+    filler = " On a marché longtemps, c'était beau." * 40
+    assert Reason.PHONE in guard.check("94 05" + filler, context=["mon num c'est 06 71 28"])
+    assert Reason.PHONE in guard.check(filler + " 07 52 18 33 61", context=["salut"])
+    assert guard.check(filler, context=["mon num c'est 06 71 28"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0 6 1 2 3 4 5 6 7 8 9 " * 273,
+        "zéro six douze trente-quatre et puis " * 81,
+        "on continue sur insta ou whatsapp ? je préfère snap si tu veux " * 47,
+        "Samedi à 19h au Bar des Amis on prend un verre ? " * 61,
+        "a " * 1500,
+        "1, " * 1000,
+    ],
+)
+def test_a_long_reply_is_read_in_bounded_time(text: str) -> None:
+    """3,000 characters of the shapes the rules look for take well under a second."""
+    started = time.process_time()
+    guard.check(text[:3000], context=["06 12", "on en parle ?"])
+    assert time.process_time() - started < 1.0

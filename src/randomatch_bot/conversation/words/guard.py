@@ -446,6 +446,7 @@ _CONTACT_REASONS = {
 }
 CONTEXT_MESSAGES = 4  # the persona's last messages read together with a reply
 CONTEXT_CHARS = 240  # of their end, at most
+HEAD_CHARS = 2 * CONTEXT_CHARS  # of a reply's start, read after them
 
 
 def _arranges_meeting(text: str) -> bool:
@@ -476,14 +477,16 @@ def _new_contacts(text: str, context: Sequence[str]) -> list[contacts.Contact]:
     """The contact details `text` contributes to, read after the tail of `context`.
 
     An item found in the tail joined with `text` and not in the tail alone was completed (or
-    written) by `text`; one the tail already held is not counted again.
+    written) by `text`; one the tail already held is not counted again. Only the head of a long
+    reply is joined to the tail: an item across the join starts there, the rest is in `own`.
     """
     recent = [message.strip() for message in context[-CONTEXT_MESSAGES:] if message.strip()]
     tail = " ".join(recent)[-CONTEXT_CHARS:]
     own = contacts.find(text)
     if not tail:
         return own
-    joined = collections.Counter(contacts.find(f"{tail} {text}"))
+    head = text if len(text) <= HEAD_CHARS else text[:HEAD_CHARS].rsplit(None, 1)[0]
+    joined = collections.Counter(contacts.find(f"{tail} {head}"))
     joined.subtract(collections.Counter(contacts.find(tail)))
     return [*own, *(item for item, count in joined.items() if count > 0 and item not in own)]
 
