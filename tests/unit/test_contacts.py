@@ -114,6 +114,8 @@ def test_numbers_told_in_words_and_digit_by_digit(text: str) -> None:
         "the hut's door code has 4 digits, like 1 9 8 4",
         "Il y avait 15, 20, peut-être 25 bouquetins",
         "dénivelé : deux mille, puis mille cinq cents, puis huit cents mètres",
+        "J'ai noté 4 sommets : 2 850, 3 012, 2 964 et 3 100 m",
+        "Le numéro du PGHM c'est le 112, à retenir",
     ],
 )
 def test_counts_and_lists_in_words_are_not_phones(text: str) -> None:
@@ -129,6 +131,7 @@ def test_counts_and_lists_in_words_are_not_phones(text: str) -> None:
         "c'est zéro six et après douze trente-quatre cinquante-six soixante-dix-huit",
         "07 81, attends je regarde, 22 19 03",
         "zero seven seven double oh, then nine double oh one two three",
+        "my number starts with 0161, then 496 0000",
     ],
 )
 def test_a_number_told_in_chunks_with_words_between(text: str) -> None:
@@ -296,6 +299,13 @@ def test_platforms_named_in_passing(text: str) -> None:
         "my snap is my first name plus 38",
         "mon insta c'est le même pseudo qu'ici",
         "same username on IG 😉",
+        "on passe sur tlg ?",
+        "t'as l'insta ?",
+        "je suis bien plus réactive sur WhatsApp",
+        "sur insta je suis clem.rando",
+        "mon insta ? clem point rando, sans majuscule",
+        "j'ai Signal si tu préfères",
+        "I have WhatsApp if that's easier",
     ],
 )
 def test_invitations_and_spoken_handles(text: str) -> None:

@@ -450,6 +450,7 @@ ORDINARY_NEAR_MEANINGS = [
     "mon fils passe le brevet",
     "I'm in year 3 of my PhD",
     "j'en ai 17 des paires de chaussettes",
+    "Mon prof de ski m'a collé une étiquette de trouillarde",
     # self-harm: idioms, care, the persona's own past
     "don't hurt yourself on the descent!",
     "you'll kill yourself on that climb, slow down",

@@ -336,7 +336,7 @@ def _links(text: str, emails: list[tuple[int, int]]) -> list[Contact]:
 
 # --- handles and platforms -------------------------------------------------------------------
 # Messaging apps: asking whether someone uses one, or preferring one, is an invitation.
-_MESSENGERS = r"""(?:snap(?:chat)?|snp|t[ée]l[ée]gram(?:me)?|tg|wh?at'?s?\s?app?|was+ap+|wa|
+_MESSENGERS = r"""(?:snap(?:chat)?|snp|t[ée]l[ée]gram(?:me)?|tg|tlg|wh?at'?s?\s?app?|was+ap+|wa|
     wtsp|wsp|signal|discord|messenger|kik|wechat|viber|skype|imessage|facetime)"""
 _PLATFORMS = rf"""(?:insta(?:gram(?:me)?)?|instagrame|ig|{_MESSENGERS}|strava|komoot|youtube|
     yt|tiktok|tik\s?tok|facebook|fb|twitter|bluesky|threads|linkedin|onlyfans|mym|tinder|hinge|
@@ -437,7 +437,7 @@ _ASK_ACCOUNT = _rx(
         \s+(?:ton|ta|your|ur|mon|ma|my)
       | \b(?:t'as|tu\s+as|as-tu|t'es\s+sur|tu\s+es\s+sur|es-tu\s+sur|are\s+you\s+on|
         r\s+u\s+on|do\s+you\s+have|do\s+u\s+have|d'you\s+have|you\s+have|u\s+have|
-        have\s+you\s+got|you\s+got|u\s+got|ya\s+got|got)(?:\s+(?:un|une|a|an))?)
+        have\s+you\s+got|you\s+got|u\s+got|ya\s+got|got)(?:\s+(?:un|une|a|an)|\s*l')?)
         \s*(?:compte\s+|account\s+|pseudo\s+|profil\s+|profile\s+|handle\s+|@\s*)?{_PLATFORMS}
         (?!\s+(?:de|des|du|d'|of|about|sur|on)\b)"""
 )
@@ -460,9 +460,12 @@ _PREFERRED = _rx(
         \b(?:sur\s+|on\s+|par\s+|via\s+|use\s+|utiliser\s+)?{_MESSENGERS}\b
       | \b{_PLATFORMS}\s+(?:c'est\s+)?(?:pour|to|for)\s+(?:discuter|parler|papoter|
         [ée]changer|s'[ée]crire|se\s+parler|chat|chatting|talk|text|texting|message|keep\s+in\s+touch)
-      | \b(?:je\s+suis|j'suis|chuis|moi\s+je\s+suis|i'?m|i\s+am)\s+(?:aussi\s+|also\s+|dispo\s+|
-        plus\s+(?:dispo|active?|souvent)\s+|more\s+(?:active\s+)?)?(?:sur|on)\s+{_PLATFORMS}
-        [^.!?\n]{{0,30}}?\b(?:si\s+(?:tu|jamais|besoin|t'es|c'est)|if\s+(?:you|u|that|needed)|
+      | \b(?:je\s+suis|j'suis|chuis|moi\s+je\s+suis|i'?m|i\s+am)\s+(?:bien\s+|way\s+|much\s+)?
+        (?:plus|more)\s+(?:r[ée]active?|active?|dispo|responsive|souvent|often)\s+(?:sur|on)\s+
+        {_MESSENGERS}\b
+      | \b(?:je\s+suis|j'suis|chuis|moi\s+je\s+suis|i'?m|i\s+am|j'ai|i\s+have|i'?ve\s+got|
+        j'utilise|i\s+use)\s+(?:aussi\s+|also\s+|dispo\s+|plus\s+(?:dispo|active?|souvent)\s+|
+        more\s+(?:active\s+)?)?(?:(?:sur|on)\s+)?{_PLATFORMS}[^.!?\n]{{0,30}}?\b(?:si\s+(?:tu|jamais|besoin|t'es|c'est)|if\s+(?:you|u|that|needed)|
         au\s+cas|in\s+case|au\s+besoin|quand\s+tu\s+veux|whenever|anytime)"""
 )
 # The account described instead of spelled: "mon snap c'est mon prénom + 38", "my IG is the
@@ -495,11 +498,16 @@ _LOOK_UP = _rx(
 _OWN_ACCOUNT = _rx(
     rf"""\b(?:mon|ma|my|ton|ta|your)\s+(?:compte\s+|account\s+|pseudo\s+|profil\s+|profile\s+|
         handle\s+|user(?:name)?\s+)?{_PLATFORMS}(?:\s+(?:account|handle|username|name))?
-        (?:{_EXPLICIT}@?{_PLAIN}|(?:{_EXPLICIT}|\s+)@?(?P<handle>{_HANDLE_LIKE}))"""
+        (?:{_EXPLICIT}@?{_PLAIN}|(?:{_EXPLICIT}|\s*\?\s*|\s+)@?(?P<handle>{_HANDLE_LIKE}))"""
 )
 _PLATFORM_THEN_HANDLE = _rx(
     rf"""\b{_PLATFORMS}(?:\s+(?:account|handle|username|name|pseudo))?\s*(?::|=|->|→|👉)\s*@?
         (?:(?P<handle>{_HANDLE_LIKE})|{_PLAIN})"""
+)
+# The platform first, then the name: "sur insta je suis clem.rando", "on IG I'm sam_trails".
+_PLATFORM_THEN_NAME = _rx(
+    rf"""\b(?:sur|on)\s+{_PLATFORMS}\s*,?\s*(?:je\s+suis|j'suis|i'?m|c'est|it'?s|moi\s+c'est)\s+
+        @?(?P<handle>{_HANDLE_LIKE})"""
 )
 _HANDLE_THEN_PLATFORM = _rx(
     rf"""(?<![\w@.])@?(?P<handle>{_HANDLE_LIKE})\s+(?:sur|on|via|par)\s+(?:mon\s+|my\s+)?
@@ -537,6 +545,7 @@ _NAME_PATTERNS = (
     _NAMED_ACCOUNT,
     _REACH_THEN_NAME,
     _LOOK_UP,
+    _PLATFORM_THEN_NAME,
 )
 
 

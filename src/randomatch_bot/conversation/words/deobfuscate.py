@@ -212,6 +212,10 @@ def _chunks(text: str) -> list[tuple[int, int, list[str]]]:
     return chunks
 
 
+# A number written with its thousands apart ("2 850", "3 012"): one number, not four digits.
+_THOUSANDS = re.compile(r"(?<!\d)(?<!\d[\s,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)")
+
+
 def _is_count(digits: list[int]) -> bool:
     """ "1 2 3 4 5 6 7 8 9 10", or backwards: counting, not a number."""
     steps = {b - a for a, b in itertools.pairwise(digits)}
@@ -225,7 +229,7 @@ def digit_by_digit(text: str) -> list[str]:
     Nine to fifteen digits in groups of at most four, at least three of them single digits (or
     one digit then four pairs); counting ("1 2 3 4 5…") is not a number.
     """
-    text = _set_apart_dates(text)
+    text = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group()), _set_apart_dates(text))
     found: list[str] = []
     for _, end, groups in _chunks(text):
         digits = "".join(groups).lstrip("+")
@@ -240,11 +244,11 @@ def digit_by_digit(text: str) -> list[str]:
 
 
 def _full_length(digits: str) -> bool:
-    """As long as a whole number: ten digits from a French "0", eleven from a British "07",
+    """As long as a whole number: ten digits from a French "0", eleven from a British one,
     eleven to thirteen after a "+"."""
     if digits.startswith("+"):
         return 11 <= len(digits) - 1 <= 13
-    return len(digits) == 10 or (len(digits) == 11 and digits.startswith("07"))
+    return len(digits) in {10, 11}
 
 
 def chained_numbers(text: str) -> list[str]:

@@ -378,7 +378,9 @@ _MINOR_SCHOOL = _rx(
       | \b(?:i'?m|i\s+am)\s+(?:only\s+|just\s+|still\s+)?(?:in|starting|going\s+into)\s+
         (?:(?:[6-9]|1[0-2])(?:th)?\s+grade|grade\s+(?:[6-9]|1[0-2])|year\s+(?:[7-9]|1[0-3]))\b
         (?!\s+(?:of|de)\b)
-      | \b(?:(?:ma|mon)\s+prof(?:esseure?)?\s+(?:principale?|de\s+\w+)\s+m'a\s+coll[ée]e?|
+      | \b(?:(?:ma|mon)\s+prof(?:esseure?)?\s+(?:principale?|de\s+(?:maths?|fran[çc]ais|
+        anglais|physique|svt|histoire|[ée]co|sport|eps|espagnol|allemand|musique|techno|philo|
+        latin|chimie))\s+m'a\s+coll[ée]e?(?!\s+(?:une?|des|la|le|les|l')\b)|
         j'ai\s+[ée]t[ée]\s+coll[ée]e?\s+(?:samedi|mercredi|en\s+retenue)|je\s+suis\s+en\s+
         retenue|i\s+(?:have|got)\s+detention(?=\s*(?:today|tomorrow|on|after|again|[.!?,]|$)))"""
 )
