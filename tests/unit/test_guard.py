@@ -354,6 +354,9 @@ MEANINGS = [
     ("dimanche, 9h, au pied du téléphérique de l'Aiguille ?", Reason.MEETING),
     ("Je descends à Annecy le 14, on prend un verre au Café des Arts ?", Reason.MEETING),
     ("meet you at the top of Arthur's Seat at sunrise tomorrow", Reason.MEETING),
+    ("see you Sunday at 9 at the Kings Arms", Reason.MEETING),
+    ("à samedi 19h au Café des Arts !", Reason.MEETING),
+    ("on se capte samedi 15h au Café du Commerce ?", Reason.MEETING),
     # money: a transfer asked for
     ("fais-moi un virement de 40 €", Reason.MONEY),
     ("fais moi un paylib de 25 euros stp", Reason.MONEY),
@@ -382,6 +385,7 @@ MEANINGS = [
     ("show me your tits", Reason.SEXUAL),
     ("I want you inside me", Reason.SEXUAL),
     ("I'm so wet thinking about you", Reason.SEXUAL),
+    ("je veux que tu me prennes par derrière", Reason.SEXUAL),
     # the persona under 18
     ("j'ai seize ans", Reason.MINOR),
     ("I'm only sixteen", Reason.MINOR),
@@ -392,6 +396,7 @@ MEANINGS = [
     ("Je me suis inscrite avant mes 18 ans, j'en ai 17", Reason.MINOR),
     ("I'm a junior in high school", Reason.MINOR),
     ("I'm in 10th grade", Reason.MINOR),
+    ("I'm actually 16", Reason.MINOR),
     # self-harm encouraged
     ("tu devrais en finir", Reason.SELF_HARM),
     ("kill yourself", Reason.SELF_HARM),
@@ -404,6 +409,7 @@ MEANINGS = [
     ("nobody would miss you", Reason.SELF_HARM),
     ("if you want to cut yourself, go for it", Reason.SELF_HARM),
     ("suicide-toi", Reason.SELF_HARM),
+    ("pourquoi tu te suicides pas ?", Reason.SELF_HARM),
 ]
 
 ORDINARY_NEAR_MEANINGS = [
@@ -420,6 +426,8 @@ ORDINARY_NEAR_MEANINGS = [
     "J'adore le pub irlandais de Chambéry, t'y es déjà allé ?",
     "ça te dit de faire le GR20 un jour ?",
     "je suis du 38, on a fait le 73 et le 74 à pied cet été",
+    "See you tomorrow! I'm off to the Red Lion at 7 with my brother",
+    "à demain, je file au Café des Arts avec ma sœur vers 19h",
     # money: things lent, prices, salaries
     "tu me prêterais ta frontale ?",
     "j'ai prêté 50 € à mon frère",

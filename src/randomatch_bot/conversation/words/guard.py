@@ -255,7 +255,10 @@ _INVITE = _rx(
         let'?s|shall\s+we|how\s+about|what\s+about|fancy|wanna|want\s+to\s+(?:grab|get|meet)|
         come\s+(?:find|meet|join|by|over|and)|pick\s+me\s+up|meet\s+(?:you|me)|together|
         we\s+(?:could|can|should)\s+(?:meet|grab|get|have)|are\s+you\s+free|you\s+free|
-        grab\s+(?:a|some)\s+(?:coffee|drink|beer|bite|pint))"""
+        grab\s+(?:a|some)\s+(?:coffee|drink|beer|bite|pint)|
+        see\s+you\s+(?:(?:tomorrow|tonight|\w+day)\s+)?(?:at|on)\s+(?:the\s+)?\w|
+        [àa]\s+(?:demain|ce\s+soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s*,?\s*
+        (?:[àa]\s+|vers\s+)?\d)"""
 )
 _SOCIAL_VENUE = r"""(?:(?<!\d\s)(?<!\d)bar|caf[ée]|coffee\s+shop|resto|restaurant|brasserie|
     bistrot?|pub|taverne|cr[êe]perie|pizzeria|salon\s+de\s+th[ée]|tea\s*room|cin[ée]ma|cinema)"""
@@ -300,7 +303,7 @@ _BODY = r"""(?:bite|teub|chibre|zizi|queue|foufoune|cul|fesses|seins|nichons|t[�
     dick|cock|pussy|tits|boobs|ass|butt|nipples|balls|breasts)"""
 _SEX_ACT = _rx(
     rf"""\b(?:te|t'|me|m'|vous)\s*(?:baiser|baise|sucer|suce|l[ée]cher|l[èe]che|chevaucher|
-        doigter|branler|p[ée]n[ée]trer|enculer|sodomiser|prendre\s+(?:par\s+derri[èe]re|
+        doigter|branler|p[ée]n[ée]trer|enculer|sodomiser|pren(?:dre|nes?)\s+(?:par\s+derri[èe]re|
         sauvagement|contre\s+(?:un|le|la)\s+\w+)|faire\s+(?:mouiller|bander|grimper\s+aux\s+
         rideaux)|sentir\s+en\s+moi|avoir\s+en\s+moi|d[ée]foncer)\b
       | \b(?:on|nous|je|tu)\s+(?:se\s+|s')?(?:baise|baiserait|baiserais|baisera|couche(?:rait)?\s+
@@ -349,8 +352,8 @@ _MINOR_AGE = _rx(
 # A bare age after "I'm" / "you're" ("I'm 16, I lied"), an age just reached, not yet 18.
 _MINOR_BARE = _rx(
     r"""\b(?:i'?m|i\s+am|you'?re|you\s+are|are\s+you|j'ai\s+eu|je\s+viens\s+d'avoir|
-        i\s+(?:just\s+)?turned)\s+(?:only\s+|just\s+|que\s+)?
-        (?:1[0-7]|[1-9])\b(?:\s*(?:ans\b|years?\b))?(?=\s*(?:[?!,.;)]|$|and\b|et\b|ans\b|years?\b|
+        i\s+(?:just\s+)?turned)\s+(?:only\s+|just\s+|que\s+|actually\s+|really\s+|honestly\s+|
+        technically\s+|still\s+|barely\s+)?(?:1[0-7]|[1-9])\b(?:\s*(?:ans\b|years?\b))?(?=\s*(?:[?!,.;)]|$|and\b|et\b|ans\b|years?\b|
         btw|lol|haha|😬|😅|😉))
       | \b(?:j'en\s+ai|t'en\s+as|tu\s+en\s+as)\s+(?:que\s+)?(?:1[0-7]|[1-9])\s+ans\b
       | \b(?:i'?m|i\s+am|you'?re|you\s+are)\s+not\s+18\s+yet\b
@@ -428,6 +431,7 @@ _SELF_HARM = _rx(
       | \b(?<!on\s)va\s+(?:te\s+(?:pendre|tuer|jeter|noyer)|crever|mourir)\b
         (?!\s+(?:de|d'|le|la|les|l'|un|une|des|ton|ta|tes|son|sa|ses)\b)
       | \bgo\s+die\b | \bkys\b
+      | \bpourquoi\s+tu\s+(?:ne\s+)?(?:te|t')\s*(?:suicides|tues|pends|flingues)\s+pas\b
       | \b(?:the\s+world|everyone|we)\s+(?:would|'d)\s+be\s+better\s+(?:off\s+)?without\s+you
       | \ble\s+monde\s+(?:serait|irait)\s+mieux\s+sans\s+toi
       | \b(?:personne|nobody|no\s+one)\s+(?:ne\s+)?(?:te\s+)?(?:regretterait|manquerait|
