@@ -12,6 +12,9 @@ Three views of one text, each for one kind of detection:
   or alone between two such tokens, so "GR20", "Lol" and every ordinary word stay as they are).
 - `collapse_digit_runs`: digits separated by any few non-letter characters ("06-71.28/94 05",
   "0 6 7 1", "06🔸71🔸28") joined into one run, for the phone matcher to judge.
+- `digit_by_digit` and `chained_numbers`: a number told digit by digit or in French pairs
+  without its "0" ("5 5 5, 1 2 3, 4 5 6 7", "6, 27, 04, 91, 13"), and one told in chunks with
+  a few words between them ("07 41 52, la suite c'est 66 09"), read on `digits_view`.
 
 The spoken forms of "@" and "." in addresses ("[at]", "arobase", "chez … point com", "[dot]")
 are read where they are matched, in `contacts`, because " at " and " point " are also ordinary

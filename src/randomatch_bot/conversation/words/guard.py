@@ -15,10 +15,11 @@ configured.
   counts, since one lying wholly in earlier messages was judged when they were sent. These
   rules aim at recall: a detail let through cannot be taken back.
 - Meaning (money asked for, a meeting with a place and a time, sexual content, a minor in the
-  conversation, a postal address): narrow rules for the unambiguous phrasings only, because
-  the words involved are everyday words ("300 €", "samedi 14h au parking", "sa queue", "minor
-  blister", "j'ai 29 ans") and the reviewing model is there for the rest. When in doubt these
-  rules let the reply through.
+  conversation, a postal address, self-harm encouraged): narrow, high-precision structures
+  only, because the words involved are everyday words ("300 €", "samedi 14h au parking", "sa
+  queue", "minor blister", "j'ai 29 ans", "don't kill yourself on that climb") and the
+  reviewing model is there for the rest. They read numbers in words as digits too. When in
+  doubt these rules let the reply through.
 
 Pure functions: no I/O, no model; the composer decides what to do with a verdict (regenerate
 once with `corrective_instruction`, then `safe_line`).
