@@ -45,7 +45,7 @@ HISTORY_FETCH = 60  # messages that may enter the prompt window
 # A few more are read so that the memory can tell which ones the window has started to drop.
 MEMORY_LOOKAHEAD = 2 * memory.MEMORY_BATCH
 # The persona's own recent messages the guard reads with a reply (a number split over them).
-RECENT_OWN = 3
+RECENT_OWN = guard.CONTEXT_MESSAGES
 # Closes the prompt of the last try, after two replies that could not be sent.
 LAST_TRY_NOTE = (
     "Ta réponse n'a pas pu être envoyée. Écris juste une ou deux phrases courtes et naturelles "
