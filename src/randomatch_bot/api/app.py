@@ -18,7 +18,15 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from randomatch_bot.api import chat, dead_letters, monitoring, pages, stats
+from randomatch_bot.api import (
+    chat,
+    conversation,
+    dead_letters,
+    engagement,
+    monitoring,
+    pages,
+    stats,
+)
 from randomatch_bot.api.auth import ReadOnly
 from randomatch_bot.api.events import MatchEvents
 from randomatch_bot.api.pages import STATIC_DIR
@@ -97,6 +105,8 @@ def create_app(
     app.include_router(monitoring.readable)
     app.include_router(monitoring.protected)
     app.include_router(stats.router)
+    app.include_router(engagement.router)
+    app.include_router(conversation.router)
     app.include_router(dead_letters.router)
     app.include_router(pages.router)
     if demo:

@@ -95,6 +95,19 @@ async def require_reader(request: Request, state: State, credentials: Credential
     _check(credentials, settings.monitoring_token, settings.metrics_token)
 
 
+async def is_admin(request: Request, state: State, credentials: Credentials) -> bool:
+    """For a route open to both tokens that shows more to the admin: checks the caller as
+    `require_reader` does (raising 401/403), then says whether it holds the admin token (or,
+    with no MONITORING_TOKEN, is on this machine without a token)."""
+    await require_reader(request, state, credentials)
+    token = state.settings.monitoring_token
+    if token is None:
+        return credentials is None
+    return credentials is not None and _token_matches(
+        credentials.credentials, token.get_secret_value()
+    )
+
+
 async def require_local_or_token(request: Request, state: State, credentials: Credentials) -> None:
     """Dependency of the demo chat: free on localhost, the monitoring token elsewhere."""
     client = request.client.host if request.client else None

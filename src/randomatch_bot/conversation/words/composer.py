@@ -29,6 +29,7 @@ from randomatch_bot.conversation.words import (
 from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
 from randomatch_bot.conversation.words.prompt import FOLLOWUP_NOTE
 from randomatch_bot.db import messages, session
+from randomatch_bot.db.console import record_guard_trips
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMError, LLMPermanentError
@@ -111,7 +112,7 @@ class Composer:
         unanswered = _unanswered(newest, persona.bot_id)
         if guard.declares_minor(unanswered):
             # No model call: whatever it would say, the conversation must not go on.
-            _count_trips([guard.Reason.MINOR], "input", conversation)
+            await self._count_trips([guard.Reason.MINOR], "input", conversation)
             return Composition(
                 _NO_CALL, [guard.safe_line([guard.Reason.MINOR], persona.language)], False
             )
@@ -226,7 +227,7 @@ class Composer:
                     return completion, parts, review
                 reserve = reserve or ((completion, parts, review) if parts else None)
             if blocked:
-                _count_trips(blocked, f"attempt {attempt}", conversation)
+                await self._count_trips(blocked, f"attempt {attempt}", conversation)
                 corrective = ChatMessage("system", guard.corrective_instruction(blocked))
                 messages = [*messages, corrective]
             else:
@@ -390,6 +391,28 @@ class Composer:
         )
         return completion
 
+    async def _count_trips(
+        self, reasons: list[guard.Reason], stage: str, conversation: Conversation
+    ) -> None:
+        """Count, record (`bot.guard_trips`) and log a guard trip: the reasons only, never
+        the text."""
+        for reason in reasons:
+            METRICS.guard_trips.labels(reason=reason.value).inc()
+        log.warning(
+            "reply.guard_blocked",
+            reasons=[r.value for r in reasons],
+            stage=stage,
+            match_id=str(conversation.match_id),
+        )
+        await record_guard_trips(
+            self.pool,
+            bot_id=conversation.bot_id,
+            match_id=conversation.match_id,
+            plan_id=conversation.plan_id,
+            reasons=[r.value for r in reasons],
+            stage=stage,
+        )
+
     async def _record(
         self,
         conversation: Conversation,
@@ -471,15 +494,3 @@ def _unanswered(newest_first: list[prompt.HistoryMessage], bot_id: uuid.UUID) ->
             break
         texts.append(message.content)
     return "\n".join(reversed(texts))
-
-
-def _count_trips(reasons: list[guard.Reason], stage: str, conversation: Conversation) -> None:
-    """Count and log a guard trip: the reasons only, never the text."""
-    for reason in reasons:
-        METRICS.guard_trips.labels(reason=reason.value).inc()
-    log.warning(
-        "reply.guard_blocked",
-        reasons=[r.value for r in reasons],
-        stage=stage,
-        match_id=str(conversation.match_id),
-    )
