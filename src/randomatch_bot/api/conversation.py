@@ -433,6 +433,7 @@ async def explain(
 )
 async def conversation(
     request: Request,
+    response: Response,
     state: State,
     credentials: Credentials,
     match_id: Annotated[uuid.UUID, Path(description="The match")],
@@ -441,8 +442,13 @@ async def conversation(
     """One conversation explained: the transcript and each reply's timeline, model, cost,
     guard trips, and the memory in force (admin token; the read-only token sees it with
     personal data masked). A browser asking for HTML gets the page instead."""
+    # One address, two representations: caches must keep them apart.
+    response.headers["Vary"] = "Accept, Authorization"
     if wants_page(request):
-        return FileResponse(STATIC_DIR / "conversation.html", media_type="text/html")
+        return FileResponse(
+            STATIC_DIR / "conversation.html", media_type="text/html", headers={"Vary": "Accept"}
+        )
+    response.headers["Cache-Control"] = "no-store"
     admin = await is_admin(request, state, credentials)
     out = await explain(state, match_id, redact=not admin, limit=limit)
     if out is None:
