@@ -23,7 +23,15 @@ pytestmark = pytest.mark.integration
 
 START = dt.datetime(2026, 7, 14, 15, 0, tzinfo=dt.UTC)
 # Every table of the `bot` schema with what ties a row to a conversation.
-BY_MATCH = ["memories", "reply_plans", "answered_messages", "sent_parts", "dead_letters"]
+BY_MATCH = [
+    "memories",
+    "reply_plans",
+    "answered_messages",
+    "sent_parts",
+    "dead_letters",
+    "plan_events",
+    "guard_trips",
+]
 
 
 async def a_conversation(conn: asyncpg.Connection, settings: Any, pool: asyncpg.Pool) -> Couple:
@@ -87,7 +95,10 @@ async def test_forget_erases_everything_about_the_person(
         after = await rows_about(conn, couple)
         others = await rows_about(conn, other)
         calls_after = await conn.fetchval("SELECT count(*) FROM bot.llm_calls")
-    assert all(before[k] > 0 for k in ("memories", "reply_plans", "conversations", "llm_calls"))
+    assert all(
+        before[k] > 0
+        for k in ("memories", "reply_plans", "conversations", "llm_calls", "plan_events")
+    )
     assert nothing(after), after
     assert erased.matches == 1
     assert erased.memories == 1

@@ -11,8 +11,9 @@ UNION
 SELECT match_id FROM bot.conversations WHERE human_id = :user_id;
 
 -- name: erase_matches
--- Everything the service keeps about these matches. Model-call records stay for the bots'
--- budgets and the cost figures, with nothing left that points at the conversation.
+-- Everything the service keeps about these matches. Model-call records and the guard's trips
+-- stay for the bots' budgets and the engagement figures, with nothing left that points at the
+-- conversation.
 WITH m AS (SELECT unnest(:match_ids::uuid[]) AS match_id),
 memories AS (
     DELETE FROM bot.memories WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
@@ -26,6 +27,11 @@ dead AS (
     DELETE FROM bot.dead_letters WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 conversations AS (
     DELETE FROM bot.conversations WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
+events AS (
+    DELETE FROM bot.plan_events WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
+trips AS (
+    UPDATE bot.guard_trips SET match_id = NULL, plan_id = NULL
+     WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 calls AS (
     UPDATE bot.llm_calls SET match_id = NULL, plan_id = NULL, error = NULL
      WHERE match_id IN (SELECT match_id FROM m) RETURNING 1)
