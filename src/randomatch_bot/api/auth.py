@@ -4,7 +4,8 @@
 - Everything else needs a bearer token. `MONITORING_TOKEN` is the admin token: every route,
   including the dead letters (they show private messages) and their retry and discard.
   `METRICS_TOKEN`, when set, is a read-only token for scrapers and dashboards: `/metrics`,
-  `/ready`, `/stats`, `/overview` and `/openapi.json`, nothing that shows a message.
+  `/ready`, `/stats`, `/overview`, `/engagement` and `/openapi.json`, nothing that shows a
+  message; `/conversations/{match_id}` answers it with personal data masked (`is_admin`).
 - With no MONITORING_TOKEN configured the service listens on localhost only (the `api` command
   refuses another host), and as a second line of defence every protected route answers 403 to
   a client that is not on this machine.
