@@ -9,11 +9,11 @@ INSERT INTO bot.reply_plans (id, match_id, bot_id, epoch, status, trigger_messag
                              read_due_at, model, cost, created_at, finished_at)
 SELECT pg_temp.uid('8004', ('x' || right(msg.id::text, 12))::bit(48)::bigint), msg.match_id,
        msg.sender_id, 1, 'done',
-       CASE WHEN ('x' || right(msg.id::text, 12))::bit(48)::bigint % 20 = 0 THEN '{}'::uuid[]
+       CASE WHEN get_byte(decode(md5(msg.id::text), 'hex'), 0) % 20 = 0 THEN '{}'::uuid[]
             ELSE ARRAY[msg.id] END,
        msg.created_at,
        (ARRAY['x-ai/grok-4.20', 'openai/gpt-4.1-mini', 'mistral/small'])[
-           1 + ('x' || right(msg.id::text, 12))::bit(48)::bigint % 3],
+           1 + get_byte(decode(md5(msg.id::text), 'hex'), 1) % 3],
        0.0004, msg.created_at, msg.created_at
   FROM public.messages msg
   JOIN public.profiles p ON p.id = msg.sender_id AND p.is_bot
@@ -34,7 +34,7 @@ SELECT bot_id, match_id, id, 'reply', model, true, 900, 40, cost, 800, created_a
 INSERT INTO bot.guard_trips (bot_id, match_id, plan_id, reason, stage, created_at)
 SELECT bot_id, match_id, id, 'contact', 'attempt 0', created_at
   FROM bot.reply_plans
- WHERE ('x' || right(id::text, 12))::bit(48)::bigint % 200 = 0;
+ WHERE get_byte(decode(md5(id::text), 'hex'), 2) % 200 = 0;
 
 -- Unmatched matches: seen by the service some time in the last year, closed conversations.
 INSERT INTO bot.conversations (match_id, bot_id, human_id, status, closed_at)

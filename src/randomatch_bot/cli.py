@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from randomatch_bot.commands import takeover as takeover_commands
 from randomatch_bot.commands.dead_letters import dead_letters_app
 from randomatch_bot.commands.personas import persona_app
 from randomatch_bot.config import Settings, load_settings
@@ -37,6 +38,9 @@ app = typer.Typer(
 )
 app.add_typer(persona_app, name="persona")
 app.add_typer(dead_letters_app, name="dead-letters")
+app.command("takeover")(takeover_commands.takeover)
+app.command("resume")(takeover_commands.resume)
+app.command("send")(takeover_commands.send)
 console = Console()
 err_console = Console(stderr=True)
 

@@ -26,6 +26,7 @@ from randomatch_bot.api import (
     monitoring,
     pages,
     stats,
+    takeover,
 )
 from randomatch_bot.api.auth import ReadOnly
 from randomatch_bot.api.events import MatchEvents
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(stats.router)
     app.include_router(engagement.router)
     app.include_router(conversation.router)
+    app.include_router(takeover.router)
     app.include_router(dead_letters.router)
     app.include_router(pages.router)
     if demo:

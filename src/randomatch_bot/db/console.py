@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 # How engagement is grouped; 'all' is the one-row total. A new grouping (a persona's variant)
 # is one more value here and one more WHEN in each engagement query.
 Grouping = Literal["persona", "model", "all"]
+# Sort memory of the engagement queries (a week of a large app's messages sorts in memory).
+WORK_MEM = "64MB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,13 @@ async def engagement(
     conn: Conn, *, start: dt.datetime, end: dt.datetime, by: Grouping, worst: int = 20
 ) -> Engagement:
     """The engagement figures of [start, end) grouped `by`, with the `worst` conversations."""
-    window = {"start": start, "end": end, "by": by}
+    window: dict[str, object] = {"start": start, "end": end, "by": by}
+    async with conn.transaction():
+        await session.fetchval(conn, SQL.engagement_work_mem, work_mem=WORK_MEM)
+        return await _engagement(conn, window, worst)
+
+
+async def _engagement(conn: Conn, window: dict[str, object], worst: int) -> Engagement:
     rows = await session.fetch(conn, SQL.engagement_turns, worst=worst, **window)
     return Engagement(
         turns=[TurnGroup.from_row(r) for r in rows if r["kind"] == "group"],

@@ -210,7 +210,10 @@ async def _carry_on(
 
 async def _react(conn: Conn, snap: Snapshot, plan: Plan, rules: Rules) -> ReadOutcome:
     """Maybe react with an emoji (where the app has reactions); a bare "ok" ends here."""
-    if not plan.trigger_message_ids or not await reactions.reactions_available(conn):
+    # A plan whose words were written before it read anything (an operator's) sends them.
+    if not plan.trigger_message_ids or plan.parts is not None:
+        return ReadOutcome(reacted=False)
+    if not await reactions.reactions_available(conn):
         return ReadOutcome(reacted=False)
     rows = await messages.texts(conn, message_ids=plan.trigger_message_ids)
     if not rows:

@@ -3,6 +3,11 @@
 -- docs/API.md ("Engagement"). `:by` chooses the group: 'persona' (the bot's id), 'model' (the
 -- model that wrote the persona's message) or 'all' (one row); a new grouping is one more WHEN.
 
+-- name: engagement_work_mem
+-- The engagement queries sort a window's messages and calls: memory enough to sort them in
+-- memory, for this transaction only.
+SELECT set_config('work_mem', :work_mem, true) AS work_mem;
+
 -- name: engagement_turns
 -- The persona's turns (a run of its messages; the last one stands for the turn) decided in
 -- [:start, :end): replied (the human wrote within 24 h; decided then) or not (decided 24 h
