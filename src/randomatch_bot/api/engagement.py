@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from typing import Annotated, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -98,16 +99,25 @@ class EngagementOut(BaseModel):
     worst: list[Worst]
 
 
+class _Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def is_total(self) -> bool: ...
+
+
 def _ratio(part: float, whole: float, scale: float = 1.0) -> float | None:
     return part * scale / whole if whole else None
 
 
-def _groups(data: console.Engagement, names: dict[str, str]) -> dict[str, Group]:
-    turns = {t.key: t for t in data.turns}
-    followups = {f.key: f for f in data.followups}
-    closures = {c.key: c for c in data.closures}
-    guard = {g.key: g for g in data.guard}
-    cost = {c.key: c for c in data.cost}
+def _groups(data: console.Engagement, names: dict[str, str], *, total: bool) -> dict[str, Group]:
+    """The groups of `data` (or its total, key 'all', when `total`)."""
+
+    def keyed(rows: Sequence[_Keyed]) -> dict[str, Any]:
+        return {r.key: r for r in rows if r.is_total == total}
+
+    turns, followups = keyed(data.turns), keyed(data.followups)
+    closures, guard, cost = keyed(data.closures), keyed(data.guard), keyed(data.cost)
     keys = sorted(set(turns) | set(followups) | set(closures) | set(guard) | set(cost))
     out: dict[str, Group] = {}
     for key in keys:
@@ -145,27 +155,19 @@ def _groups(data: console.Engagement, names: dict[str, str]) -> dict[str, Group]
 
 
 def _empty_total() -> Group:
-    return _groups(console.Engagement([], [], [], [], [], [console.CostGroup("all", 0.0, 0)]), {})[
-        "all"
-    ]
+    empty = console.Engagement([], [], [], [], [], [console.CostGroup("all", True, 0.0, 0)])
+    return _groups(empty, {}, total=True)["all"]
 
 
-async def compute(
-    conn: Conn, start: dt.datetime, end: dt.datetime, by: Grouping, *, total: bool = True
-) -> EngagementOut:
-    """The engagement of [start, end) per group `by`, with the total (unless `total` is False:
-    the total then stands empty) and the worst conversations."""
+async def compute(conn: Conn, start: dt.datetime, end: dt.datetime, by: Grouping) -> EngagementOut:
+    """The engagement of [start, end) per group `by`, the total and the worst conversations."""
     data = await console.engagement(conn, start=start, end=end, by=by, worst=WORST)
-    all_data = (
-        await console.engagement(conn, start=start, end=end, by="all", worst=0) if total else None
-    )
     bot_ids = {w.bot_id for w in data.worst}
     if by == "persona":
         bot_ids |= {uuid.UUID(k) for k in _keys(data)}
     bot_names = await console.bot_names(conn, sorted(bot_ids)) if bot_ids else {}
     names = {str(k): v for k, v in bot_names.items()} if by == "persona" else {}
-    groups = _groups(data, names)
-    totals = _groups(all_data, {}) if all_data is not None else {}
+    groups = _groups(data, names, total=False)
     worst = [
         Worst(
             match_id=w.match_id,
@@ -183,31 +185,30 @@ async def compute(
         window=EngagementWindow(start=start, end=end, hours=(end - start).total_seconds() / 3600),
         by=by,
         groups=list(groups.values()),
-        total=totals.get("all") or _empty_total(),
+        total=_groups(data, {}, total=True).get("all") or _empty_total(),
         worst=worst,
     )
 
 
 def _keys(data: console.Engagement) -> set[str]:
     keys: set[str] = set()
+    rows: Sequence[_Keyed]
     for rows in (data.turns, data.followups, data.closures, data.guard, data.cost):
-        keys |= {r.key for r in rows}
+        keys |= {r.key for r in rows if not r.is_total}
     return keys
 
 
-async def cached(
-    state: ApiState, hours: float, by: Grouping, *, total: bool = True
-) -> EngagementOut:
+async def cached(state: ApiState, hours: float, by: Grouping) -> EngagementOut:
     """`compute` over the `hours` ending now, reused for `CACHE_SECONDS`."""
     cache = state.engagement_cache
-    key = (round(hours, 3), by, total)
+    key = (round(hours, 3), by)
     hit = cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
         kept: EngagementOut = hit[1]
         return kept
     end = dt.datetime.now(dt.UTC)
     async with session.connection(state.resources.pool) as conn:
-        result = await compute(conn, end - dt.timedelta(hours=hours), end, by, total=total)
+        result = await compute(conn, end - dt.timedelta(hours=hours), end, by)
     if len(cache) >= CACHE_ENTRIES:
         cache.clear()
     cache[key] = (time.monotonic(), result)
@@ -216,12 +217,11 @@ async def cached(
 
 async def summary(state: ApiState, hours: float, bot_id: uuid.UUID | None = None) -> Group:
     """The engagement of every persona over the `hours` ending now (of `bot_id` if given)."""
+    result = await cached(state, hours, "persona")
     if bot_id is None:
-        groups = (await cached(state, hours, "all", total=False)).groups
-    else:
-        found = (await cached(state, hours, "persona", total=False)).groups
-        groups = [g for g in found if g.key == str(bot_id)]
-    return groups[0] if groups else _empty_total()
+        return result.total
+    found = [g for g in result.groups if g.key == str(bot_id)]
+    return found[0] if found else _empty_total()
 
 
 Hours = Annotated[

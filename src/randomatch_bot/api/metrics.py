@@ -148,7 +148,7 @@ async def gather(state: ApiState) -> Snapshot:
                     snap.dead_letters_total = count.n
             for pause in await paused_scopes(conn):
                 snap.llm_paused[str(pause["scope"])] = 1
-        by_persona = await engagement.cached(state, ENGAGEMENT_HOURS, "persona", total=False)
+        by_persona = await engagement.cached(state, ENGAGEMENT_HOURS, "persona")
         snap.engagement = by_persona.groups
         snap.up["postgres"] = 1
     except (DatabaseUnavailable, DatabaseError):

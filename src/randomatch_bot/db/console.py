@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
     from randomatch_bot.db.types import Conn
 
-# How engagement is grouped; 'all' is the one-row total. A new grouping (a persona's variant)
-# is one more value here and one more WHEN in each engagement query.
-Grouping = Literal["persona", "model", "all"]
+# How engagement is grouped (each query also gives the total, key 'all'). A new grouping (a
+# persona's variant) is one more value here and one more WHEN in each engagement query.
+Grouping = Literal["persona", "model"]
 # Sort memory of the engagement queries (a week of a large app's messages sorts in memory).
 WORK_MEM = "64MB"
 
@@ -31,6 +31,7 @@ class TurnGroup(FromRow):
     """The persona's turns decided in the window, and the conversations they belong to."""
 
     key: str
+    is_total: bool
     turns: int
     replied: int
     pending: int
@@ -57,6 +58,7 @@ class WorstConversation(FromRow):
 @dataclass(frozen=True, slots=True)
 class FollowupGroup(FromRow):
     key: str
+    is_total: bool
     followups: int
     reengaged: int
 
@@ -64,6 +66,7 @@ class FollowupGroup(FromRow):
 @dataclass(frozen=True, slots=True)
 class ClosureGroup(FromRow):
     key: str
+    is_total: bool
     closed: int
     blocked: int
 
@@ -71,6 +74,7 @@ class ClosureGroup(FromRow):
 @dataclass(frozen=True, slots=True)
 class GuardGroup(FromRow):
     key: str
+    is_total: bool
     replies: int
     trips: int
 
@@ -78,6 +82,7 @@ class GuardGroup(FromRow):
 @dataclass(frozen=True, slots=True)
 class CostGroup(FromRow):
     key: str
+    is_total: bool
     cost: float
     conversations: int
 
@@ -107,7 +112,7 @@ async def engagement(
 async def _engagement(conn: Conn, window: dict[str, object], worst: int) -> Engagement:
     rows = await session.fetch(conn, SQL.engagement_turns, worst=worst, **window)
     return Engagement(
-        turns=[TurnGroup.from_row(r) for r in rows if r["kind"] == "group"],
+        turns=[TurnGroup.from_row(r) for r in rows if r["kind"] in ("group", "total")],
         worst=[WorstConversation.from_row(r) for r in rows if r["kind"] == "worst"],
         followups=[
             FollowupGroup.from_row(r)

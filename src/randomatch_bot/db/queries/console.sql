@@ -1,7 +1,8 @@
 -- Named queries of the operator's console (api/engagement.py, api/conversation.py): engagement
 -- per persona or per model over a window, and one conversation explained. Definitions in
--- docs/API.md ("Engagement"). `:by` chooses the group: 'persona' (the bot's id), 'model' (the
--- model that wrote the persona's message) or 'all' (one row); a new grouping is one more WHEN.
+-- docs/API.md ("Engagement"). `:by` chooses the group: 'persona' (the bot's id) or 'model' (the
+-- model that wrote the persona's message); a new grouping is one more WHEN. Each query also
+-- gives the total over every group (`is_total`, key 'all') in the same pass (GROUPING SETS).
 
 -- name: engagement_work_mem
 -- The engagement queries sort a window's messages and calls: memory enough to sort them in
@@ -39,10 +40,10 @@ WITH msgs AS (
                 WHEN o.created_at + interval '24 hours' < :end::timestamptz
                 THEN o.created_at + interval '24 hours' END AS decided_at,
            CASE :by::text WHEN 'persona' THEN o.bot_id::text
-                          WHEN 'model' THEN coalesce(rp.model, 'unknown')
-                          ELSE 'all' END AS key
+                          WHEN 'model' THEN coalesce(rp.model, 'unknown') END AS key
       FROM ordered o
-      LEFT JOIN bot.sent_parts sp ON sp.message_id = o.id
+      -- The model only when grouping by it (a one-time filter skips the look-ups otherwise).
+      LEFT JOIN bot.sent_parts sp ON sp.message_id = o.id AND :by::text = 'model'
       LEFT JOIN bot.reply_plans rp ON rp.id = sp.plan_id
      WHERE o.persona AND o.next_persona IS NOT TRUE
 ), decided AS (
@@ -61,7 +62,7 @@ WITH msgs AS (
       LEFT JOIN depth h ON h.match_id = d.match_id
      ORDER BY d.match_id, d.at DESC
 ), per_turn AS (
-    SELECT key,
+    SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
            count(*) FILTER (WHERE decided_at >= :start::timestamptz
                               AND decided_at < :end::timestamptz)::int AS turns,
            count(*) FILTER (WHERE replied AND decided_at >= :start::timestamptz
@@ -74,24 +75,26 @@ WITH msgs AS (
                FILTER (WHERE replied AND decided_at >= :start::timestamptz
                          AND decided_at < :end::timestamptz) AS delay_p90_s
       FROM turns
-     GROUP BY key
+     GROUP BY GROUPING SETS ((key), ())
 ), per_conv AS (
-    SELECT key, count(*)::int AS conversations, count(*) FILTER (WHERE ghosted)::int AS ghosted,
+    SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
+           count(*)::int AS conversations, count(*) FILTER (WHERE ghosted)::int AS ghosted,
            avg(depth)::float8 AS depth_mean,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY depth) AS depth_median
       FROM convs
-     GROUP BY key
+     GROUP BY GROUPING SETS ((key), ())
 )
-(SELECT 'group' AS kind, t.key, NULL::uuid AS match_id, NULL::uuid AS bot_id,
+(SELECT CASE WHEN t.is_total THEN 'total' ELSE 'group' END AS kind, t.key, t.is_total,
+        NULL::uuid AS match_id, NULL::uuid AS bot_id,
         t.turns, t.replied, t.pending, t.delay_median_s, t.delay_p90_s,
         coalesce(c.conversations, 0) AS conversations, coalesce(c.ghosted, 0) AS ghosted,
         c.depth_mean, c.depth_median, NULL::int AS depth, NULL::timestamptz AS last_turn_at
    FROM per_turn t
-   LEFT JOIN per_conv c ON c.key = t.key
-  WHERE t.turns > 0 OR t.pending > 0
-  ORDER BY t.key)
+   LEFT JOIN per_conv c ON c.is_total = t.is_total AND c.key = t.key
+  WHERE t.turns > 0 OR t.pending > 0 OR t.is_total
+  ORDER BY t.is_total, t.key)
 UNION ALL
-(SELECT 'worst', key, match_id, bot_id, NULL, NULL, NULL, NULL, NULL, NULL,
+(SELECT 'worst', key, false, match_id, bot_id, NULL, NULL, NULL, NULL, NULL, NULL,
         ghosted::int, NULL, NULL, depth, last_turn_at
    FROM convs
   ORDER BY ghosted DESC, depth, last_turn_at DESC, match_id
@@ -100,11 +103,10 @@ UNION ALL
 -- name: engagement_followups
 -- Follow-ups (plans with no trigger message, not an icebreaker) whose first part was sent,
 -- decided in [:start, :end): re-engaged when the human wrote within 24 h (decided then),
--- else decided 24 h after; per group (:by as `engagement_turns`).
+-- else decided 24 h after; per group (:by as `engagement_turns`) and in total.
 WITH f AS (
     SELECT CASE :by::text WHEN 'persona' THEN p.bot_id::text
-                          WHEN 'model' THEN coalesce(p.model, 'unknown')
-                          ELSE 'all' END AS key,
+                          WHEN 'model' THEN coalesce(p.model, 'unknown') END AS key,
            sp.sent_at,
            (SELECT min(m.created_at) FROM public.messages m
              WHERE m.match_id = p.match_id AND m.sender_id = c.human_id
@@ -124,81 +126,84 @@ WITH f AS (
            coalesce(answered_at, sent_at + interval '24 hours') AS decided_at
       FROM f
 )
-SELECT key, count(*)::int AS followups, count(*) FILTER (WHERE reengaged)::int AS reengaged
+SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
+       count(*)::int AS followups, count(*) FILTER (WHERE reengaged)::int AS reengaged
   FROM decided
  WHERE decided_at >= :start::timestamptz AND decided_at < :end::timestamptz
- GROUP BY key
- ORDER BY key;
+ GROUP BY GROUPING SETS ((key), ())
+ ORDER BY 2, 1;
 
 -- name: engagement_closures
 -- Matches unmatched or blocked in [:start, :end) (as the service saw them: `closed_at`) within
 -- 24 h of the persona's last message before; per group (:by as `engagement_turns`, the model
--- of that message).
-SELECT CASE :by::text WHEN 'persona' THEN c.bot_id::text
-                      WHEN 'model' THEN coalesce(rp.model, 'unknown')
-                      ELSE 'all' END AS key,
-       count(*)::int AS closed,
-       count(*) FILTER (WHERE m.status = 'blocked')::int AS blocked
-  FROM bot.conversations c
-  JOIN public.matches m ON m.id = c.match_id AND m.status IN ('unmatched', 'blocked')
-  JOIN LATERAL (
-      SELECT msg.id, msg.created_at
-        FROM public.messages msg
-       WHERE msg.match_id = c.match_id AND msg.sender_id = c.bot_id
-         AND msg.created_at <= c.closed_at
-       ORDER BY msg.created_at DESC
-       LIMIT 1
-  ) last ON last.created_at > c.closed_at - interval '24 hours'
-  LEFT JOIN bot.sent_parts sp ON sp.message_id = last.id
-  LEFT JOIN bot.reply_plans rp ON rp.id = sp.plan_id
- WHERE c.closed_at >= :start::timestamptz AND c.closed_at < :end::timestamptz
- GROUP BY 1
- ORDER BY 1;
+-- of that message) and in total.
+WITH closed AS (
+    SELECT CASE :by::text WHEN 'persona' THEN c.bot_id::text
+                          WHEN 'model' THEN coalesce(rp.model, 'unknown') END AS key,
+           m.status
+      FROM bot.conversations c
+      JOIN public.matches m ON m.id = c.match_id AND m.status IN ('unmatched', 'blocked')
+      JOIN LATERAL (
+          SELECT msg.id, msg.created_at
+            FROM public.messages msg
+           WHERE msg.match_id = c.match_id AND msg.sender_id = c.bot_id
+             AND msg.created_at <= c.closed_at
+           ORDER BY msg.created_at DESC
+           LIMIT 1
+      ) last ON last.created_at > c.closed_at - interval '24 hours'
+      LEFT JOIN bot.sent_parts sp ON sp.message_id = last.id
+      LEFT JOIN bot.reply_plans rp ON rp.id = sp.plan_id
+     WHERE c.closed_at >= :start::timestamptz AND c.closed_at < :end::timestamptz
+)
+SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
+       count(*)::int AS closed, count(*) FILTER (WHERE status = 'blocked')::int AS blocked
+  FROM closed
+ GROUP BY GROUPING SETS ((key), ())
+ ORDER BY 2, 1;
 
 -- name: engagement_guard
 -- Replies (first part sent in [:start, :end)) and the guard's trips recorded in the window,
--- per group (:by as `engagement_turns`; a trip's model is its plan's).
+-- per group (:by as `engagement_turns`; a trip's model is its plan's) and in total. A plan is
+-- created less than a week before its first part (a night, an absence, an outage horizon):
+-- the plans are read by that range too, and joined by hash rather than one by one.
 WITH replies AS (
     SELECT CASE :by::text WHEN 'persona' THEN rp.bot_id::text
-                          WHEN 'model' THEN coalesce(rp.model, 'unknown')
-                          ELSE 'all' END AS key,
-           count(*)::int AS n
+                          WHEN 'model' THEN coalesce(rp.model, 'unknown') END AS key,
+           1 AS reply, 0 AS trip
       FROM bot.sent_parts sp
       JOIN bot.reply_plans rp ON rp.id = sp.plan_id
      WHERE sp.sent_at >= :start::timestamptz AND sp.sent_at < :end::timestamptz
        AND sp.part_index = 0
-     GROUP BY 1
+       AND rp.created_at >= :start::timestamptz - interval '7 days'
+       AND rp.created_at < :end::timestamptz
 ), trips AS (
     SELECT CASE :by::text WHEN 'persona' THEN g.bot_id::text
-                          WHEN 'model' THEN coalesce(rp.model, 'unknown')
-                          ELSE 'all' END AS key,
-           count(*)::int AS n
+                          WHEN 'model' THEN coalesce(rp.model, 'unknown') END AS key,
+           0 AS reply, 1 AS trip
       FROM bot.guard_trips g
       LEFT JOIN bot.reply_plans rp ON rp.id = g.plan_id
      WHERE g.created_at >= :start::timestamptz AND g.created_at < :end::timestamptz
-     GROUP BY 1
 )
-SELECT coalesce(r.key, t.key) AS key, coalesce(r.n, 0) AS replies, coalesce(t.n, 0) AS trips
-  FROM replies r
-  FULL JOIN trips t ON t.key = r.key
- WHERE coalesce(r.key, t.key) IS NOT NULL
- ORDER BY 1;
+SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
+       sum(reply)::int AS replies, sum(trip)::int AS trips
+  FROM (SELECT key, reply, trip FROM replies UNION ALL SELECT key, reply, trip FROM trips) r
+ WHERE key IS NOT NULL
+ GROUP BY GROUPING SETS ((key), ())
+ ORDER BY 2, 1;
 
 -- name: engagement_cost
 -- Model spend in [:start, :end) and the conversations it went to, per group (:by as
--- `engagement_turns`; by model, each call's own model).
-SELECT CASE :by::text WHEN 'persona' THEN bot_id::text
-                      WHEN 'model' THEN model
-                      ELSE 'all' END AS key,
-       coalesce(sum(cost), 0)::float8 AS cost,
-       count(DISTINCT match_id)::int AS conversations
-  FROM bot.llm_calls
- WHERE created_at >= :start::timestamptz AND created_at < :end::timestamptz
- GROUP BY 1
-HAVING CASE :by::text WHEN 'persona' THEN bot_id::text
-                      WHEN 'model' THEN model
-                      ELSE 'all' END IS NOT NULL
- ORDER BY 1;
+-- `engagement_turns`; by model, each call's own model) and in total.
+SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
+       coalesce(sum(cost), 0)::float8 AS cost, count(DISTINCT match_id)::int AS conversations
+  FROM (SELECT CASE :by::text WHEN 'persona' THEN bot_id::text
+                              WHEN 'model' THEN model END AS key,
+               cost, match_id
+          FROM bot.llm_calls
+         WHERE created_at >= :start::timestamptz AND created_at < :end::timestamptz) c
+ WHERE key IS NOT NULL
+ GROUP BY GROUPING SETS ((key), ())
+ ORDER BY 2, 1;
 
 -- name: engagement_bot_names
 -- The bots' display names, for the groups of `:by = 'persona'`.
