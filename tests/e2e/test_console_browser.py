@@ -89,3 +89,40 @@ async def test_a_real_reply_explained_in_the_page(
     for step in ("wait", "reading", "read", "thinking", "typing", "sent", "done"):
         assert step in steps, steps
     publish_screenshot("conversation.png")
+
+
+async def test_takeover_from_the_conversation_page(
+    make_settings: Any, pool: asyncpg.Pool, browser: Any
+) -> None:
+    """From the page: take over, write as the persona (the message arrives in the
+    transcript, sent by the pipeline), resume."""
+    settings = make_settings(TIME_SCALE=0.05)
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn, human_name="Alex")
+        await say(conn, couple, "Salut ! Tu fais quoi ce week-end ?")
+    async with running_pipeline(settings) as pipeline:
+        app = create_app(settings, resources=pipeline.resources)
+        async with serving(app) as url:
+            page = await browser.new_page()
+            await page.set_viewport_size({"width": 1280, "height": 900})
+            await page.goto(f"{url}conversations/{couple.match_id}")
+            await page.wait_for_selector("#transcript .persona .bubble", timeout=30000)
+            await page.fill("#takeover-reason", "a closer look")
+            await page.click("#takeover-button")
+            await page.wait_for_selector("#send-form:not([hidden])")
+            state = await page.locator("#takeover-state").inner_text()
+            await page.fill("#send-text", "Je pars dans le Queyras, et toi ?")
+            await page.click("#send-form button")
+            await page.wait_for_function(
+                "[...document.querySelectorAll('#transcript .persona .bubble')]"
+                ".some((b) => b.textContent.includes('Queyras'))",
+                timeout=30000,
+            )
+            await page.screenshot(path=str(keep_screenshot("takeover.png")), full_page=True)
+            await page.click("#resume-button")
+            await page.wait_for_selector("#send-form[hidden]", state="attached")
+            after = await page.locator("#takeover-state").inner_text()
+    assert "Taken over until" in state
+    assert "a closer look" in state
+    assert "on her own" in after
+    publish_screenshot("takeover.png")

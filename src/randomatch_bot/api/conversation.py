@@ -92,7 +92,7 @@ class Trip(BaseModel):
 
 class Reply(BaseModel):
     plan_id: uuid.UUID
-    kind: Literal["reply", "followup", "icebreaker"]
+    kind: Literal["reply", "followup", "icebreaker", "operator"]
     status: str
     answers: list[uuid.UUID]
     parts: int
@@ -126,6 +126,10 @@ class Match(BaseModel):
     next_wake_at: dt.datetime | None
     last_error: str | None
     closed_at: dt.datetime | None
+    taken_over_until: dt.datetime | None = Field(
+        description="An operator holds the conversation until then (when in the future)"
+    )
+    takeover_reason: str | None
 
 
 class ConversationOut(BaseModel):
@@ -235,9 +239,8 @@ def timeline(
         if icebreaker and persona is not None:
             why = away_reason(read_at, plan.think_until, persona, settings)
             why = "opening pause" if why == "reading" else why
-        steps.append(
-            _step("thinking", read_at, plan.think_until, why, detail="the reply is generated")
-        )
+        written = "the operator's text" if plan.model == "operator" else "the reply is generated"
+        steps.append(_step("thinking", read_at, plan.think_until, why, detail=written))
     for event in events:
         if event.kind == "generated":
             steps.append(_step("generated", event.at, reason=event.reason))
@@ -283,7 +286,9 @@ _ORDER = {
 }
 
 
-def _kind(plan: console.PlanRow) -> Literal["reply", "followup", "icebreaker"]:
+def _kind(plan: console.PlanRow) -> Literal["reply", "followup", "icebreaker", "operator"]:
+    if plan.model == "operator":
+        return "operator"
     if plan.trigger_message_ids:
         return "reply"
     return "icebreaker" if plan.model == "greeting" else "followup"
@@ -417,6 +422,8 @@ async def explain(
             next_wake_at=m.next_wake_at,
             last_error=MASK if redact and m.last_error else state.scrub(m.last_error),
             closed_at=m.closed_at,
+            taken_over_until=m.taken_over_until,
+            takeover_reason=m.takeover_reason,
         ),
         messages=messages,
         replies=replies,

@@ -176,6 +176,8 @@ class MatchRow(FromRow):
     last_error: str | None
     opened_at: dt.datetime | None
     closed_at: dt.datetime | None
+    taken_over_until: dt.datetime | None
+    takeover_reason: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,16 +11,20 @@
 
   class AuthError extends Error {}
 
-  async function api(path) {
+  async function api(path, options) {
     const headers = { Accept: "application/json" };
     if (token()) headers.Authorization = "Bearer " + token();
-    const response = await fetch(path, { headers, cache: "no-store" });
+    if (options && options.body) headers["Content-Type"] = "application/json";
+    const response = await fetch(path, Object.assign({ headers, cache: "no-store" }, options || {}));
     if (response.status === 401 || response.status === 403) {
       const body = await response.json().catch(() => ({}));
       throw new AuthError(body.detail || "unauthorised");
     }
     if (response.status === 404) throw new Error("no such match");
-    if (!response.ok) throw new Error(path + ": " + response.status);
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error(typeof body.detail === "string" ? body.detail : path + ": " + response.status);
+    }
     return response.json();
   }
 
@@ -143,8 +147,31 @@
     return box;
   }
 
+  function renderTakeover(m, redacted) {
+    const until = m.taken_over_until ? new Date(m.taken_over_until) : null;
+    const active = until && until > new Date();
+    $("takeover").hidden = redacted; // the read-only token may not take over
+    $("takeover-state").textContent = active
+      ? `Taken over until ${until.toLocaleString()}${m.takeover_reason ? " — " + m.takeover_reason : ""}: the persona sends nothing of her own.`
+      : "The persona is answering on her own.";
+    $("takeover-button").textContent = active ? "Extend" : "Take over";
+    $("resume-button").hidden = !active;
+    $("send-form").hidden = !active;
+  }
+
+  async function act(path, body) {
+    $("takeover-msg").textContent = "";
+    try {
+      await api(path, { method: "POST", body: JSON.stringify(body || {}) });
+    } catch (error) {
+      $("takeover-msg").textContent = error.message;
+    }
+    load();
+  }
+
   function render(body) {
     const m = body.match;
+    renderTakeover(m, body.redacted);
     document.title = `randomatch-bot — ${m.bot_name || "persona"} & ${m.human_name || "?"}`;
     $("redacted").hidden = !body.redacted;
     $("summary").replaceChildren(
@@ -209,6 +236,21 @@
     }
   }
 
+  $("takeover-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const minutes = parseFloat($("takeover-minutes").value);
+    const body = { reason: $("takeover-reason").value.trim() || null };
+    if (minutes > 0) body.minutes = minutes;
+    act(`/conversations/${encodeURIComponent(matchId)}/takeover`, body);
+  });
+  $("resume-button").addEventListener("click", () => act(`/conversations/${encodeURIComponent(matchId)}/resume`));
+  $("send-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("send-text").value.trim();
+    if (!text) return;
+    $("send-text").value = "";
+    act(`/conversations/${encodeURIComponent(matchId)}/messages`, { text });
+  });
   $("lookup").addEventListener("submit", (event) => {
     event.preventDefault();
     const id = $("matchid").value.trim();
@@ -221,4 +263,7 @@
     load();
   });
   load();
+  setInterval(() => {
+    if (!document.hidden && $("tokenbox").hidden) load();
+  }, 5000);
 })();

@@ -101,7 +101,8 @@ UNION ALL
   LIMIT :worst);
 
 -- name: engagement_followups
--- Follow-ups (plans with no trigger message, not an icebreaker) whose first part was sent,
+-- Follow-ups (plans with no trigger message, not an icebreaker nor an operator's message)
+-- whose first part was sent,
 -- decided in [:start, :end): re-engaged when the human wrote within 24 h (decided then),
 -- else decided 24 h after; per group (:by as `engagement_turns`) and in total.
 WITH f AS (
@@ -120,7 +121,7 @@ WITH f AS (
      WHERE cardinality(p.trigger_message_ids) = 0
        AND p.created_at >= :start::timestamptz - interval '48 hours'
        AND p.created_at < :end::timestamptz
-       AND p.model IS DISTINCT FROM 'greeting'
+       AND coalesce(p.model, '') NOT IN ('greeting', 'operator')
 ), decided AS (
     SELECT key, answered_at IS NOT NULL AS reengaged,
            coalesce(answered_at, sent_at + interval '24 hours') AS decided_at
@@ -222,7 +223,7 @@ SELECT :bot_id, :match_id, :plan_id, unnest(:reasons::text[]), :stage;
 SELECT k.id AS match_id, m.status AS match_status,
        b.id AS bot_id, b.display_name AS bot_name, h.id AS human_id, h.display_name AS human_name,
        c.status, c.epoch, c.hold_reason, c.next_wake_at, c.last_error, c.opened_at,
-       c.closed_at
+       c.closed_at, c.taken_over_until, c.takeover_reason
   FROM (SELECT :match_id::uuid AS id) k
   LEFT JOIN public.matches m ON m.id = k.id
   LEFT JOIN bot.conversations c ON c.match_id = k.id
