@@ -364,3 +364,21 @@ async def test_a_real_reply_is_explained_step_by_step(
     assert [s["part"] for s in pauses] == list(range(1, reply["parts"]))
     starts = [s["start"] for s in reply["timeline"]]
     assert starts == sorted(starts)
+
+
+async def test_engagement_of_an_empty_database(make_settings: Any) -> None:
+    """No conversation yet: no group, a total of zeros and no rate (nothing to divide)."""
+    async with asgi_client(create_app(make_settings())) as http:
+        body = (await http.get("/engagement", params={"by": "model"})).json()
+        stats = (await http.get("/stats")).json()
+    assert body["groups"] == []
+    assert body["worst"] == []
+    total = body["total"]
+    assert (total["turns"], total["replies"], total["guard_trips"], total["cost_usd"]) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert total["reply_rate"] is None
+    assert stats["engagement"]["turns"] == 0

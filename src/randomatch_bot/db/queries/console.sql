@@ -186,7 +186,7 @@ WITH replies AS (
      WHERE g.created_at >= :start::timestamptz AND g.created_at < :end::timestamptz
 )
 SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
-       sum(reply)::int AS replies, sum(trip)::int AS trips
+       coalesce(sum(reply), 0)::int AS replies, coalesce(sum(trip), 0)::int AS trips
   FROM (SELECT key, reply, trip FROM replies UNION ALL SELECT key, reply, trip FROM trips) r
  WHERE key IS NOT NULL
  GROUP BY GROUPING SETS ((key), ())
