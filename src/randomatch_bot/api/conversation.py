@@ -423,7 +423,7 @@ async def explain(
             last_error=MASK if redact and m.last_error else state.scrub(m.last_error),
             closed_at=m.closed_at,
             taken_over_until=m.taken_over_until,
-            takeover_reason=m.takeover_reason,
+            takeover_reason=MASK if redact and m.takeover_reason else m.takeover_reason,
         ),
         messages=messages,
         replies=replies,

@@ -7,10 +7,12 @@ SELECT taken_over_until FROM bot.conversations WHERE match_id = :match_id;
 
 -- name: takeover_start
 -- The conversation is taken over until :until (a takeover under way is extended), with why;
--- it waits, held, until then. Its epoch moves on: a step scheduled before finds nothing to do.
+-- it waits, held, until then (a dead letter stays one). Its epoch moves on: a step scheduled
+-- before finds nothing to do.
 UPDATE bot.conversations
    SET taken_over_until = :until, taken_over_at = coalesce(taken_over_at, :now::timestamptz),
-       takeover_reason = :reason, epoch = epoch + 1, status = 'waiting',
+       takeover_reason = :reason, epoch = epoch + 1,
+       status = CASE WHEN status = 'dead_letter' THEN status ELSE 'waiting' END,
        next_wake_at = :until, hold_reason = 'taken over', updated_at = now()
  WHERE match_id = :match_id AND status <> 'closed'
 RETURNING epoch;
@@ -19,7 +21,7 @@ RETURNING epoch;
 -- The persona resumes: the takeover is cleared and the conversation is idle, to be woken.
 UPDATE bot.conversations
    SET taken_over_until = NULL, taken_over_at = NULL, takeover_reason = NULL,
-       status = CASE WHEN status = 'closed' THEN status ELSE 'idle' END,
+       status = CASE WHEN status IN ('closed', 'dead_letter') THEN status ELSE 'idle' END,
        next_wake_at = NULL, hold_reason = NULL, updated_at = now()
  WHERE match_id = :match_id AND taken_over_until IS NOT NULL
 RETURNING match_id;
