@@ -88,3 +88,32 @@ BEGIN
     END IF;
 END;
 $$;
+
+-- Supabase Realtime, for TYPING_TRANSPORT=broadcast|both: the worker checks at start that it may
+-- use `realtime.send` (the broadcasts themselves go through `bot.set_typing`, which runs as the
+-- migration role). Realtime grants its schema to postgres, anon, authenticated and
+-- service_role only: without these grants the worker writes the typing indicator to
+-- `typing_indicators` and says so. Skipped where the project has no Realtime schema.
+DO $$
+BEGIN
+    IF to_regnamespace('realtime') IS NULL THEN
+        RETURN;
+    END IF;
+    IF NOT has_schema_privilege('randomatch_bot', 'realtime', 'USAGE') THEN
+        GRANT USAGE ON SCHEMA realtime TO randomatch_bot;
+    END IF;
+    IF to_regprocedure('realtime.send(jsonb,text,text,boolean)') IS NOT NULL
+       AND NOT has_function_privilege('randomatch_bot', 'realtime.send(jsonb,text,text,boolean)',
+                                      'EXECUTE') THEN
+        GRANT EXECUTE ON FUNCTION realtime.send(jsonb, text, text, boolean) TO randomatch_bot;
+    END IF;
+    IF NOT has_schema_privilege('randomatch_bot', 'realtime', 'USAGE')
+       OR (to_regprocedure('realtime.send(jsonb,text,text,boolean)') IS NOT NULL
+           AND NOT has_function_privilege('randomatch_bot',
+                                          'realtime.send(jsonb,text,text,boolean)', 'EXECUTE')) THEN
+        RAISE WARNING 'randomatch_bot may not use realtime.send (% could not grant it): typing '
+                      'broadcasts fall back to typing_indicators until it is granted',
+                      current_user;
+    END IF;
+END;
+$$;

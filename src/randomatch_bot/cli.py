@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import sys
 import uuid
 from collections.abc import Coroutine
-from typing import Annotated, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,11 +23,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from randomatch_bot.commands import takeover as takeover_commands
+from randomatch_bot.commands.conversations import conversation_app
 from randomatch_bot.commands.dead_letters import dead_letters_app
 from randomatch_bot.commands.personas import persona_app
 from randomatch_bot.config import Settings, load_settings
 from randomatch_bot.errors import ConfigurationError, RandomatchError
 from randomatch_bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from randomatch_bot.evaluation.safety import Section
 
 T = TypeVar("T")
 
@@ -41,6 +47,13 @@ app.add_typer(dead_letters_app, name="dead-letters")
 app.command("takeover")(takeover_commands.takeover)
 app.command("resume")(takeover_commands.resume)
 app.command("send")(takeover_commands.send)
+eval_app = typer.Typer(
+    help="Scripted conversations and an LLM judge; or, with a subcommand, the guard, the "
+    "human-side detectors and the style pass measured on the labelled corpus.",
+    add_completion=False,
+)
+app.add_typer(eval_app, name="eval")
+app.add_typer(conversation_app, name="conversation")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -139,11 +152,9 @@ async def _typing_transport_warning(settings: Settings, dsn: str) -> str | None:
 
     conn = await connect(dsn, attempts=3)
     try:
-        if await typing_broadcast.realtime_available(conn):
-            return None
+        return await typing_broadcast.broadcast_problem(conn, settings.typing_transport)
     finally:
         await conn.close()
-    return typing_broadcast.missing_realtime_message(settings.typing_transport)
 
 
 @app.command()
@@ -239,6 +250,13 @@ def print_status(report: Any, *, embedded: bool) -> None:
         )
     for key, value in report.counts.items():
         table.add_row(key.replace("_", " "), str(value))
+    if report.closed:
+        table.add_row(
+            "closed for good",
+            f"{report.closed.get('minor', 0)} (a minor), "
+            f"{report.closed.get('stop', 0)} asked to stop "
+            "(`randomatch-bot conversation closed`)",
+        )
     age = report.last_heartbeat_age
     table.add_row("bridge heartbeat", "none" if age is None else f"{age:.1f} s ago")
     console.print(table)
@@ -533,8 +551,9 @@ def _habit_list(text: str) -> tuple[str, ...]:
     return habits
 
 
-@app.command("eval")
+@eval_app.callback(invoke_without_command=True)
 def evaluate(
+    ctx: typer.Context,
     conversations: Annotated[int, typer.Option(min=1, help="Conversations to run.")] = 12,
     turns: Annotated[int, typer.Option(min=1, help="Human turns per conversation.")] = 6,
     seed: Annotated[int, typer.Option(help="Seed of the humans, timing and judge order.")] = 0,
@@ -554,10 +573,13 @@ def evaluate(
     ] = "",
 ) -> None:
     """Scripted conversations through the engine and the configured model; a style report
-    beside human figures (offline, deterministic) and, with a model, an LLM judge."""
-    settings = _settings(LOG_LEVEL="WARNING")
-    from pathlib import Path
+    beside human figures (offline, deterministic) and, with a model, an LLM judge.
 
+    The subcommands measure the persona's words on the labelled corpus instead (offline,
+    no database): `eval guard`, `eval human`, `eval style`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(LOG_LEVEL="WARNING")
     from randomatch_bot.evaluation.runner import EvalOptions, render_markdown, run_eval, write_eval
 
     options = EvalOptions(
@@ -567,6 +589,113 @@ def evaluate(
     paths = write_eval(report, Path(out))
     console.print(render_markdown(report), markup=False, highlight=False, soft_wrap=True)
     console.print(f"written: {', '.join(str(p) for p in paths.values())}")
+
+
+# --- `eval guard|human|style`: the labelled corpus (evaluation/safety.py) ------------------
+
+MissesOption = Annotated[
+    bool, typer.Option("--misses/--no-misses", help="List every item the check got wrong.")
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the figures, thresholds and misses as JSON.")
+]
+CheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--check", help="Exit with 1 when a figure is below its threshold (safety.THRESHOLDS)."
+    ),
+]
+CorpusFolderOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--corpus",
+        file_okay=False,
+        exists=True,
+        help="A folder of held-out .jsonl files named like the corpus's; default: the "
+        "corpus shipped with the service.",
+    ),
+]
+
+
+def _corpus_sections(names: list[str], folder: Path | None) -> list[Section]:
+    from randomatch_bot.evaluation import safety
+
+    evaluate = {
+        "guard": safety.evaluate_guard,
+        "persona_claims": safety.evaluate_claims,
+        "human": safety.evaluate_human,
+        "style": safety.evaluate_style,
+    }
+    sections = []
+    for name in names:
+        if folder is not None and not (folder / f"{name}.jsonl").exists():
+            err_console.print(f"no {name}.jsonl in {folder}: skipped", markup=False)
+            continue
+        try:
+            items = safety.load_items(name, folder)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--corpus") from exc
+        sections.append(evaluate[name](items))
+    if not sections:
+        raise typer.BadParameter(f"none of {', '.join(names)} in {folder}", param_hint="--corpus")
+    return sections
+
+
+def _print_sections(sections: list[Section], *, misses: bool, as_json: bool, check: bool) -> None:
+    from randomatch_bot.evaluation import safety
+
+    if as_json:
+        print(json.dumps(safety.sections_as_json(sections), ensure_ascii=False, indent=2))
+    else:
+        text = safety.render_markdown(sections, misses=misses)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+    failures = safety.below_thresholds(sections)
+    if check and failures:
+        for line in failures:
+            err_console.print(f"below threshold: {line}", markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+@eval_app.command("guard")
+def eval_guard(
+    misses: MissesOption = True,
+    as_json: JsonOption = False,
+    check: CheckOption = False,
+    corpus: CorpusFolderOption = None,
+) -> None:
+    """The output guard and the persona's claims to be human, on the labelled corpus.
+
+    Precision and recall per category, contact details together, ordinary talk blocked."""
+    sections = _corpus_sections(["guard", "persona_claims"], corpus)
+    _print_sections(sections, misses=misses, as_json=as_json, check=check)
+
+
+@eval_app.command("human")
+def eval_human(
+    misses: MissesOption = True,
+    as_json: JsonOption = False,
+    check: CheckOption = False,
+    corpus: CorpusFolderOption = None,
+) -> None:
+    """The detectors on the person's messages (minor, stop, bot question), on the corpus.
+
+    Precision and recall per detector, and ordinary messages misread."""
+    sections = _corpus_sections(["human"], corpus)
+    _print_sections(sections, misses=misses, as_json=as_json, check=check)
+
+
+@eval_app.command("style")
+def eval_style(
+    misses: MissesOption = True,
+    as_json: JsonOption = False,
+    check: CheckOption = False,
+    corpus: CorpusFolderOption = None,
+) -> None:
+    """The style pass on labelled persona lines, assistant register against natural chat.
+
+    Assistant lines caught, natural lines kept, and each damaged line before and after."""
+    sections = _corpus_sections(["style"], corpus)
+    _print_sections(sections, misses=misses, as_json=as_json, check=check)
 
 
 def main() -> None:

@@ -254,10 +254,15 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=20.0, alias="SHUTDOWN_GRACE", ge=0)
     docket_name: str = Field(default="randomatch-bot", alias="DOCKET_NAME", min_length=1)
     # Faults that last (see docs/RELIABILITY.md): how long a model outage is waited out before a
-    # reply is dead-lettered, how often a paused model is probed, what revives a dead letter,
-    # and how many failed steps in a row make a conversation a dead letter.
+    # reply is dead-lettered, how often a paused model (and a model resting in the breaker) is
+    # probed, what revives a dead letter, and how many failed steps in a row make a
+    # conversation a dead letter.
     llm_outage_horizon: float = Field(default=21600.0, alias="LLM_OUTAGE_HORIZON", gt=0)
     llm_pause_probe_interval: float = Field(default=300.0, alias="LLM_PAUSE_PROBE_INTERVAL", gt=0)
+    # The longest a model that failed rests in the shared breaker before one caller probes it.
+    llm_breaker_probe_interval: float = Field(
+        default=30.0, alias="LLM_BREAKER_PROBE_INTERVAL", gt=0, le=300
+    )
     dead_letter_retry_on_message: bool = Field(default=True, alias="DEAD_LETTER_RETRY_ON_MESSAGE")
     step_failure_limit: int = Field(default=10, alias="STEP_FAILURE_LIMIT", ge=1)
     # Seconds between a worker's looks at Redis for due steps (docket's check interval and

@@ -5,7 +5,11 @@ reply plans (the parts the persona wrote), which messages were answered and when
 sent, dead letters (which may quote messages), and the long-term memory (a summary and facts
 such as a first name or a region). All of it is erased:
 
-- on demand, for one person (`randomatch-bot forget --user UUID`, the right to erasure);
+- on demand, for one person (`randomatch-bot forget --user UUID`, the right to erasure). The
+  erasure holds: a memory update or a reply under way when it runs writes nothing back, and the
+  match is recorded as forgotten (its id only, `bot.forgotten_matches`), so a wake-up or
+  follow-up left over, the catch-up scan or a later message there does nothing: the persona
+  does not write in that match again;
 - when the app deletes the match or the person's profile (at the next purge);
 - `MEMORY_RETENTION_DAYS` after the match was unmatched or blocked (a rematch stops the clock).
 
@@ -48,6 +52,11 @@ async def forget_person(conn: Conn, user_id: uuid.UUID) -> Erased:
         )
     async with session.in_transaction(conn):
         matches = await personal_data.matches_of_person(conn, user_id=user_id)
+        if matches:
+            # Locked first, in statements of their own: whatever the service was writing there
+            # is committed before the erasure reads, or finds the match forgotten after it.
+            await personal_data.hold_for_erasure(conn, match_ids=matches)
+            await personal_data.remember_forgotten(conn, match_ids=matches)
         erased = await erase_matches(conn, matches)
     log.info("privacy.forgotten", matches=erased.matches, rows=erased.total)
     return erased
@@ -62,6 +71,7 @@ async def purge(conn: Conn, *, retention_days: int, now: dt.datetime) -> Erased:
             conn, oldest_kept=oldest_kept, limit=PURGE_BATCH
         )
         erased = await erase_matches(conn, expired)
+        await personal_data.drop_gone_forgotten(conn)
     if erased.matches:
         log.info("privacy.purged", matches=erased.matches, rows=erased.total)
     return erased

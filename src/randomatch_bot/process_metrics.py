@@ -71,6 +71,18 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.typing_fallbacks = Counter(
+            "randomatch_typing_broadcast_fallbacks",
+            "Typing states written to typing_indicators because the broadcast was not stored",
+            registry=self.registry,
+        )
+        self.conversations_closed = Counter(
+            "randomatch_conversations_closed",
+            "Conversations closed for good by what the person wrote (minor), or whose "
+            "follow-ups ended (stop), by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         self.enqueue_latency = Histogram(
             "randomatch_bridge_enqueue_seconds",
             "From message INSERT to work scheduled",

@@ -13,6 +13,7 @@ from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.persona.presence import waiting_conversations
 from randomatch_bot.conversation.policies.outage import paused_scopes
+from randomatch_bot.db import closures as closures_db
 from randomatch_bot.db import monitoring as monitoring_db
 from randomatch_bot.db.migrate import load_migrations
 from randomatch_bot.db.types import Conn
@@ -43,6 +44,8 @@ class Status:
     waiting: list[dict[str, str | None]] = field(default_factory=list)
     # Model failures only an operator can fix: 'endpoint' or 'model:<id>', why, next probe.
     paused: list[dict[str, Any]] = field(default_factory=list)
+    # Conversations closed for good by what the person wrote: 'minor', 'stop' -> open ones.
+    closed: dict[str, int] = field(default_factory=dict)
 
     @property
     def last_heartbeat_age(self) -> float | None:
@@ -99,6 +102,8 @@ async def collect_status(
                 ]
             if status.schema_version is not None and status.schema_version >= PAUSES_SINCE:
                 status.paused = await paused_scopes(conn)
+            if status.schema_version is not None:
+                status.closed = await closures_db.open_counts(conn)
         except (DatabaseUnavailable, DatabaseError) as exc:
             status.postgres = f"error: {exc}"
     else:

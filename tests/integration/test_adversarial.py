@@ -18,7 +18,7 @@ import pytest
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.persona.card import Persona
 from randomatch_bot.conversation.plan.engine import ConversationEngine
-from randomatch_bot.conversation.words import disclosure, guard, prompt, reply_text
+from randomatch_bot.conversation.words import disclosure, guard, prompt, reply_text, signals
 from randomatch_bot.conversation.words.composer import FALLBACK_REPLY, Composer, Conversation
 from randomatch_bot.conversation.words.memory import StoredMemory
 from randomatch_bot.llm import OfflineResponder, build_llm_client
@@ -26,7 +26,7 @@ from randomatch_bot.llm.types import LLMClient
 from randomatch_bot.process_metrics import METRICS
 from tests.support.databases import make_couple, say
 from tests.support.drive import VirtualClock, drive
-from tests.support.openai_server import OpenAIServer
+from tests.support.openai_server import OpenAIServer, review_answer
 
 pytestmark = pytest.mark.integration
 
@@ -35,6 +35,8 @@ CORPUS: list[dict[str, str]] = json.loads(
 )["attacks"]
 BOT = uuid.UUID("0c0ffee0-ca11-4e11-8000-00000000b07a")
 HUMAN = uuid.UUID("0c0ffee0-ca11-4e11-8000-0000000000a1")
+# The expected reasons a reviewing model judges, by the name it answers with.
+MEANING = {"money": "money", "sexual": "sexual", "meeting": "meeting", "minor": "minor"}
 SAFE_LINES = {guard.safe_line([reason], lang) for reason in guard.Reason for lang in ("fr", "en")}
 
 
@@ -96,17 +98,22 @@ async def test_corpus_against_a_scripted_model_that_obeys(
             # It obeys every time it is asked: the reply, the regeneration and the last try.
             openai_server.script(attack["model"], attack["model"], attack["model"])
             kind, _, reason = attack["expect"].partition(":")
+            if reason in MEANING:
+                # What has meaning is the reviewing model's to judge: one that reads these
+                # replies right. Contact details must be stopped by the rules alone.
+                openai_server.default_review = lambda _body, r=reason: review_answer(MEANING[r])
+            if signals.declares_minor(attack["attack"]):
+                # The plan closes the conversation before any model call: the composer is never
+                # asked (tests/integration/test_closing.py).
+                continue
+            if reason == "minor":
+                failures.append(f"{attack['id']}: a minor's message not recognised")
+                continue
             before = trips(reason) if reason else 0.0
             parts = await answer(composer, llm, persona, attack["attack"])
             found = problems(parts, persona, settings)
             requests = openai_server.chat_requests
-            if guard.declares_minor(attack["attack"]):
-                # Answered without a model call: the conversation must not go on.
-                if parts != [guard.safe_line([guard.Reason.MINOR])] or requests:
-                    found.append("a minor's message reached the model")
-                if trips("minor") <= before:
-                    found.append("no minor trip counted")
-            elif kind == "blocked":
+            if kind == "blocked":
                 corrective = requests[1].messages[-1]["content"] if len(requests) == 3 else ""
                 if parts[0] not in SAFE_LINES:
                     found.append("not the safe line")
@@ -121,11 +128,7 @@ async def test_corpus_against_a_scripted_model_that_obeys(
             elif kind == "clean" and words(" ".join(parts)) != words(attack["model"]):
                 # The style pass may split it, drop an emoji or a full stop: not its words.
                 found.append("a clean reply was changed")
-            if (
-                kind == "blocked"
-                and not guard.declares_minor(attack["attack"])
-                and len(requests) != 3
-            ):
+            if kind == "blocked" and len(requests) != 3:
                 found.append(f"{len(requests)} model calls")
             if found:
                 failures.append(f"{attack['id']}: {found} -> {parts}")

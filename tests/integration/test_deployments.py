@@ -6,6 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+
 from randomatch_bot.infra.keys import Keys
 from randomatch_bot.infra.redis import open_redis
 from randomatch_bot.llm.breaker import RedisBreaker
@@ -54,6 +56,37 @@ async def test_a_breaker_opened_in_one_deployment_leaves_the_other_closed(
             assert await RedisBreaker(source, green).wait_before("vendor/model") == 0
         finally:
             await redis.delete(blue.llm_breaker("vendor/model"), blue.llm_probe("vendor/model"))
+
+
+async def test_the_shared_breaker_rests_briefly_probes_at_once_and_says_it_closed(
+    make_settings: Any,
+) -> None:
+    """On Redis, as the workers share it: the breaker rests less than its probe interval even
+    with an hour's Retry-After; a worker answering a human who wrote probes at once while the
+    others keep waiting; the success closes it and says so once, to one worker only."""
+    settings = make_settings()
+    keys = Keys(f"{settings.docket_name}-probe")
+    now = [1000.0]
+    async with open_redis(_redis_url(settings)) as redis:
+
+        @contextlib.asynccontextmanager
+        async def source() -> AsyncIterator[Any]:
+            yield redis
+
+        first, second = (
+            RedisBreaker(source, keys, clock=lambda: now[0], interval=30.0) for _ in range(2)
+        )
+        try:
+            rest = await first.failed("vendor/model", retry_after=3600.0)
+            assert 24.0 <= rest <= 27.0
+            assert await second.wait_before("vendor/model") == pytest.approx(rest)
+            assert await second.wait_before("vendor/model", at_once=True) == 0  # probes now
+            assert await first.wait_before("vendor/model", at_once=True) > 0  # one at a time
+            assert await second.succeeded("vendor/model") is True
+            assert await first.succeeded("vendor/model") is False  # closed by the other
+            assert await first.wait_before("vendor/model") == 0
+        finally:
+            await redis.delete(keys.llm_breaker("vendor/model"), keys.llm_probe("vendor/model"))
 
 
 def _redis_url(settings: Any) -> str:

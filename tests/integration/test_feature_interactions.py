@@ -17,7 +17,8 @@ from randomatch_bot.conversation.persona.card import Persona
 from randomatch_bot.conversation.persona.presence import PresenceState, presence_of_match
 from randomatch_bot.conversation.plan.engine import ConversationEngine
 from randomatch_bot.conversation.policies import followup
-from randomatch_bot.conversation.words import disclosure, guard, style
+from randomatch_bot.conversation.words import disclosure, style
+from randomatch_bot.conversation.words.closing import LINES
 from randomatch_bot.conversation.words.composer import Composer, Conversation
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.llm.types import ChatMessage, Completion
@@ -154,7 +155,7 @@ async def test_presence_is_not_online_while_the_reply_waits_for_the_model(
 async def test_no_follow_up_to_a_person_who_said_they_are_a_minor(
     pool: asyncpg.Pool, make_settings: Any
 ) -> None:
-    """After the guard's line to a person who said they are under 18, a silence brings no
+    """After the closing line to a person who said they are under 18, a silence brings no
     follow-up: the conversation must not go on from the persona's side."""
     settings = make_settings(TIME_SCALE=1.0, FOLLOWUP_AFTER=2, FOLLOWUP_MAX=1)
     clock = VirtualClock(START)
@@ -165,7 +166,7 @@ async def test_no_follow_up_to_a_person_who_said_they_are_a_minor(
         trace = await drive(engine, clock, couple.match_id, OfflineResponder())
         sent = await bot_messages(conn, couple.match_id, couple.bot_id)
     notes = [r.note for _, r in trace]
-    assert [m["content"] for m in sent] == [guard.safe_line([guard.Reason.MINOR])]
+    assert [m["content"] for m in sent] in [[line] for line in LINES["fr"]]
     assert "follow-up planned" not in notes, notes
 
 

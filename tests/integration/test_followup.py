@@ -13,8 +13,8 @@ import asyncpg
 import pytest
 
 from randomatch_bot.conversation.plan.engine import ConversationEngine
-from randomatch_bot.conversation.policies.followup import asked_to_stop
 from randomatch_bot.conversation.words.prompt import FOLLOWUP_NOTE
+from randomatch_bot.conversation.words.signals import asks_to_stop
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.llm.types import ChatMessage, Completion
 from tests.support.databases import Couple, make_couple, say
@@ -173,7 +173,8 @@ async def test_follow_up_steps_redone_send_it_once(pool: asyncpg.Pool, make_sett
 
 def test_requests_to_stop_are_recognised() -> None:
     """French and English requests to stop are recognised; ordinary messages are not."""
-    assert asked_to_stop(["Laisse-moi tranquille."])
-    assert asked_to_stop(["Je ne suis pas intéressée, désolée"])
-    assert asked_to_stop(["please stop texting me"])
-    assert not asked_to_stop(["On s'arrête au refuge pour manger ?", "Top la rando !"])
+    assert asks_to_stop("Laisse-moi tranquille.")
+    assert asks_to_stop("Je ne suis pas intéressée, désolée")
+    assert asks_to_stop("please stop texting me")
+    for ordinary in ("On s'arrête au refuge pour manger ?", "Top la rando !", "on a fait un stop"):
+        assert not asks_to_stop(ordinary)

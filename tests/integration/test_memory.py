@@ -89,8 +89,16 @@ async def update(pool: asyncpg.Pool, llm: LLMClient, couple: Couple, **kwargs: A
 
 @pytest.fixture
 async def couple(pool: asyncpg.Pool) -> Couple:
+    """A match the service talks in: a memory is kept only for an existing conversation."""
     async with pool.acquire() as conn:
-        return await make_couple(conn)
+        couple = await make_couple(conn)
+        await conn.execute(
+            "INSERT INTO bot.conversations (match_id, bot_id, human_id) VALUES ($1, $2, $3)",
+            couple.match_id,
+            couple.bot_id,
+            couple.human_id,
+        )
+        return couple
 
 
 @pytest.fixture

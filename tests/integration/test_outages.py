@@ -4,6 +4,7 @@ interval through the shared breaker, paused models resumed by a probe or new set
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import random
 import uuid
@@ -17,6 +18,7 @@ from randomatch_bot.api import create_app
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.plan.engine import ConversationEngine
 from randomatch_bot.conversation.policies import outage
+from randomatch_bot.conversation.policies.outage import RESUME_JITTER
 from randomatch_bot.llm.breaker import MemoryBreaker
 from randomatch_bot.llm.client import OpenAICompatibleClient
 from randomatch_bot.simulate.driver import step
@@ -53,8 +55,11 @@ async def _close_clients() -> AsyncIterator[None]:
         await OPEN_CLIENTS.pop().aclose()
 
 
-def client(settings: Settings, clock: VirtualClock) -> OpenAICompatibleClient:
-    """The production client on the virtual clock: a breaker of its own, sleeping forbidden."""
+def client(
+    settings: Settings, clock: VirtualClock, *, interval: float = 30.0
+) -> OpenAICompatibleClient:
+    """The production client on the virtual clock: a breaker of its own (probing at least every
+    `interval`), sleeping forbidden."""
 
     async def no_sleep(_seconds: float) -> None:
         raise AssertionError("the client must not sleep through an outage")
@@ -62,7 +67,7 @@ def client(settings: Settings, clock: VirtualClock) -> OpenAICompatibleClient:
     def now() -> float:
         return clock.now.timestamp()
 
-    breaker = MemoryBreaker(clock=now, rng=random.Random(1))
+    breaker = MemoryBreaker(clock=now, rng=random.Random(1), interval=interval)
     llm = OpenAICompatibleClient(settings, sleep=no_sleep, rng=random.Random(0), breaker=breaker)
     OPEN_CLIENTS.append(llm)
     return llm
@@ -108,6 +113,33 @@ async def run_all(
     raise AssertionError(f"conversations did not settle: {notes[-5:]}")
 
 
+class Outage:
+    """The model's answers on the virtual clock: `faults` for the first calls, then Fault(503)
+    until `until`, then the usual reply; records when (virtual time) each call came."""
+
+    def __init__(
+        self,
+        clock: VirtualClock,
+        faults: list[Fault] | None = None,
+        until: dt.datetime | None = None,
+    ) -> None:
+        self.clock = clock
+        self.faults = list(faults or [])
+        self.until = until
+        self.asked: list[dt.datetime] = []
+        self.answered: list[dt.datetime] = []
+
+    def __call__(self) -> Fault | None:
+        now = self.clock.now
+        self.asked.append(now)
+        if self.faults:
+            return self.faults.pop(0)
+        if self.until is not None and now < self.until:
+            return Fault(503)
+        self.answered.append(now)
+        return None
+
+
 async def answered(conn: asyncpg.Connection, couple: Couple) -> int:
     return int(
         await conn.fetchval(
@@ -120,17 +152,22 @@ async def answered(conn: asyncpg.Connection, couple: Couple) -> int:
 async def test_outage_of_minutes_is_waited_out_and_answered(
     pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
 ) -> None:
-    """429 with Retry-After: 120 twice, then 5xx for minutes: the reply comes afterwards, once,
-    without the human writing again, with no dead letter and typing off while it waits."""
+    """429 with Retry-After: 120 twice, then 5xx: the reply comes afterwards, once, without the
+    human writing again, with no dead letter and typing off while it waits; the model is asked
+    again at least every LLM_BREAKER_PROBE_INTERVAL (30 s), Retry-After or not."""
     settings = online(make_settings, openai_server)
-    openai_server.script(
-        Fault(429, retry_after="120"),
-        Fault(429, retry_after="120"),
-        Fault(503),
-        Fault(502),
-        Fault(500),
-    )
     clock = VirtualClock()
+    outage = Outage(
+        clock,
+        [
+            Fault(429, retry_after="120"),
+            Fault(429, retry_after="120"),
+            Fault(503),
+            Fault(502),
+            Fault(500),
+        ],
+    )
+    openai_server.down_while(outage)
     engine = ConversationEngine(pool, settings, clock=clock)
     llm = client(settings, clock)
     async with pool.acquire() as conn:
@@ -145,14 +182,18 @@ async def test_outage_of_minutes_is_waited_out_and_answered(
         plan = await conn.fetchrow(
             "SELECT * FROM bot.reply_plans WHERE match_id = $1", couple.match_id
         )
-        calls = await conn.fetch("SELECT ok, status FROM bot.llm_calls ORDER BY id")
+        calls = await conn.fetch(
+            "SELECT ok, status FROM bot.llm_calls WHERE purpose = 'reply' ORDER BY id"
+        )
     waited = (clock.now - started).total_seconds()
     assert await answered_once(pool, couple)
     assert letters == 0
     assert parts >= 1
     assert plan["generation_failures"] == 5
-    assert waited >= 240, f"the outage lasted only {waited} s"
     assert notes.count("waiting for the model") >= 5
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(outage.asked)]
+    assert all(0 < gap <= 30 for gap in gaps), gaps
+    assert 5 * 2.5 <= waited <= 5 * 30
     # One request per retry: the wait was a scheduled step, not a loop of calls.
     assert len(openai_server.chat_requests) == 6
     assert [c["status"] for c in calls] == [429, 429, 503, 502, 500, None]
@@ -233,7 +274,8 @@ async def test_outage_past_the_horizon_dead_letters(
     assert status == "dead_letter"
     assert not typing
     assert (clock.now - started).total_seconds() >= 600
-    assert len(openai_server.chat_requests) < 20
+    # One probe per 13.5-30 s once the backoff reaches the probe interval: bounded.
+    assert len(openai_server.chat_requests) <= 600 / 13.5 + 6
 
 
 async def test_401_pauses_every_reply_and_a_probe_resumes_them(
@@ -333,3 +375,75 @@ async def test_pause_shows_in_ready_metrics_and_overview(
     assert gauge[("randomatch_llm_paused", (("scope", "endpoint"),))] == 1
     assert after["llm"]["ok"] is True
     assert total(gauge_after, "randomatch_llm_paused") == 0
+
+
+async def plan_parts_at(conn: asyncpg.Connection, couple: Couple) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM bot.reply_plans WHERE match_id = $1 AND parts IS NOT NULL",
+            couple.match_id,
+        )
+    )
+
+
+async def test_a_model_back_after_150_s_is_noticed_within_30_s(
+    pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
+) -> None:
+    """The model down for 150 s while a reply waits: the shared breaker probes at least every
+    LLM_BREAKER_PROBE_INTERVAL (30 s), so the reply is composed within 30 s of the model's
+    return, with no one writing again."""
+    settings = online(make_settings, openai_server)
+    assert settings.llm_breaker_probe_interval == 30
+    clock = VirtualClock()
+    back = clock.now + dt.timedelta(seconds=150)
+    outage = Outage(clock, until=back)
+    openai_server.down_while(outage)
+    engine = ConversationEngine(pool, settings, clock=clock)
+    llm = client(settings, clock, interval=settings.llm_breaker_probe_interval)
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+        await say(conn, couple, "Tu connais le Vercors ?", at=clock.now)
+        await run_all(engine, clock, [couple.match_id], llm, conn)
+    assert await answered_once(pool, couple)
+    assert len(outage.answered) == 1
+    late = (outage.answered[0] - back).total_seconds()
+    assert 0 <= late <= 30, late
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(outage.asked)]
+    assert all(gap <= 30 for gap in gaps), gaps
+
+
+async def test_a_human_writing_during_an_outage_probes_at_once_and_releases_everyone(
+    pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
+) -> None:
+    """Three replies wait on a model down for 150 s, the breaker resting long (an interval of
+    300 s). When the model is back, one human writes again: that reply probes at once instead of
+    waiting for the breaker, and its success releases the two other replies within
+    RESUME_JITTER seconds, each at its own moment: all three are composed within seconds of
+    the human's message, not minutes."""
+    settings = online(make_settings, openai_server, LLM_BREAKER_PROBE_INTERVAL=300)
+    clock = VirtualClock()
+    back = clock.now + dt.timedelta(seconds=150)
+    outage = Outage(clock, until=back)
+    openai_server.down_while(outage)
+    engine = ConversationEngine(pool, settings, clock=clock)
+    llm = client(settings, clock, interval=settings.llm_breaker_probe_interval)
+    async with pool.acquire() as conn:
+        couples = [await make_couple(conn, human_name=f"H{i}") for i in range(3)]
+        for couple in couples:
+            await say(conn, couple, "Salut !", at=clock.now)
+        matches = [c.match_id for c in couples]
+        await run_all(engine, clock, matches, llm, conn, until=back)
+        assert [await plan_parts_at(conn, c) for c in couples] == [0, 0, 0]
+        calls_during_outage = len(outage.asked)
+        clock.now = back
+        await say(conn, couples[0], "Tu es là ?", at=clock.now)
+        await run_all(engine, clock, matches, llm, conn)
+        done = [await answered(conn, c) for c in couples]
+    assert done == [1, 1, 1]
+    # The breaker kept the outage cheap: one failed call per rest, not per conversation.
+    assert calls_during_outage <= 6
+    first, *released = outage.answered
+    assert len(released) == 2
+    assert (first - back).total_seconds() <= 1, "the human's reply did not probe at once"
+    spread = [(at - first).total_seconds() for at in released]
+    assert all(0 <= s <= RESUME_JITTER for s in spread), spread

@@ -31,12 +31,13 @@ BY_MATCH = [
     "dead_letters",
     "plan_events",
     "guard_trips",
+    "conversation_closures",
 ]
 
 
 async def a_conversation(conn: asyncpg.Connection, settings: Any, pool: asyncpg.Pool) -> Couple:
     """A match where the person said their name and region and the persona answered, with a
-    memory and a dead letter on top."""
+    memory, a dead letter and a request to stop on top."""
     clock = VirtualClock(START)
     engine = ConversationEngine(pool, settings, clock=clock)
     couple = await make_couple(conn)
@@ -52,6 +53,10 @@ async def a_conversation(conn: asyncpg.Connection, settings: Any, pool: asyncpg.
     await conn.execute(
         "INSERT INTO bot.dead_letters (match_id, task, error, payload) "
         "VALUES ($1, 'generate', 'boom', '{\"text\": \"moi c est Léa\"}'::jsonb)",
+        couple.match_id,
+    )
+    await conn.execute(
+        "INSERT INTO bot.conversation_closures (match_id, reason) VALUES ($1, 'stop')",
         couple.match_id,
     )
     return couple
@@ -103,6 +108,7 @@ async def test_forget_erases_everything_about_the_person(
     assert erased.matches == 1
     assert erased.memories == 1
     assert erased.dead_letters == 1
+    assert erased.closings == 1
     assert erased.llm_calls_anonymised == before["llm_calls"]
     assert calls_after == calls_before  # the bots' spend is still counted
     # The other person's conversation is untouched (its reply may have had more parts).

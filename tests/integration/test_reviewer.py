@@ -15,7 +15,7 @@ import pytest
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.persona.card import Persona
-from randomatch_bot.conversation.words import disclosure, guard, prompt
+from randomatch_bot.conversation.words import disclosure, guard, prompt, reviewer
 from randomatch_bot.conversation.words.composer import Composer, Conversation
 from randomatch_bot.conversation.words.memory import StoredMemory
 from randomatch_bot.llm import build_llm_client
@@ -163,12 +163,40 @@ async def test_twice_blocked_a_last_short_reply_in_her_voice(
 async def test_a_question_the_rules_miss_gets_the_admission(
     pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
 ) -> None:
-    """ "Y a quelqu'un derrière ce profil ou c'est automatique ?" is a sincere question the
-    rules do not read; the reviewer does, and the persona admits what she is."""
+    """A sincere question the rules do not read ("qui me répond en ce moment ?"): the
+    reviewer does, and the persona admits what she is."""
     settings = online(make_settings, openai_server)
-    question = "Y a vraiment quelqu'un derrière ce profil ou c'est automatique ?"
+    question = "Sérieux, qui me répond en ce moment ?"
     assert not disclosure.asks_if_ai(question)
     openai_server.script("Haha bien sûr ! Tu randonnes où ?")
     openai_server.script_review(json.dumps({"block": [], "person_asks_if_ai": True}))
     parts = await reply_to(settings, pool, question)
     assert parts[0] == disclosure.admission("fr")
+
+
+async def test_the_reviewer_judges_a_minors_closing(
+    make_settings: Any, openai_server: OpenAIServer
+) -> None:
+    """A closing the rules made is shown to the reviewing model with the person's messages
+    before it; its "not a minor" reopens, its silence or nonsense leaves it closed."""
+    settings = online(make_settings, openai_server, GUARD_TIMEOUT=0.5, LLM_MAX_RETRIES=0)
+    async with build_llm_client(settings) as llm:
+        openai_server.script_review(json.dumps({"minor": False}))
+        verdict = await reviewer.confirm_minor(
+            "je suis prof, au lycée toute la journée, j'ai 15 ans de métier",
+            ("salut !", "tu fais quoi dans la vie ?"),
+            settings,
+            llm,
+        )
+        assert verdict is False
+        request = openai_server.review_requests[-1]
+        assert request.messages[0]["content"] == reviewer.MINOR_POLICY
+        data = json.loads(request.messages[1]["content"])
+        assert data["earlier_messages"] == ["tu fais quoi dans la vie ?", "salut !"]
+
+        openai_server.script_review(json.dumps({"minor": True}))
+        assert await reviewer.confirm_minor("j'ai 15 ans", (), settings, llm) is True
+        openai_server.script_review("I think so")
+        assert await reviewer.confirm_minor("j'ai 15 ans", (), settings, llm) is None
+        openai_server.script_review(Reply(json.dumps({"minor": False}), delay=2.0))
+        assert await reviewer.confirm_minor("j'ai 15 ans", (), settings, llm) is None

@@ -17,7 +17,13 @@ from randomatch_bot.infra.embedded import Endpoints
 from tests.support.databases import Couple, make_couple, make_profile
 from tests.support.pipeline import eventually, running_pipeline
 from tests.support.processes import cli
-from tests.support.supabase import as_app_user, say_as_user
+from tests.support.supabase import (
+    RUNTIME_ROLE,
+    as_app_user,
+    create_runtime_role,
+    runtime_dsn,
+    say_as_user,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -287,24 +293,32 @@ async def test_inserts_never_queue_behind_a_migration_waiting_for_a_long_transac
             await conn.close()
 
 
+@pytest.mark.parametrize("transport", ["table", "broadcast", "both"])
 async def test_documented_runtime_role_replies_under_rls(
-    pool: asyncpg.Pool, make_settings: Any, supabase_dsn: str
+    pool: asyncpg.Pool, make_settings: Any, supabase_dsn: str, transport: str
 ) -> None:
     """The least-privilege role of docs/sql (no superuser, no BYPASSRLS) sees the rows it
-    needs under row-level security: a human writing as `authenticated` gets a reply."""
-    roles_sql = (Path(__file__).parents[2] / "docs" / "sql" / "service_role.sql").read_text()
+    needs under row-level security, and may use Realtime: with every typing transport, bridge
+    and worker start as that role and a human writing as `authenticated` gets a reply."""
     async with pool.acquire() as conn:
-        await conn.execute(roles_sql)
-        await conn.execute(roles_sql)  # re-running it is harmless
-        bypass = await conn.fetchval(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = 'randomatch_bot'"
+        await create_runtime_role(conn)
+        await create_runtime_role(conn)  # re-running it is harmless
+        role = await conn.fetchrow(
+            "SELECT rolsuper OR rolbypassrls AS bypass, "
+            "has_schema_privilege(rolname, 'realtime', 'USAGE') AS realtime_usage, "
+            "has_function_privilege(rolname, 'realtime.send(jsonb,text,text,boolean)', "
+            "'EXECUTE') AS may_send FROM pg_roles WHERE rolname = $1",
+            RUNTIME_ROLE,
         )
-        assert bypass is False
+        assert role["bypass"] is False
+        assert role["realtime_usage"] is True
+        assert role["may_send"] is True
         couple = await make_couple(conn)
-    runtime_dsn = supabase_dsn.replace("://postgres:@", "://randomatch_bot:@", 1)
-    assert runtime_dsn != supabase_dsn
     settings = make_settings(
-        POSTGRES_CONNECTION_STRING=runtime_dsn, TIME_SCALE=0.02, CATCHUP_INTERVAL=600.0
+        POSTGRES_CONNECTION_STRING=runtime_dsn(supabase_dsn),
+        TIME_SCALE=0.02,
+        CATCHUP_INTERVAL=600.0,
+        TYPING_TRANSPORT=transport,
     )
     async with running_pipeline(settings), pool.acquire() as conn:
         await say_as_user(conn, couple, "Tu connais le lac d'Allos ?")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -16,10 +15,10 @@ from randomatch_bot.db import reactions
 from randomatch_bot.llm import OfflineResponder
 from tests.support.databases import Couple, make_couple, say
 from tests.support.drive import VirtualClock, drive
+from tests.support.supabase import create_runtime_role, runtime_dsn
 
 pytestmark = pytest.mark.integration
 
-ROLES_SQL = Path(__file__).parents[2] / "docs" / "sql" / "service_role.sql"
 START = dt.datetime(2026, 6, 13, 8, 0, tzinfo=dt.UTC)
 # What the app creates when it adds reactions and attachments: its tables, RLS on.
 APP_EXTENSIONS = """
@@ -47,10 +46,8 @@ async def runtime_pool(pool: asyncpg.Pool, supabase_dsn: str) -> AsyncIterator[a
     """A pool of the documented runtime role (no superuser, no BYPASSRLS), set up before the
     app has any extension table."""
     async with pool.acquire() as conn:
-        await conn.execute(ROLES_SQL.read_text())
-    runtime_dsn = supabase_dsn.replace("://postgres:@", "://randomatch_bot:@", 1)
-    assert runtime_dsn != supabase_dsn
-    pool = await asyncpg.create_pool(runtime_dsn, min_size=1, max_size=4)
+        await create_runtime_role(conn)
+    pool = await asyncpg.create_pool(runtime_dsn(supabase_dsn), min_size=1, max_size=4)
     try:
         yield pool
     finally:
@@ -108,8 +105,8 @@ async def test_runtime_role_reacts_once_the_documented_grants_are_run(
     runtime role read attachments and react under RLS."""
     async with pool.acquire() as conn:
         await conn.execute(APP_EXTENSIONS)
-        await conn.execute(ROLES_SQL.read_text())
-        await conn.execute(ROLES_SQL.read_text())  # re-running it is harmless
+        await create_runtime_role(conn)
+        await create_runtime_role(conn)  # re-running it is harmless
     async with runtime_pool.acquire() as conn:
         extensions = await conn.fetchrow("SELECT * FROM bot.contract_extensions")
         assert extensions is not None

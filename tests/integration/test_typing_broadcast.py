@@ -1,12 +1,14 @@
 """The bot's typing indicator over Supabase Realtime Broadcast (TYPING_TRANSPORT), on the
-Supabase-shaped database whose stub `realtime.send` records each call in `realtime.sent` (a
-call of a rolled-back step leaves no record, as with the real one)."""
+Supabase-shaped database: `realtime.send` stores each message in `realtime.messages`
+(partitioned by day), and a test instrument copies each stored message, in order, to
+`realtime.sent` (a message of a rolled-back step, or one that was not stored, leaves nothing)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 import json
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,14 +21,25 @@ from structlog.testing import capture_logs
 from randomatch_bot.cli import _typing_transport_warning
 from randomatch_bot.conversation.plan import typing_broadcast
 from randomatch_bot.conversation.plan.engine import ConversationEngine
+from randomatch_bot.db import typing_indicators
+from randomatch_bot.errors import DatabaseError
 from randomatch_bot.llm import OfflineResponder
-from tests.support.databases import Couple, make_couple, say
+from randomatch_bot.process_metrics import METRICS
+from tests.support.databases import Couple, make_couple, make_profile, say
 from tests.support.drive import VirtualClock, drive
-from tests.support.pipeline import eventually, running_pipeline
-from tests.support.supabase import SUPERUSER, SupabaseCluster
+from tests.support.pipeline import eventually, install_event_log, running_pipeline
+from tests.support.supabase import (
+    RUNTIME_ROLE,
+    SUPERUSER,
+    SupabaseCluster,
+    as_app_user,
+    create_runtime_role,
+    runtime_dsn,
+)
 
 pytestmark = pytest.mark.integration
 
+REPO = Path(__file__).parents[2]
 LONG_QUESTION = "Tu connais le lac de Lauvitel ? On m'a dit que le bivouac y est superbe en juin."
 
 
@@ -274,28 +287,22 @@ async def test_broadcast_is_reported_available_on_supabase(
 async def test_runtime_role_broadcasts_through_the_service_function(
     sb_pool: asyncpg.Pool, sb_settings: Any, supabase_dsn: str
 ) -> None:
-    """The least-privilege runtime role of docs/sql, which may not call `realtime.send`
-    itself, broadcasts the bot's typing through `bot.set_typing`."""
-    roles_sql = (Path(__file__).parents[2] / "docs" / "sql" / "service_role.sql").read_text()
+    """The least-privilege runtime role, created as the docs say, is told at start that it may
+    broadcast, and broadcasts the bot's typing through `bot.set_typing`."""
     clock = VirtualClock()
     async with sb_pool.acquire() as conn:
-        await conn.execute(roles_sql)
-        may_send = await conn.fetchval(
-            "SELECT has_function_privilege('randomatch_bot', "
-            "'realtime.send(jsonb,text,text,boolean)', 'EXECUTE')"
-        )
+        await create_runtime_role(conn)
         couple = await make_couple(conn)
         await say(conn, couple, "Coucou, ça va ?", at=clock.now)
-    assert may_send is False
-    runtime_dsn = supabase_dsn.replace("://postgres:@", "://randomatch_bot:@", 1)
-    assert runtime_dsn != supabase_dsn
     settings = sb_settings(TYPING_TRANSPORT="broadcast")
-    runtime_pool = await asyncpg.create_pool(runtime_dsn, min_size=1, max_size=2)
+    runtime_pool = await asyncpg.create_pool(runtime_dsn(supabase_dsn), min_size=1, max_size=2)
     try:
+        assert await typing_broadcast.effective_transport(runtime_pool, settings) == "broadcast"
         engine = ConversationEngine(runtime_pool, settings, clock=clock)
         trace = await drive(engine, clock, couple.match_id, OfflineResponder())
     finally:
         await runtime_pool.close()
+    assert await _typing_transport_warning(settings, runtime_dsn(supabase_dsn)) is None
     async with sb_pool.acquire() as conn:
         sent = await broadcasts(conn, couple)
         parts = await parts_sent(conn, couple)
@@ -304,3 +311,178 @@ async def test_runtime_role_broadcasts_through_the_service_function(
     assert parts >= 1
     assert on_off(sent) == [True, False] * parts
     assert row is None
+
+
+@pytest.mark.parametrize("transport", ["broadcast", "both"])
+async def test_runtime_role_without_the_realtime_grant_falls_back_at_start(
+    sb_pool: asyncpg.Pool, sb_settings: Any, supabase_dsn: str, transport: str
+) -> None:
+    """Realtime grants its schema to its own roles only: a runtime role without the grant (an
+    older service_role.sql) is told so at start in one line naming the file to run, writes the
+    table, and neither the probe nor `migrate`'s check raises; the file run again fixes it."""
+    async with sb_pool.acquire() as conn:
+        await create_runtime_role(conn)
+        await conn.execute(f"REVOKE USAGE ON SCHEMA realtime FROM {RUNTIME_ROLE}")
+    settings = sb_settings(TYPING_TRANSPORT=transport)
+    runtime_pool = await asyncpg.create_pool(runtime_dsn(supabase_dsn), min_size=1, max_size=2)
+    try:
+        with capture_logs() as logs:
+            assert await typing_broadcast.effective_transport(runtime_pool, settings) == "table"
+        hints = [e["hint"] for e in logs if e["event"] == "typing.broadcast_unavailable"]
+        assert len(hints) == 1, logs
+        assert f"TYPING_TRANSPORT={transport}" in hints[0]
+        assert f"role {RUNTIME_ROLE} lacks USAGE on schema realtime" in hints[0]
+        assert "docs/sql/service_role.sql" in hints[0]
+        assert await _typing_transport_warning(settings, runtime_dsn(supabase_dsn)) == hints[0]
+        # An engine that was never told answers all the same (`bot.set_typing` runs as the
+        # migration role), and leaves no indicator on.
+        clock = VirtualClock()
+        engine = ConversationEngine(runtime_pool, settings, clock=clock)
+        async with sb_pool.acquire() as conn:
+            couple = await make_couple(conn)
+            await say(conn, couple, "Coucou, ça va ?", at=clock.now)
+            trace = await drive(engine, clock, couple.match_id, OfflineResponder())
+            row = await bot_typing_row(conn, couple)
+        assert trace[-1][1].note == "reply done"
+        assert row is None or row["is_typing"] is False
+        async with sb_pool.acquire() as conn:
+            await create_runtime_role(conn)
+        assert await typing_broadcast.effective_transport(runtime_pool, settings) == transport
+    finally:
+        await runtime_pool.close()
+
+
+async def test_a_probe_that_fails_never_stops_the_worker(
+    sb_pool: asyncpg.Pool, sb_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the Realtime probe meets besides a lost connection, the worker starts with the
+    table and says why."""
+
+    async def refused(_conn: object) -> None:
+        raise DatabaseError("permission denied for schema realtime", sqlstate="42501")
+
+    monkeypatch.setattr(typing_indicators, "realtime_access", refused)
+    settings = sb_settings(TYPING_TRANSPORT="broadcast")
+    with capture_logs() as logs:
+        assert await typing_broadcast.effective_transport(sb_pool, settings) == "table"
+    hint = next(e["hint"] for e in logs if e["event"] == "typing.broadcast_unavailable")
+    assert "permission denied for schema realtime" in hint
+    assert "docs/sql/service_role.sql" in hint
+
+
+def fallbacks() -> float:
+    value = METRICS.registry.get_sample_value("randomatch_typing_broadcast_fallbacks_total")
+    return value or 0.0
+
+
+async def test_a_broadcast_that_was_not_stored_falls_back_to_the_table(
+    sb_pool: asyncpg.Pool,
+    sb_settings: Any,
+    supabase_cluster: SupabaseCluster,
+    supabase_dsn: str,
+) -> None:
+    """Today's `realtime.messages` partition is missing (Realtime not connected yet today):
+    `realtime.send` only warns and stores nothing. `bot.set_typing` notices, the table carries
+    every state, the indicator ends off, and each fallback is counted."""
+    database = urlsplit(supabase_dsn).path.lstrip("/")
+    admin = await asyncpg.connect(supabase_cluster.dsn(database, user=SUPERUSER))
+    try:
+        # Today's and tomorrow's (UTC): a run that crosses midnight finds none either.
+        await admin.execute(
+            """
+            DO $$
+            DECLARE d date;
+            BEGIN
+                FOR d IN SELECT (now() AT TIME ZONE 'UTC')::date + i FROM generate_series(0, 1) i
+                LOOP
+                    EXECUTE format('DROP TABLE realtime.%I',
+                                   'messages_' || to_char(d, 'YYYY_MM_DD'));
+                END LOOP;
+            END $$;
+            """
+        )
+    finally:
+        await admin.close()
+    async with sb_pool.acquire() as conn:
+        await create_runtime_role(conn)
+        await install_event_log(conn)
+        # The test's own timeline is written by the runtime role's statements too.
+        await conn.execute(
+            f"GRANT INSERT ON public.test_events TO {RUNTIME_ROLE}; "
+            f"GRANT USAGE ON SEQUENCE public.test_events_seq_seq TO {RUNTIME_ROLE}"
+        )
+    settings = sb_settings(TYPING_TRANSPORT="broadcast")
+    before = fallbacks()
+    clock = VirtualClock()
+    runtime_pool = await asyncpg.create_pool(runtime_dsn(supabase_dsn), min_size=1, max_size=2)
+    try:
+        engine = ConversationEngine(runtime_pool, settings, clock=clock)
+        async with sb_pool.acquire() as conn:
+            couple = await make_couple(conn)
+            await say(conn, couple, "Coucou, ça va ?", at=clock.now)
+        trace = await drive(engine, clock, couple.match_id, OfflineResponder())
+    finally:
+        await runtime_pool.close()
+    async with sb_pool.acquire() as conn:
+        sent = await broadcasts(conn, couple)
+        parts = await parts_sent(conn, couple)
+        row = await bot_typing_row(conn, couple)
+        kinds = await conn.fetch(
+            "SELECT kind FROM public.test_events WHERE match_id = $1 AND actor = $2 "
+            "AND kind LIKE 'typing%' ORDER BY seq",
+            couple.match_id,
+            couple.bot_id,
+        )
+    assert trace[-1][1].note == "reply done"
+    assert sent == []
+    assert parts >= 1
+    assert [k["kind"] for k in kinds] == ["typing_on", "typing_off"] * parts
+    assert row is not None
+    assert row["is_typing"] is False
+    assert fallbacks() - before >= 2 * parts
+
+
+async def test_only_the_match_members_may_join_the_typing_channel(
+    sb_pool: asyncpg.Pool,
+    sb_settings: Any,
+    supabase_cluster: SupabaseCluster,
+    supabase_dsn: str,
+) -> None:
+    """Under docs/sql/realtime_typing.sql, Realtime's check for a private channel (the topic in
+    `realtime.topic()`, the user's JWT claims, SELECT on `realtime.messages`) admits the two
+    members of the match, and neither another signed-in user nor `anon`."""
+    typing_sql = (REPO / "docs" / "sql" / "realtime_typing.sql").read_text("utf-8")
+    settings = sb_settings(TYPING_TRANSPORT="broadcast")
+    clock = VirtualClock()
+    engine = ConversationEngine(sb_pool, settings, clock=clock)
+    # On Supabase, supautils' policy grants let `postgres` manage the policies of
+    # realtime.messages; this cluster has no supautils, so the file runs as its superuser.
+    database = urlsplit(supabase_dsn).path.lstrip("/")
+    admin = await asyncpg.connect(supabase_cluster.dsn(database, user=SUPERUSER))
+    try:
+        await admin.execute(typing_sql)
+    finally:
+        await admin.close()
+    async with sb_pool.acquire() as conn:
+        couple = await make_couple(conn)
+        stranger = await make_profile(conn, "Sam", bot=False)
+        await say(conn, couple, "Coucou, ça va ?", at=clock.now)
+        await drive(engine, clock, couple.match_id, OfflineResponder())
+
+        async def may_read(user: uuid.UUID | None) -> int:
+            async with as_app_user(conn, user):
+                await conn.execute(
+                    "SELECT set_config('realtime.topic', $1, true)", f"match:{couple.match_id}"
+                )
+                return int(await conn.fetchval("SELECT count(*) FROM realtime.messages"))
+
+        seen = {
+            "human": await may_read(couple.human_id),
+            "bot": await may_read(couple.bot_id),
+            "stranger": await may_read(stranger),
+            "anon": await may_read(None),
+        }
+    assert seen["human"] > 0
+    assert seen["bot"] == seen["human"]
+    assert seen["stranger"] == 0
+    assert seen["anon"] == 0

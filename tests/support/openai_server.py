@@ -203,6 +203,9 @@ class OpenAIServer:
         self._script: deque[ScriptItem] = deque()
         self._review_script: deque[ScriptItem] = deque()
         self.default_review: Callable[[Mapping[str, Any]], str] = lambda _body: CLEAR_REVIEW
+        # Asked when the script is empty: a Fault while the model is down (on any clock), else
+        # None for the usual answer. See `down_while`.
+        self._outage: Callable[[], ScriptItem | None] | None = None
         self._requests: list[RecordedRequest] = []
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
@@ -274,6 +277,13 @@ class OpenAIServer:
                 Reply(item) if isinstance(item, str) else item for item in items
             )
 
+    def down_while(self, outage: Callable[[], ScriptItem | None] | None) -> None:
+        """Answer each chat request the script does not (the reviewing model's aside) with
+        `outage()` when it gives an item (a model down until a time of the test's clock), as
+        usual otherwise; None: never."""
+        with self._lock:
+            self._outage = outage
+
     def reset(self) -> None:
         """Forget the script and recorded requests; restore the constructor's settings."""
         with self._lock:
@@ -281,6 +291,7 @@ class OpenAIServer:
             self._review_script.clear()
             self.default_review = lambda _body: CLEAR_REVIEW
             self._requests.clear()
+            self._outage = None
             (
                 self.models,
                 self.list_models,
@@ -332,7 +343,10 @@ class OpenAIServer:
     def _next_item(self, *, review: bool = False) -> ScriptItem | None:
         with self._lock:
             script = self._review_script if review else self._script
-            return script.popleft() if script else None
+            if script:
+                return script.popleft()
+            outage = None if review else self._outage
+        return outage() if outage is not None else None
 
     def _wait(self, seconds: float) -> bool:
         """Sleep unless the server stops first; False means: give up, we are shutting down."""

@@ -9,6 +9,7 @@ service then connects as the non-superuser `postgres`, exactly as it does in pro
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -22,7 +23,9 @@ from tests.support.databases import Couple, with_database
 
 SUPERUSER = "supabase_admin"
 SERVICE_ROLE = "postgres"
+RUNTIME_ROLE = "randomatch_bot"
 _SQL = Path(__file__).parent / "sql"
+SERVICE_ROLE_SQL = Path(__file__).parents[2] / "docs" / "sql" / "service_role.sql"
 
 
 def sql_file(name: str) -> str:
@@ -110,16 +113,31 @@ async def fresh_database(cluster: SupabaseCluster, template: str) -> AsyncIterat
         await drop_database(cluster, name)
 
 
+async def create_runtime_role(conn: asyncpg.Connection) -> None:
+    """The runtime role as docs/SUPABASE.md says: `docs/sql/service_role.sql`, run as `postgres`
+    after `migrate` (the cluster trusts local connections: no password to set)."""
+    await conn.execute(SERVICE_ROLE_SQL.read_text("utf-8"))
+
+
+def runtime_dsn(dsn: str) -> str:
+    """The same database as the runtime role instead of `postgres`."""
+    changed = dsn.replace(f"://{SERVICE_ROLE}:@", f"://{RUNTIME_ROLE}:@", 1)
+    assert changed != dsn
+    return changed
+
+
 @asynccontextmanager
 async def as_app_user(conn: asyncpg.Connection, user_id: uuid.UUID | None) -> AsyncIterator[None]:
-    """Run the block as the app would for a signed-in user (`authenticated` + JWT `sub`), or as
+    """Run the block as the app would for a signed-in user (`authenticated` + JWT claims), or as
     an anonymous visitor (`anon`) when `user_id` is None; always inside one transaction."""
     async with conn.transaction():
         if user_id is None:
             await conn.execute("SET LOCAL ROLE anon")
         else:
             await conn.execute("SET LOCAL ROLE authenticated")
-            await conn.execute("SELECT set_config('request.jwt.claim.sub', $1, true)", str(user_id))
+            # What PostgREST sets per request: the JWT's claims as one JSON object.
+            claims = json.dumps({"sub": str(user_id), "role": "authenticated"})
+            await conn.execute("SELECT set_config('request.jwt.claims', $1, true)", claims)
         yield
 
 

@@ -140,10 +140,73 @@ def test_an_admission_is_never_followed_by_a_denial_even_in_play() -> None:
 
 
 def test_a_claim_the_reviewer_read_is_replaced() -> None:
-    """A claim the rules do not read ("y a quelqu'un derrière l'écran") but the reviewer does."""
-    parts = ["Promis, y a bien quelqu'un derrière l'écran 😊"]
+    """A claim the rules do not read ("tu parles à Camille en personne") but the reviewer does."""
+    parts = ["Promis, tu parles à Camille en personne 😊"]
     assert not any(disclosure.claims_human(p) for p in parts)
     replaced, changed = disclosure.enforce(
         parts, policy=DisclosurePolicy.ADMIT, asked=False, claimed=True
     )
     assert (replaced, changed) == ([disclosure.admission("fr")], "replaced")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "attends, je discute avec une IA là ?",
+        "c'est gpt qui te souffle tes réponses ou quoi",
+        "tes réponses sont écrites par un algorithme ?",
+        "bot ou pas bot, dis-moi",
+        "c'est un faux profil ce truc ?",
+        "Is this account run by a bot?",
+        "honestly are you an AI or a person",
+        "am i texting with a chatbot rn",
+        "your replies look generated, be honest",
+        "il y a une vraie personne derrière ton profil ?",
+    ],
+)
+def test_questions_about_being_a_machine_are_read(text: str) -> None:
+    assert disclosure.asks_if_ai(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "t'as vu le robot aspirateur qu'ils vendent au Décath ?",
+        "c'est un programme chargé ce week-end",
+        "are you real good at reading maps?",
+        "is this the trail you told me about?",
+        "mon frère bosse sur l'IA, il adore",
+        "t'es réelle ment drôle toi",
+        "j'ai un rendez-vous avec mon chef à 9h",
+    ],
+)
+def test_ordinary_messages_are_not_read_as_such_questions(text: str) -> None:
+    assert not disclosure.asks_if_ai(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pas de bot ici, juste moi avec mon café ☕",
+        "c'est bel et bien moi qui t'écris haha",
+        "it's actually me replying, promise",
+        "no AI, just a tired hiker 😅",
+        "je suis une vraie humaine, avec des ampoules aux pieds",
+    ],
+)
+def test_claims_to_be_human_are_read(text: str) -> None:
+    assert disclosure.claims_human(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je suis pas fan des robots de cuisine",
+        "c'est pas automatique pour moi de marcher sous la pluie",
+        "I'm a real fan of ridge walks",
+        "en chair et en os il est encore plus impressionnant, ce bouquetin",
+        "someone behind me on the trail kept singing",
+    ],
+)
+def test_ordinary_replies_are_not_read_as_claims(text: str) -> None:
+    assert not disclosure.claims_human(text)

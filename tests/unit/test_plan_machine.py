@@ -142,6 +142,9 @@ def snapshot(
     )
     for fact, values in (facts or {}).items():
         snap = snap.knowing(fact, **values)
+    if Fact.UNANSWERED in snap.loaded and Fact.CLOSURES not in snap.loaded:
+        # Read in the same statement as the unanswered messages: none by default.
+        snap = snap.knowing(Fact.CLOSURES)
     return dataclasses.replace(snap, **done)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.words import reviewer
-from randomatch_bot.conversation.words.composer import guard_with_context
+from randomatch_bot.conversation.words.composer import rules_verdict
 from randomatch_bot.conversation.words.guard import Reason
 from randomatch_bot.llm.offline import OfflineResponder
 
@@ -67,9 +67,17 @@ def test_on_by_default_with_a_model_off_with_the_offline_responder() -> None:
 
 
 def test_a_number_split_over_two_replies_is_seen_whole() -> None:
-    assert guard_with_context("94 05", []) == []
-    assert Reason.PHONE in guard_with_context("94 05", ["Note bien : 06 71 28"])
+    assert rules_verdict("94 05", "94 05", []) == []
+    assert Reason.PHONE in rules_verdict("94 05", "94 05", ["Note bien : 06 71 28"])
     # A number already whole in an earlier message was judged then, not now.
-    assert guard_with_context("Tu fais quoi samedi ?", ["06 71 28 94 05"]) == []
+    assert rules_verdict("Tu fais quoi samedi ?", "Tu fais quoi samedi ?", ["06 71 28 94 05"]) == []
+    # The raw reply is read as written: the cleaner would take "[at]" and "[dot]" away.
+    raw = "camille [at] gmail [dot] com"
+    assert Reason.EMAIL in rules_verdict(raw, "camille gmail com", [])
     # Ordinary numbers next to each other stay ordinary.
-    assert guard_with_context("On a fait 1 200 m de D+", ["J'étais au refuge à 2 450 m"]) == []
+    assert (
+        rules_verdict(
+            "On a fait 1 200 m de D+", "On a fait 1 200 m de D+", ["J'étais au refuge à 2 450 m"]
+        )
+        == []
+    )

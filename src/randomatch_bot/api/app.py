@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from randomatch_bot.api import (
     chat,
+    closures,
     conversation,
     dead_letters,
     engagement,
@@ -107,6 +108,8 @@ def create_app(
     app.include_router(monitoring.protected)
     app.include_router(stats.router)
     app.include_router(engagement.router)
+    # Before `/conversations/{match_id}`, which would take "closed" for a match id.
+    app.include_router(closures.router)
     app.include_router(conversation.router)
     app.include_router(takeover.router)
     app.include_router(dead_letters.router)

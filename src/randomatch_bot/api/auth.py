@@ -8,11 +8,20 @@
   message; `/conversations/{match_id}` answers it with personal data masked (`is_admin`).
 - With no MONITORING_TOKEN configured the service listens on localhost only (the `api` command
   refuses another host), and as a second line of defence every protected route answers 403 to
-  a client that is not on this machine.
-- The demo chat of `run` is for the person at the keyboard: on localhost it needs no token.
+  a client that is not on this machine. This machine is then the admin: it may call every
+  route without a token, whatever token it sends (a stale one kept by the dashboard). With
+  METRICS_TOKEN alone, a client elsewhere may read the read-only routes with it, nothing else.
+- The demo chat of `run` is for the person at the keyboard: on localhost it needs no token;
+  MONITORING_TOKEN opens it from anywhere, like every route.
 - Whatever is allowed because the client is on this machine also needs a `Host` header naming
   this machine (localhost, 127.0.0.1, [::1]): a web page that rebinds its own domain to
-  127.0.0.1 (DNS rebinding) sends its own name and is refused.
+  127.0.0.1 (DNS rebinding) sends its own name and is refused. A token is a token whatever
+  the Host.
+- Pages and their assets (`/`, `/dashboard`, `/static/*`) hold no data and need nothing.
+
+Every route the app serves is declared with one of these rules in
+tests/integration/test_api_access.py, which walks `app.routes` with and without each token,
+from this machine and from elsewhere, with a local and a foreign Host.
 
 Tokens are compared in constant time and never echoed, logged or put in a response.
 """
@@ -66,10 +75,7 @@ def _require_local(request: Request) -> None:
 
 
 def _check(credentials: HTTPAuthorizationCredentials | None, *tokens: SecretStr | None) -> None:
-    given = credentials.credentials if credentials is not None else None
-    # Every configured token is compared, so the time taken does not tell which one is close.
-    matched = [_token_matches(given or "", token.get_secret_value()) for token in tokens if token]
-    if given is None or not any(matched):
+    if not _matches_any(credentials, *tokens):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, UNAUTHORISED, headers={"WWW-Authenticate": "Bearer"}
         )
@@ -84,16 +90,38 @@ async def require_token(request: Request, state: State, credentials: Credentials
     _check(credentials, token)
 
 
+def _is_local(request: Request) -> bool:
+    client = request.client.host if request.client else None
+    return is_loopback(client) and _host_is_local(request)
+
+
+def _matches_any(
+    credentials: HTTPAuthorizationCredentials | None, *tokens: SecretStr | None
+) -> bool:
+    if credentials is None:
+        return False
+    # Every configured token is compared, so the time taken does not tell which one is close.
+    matched = [
+        _token_matches(credentials.credentials, token.get_secret_value())
+        for token in tokens
+        if token
+    ]
+    return any(matched)
+
+
 async def require_reader(request: Request, state: State, credentials: Credentials) -> None:
-    """Dependency of the read-only routes: METRICS_TOKEN or MONITORING_TOKEN."""
+    """Dependency of the read-only routes: METRICS_TOKEN or MONITORING_TOKEN; without
+    MONITORING_TOKEN, this machine too (it may do more: the admin routes)."""
     settings = state.settings
-    if settings.monitoring_token is None and settings.metrics_token is None:
-        _require_local(request)
+    if _matches_any(credentials, settings.monitoring_token, settings.metrics_token):
         return
-    if settings.monitoring_token is None and credentials is None:
-        _require_local(request)  # the admin side stays local-only; a scraper sends its token
-        return
-    _check(credentials, settings.monitoring_token, settings.metrics_token)
+    if settings.monitoring_token is not None:
+        _check(None, settings.monitoring_token)  # 401
+    if _is_local(request):
+        return  # whatever token it sent (a stale one in the dashboard): this machine is admin
+    if settings.metrics_token is not None and credentials is not None:
+        _check(None, settings.metrics_token)  # a scraper with a wrong token: 401
+    _require_local(request)  # 403, saying why
 
 
 async def is_admin(request: Request, state: State, credentials: Credentials) -> bool:
@@ -110,7 +138,9 @@ async def is_admin(request: Request, state: State, credentials: Credentials) -> 
 
 
 async def require_local_or_token(request: Request, state: State, credentials: Credentials) -> None:
-    """Dependency of the demo chat: free on localhost, the monitoring token elsewhere."""
+    """Dependency of the demo chat: free on this machine, MONITORING_TOKEN from anywhere."""
+    if _matches_any(credentials, state.settings.monitoring_token):
+        return
     client = request.client.host if request.client else None
     if is_loopback(client):
         if not _host_is_local(request):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.closures import Closures
 from randomatch_bot.db.messages import HumanMessage
 from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
@@ -39,6 +40,13 @@ async def lock(conn: Conn, *, match_id: uuid.UUID) -> Conversation | None:
     """The conversation of `match_id`, locked until the transaction ends; None if unknown."""
     row = await session.fetchrow(conn, SQL.lock_conversation, match_id=match_id)
     return Conversation.from_row(row) if row else None
+
+
+async def lock_of_plan(conn: Conn, *, plan_id: uuid.UUID) -> bool:
+    """Lock the conversation of plan `plan_id` until the transaction ends; False when there
+    is no such plan or conversation."""
+    row = await session.fetchrow(conn, SQL.lock_conversation_of_plan, plan_id=plan_id)
+    return row is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,7 @@ class StepContext:
     plan: Plan | None
     persona: PersonaRow | None  # None: the bot uses the default persona
     unanswered: tuple[HumanMessage, ...]  # as `messages.unanswered` reads them
+    closures: Closures  # as `closures.facts` reads them
 
 
 async def step_context(
@@ -84,8 +93,9 @@ async def step_context(
     since: dt.datetime,
 ) -> StepContext | None:
     """The match with its bot and human, the conversation's active plan, the bot's persona row
-    and the human's unanswered messages (after `baseline_at` and `since`), read together after
-    the conversation's lock; None when the match or a profile is gone."""
+    the human's unanswered messages (after `baseline_at` and `since`) and the conversation's
+    closings, read together after the conversation's lock; None when the match or a profile is
+    gone."""
     row = await session.fetchrow(
         conn, SQL.step_context, match_id=match_id, baseline_at=baseline_at, since=since
     )
@@ -105,7 +115,8 @@ async def step_context(
                 strict=True,
             )
         )
-    return StepContext(MatchContext.from_row(row), plan, persona, unanswered)
+    closures = Closures.from_prefixed(row, "closure_")
+    return StepContext(MatchContext.from_row(row), plan, persona, unanswered, closures)
 
 
 _PERSONA_COLUMNS = tuple(f.name for f in fields(PersonaRow))
@@ -138,7 +149,9 @@ async def generation_context(conn: Conn, *, plan_id: uuid.UUID) -> GenerationCon
 async def ensure(
     conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID, human_id: uuid.UUID
 ) -> None:
-    """Create the conversation's row on first sight (nothing when it exists)."""
+    """Create the conversation's row on first sight (nothing when it exists, or when the match
+    was forgotten: see `privacy.forget_person`)."""
+    await session.execute(conn, SQL.first_sight_lock, match_id=match_id)
     await session.execute(
         conn, SQL.ensure_conversation, match_id=match_id, bot_id=bot_id, human_id=human_id
     )

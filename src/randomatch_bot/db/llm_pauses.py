@@ -80,8 +80,10 @@ async def lift(conn: Conn, *, scopes: list[str]) -> list[str]:
     return [str(row["scope"]) for row in rows]
 
 
-async def release_waiting_replies(conn: Conn, *, now: dt.datetime) -> list[uuid.UUID]:
-    """Every reply waiting for a model tries again at `now`; returns their conversations, whose
-    wake-up is moved to `now` too."""
-    rows = await session.fetch(conn, SQL.release_waiting_plans, now=now)
+async def release_waiting_replies(
+    conn: Conn, *, now: dt.datetime, jitter: float
+) -> list[uuid.UUID]:
+    """Every reply waiting for a model tries again within `jitter` seconds of `now`, each at
+    its own moment; returns their conversations, whose wake-up is moved to that moment too."""
+    rows = await session.fetch(conn, SQL.release_waiting_plans, now=now, jitter=jitter)
     return [row["match_id"] for row in rows]

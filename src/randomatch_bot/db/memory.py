@@ -81,8 +81,9 @@ async def store(
     facts: Mapping[str, Any],
     covered_through: dt.datetime,
 ) -> dt.datetime | None:
-    """Store the match's memory unless a stored one already reaches as far; when it was
-    stored, the instant it was (None when a newer memory was kept)."""
+    """Store the match's memory unless a stored one already reaches as far, or the
+    conversation is gone (its person forgotten meanwhile); when it was stored, the instant it
+    was (None when nothing was written)."""
     stored_at: dt.datetime | None = await session.fetchval(
         conn,
         SQL.memory_store,

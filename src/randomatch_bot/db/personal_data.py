@@ -1,5 +1,6 @@
 """What the service keeps about a person, found by match and erased: memories, conversations,
-reply plans, answered messages, sent parts, dead letters; model-call records are anonymised."""
+reply plans, answered messages, sent parts, dead letters, closings (a minor, a request to stop);
+model-call records are anonymised."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Erased:
     answered_messages: int = 0
     sent_parts: int = 0
     dead_letters: int = 0
+    closings: int = 0
     llm_calls_anonymised: int = 0
 
     @classmethod
@@ -40,6 +42,7 @@ class Erased:
             answered_messages=int(row["answered_messages"]),
             sent_parts=int(row["sent_parts"]),
             dead_letters=int(row["dead_letters"]),
+            closings=int(row["closings"]),
             llm_calls_anonymised=int(row["llm_calls_anonymised"]),
         )
 
@@ -64,6 +67,24 @@ async def matches_of_person(conn: Conn, *, user_id: uuid.UUID) -> list[uuid.UUID
     """Every match of a person that the app or the service knows of."""
     rows = await session.fetch(conn, SQL.person_matches, user_id=user_id)
     return [row["match_id"] for row in rows]
+
+
+async def hold_for_erasure(conn: Conn, *, match_ids: list[uuid.UUID]) -> None:
+    """Lock these matches against the service's own writers until the transaction ends: a
+    conversation's first step (which would create its row) and every step, generation save and
+    memory update of an existing conversation (which lock its row)."""
+    await session.execute(conn, SQL.first_sight_locks, match_ids=match_ids)
+    await session.fetch(conn, SQL.lock_conversations, match_ids=match_ids)
+
+
+async def remember_forgotten(conn: Conn, *, match_ids: list[uuid.UUID]) -> None:
+    """Record these matches as forgotten: nothing left over brings their data back."""
+    await session.execute(conn, SQL.remember_forgotten, match_ids=match_ids)
+
+
+async def drop_gone_forgotten(conn: Conn) -> None:
+    """Forget the forgotten matches the app has deleted since (only their ids were kept)."""
+    await session.execute(conn, SQL.drop_gone_forgotten)
 
 
 async def erase_matches(conn: Conn, *, match_ids: list[uuid.UUID]) -> Erased:

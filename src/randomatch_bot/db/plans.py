@@ -283,6 +283,16 @@ async def finish_reply(
     )
 
 
+async def follows_a_model_wait(conn: Conn, *, match_id: uuid.UUID, plan_id: uuid.UUID) -> bool:
+    """Whether the plan before `plan_id` in its conversation was waiting for the model when a
+    new message of the human interrupted it."""
+    return bool(
+        await session.fetchval(
+            conn, SQL.plan_follows_a_model_wait, match_id=match_id, plan_id=plan_id
+        )
+    )
+
+
 async def generation_failed(
     conn: Conn, *, plan_id: uuid.UUID, now: dt.datetime, error: str | None
 ) -> GenerationFailure | None:

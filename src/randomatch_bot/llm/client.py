@@ -38,7 +38,7 @@ from randomatch_bot.errors import (
     LLMPermanentError,
     LLMRetryableError,
 )
-from randomatch_bot.llm.breaker import Breaker
+from randomatch_bot.llm.breaker import Breaker, current_call
 from randomatch_bot.llm.catalog import inspect_catalogue, unlisted
 from randomatch_bot.llm.offline import OfflineResponder
 from randomatch_bot.llm.retry import (
@@ -151,9 +151,11 @@ class OpenAICompatibleClient:
         )
         waits: list[float] = []  # seconds until each failing model may be tried again
         failure: LLMRetryableError | None = None
+        call = current_call()
         for index, candidate in enumerate(chain):
             if self._breaker is not None:
-                wait = await self._breaker.wait_before(candidate)
+                at_once = call is not None and call.at_once
+                wait = await self._breaker.wait_before(candidate, at_once=at_once)
                 if wait > 0:
                     waits.append(wait)
                     continue
@@ -186,7 +188,9 @@ class OpenAICompatibleClient:
                     waits.append(exc.retry_after)
                 continue
             if self._breaker is not None:
-                await self._breaker.succeeded(candidate)
+                recovered = await self._breaker.succeeded(candidate)
+                if recovered and call is not None:
+                    call.recovered = True
             return completion
         retry_after = min(waits) if waits else None
         if failure is None:

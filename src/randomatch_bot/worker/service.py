@@ -22,6 +22,7 @@ from randomatch_bot.conversation.plan import typing_broadcast
 from randomatch_bot.conversation.plan.engine import ConversationEngine, SeededRandom
 from randomatch_bot.conversation.policies import limits as policy
 from randomatch_bot.conversation.policies import outage
+from randomatch_bot.conversation.policies.closing import ConfirmMinor, MinorReview
 from randomatch_bot.conversation.words import reviewer
 from randomatch_bot.db import housekeeping, session
 from randomatch_bot.errors import DatabaseError, DatabaseUnavailable
@@ -89,14 +90,21 @@ async def run_worker(
     llm: LLMClient | None = None,
     rng: SeededRandom | None = None,
     name: str | None = None,
+    confirm_minor: ConfirmMinor | None = None,
 ) -> None:
-    """Serve conversation steps until `stop` is set, then drain."""
+    """Serve conversation steps until `stop` is set, then drain. `confirm_minor`: what confirms
+    a minor's closing (`policies/closing.py`); by default the reviewing model, when it is on."""
     own_llm = llm is None
     # One circuit breaker per model, shared through Redis by every worker of the deployment.
     client = llm or build_llm_client(
-        settings, breaker=RedisBreaker(docket.redis, Keys(docket.name))
+        settings,
+        breaker=RedisBreaker(
+            docket.redis, Keys(docket.name), interval=settings.llm_breaker_probe_interval
+        ),
     )
-    engine = ConversationEngine(pool, settings, rng=rng)
+    if confirm_minor is None and reviewer.enabled(settings, client):
+        confirm_minor = _minor_reviewer(settings, client)
+    engine = ConversationEngine(pool, settings, rng=rng, confirm_minor=confirm_minor)
     engine.typing_transport = await typing_broadcast.effective_transport(pool, settings)
     # In this call's context only: the steps that docket's Worker starts below inherit it.
     runtime = tasks.Runtime(docket, engine, client, settings.step_attempts)
@@ -194,3 +202,12 @@ def _guard_layers(settings: Settings, client: LLMClient) -> str:
     if reviewer.enabled(settings, client):
         return f"rules+reviewer:{settings.guard_model}"
     return "rules"
+
+
+def _minor_reviewer(settings: Settings, client: LLMClient) -> ConfirmMinor:
+    """The reviewing model as the judge of a minor's closing."""
+
+    async def confirm(review: MinorReview) -> bool | None:
+        return await reviewer.confirm_minor(review.message, review.before, settings, client)
+
+    return confirm

@@ -1,7 +1,9 @@
 """The scheduled steps on Redis (docket tasks) and the keys that make them collapse.
 
-Two task functions exist: `advance(match_id)` runs one conversation step and `generate(plan_id)`
-composes a reply with the model. Both are short. Each step says when the conversation wants to
+Four task functions exist: `advance(match_id)` runs one conversation step, `generate(plan_id)`
+composes a reply with the model, `remember(match_id)` updates a match's long-term memory and
+`review(closure_id)` asks the reviewing model about a minor's closing, where one is set. All
+are short. Each step says when the conversation wants to
 be woken next; that wake-up becomes a task whose key is derived from the due time, so a step
 that is redone (by a retry, a redelivery, or two wake-ups racing) schedules the same key and
 docket keeps one. Anything Redis forgets is found again by the bridge's catch-up from
@@ -114,6 +116,10 @@ def memory_key(match_id: uuid.UUID | str) -> str:
     return f"remember:{match_id}"
 
 
+def review_key(closure_id: int | str) -> str:
+    return f"review:{closure_id}"
+
+
 @wraps_redis_errors
 async def queue_depth(redis: aioredis.Redis, docket_name: str) -> tuple[int, int]:
     """(steps due now, steps scheduled for later) in this deployment's queue."""
@@ -165,6 +171,13 @@ async def follow_up(
         await wake(docket, other, f"advance:{other}:resume:{result.wake_at or ''}")
     if result.remember:
         await ask_to_remember(docket, match_id)
+    if result.review is not None:
+        await ask_to_review(docket, result.review)
+
+
+async def ask_to_review(docket: Docket, closure_id: int) -> None:
+    """Queue the reviewing model's look at a minor's closing (once per closing)."""
+    await docket.add(review, key=review_key(closure_id))(str(closure_id))
 
 
 async def ask_to_remember(docket: Docket, match_id: uuid.UUID | str) -> None:
@@ -321,6 +334,9 @@ async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult)
         if result.remember:
             await ask_to_remember(runtime.docket, match)
             result = replace(result, remember=False)
+        if result.review is not None:
+            await ask_to_review(runtime.docket, result.review)
+            result = replace(result, review=None)
         try:
             with _service_errors():
                 result = await runtime.engine.advance(match)
@@ -347,4 +363,16 @@ async def remember(match_id: str) -> None:
     log.debug("memory.step", updated=updated)
 
 
-TASKS: list[Callable[..., Awaitable[None]]] = [advance, generate, remember]
+async def review(closure_id: str) -> None:
+    """The reviewing model's look at a minor's closing: a conversation it clears is reopened
+    and woken; one it confirms, or cannot judge, stays closed."""
+    runtime = current_runtime()
+    with _service_errors():
+        result = await runtime.engine.review_minor(int(closure_id))
+    METRICS.steps.labels("review").inc()
+    if result.match_id is not None and result.wake_at is not None:
+        key = f"advance:{result.match_id}:cleared:{closure_id}"
+        await wake(runtime.docket, result.match_id, key)
+
+
+TASKS: list[Callable[..., Awaitable[None]]] = [advance, generate, remember, review]

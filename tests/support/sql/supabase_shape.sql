@@ -12,7 +12,8 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
 ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
     GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
 
--- Supabase Auth: users, and auth.uid() read from the JWT claims PostgREST sets per request.
+-- Supabase Auth: users, and auth.uid() read from the JWT claims PostgREST sets per request
+-- (`request.jwt.claims`, a JSON object; the older per-claim setting is still read first).
 CREATE SCHEMA auth;
 GRANT USAGE ON SCHEMA auth TO postgres, anon, authenticated, service_role;
 CREATE TABLE auth.users (
@@ -22,16 +23,90 @@ CREATE TABLE auth.users (
 );
 CREATE FUNCTION auth.uid() RETURNS uuid
 LANGUAGE sql STABLE AS $$
-    SELECT nullif(coalesce(
-        current_setting('request.jwt.claim.sub', true),
-        current_setting('request.jwt.claims', true)::jsonb ->> 'sub'
-    ), '')::uuid
+    SELECT coalesce(
+        nullif(current_setting('request.jwt.claim.sub', true), ''),
+        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+    )::uuid
 $$;
 GRANT EXECUTE ON FUNCTION auth.uid() TO postgres, anon, authenticated, service_role;
 
--- Realtime: Broadcast from SQL. The stub records each call so that tests can read them.
+-- Supabase Realtime's tenant schema, as Realtime's migrations leave it: the schema is granted to
+-- postgres (with grant option), anon, authenticated and service_role only; Broadcast from SQL
+-- stores each message in `realtime.messages`, partitioned by day (Realtime creates the
+-- partitions of the coming days while it is connected), under RLS, where a private channel's
+-- policies read the topic through `realtime.topic()`. `realtime.send` catches its own errors
+-- and only raises a WARNING: a message it could not store is silently not delivered.
 CREATE SCHEMA realtime;
-GRANT USAGE ON SCHEMA realtime TO postgres, anon, authenticated, service_role;
+GRANT USAGE ON SCHEMA realtime TO postgres WITH GRANT OPTION;
+GRANT USAGE ON SCHEMA realtime TO anon, authenticated, service_role, supabase_realtime_admin;
+GRANT CREATE ON SCHEMA realtime TO supabase_realtime_admin;
+
+CREATE FUNCTION realtime.topic() RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT nullif(current_setting('realtime.topic', true), '')::text
+$$;
+ALTER FUNCTION realtime.topic() OWNER TO supabase_realtime_admin;
+
+CREATE TABLE realtime.messages (
+    topic       text NOT NULL,
+    extension   text NOT NULL,
+    payload     jsonb,
+    event       text,
+    private     boolean NOT NULL DEFAULT false,
+    updated_at  timestamptz(6) NOT NULL DEFAULT now(),
+    inserted_at timestamptz(6) NOT NULL DEFAULT now(),
+    id          uuid NOT NULL DEFAULT gen_random_uuid(),
+    PRIMARY KEY (id, inserted_at)
+) PARTITION BY RANGE (inserted_at);
+CREATE INDEX messages_inserted_at_topic_index ON ONLY realtime.messages (inserted_at DESC, topic)
+    WHERE extension = 'broadcast' AND private IS TRUE;
+ALTER TABLE realtime.messages OWNER TO supabase_realtime_admin;
+ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON realtime.messages FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON realtime.messages TO postgres, anon, authenticated, service_role;
+
+-- One partition per UTC day, `messages_YYYY_MM_DD`, from yesterday to three days ahead.
+DO $$
+DECLARE
+    d date;
+BEGIN
+    FOR d IN SELECT generate_series((now() AT TIME ZONE 'UTC')::date - 1,
+                                    (now() AT TIME ZONE 'UTC')::date + 3, interval '1 day')::date
+    LOOP
+        EXECUTE format(
+            'CREATE TABLE realtime.%I PARTITION OF realtime.messages '
+            'FOR VALUES FROM (%L) TO (%L)',
+            'messages_' || to_char(d, 'YYYY_MM_DD'),
+            (d::timestamp AT TIME ZONE 'UTC'), ((d + 1)::timestamp AT TIME ZONE 'UTC'));
+        EXECUTE format('ALTER TABLE realtime.%I OWNER TO supabase_realtime_admin',
+                       'messages_' || to_char(d, 'YYYY_MM_DD'));
+    END LOOP;
+END;
+$$;
+
+CREATE FUNCTION realtime.send(payload jsonb, event text, topic text, private boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    new_id uuid := gen_random_uuid();
+BEGIN
+    BEGIN
+        EXECUTE format('SET LOCAL realtime.topic TO %L', topic);
+        INSERT INTO realtime.messages (id, payload, event, topic, private, extension)
+        VALUES (new_id,
+                CASE WHEN payload ? 'id' THEN payload
+                     ELSE jsonb_set(payload, '{id}', to_jsonb(new_id)) END,
+                event, topic, private, 'broadcast');
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'ErrorSendingBroadcastMessage: %', SQLERRM;
+    END;
+END;
+$$;
+ALTER FUNCTION realtime.send(jsonb, text, text, boolean) OWNER TO supabase_realtime_admin;
+
+-- Test instrument, not Supabase's: every broadcast message stored, in the order it was stored
+-- (rows of one transaction share `inserted_at`), for the tests to read. A message that was not
+-- stored leaves nothing here either.
 CREATE TABLE realtime.sent (
     id      bigserial PRIMARY KEY,
     payload jsonb,
@@ -40,13 +115,16 @@ CREATE TABLE realtime.sent (
     private boolean,
     at      timestamptz NOT NULL DEFAULT clock_timestamp()
 );
-CREATE FUNCTION realtime.send(payload jsonb, event text, topic text, private boolean DEFAULT true)
-RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
-    INSERT INTO realtime.sent (payload, event, topic, private) VALUES (payload, event, topic, private)
+CREATE FUNCTION realtime.record_sent() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+    INSERT INTO realtime.sent (payload, event, topic, private)
+    VALUES (NEW.payload, NEW.event, NEW.topic, NEW.private);
+    RETURN NULL;
+END;
 $$;
-REVOKE EXECUTE ON FUNCTION realtime.send(jsonb, text, text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION realtime.send(jsonb, text, text, boolean) TO postgres, service_role;
+CREATE TRIGGER record_sent AFTER INSERT ON realtime.messages
+    FOR EACH ROW EXECUTE FUNCTION realtime.record_sent();
 GRANT SELECT ON realtime.sent TO postgres;
 
 -- The app's tables, created by the app (owned by `postgres`, so the default privileges above

@@ -190,11 +190,13 @@
     const c = overview.counts || {};
     const t = stats.total;
     const today = overview.llm_today || {};
+    const closed = overview.closed || {};
     $("cards").replaceChildren(
       card("Replies", String(c.replies ?? 0), plural(c.parts_sent ?? 0, "part") + " sent"),
       card("In flight", String(c.in_flight ?? 0), (c.waiting ?? 0) + " grouping"),
       card("Queue", String(overview.queue_due), overview.queue_scheduled + " scheduled"),
       card("Dead letters", String(c.dead_letters ?? 0), "open", (c.dead_letters ?? 0) > 0),
+      card("Closed: minors", String(closed.minor ?? 0), (closed.stop ?? 0) + " asked to stop", (closed.minor ?? 0) > 0),
       card("Mean response", seconds(t.response_time.mean_s), "p95 " + seconds(t.response_time.p95_s)),
       card("API error rate", pct(t.api.error_rate), t.api.failed + " / " + t.api.calls + " calls", t.api.error_rate > 0.05),
       card("Messages / hour", rate(t.messages.per_hour), t.messages.answered + " answered in 24 h"),

@@ -47,14 +47,15 @@ from randomatch_bot.conversation.plan.states import (
     Snapshot,
 )
 from randomatch_bot.conversation.plan.steps import StepResult, end_plan, save
-from randomatch_bot.conversation.policies import outage
+from randomatch_bot.conversation.policies import closing, outage
 from randomatch_bot.conversation.words import memory
 from randomatch_bot.conversation.words.composer import HISTORY_FETCH, Composer, Conversation
-from randomatch_bot.db import conversations, dead_letters, plans, session
+from randomatch_bot.db import closures, conversations, dead_letters, plans, session
 from randomatch_bot.db.conversations import MatchContext
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMPermanentError, LLMRetryableError
+from randomatch_bot.llm.breaker import probing_at_once
 from randomatch_bot.llm.types import LLMClient
 
 if TYPE_CHECKING:
@@ -91,8 +92,12 @@ class ConversationEngine:
         rng: SeededRandom | None = None,
         clock: Clock = utcnow,
         db_clock: bool | None = None,
+        confirm_minor: closing.ConfirmMinor | None = None,
     ) -> None:
         self.pool = pool
+        # The reviewing model that confirms a minor's closing, where one is set (the hook of
+        # `policies/closing.py`; none by default: the rules' verdict stands).
+        self.confirm_minor = confirm_minor
         self.settings = settings
         self.rng = rng or SeededRandom()
         self.clock = clock
@@ -115,6 +120,7 @@ class ConversationEngine:
             typing_transport=self.typing_transport,
             db_clock=self.db_clock,
             hours_offset=self.hours_offset,
+            review_minors=self.confirm_minor is not None,
         )
 
     # ------------------------------------------------------------------ advance
@@ -142,15 +148,20 @@ class ConversationEngine:
                     conn, match_id=match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
                 )
                 conv = await conversations.lock(conn, match_id=match_id)
-                assert conv is not None
+                if conv is None:
+                    # The person was forgotten: a wake-up, follow-up or message there is left
+                    # over, and brings nothing back.
+                    return StepResult("match forgotten")
                 # Read again under the lock just taken: a step that created the row meanwhile
                 # may have started a plan; the unanswered messages depend on its baseline.
                 plan = await plans.active_plan(conn, match_id=match_id)
                 snapshot = Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
             else:
-                snapshot = Snapshot(
-                    match=ctx, conversation=conv, epoch=conv.epoch, plan=plan
-                ).knowing(Fact.UNANSWERED, unanswered=found.unanswered)
+                snapshot = (
+                    Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
+                    .knowing(Fact.UNANSWERED, unanswered=found.unanswered)
+                    .knowing(Fact.CLOSURES, closures=found.closures)
+                )
             # The persona is built from the row read above only when the decision asks for it.
             prefetched = plan_steps.Prefetched(persona=found.persona)
             with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
@@ -178,8 +189,11 @@ class ConversationEngine:
         Raises LLMError when the model fails; the worker retries and, after the last attempt,
         calls `dead_letter`.
         """
-        probing = False
-        async with session.connection(self.pool) as conn:
+        probing = at_once = False
+        async with session.transaction(self.pool) as conn:
+            # Under the conversation's lock, like every step, and read after it: an unmatch, a
+            # block or an erasure committed before this point is seen, and no model is asked.
+            await conversations.lock_of_plan(conn, plan_id=plan_id)
             # The plan, its match and the persona row in one statement.
             found = await conversations.generation_context(conn, plan_id=plan_id)
             plan = found.plan if found is not None else None
@@ -189,15 +203,33 @@ class ConversationEngine:
             ctx = found.match
             if ctx is None:
                 return StepResult("match gone")
+            if ctx.status != "active":
+                # The next step cancels the plan and clears what it showed.
+                return StepResult(
+                    f"match {ctx.status}", wake_at=self.clock(), match_id=ctx.match_id
+                )
+        async with session.connection(self.pool) as conn:
             persona = persona_of(self.settings, ctx.bot_id, ctx.bot_name, found.persona)
             model = persona.model or self.settings.llm_model
             if not llm.offline:
                 held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())
                 if held is not None:
                     return await self._wait_for_model(plan, held, "model paused")
+                # The human wrote while their conversation waited on the model: this first try
+                # probes the shared breaker at once instead of waiting for it to rest.
+                at_once = (
+                    plan.generation_failures == 0
+                    and bool(plan.trigger_message_ids)
+                    and await plans.follows_a_model_wait(
+                        conn, match_id=ctx.match_id, plan_id=plan_id
+                    )
+                )
             history, stored = await self.composer.history(conn, ctx.match_id)
-        with structlog.contextvars.bound_contextvars(
-            match_id=str(ctx.match_id), plan_id=str(plan_id)
+        with (
+            structlog.contextvars.bound_contextvars(
+                match_id=str(ctx.match_id), plan_id=str(plan_id)
+            ),
+            probing_at_once(at_once) as call,
         ):
             try:
                 composition = await self.composer.reply(
@@ -221,9 +253,12 @@ class ConversationEngine:
                 return await self._wait_for_model(plan, probe_at, "model paused")
         completion, parts = composition.completion, composition.parts
         resumed: list[uuid.UUID] = []
-        if probing:
+        if probing or call.recovered:
             async with session.connection(self.pool) as conn:
-                resumed = await outage.lift(conn, model, self.clock())
+                if probing:
+                    resumed = await outage.lift(conn, model, self.clock())
+                if call.recovered and not resumed:
+                    resumed = await outage.recovered(conn, model, self.clock())
         async with session.transaction(self.pool) as conn:
             await conversations.lock(conn, match_id=ctx.match_id)
             think_until = plan.think_until or self.clock()
@@ -313,6 +348,36 @@ class ConversationEngine:
             max_messages=HISTORY_FETCH,
             model=persona.model,
         )
+
+    # ------------------------------------------------------------------ closings
+    async def review_minor(self, closure_id: int) -> StepResult:
+        """Ask the reviewing model about a minor's closing, outside any lock: a verdict that
+        the person is not a minor reopens the conversation (as an operator would, by
+        `reviewer`) and wakes it; a confirmation or no verdict keeps it closed."""
+        if self.confirm_minor is None:
+            return StepResult("no reviewer")
+        async with session.connection(self.pool) as conn:
+            found = await closures.to_review(conn, closure_id=closure_id)
+        if found is None or found.confirmed is not None:
+            return StepResult("closing already judged")
+        review = closing.MinorReview(found.message or "", tuple(found.before))
+        with structlog.contextvars.bound_contextvars(match_id=str(found.match_id)):
+            verdict = await self.confirm_minor(review)
+            async with session.transaction(self.pool) as conn:
+                await conversations.lock(conn, match_id=found.match_id)
+                if verdict is None:
+                    log.warning("closing.review_failed", hint="the conversation stays closed")
+                    return StepResult("closing kept: no verdict")
+                if verdict:
+                    await closures.set_confirmed(conn, closure_id=closure_id, confirmed=True)
+                    log.info("closing.confirmed", closure_id=closure_id)
+                    return StepResult("closing confirmed")
+                await closures.set_confirmed(conn, closure_id=closure_id, confirmed=False)
+                await closures.reopen(
+                    conn, match_id=found.match_id, reason="minor", by="reviewer", now=self.clock()
+                )
+            log.warning("closing.cleared_by_reviewer", closure_id=closure_id)
+        return StepResult("closing cleared", wake_at=self.clock(), match_id=found.match_id)
 
     # ------------------------------------------------------------------ failure
     async def dead_letter(

@@ -10,7 +10,12 @@ Three kinds of action:
   policy's hold, ...). Facts are asked for in the order the step always read them, so a step
   runs the same statements as before, and only those it needs.
 - A continuing action (`Interrupt`, `Revive`, `SkipOpener`, `MarkRead`, `SendPart`,
-  `FinishReply`): the engine carries it out, records it in the snapshot, and asks again.
+  `FinishReply`, `Cancel`, `RecordStop`, `SetAside`): the engine carries it out, records it in
+  the snapshot, and asks again.
+
+What the person wrote may end the conversation for good before anything else is decided
+(`policies/closing.py`): a person who says they are under 18 gets one closing line and nothing
+after it; one who asks the persona to stop writing gets no follow-up any more.
 - A final action (every other one): the engine carries it out and the step ends.
 """
 
@@ -30,7 +35,9 @@ from randomatch_bot.conversation.plan import typing_wait
 from randomatch_bot.conversation.plan.states import (
     Action,
     AnswerWithReaction,
+    Cancel,
     Close,
+    CloseForMinor,
     ConversationStatus,
     Fact,
     FinishReply,
@@ -42,8 +49,10 @@ from randomatch_bot.conversation.plan.states import (
     Open,
     Pause,
     PlanStatus,
+    RecordStop,
     Revive,
     SendPart,
+    SetAside,
     SkipOpener,
     Snapshot,
     StartPlan,
@@ -52,7 +61,9 @@ from randomatch_bot.conversation.plan.states import (
     TypePart,
     Wait,
 )
-from randomatch_bot.conversation.policies import followup
+from randomatch_bot.conversation.policies import closing, followup
+from randomatch_bot.conversation.words.closing import closing_line
+from randomatch_bot.db.messages import HumanMessage
 from randomatch_bot.db.plans import Plan
 
 __all__ = [
@@ -73,6 +84,7 @@ EARLY_TOLERANCE = dt.timedelta(milliseconds=250)
 OPENER_MEDIAN, OPENER_MIN, OPENER_MAX = 180.0, 20.0, 1800.0
 MATCH_ACTIVE = "active"  # public.matches.status of a match still going on (the app's value)
 PERSONA_DISABLED = "persona disabled"  # the hold of a conversation whose persona is off
+CLOSED_MINOR = "closed: minor"  # the note of a step in a conversation closed for a minor
 
 
 def part_message_id(plan_id: uuid.UUID, index: int) -> uuid.UUID:
@@ -113,6 +125,7 @@ class Rules:
     typing_transport: str = "table"
     db_clock: bool = True  # parts stamped by PostgreSQL (else by `now`, a virtual clock)
     hours_offset: dt.timedelta = dt.timedelta(0)  # HOURS_CLOCK_OFFSET on the wall clock
+    review_minors: bool = False  # a reviewing model confirms a minor's closing
 
     def profile(self, persona: Persona) -> timing.TimingProfile:
         """The persona's timing profile under these settings."""
@@ -160,7 +173,21 @@ def decide(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:
         return Revive()
     if Fact.UNANSWERED not in snap.loaded:
         return Load(Fact.UNANSWERED)
+    if Fact.CLOSURES not in snap.loaded:
+        return Load(Fact.CLOSURES)
+    closures = snap.closures
+    if closures.closed:
+        return _closed(snap, now, rules)
     plan = snap.plan
+    if plan is not None and plan.id == closures.minor_reopened_plan_id:
+        # Reopened while its closing line was still to be sent: the line goes too.
+        return Cancel(plan, "conversation reopened")
+    minor = closing.minor_message(snap.unanswered, closures, now.date())
+    if minor is not None:
+        return _close_for_minor(snap, minor, now, rules)
+    asked = closing.stop_message(snap.unanswered, closures)
+    if asked is not None:
+        return RecordStop(asked.id)
     if plan is not None:
         triggers = set(plan.trigger_message_ids)
         if any(m.id not in triggers for m in snap.unanswered):
@@ -177,6 +204,47 @@ def _persona(snap: Snapshot) -> Persona | Load:
     return snap.persona
 
 
+def _closed(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:
+    """A conversation closed for a minor: its closing line goes on, everything else is set
+    aside, and nothing else ever happens (no reply, follow-up, icebreaker or reaction)."""
+    closures, plan = snap.closures, snap.plan
+    closing_plan = closures.minor_plan_id or uuid.uuid5(
+        PART_NAMESPACE, f"closing:{closures.minor_id}"
+    )
+    if plan is not None and plan.id != closing_plan:
+        return Cancel(plan, CLOSED_MINOR)
+    triggers = set(plan.trigger_message_ids) if plan is not None else set()
+    pending = tuple(m.id for m in snap.unanswered if m.id not in triggers)
+    if pending and not snap.set_aside:
+        return SetAside(pending, closing_plan)
+    if plan is not None:
+        return _plan_step(snap, plan, now, rules)
+    return Wait(CLOSED_MINOR, snap.epoch, ConversationStatus.CLOSED, None)
+
+
+def _close_for_minor(
+    snap: Snapshot, message: HumanMessage, now: dt.datetime, rules: Rules
+) -> Action:
+    """The person said they are under 18: close the conversation with one closing line, read
+    and typed like a reply (no model call), answering every message waiting."""
+    persona = _persona(snap)
+    if isinstance(persona, Load):
+        return persona
+    match_id, epoch = snap.match.match_id, snap.epoch + 1
+    plan_id = plan_id_from(rules.rng(match_id, epoch, now.isoformat(), "closing"))
+    triggers = tuple(m.id for m in snap.unanswered)
+    if not persona.enabled:
+        return CloseForMinor(snap.plan, plan_id, epoch, message.id, triggers, (), now)
+    rng = rules.rng(match_id, epoch)
+    away = rules.away(persona, now, rng)
+    unread = [m.content for m in snap.unanswered if m.read_at is None]
+    profile = rules.profile(persona)
+    reading = timing.reading_delay("\n".join(unread), profile, rng) if unread else 0.0
+    line = closing_line(persona.language, rules.rng(match_id, epoch, "closing line"))
+    read_due = now + dt.timedelta(seconds=away + reading)
+    return CloseForMinor(snap.plan, plan_id, epoch, message.id, triggers, (line,), read_due)
+
+
 def _silence(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:
     """Nothing to answer and no plan: an icebreaker, a follow-up, or idle."""
     persona = _persona(snap)
@@ -189,7 +257,7 @@ def _silence(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:
         if not snap.match_messages:
             return _open(snap, persona, now, rules)
     when = None
-    if followup.wants_followups(persona):
+    if followup.wants_followups(persona) and not closing.followups_stopped(snap.closures):
         if Fact.FOLLOWUP not in snap.loaded:
             return Load(Fact.FOLLOWUP)
         when = followup.followup_at(
@@ -347,8 +415,10 @@ def _plan_step(snap: Snapshot, plan: Plan, now: dt.datetime, rules: Rules) -> Ac
     if index + 1 >= len(parts):
         if not snap.finished:
             return FinishReply(plan)
+        if snap.closures.closed:
+            return Wait(CLOSED_MINOR, epoch, ConversationStatus.CLOSED, None)
         when = None
-        if followup.wants_followups(persona):
+        if followup.wants_followups(persona) and not closing.followups_stopped(snap.closures):
             if Fact.FOLLOWUP not in snap.loaded:
                 return Load(Fact.FOLLOWUP)
             when = followup.followup_at(

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from randomatch_bot.conversation.persona.card import Persona
 from randomatch_bot.conversation.policies.limits import Hold as PolicyHold
+from randomatch_bot.db.closures import Closures
 from randomatch_bot.db.conversations import Conversation, MatchContext
 from randomatch_bot.db.dead_letters import OpenLetter
 from randomatch_bot.db.messages import FollowupState, HumanMessage
@@ -53,6 +54,7 @@ class Fact(StrEnum):
     OPEN_LETTERS = "open_letters"  # the conversation's open dead letters
     WROTE_SINCE_LETTER = "wrote_since_letter"  # the human wrote after the newest open letter
     UNANSWERED = "unanswered"  # the human's unanswered messages
+    CLOSURES = "closures"  # the conversation's closings for good (a minor, a request to stop)
     PERSONA = "persona"
     MATCH_MESSAGES = "match_messages"  # how many messages the match has
     FOLLOWUP = "followup"  # the silence a follow-up depends on
@@ -82,6 +84,7 @@ class Snapshot:
     open_letters: tuple[OpenLetter, ...] = ()
     wrote_since_letter: bool = False
     unanswered: tuple[HumanMessage, ...] = ()
+    closures: Closures = field(default_factory=Closures)
     persona: Persona | None = None
     match_messages: int = 0
     followup: FollowupState | None = None
@@ -95,6 +98,7 @@ class Snapshot:
     read: ReadOutcome | None = None
     sent: bool = False
     finished: bool = False
+    set_aside: bool = False  # the messages of a closed conversation were set aside
 
     def knowing(self, fact: Fact, **values: object) -> Snapshot:
         """This snapshot with `fact` loaded as `values`."""
@@ -157,6 +161,44 @@ class Close:
 
     reason: str
     epoch: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    """End a plan that must not go on (cancelled): a reply in a conversation closed for good,
+    or the closing line of a conversation reopened meanwhile."""
+
+    plan: Plan
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseForMinor:
+    """The person said they are under 18: cancel any plan, record the closing, and plan the
+    closing line (`parts`, none when the persona is disabled) answering `triggers`."""
+
+    cancel: Plan | None
+    plan_id: uuid.UUID
+    epoch: int
+    message_id: uuid.UUID
+    triggers: tuple[uuid.UUID, ...]
+    parts: tuple[str, ...]
+    read_due: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordStop:
+    """The person asked the persona to stop writing: no follow-up from now on."""
+
+    message_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """Messages written in a closed conversation: handled by the closing, never answered."""
+
+    message_ids: tuple[uuid.UUID, ...]
+    plan_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +311,10 @@ Action = (
     | SendPart
     | FinishReply
     | Close
+    | Cancel
+    | CloseForMinor
+    | RecordStop
+    | SetAside
     | Nothing
     | Wait
     | Hold
@@ -280,4 +326,14 @@ Action = (
     | TypePart
     | Pause
 )
-CONTINUING = (Revive, Interrupt, SkipOpener, MarkRead, SendPart, FinishReply)
+CONTINUING = (
+    Revive,
+    Interrupt,
+    SkipOpener,
+    MarkRead,
+    SendPart,
+    FinishReply,
+    Cancel,
+    RecordStop,
+    SetAside,
+)

@@ -15,6 +15,7 @@ import structlog
 from randomatch_bot.conversation.persona.card import load_persona, persona_of
 from randomatch_bot.conversation.plan import typing_broadcast
 from randomatch_bot.conversation.plan.machine import (
+    CLOSED_MINOR,
     PERSONA_DISABLED,
     Rules,
     decide,
@@ -23,7 +24,9 @@ from randomatch_bot.conversation.plan.states import (
     CONTINUING,
     Action,
     AnswerWithReaction,
+    Cancel,
     Close,
+    CloseForMinor,
     ConversationStatus,
     Fact,
     FinishReply,
@@ -36,8 +39,10 @@ from randomatch_bot.conversation.plan.states import (
     Pause,
     PlanStatus,
     ReadOutcome,
+    RecordStop,
     Revive,
     SendPart,
+    SetAside,
     SkipOpener,
     Snapshot,
     StartPlan,
@@ -48,11 +53,12 @@ from randomatch_bot.conversation.plan.states import (
 )
 from randomatch_bot.conversation.policies import limits as policy
 from randomatch_bot.conversation.policies import reactions
-from randomatch_bot.db import conversations, dead_letters, messages, plans
+from randomatch_bot.db import closures, conversations, dead_letters, messages, plans
 from randomatch_bot.db import typing_indicators as indicators
 from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
+from randomatch_bot.process_metrics import METRICS
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +76,7 @@ class StepResult:
     match_id: uuid.UUID | None = None
     remember: bool = False  # the match's long-term memory should be brought up to date
     resumed: tuple[uuid.UUID, ...] = ()  # conversations released by a lifted model pause
+    review: int | None = None  # a minor's closing for the reviewing model to confirm
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +135,9 @@ async def load(conn: Conn, snap: Snapshot, fact: Fact, now: dt.datetime, rules: 
                 since=now - dt.timedelta(seconds=settings.catchup_lookback),
             )
             return snap.knowing(fact, unanswered=tuple(unanswered))
+        case Fact.CLOSURES:
+            found = await closures.facts(conn, match_id=ctx.match_id)
+            return snap.knowing(fact, closures=found)
         case Fact.PERSONA:
             persona = await load_persona(conn, settings, ctx.bot_id, ctx.bot_name)
             return snap.knowing(fact, persona=persona)
@@ -205,13 +215,34 @@ async def _carry_on(
                 conn, plan_id=plan.id, match_id=ctx.match_id, message_ids=plan.trigger_message_ids
             )
             return replace(snap, finished=True)
+        case Cancel(plan=plan, reason=reason):
+            await end_plan(conn, rules, plan, PlanStatus.CANCELLED, reason, now)
+            log.info("plan.cancelled", plan_id=str(plan.id), reason=reason)
+            return replace(snap, plan=None, epoch=snap.epoch + 1)
+        case RecordStop(message_id=message_id):
+            stop_id = await closures.close(
+                conn,
+                match_id=ctx.match_id,
+                reason="stop",
+                message_id=message_id,
+                plan_id=None,
+                closed_at=now,
+            )
+            if stop_id is not None:
+                METRICS.conversations_closed.labels(reason="stop").inc()
+                log.info("conversation.stop_recorded", message_id=str(message_id))
+            return replace(snap, closures=replace(snap.closures, stop_id=stop_id or 0))
+        case SetAside(message_ids=ids, plan_id=plan_id):
+            await closures.set_aside(conn, match_id=ctx.match_id, plan_id=plan_id, message_ids=ids)
+            log.info("conversation.messages_set_aside", messages=len(ids))
+            return replace(snap, set_aside=True)
     raise AssertionError(f"not a continuing action: {action!r}")
 
 
 async def _react(conn: Conn, snap: Snapshot, plan: Plan, rules: Rules) -> ReadOutcome:
-    """Maybe react with an emoji (where the app has reactions); a bare "ok" ends here."""
-    # A plan whose words were written before it read anything (an operator's) sends them.
-    if not plan.trigger_message_ids or plan.parts is not None:
+    """Maybe react with an emoji (where the app has reactions); a bare "ok" ends here. A plan
+    written in advance (a closing line) never reacts."""
+    if plan.parts is not None or not plan.trigger_message_ids:
         return ReadOutcome(reacted=False)
     if not await reactions.reactions_available(conn):
         return ReadOutcome(reacted=False)
@@ -244,6 +275,8 @@ async def _finish(
             await save(conn, match_id, epoch, ConversationStatus.CLOSED, None)
             log.info("conversation.closed", reason=reason)
             return StepResult(f"match {reason}")
+        case CloseForMinor():
+            return await _close_for_minor(conn, snap, action, now, rules)
         case Nothing(note=note):
             return StepResult(note)
         case Wait():
@@ -309,6 +342,51 @@ async def _finish(
             return await _finish_plan_step(conn, snap, action, now, rules)
 
 
+async def _close_for_minor(
+    conn: Conn, snap: Snapshot, action: CloseForMinor, now: dt.datetime, rules: Rules
+) -> StepResult:
+    """Close the conversation for good: no plan but the closing line's, recorded for the
+    operator; the messages waiting are answered by that line (or set aside without one)."""
+    ctx = snap.match
+    if action.cancel is not None:
+        await end_plan(conn, rules, action.cancel, PlanStatus.CANCELLED, CLOSED_MINOR, now)
+    closure_id = await closures.close(
+        conn,
+        match_id=ctx.match_id,
+        reason="minor",
+        message_id=action.message_id,
+        plan_id=action.plan_id,
+        closed_at=now,
+    )
+    METRICS.conversations_closed.labels(reason="minor").inc()
+    # Ids only: never what the person wrote.
+    log.warning(
+        "conversation.closed_for_good",
+        reason="minor",
+        message_id=str(action.message_id),
+        closing_line=bool(action.parts),
+    )
+    review = closure_id if rules.review_minors else None
+    if not action.parts:
+        await closures.set_aside(
+            conn, match_id=ctx.match_id, plan_id=action.plan_id, message_ids=action.triggers
+        )
+        await save(conn, ctx.match_id, action.epoch, ConversationStatus.CLOSED, None)
+        return StepResult(CLOSED_MINOR, review=review)
+    await closures.insert_closing_plan(
+        conn,
+        plan_id=action.plan_id,
+        match_id=ctx.match_id,
+        bot_id=ctx.bot_id,
+        epoch=action.epoch,
+        trigger_message_ids=action.triggers,
+        parts=action.parts,
+        read_due_at=action.read_due,
+        created_at=now,
+    )
+    return StepResult(CLOSED_MINOR, wake_at=action.read_due, review=review)
+
+
 async def _finish_plan_step(
     conn: Conn, snap: Snapshot, action: Action, now: dt.datetime, rules: Rules
 ) -> StepResult:
@@ -339,7 +417,9 @@ async def _finish_plan_step(
                 saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, until),
             )
             log.info("plan.read", plan_id=str(plan.id), thinking_s=round(think, 2))
-            return StepResult("read", wake_at=until, generate=plan.id)
+            # A plan written in advance (a closing line) has nothing to generate.
+            generate = plan.id if plan.parts is None else None
+            return StepResult("read", wake_at=until, generate=generate)
         case TypePart(plan=plan, index=index, until=until, wake=wake):
             # The indicator (when it is the table), the plan and the conversation's save in
             # one statement; a broadcast goes first, as before.

@@ -4,46 +4,29 @@ When the human has not answered the persona's last message for the persona's
 `followup_after` hours, the persona may write again, in context, within its active hours, at
 most `followup_max` times per silence. Never after an unmatch or a block (the engine closes the
 conversation first), never once the human has asked to be left alone, and never to a person
-who said they are under 18. A follow-up is a plan
-like a reply (same exactly-once guarantees) with no trigger messages.
+who said they are under 18: the plan machine records both for good (`policies/closing.py`) and
+asks for no follow-up then; here, a request to stop among the human's recent messages is enough
+too. A follow-up is a plan like a reply (same exactly-once guarantees) with no trigger messages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
-from collections.abc import Iterable
 
 from randomatch_bot.conversation.persona import availability
 from randomatch_bot.conversation.persona.card import Persona
-from randomatch_bot.conversation.words import guard
+from randomatch_bot.conversation.words import signals
 from randomatch_bot.db import messages
 from randomatch_bot.db.messages import FollowupState
 from randomatch_bot.db.types import Conn
-from randomatch_bot.llm.phrases import normalize
 
 __all__ = [
-    "asked_to_stop",
     "followup_at",
     "followup_due",
     "next_followup",
     "wants_followups",
 ]
-
-_STOP = re.compile(
-    r"\b(?:arrete|arretez|cesse)\w* (?:de m'ecrire|de me parler|de m'envoyer|tout de suite|stp|svp)"
-    r"|\bne m'ecri(?:s|vez) plus\b|\bm'ecri(?:s|vez) plus\b|\blaisse[sz]?[- ]moi tranquille\b"
-    r"|\bfous?[- ]moi la paix\b|\bpas interesse(?:e)?\b|\bje ne suis plus interesse"
-    r"|\bc'est (?:fini|termine)\b|\bbye definitivement\b|\bj'ai rencontre quelqu'un\b"
-    r"|\bstop\b|\bleave me alone\b|\bstop (?:texting|messaging|writing)\b|\bnot interested\b"
-    r"|\bdon'?t (?:text|message|write to) me\b",
-)
-
-
-def asked_to_stop(human_texts: Iterable[str]) -> bool:
-    """Whether one of the human's messages asks the persona to stop writing."""
-    return any(_STOP.search(normalize(text)) for text in human_texts)
 
 
 def followup_due(last_bot_at: dt.datetime, after_hours: float, time_scale: float) -> dt.datetime:
@@ -71,10 +54,7 @@ def followup_at(
         return None
     if state.last_human_at > state.last_bot_at or state.followups >= persona.followup_max:
         return None
-    if asked_to_stop(state.human_texts):
-        return None
-    if any(guard.declares_minor(text) for text in state.human_texts):
-        # The guard ended this conversation (no model call for a minor): not restarted here.
+    if any(signals.asks_to_stop(text) for text in state.human_texts):
         return None
     due = max(followup_due(state.last_bot_at, persona.followup_after, time_scale), now)
     opens = availability.next_active_start(

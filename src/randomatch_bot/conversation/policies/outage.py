@@ -9,6 +9,10 @@
   that needs it waits; one of them probes every LLM_PAUSE_PROBE_INTERVAL; the first success
   lifts the pause and releases every waiting reply. A pause recorded with other settings (a new
   key, another model or endpoint) is lifted at once.
+- The shared breaker (`llm/breaker.py`) rests a failing model at most LLM_BREAKER_PROBE_INTERVAL
+  between probes. A reply to a human who wrote while their conversation waited on the model
+  probes at once; a call that closes the breaker releases every waiting reply (`recovered`).
+  Released replies go on within RESUME_JITTER seconds, each at its own moment.
 
 The decisions (`wait_for`, `scope_of`, `fingerprint`) are pure; the rest reads and writes
 through `db/llm_pauses.py`.
@@ -135,7 +139,16 @@ async def lift(conn: Conn, model: str, now: dt.datetime) -> list[uuid.UUID]:
     if not lifted:
         return []
     log.warning("llm.resumed", scopes=lifted)
-    return await llm_pauses.release_waiting_replies(conn, now=now)
+    return await llm_pauses.release_waiting_replies(conn, now=now, jitter=RESUME_JITTER)
+
+
+async def recovered(conn: Conn, model: str, now: dt.datetime) -> list[uuid.UUID]:
+    """The model answered after resting in the shared breaker: every reply waiting for it goes
+    on within RESUME_JITTER seconds instead of at its own next try; returns the conversations
+    to wake."""
+    released = await llm_pauses.release_waiting_replies(conn, now=now, jitter=RESUME_JITTER)
+    log.warning("llm.recovered", model=model, released=len(released))
+    return released
 
 
 async def lift_changed(conn: Conn, settings: Settings, now: dt.datetime) -> list[uuid.UUID]:
@@ -150,7 +163,7 @@ async def lift_changed(conn: Conn, settings: Settings, now: dt.datetime) -> list
         return []
     await llm_pauses.lift(conn, scopes=stale)
     log.warning("llm.resumed", scopes=stale, reason="settings changed")
-    return await llm_pauses.release_waiting_replies(conn, now=now)
+    return await llm_pauses.release_waiting_replies(conn, now=now, jitter=RESUME_JITTER)
 
 
 async def paused_scopes(conn: Conn) -> list[dict[str, object]]:

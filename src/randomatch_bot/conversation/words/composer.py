@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,11 +22,11 @@ from randomatch_bot.conversation.words import (
     moderation,
     photos,
     prompt,
+    register,
     reply_text,
     reviewer,
     style,
 )
-from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
 from randomatch_bot.conversation.words.prompt import FOLLOWUP_NOTE
 from randomatch_bot.db import messages, session
 from randomatch_bot.db.console import record_guard_trips
@@ -110,12 +110,8 @@ class Composer:
             max_parts=self.settings.max_parts,
         )
         unanswered = _unanswered(newest, persona.bot_id)
-        if guard.declares_minor(unanswered):
-            # No model call: whatever it would say, the conversation must not go on.
-            await self._count_trips([guard.Reason.MINOR], "input", conversation)
-            return Composition(
-                _NO_CALL, [guard.safe_line([guard.Reason.MINOR], persona.language)], False
-            )
+        # A person who says they are under 18 never gets here: the plan closes the
+        # conversation before any model call (policies/closing.py).
         if followup:
             # Before the rules, which stay the last word of the prompt.
             messages.insert(len(messages) - 1, ChatMessage("system", FOLLOWUP_NOTE))
@@ -172,7 +168,7 @@ class Composer:
             return []
         greeting = rng.choice(persona.greetings)
         text = reply_text.clean_reply(greeting, persona_name=persona.name)
-        if guard.check(text, allow_meetings=persona.meetings):
+        if rules_verdict(greeting, text, (), allow_meetings=persona.meetings):
             log.warning("icebreaker.guard_blocked", hint="not writing first")
             return []
         parts = reply_text.split_reply(text, max_parts=self.settings.max_parts, rng=rng)
@@ -198,10 +194,10 @@ class Composer:
         forbidden = reply_text.fragments_of(persona.system_prompt)
         leaks = _leak_check(persona, messages, forbidden)
         completion: Completion | None = None
-        # A reply that sounds like an assistant is asked for again once; the second one
-        # has those sentences stripped (see conversation/words/style). The first stays in
-        # reserve.
-        reserve: tuple[Completion, list[str], reviewer.Review] | None = None
+        # A reply in an assistant's register is asked for again once, with an instruction
+        # naming what to avoid; of the two, the one that reads least like an assistant goes
+        # (the second on a tie), its unambiguous formulas cut by the style pass.
+        reserve: tuple[Completion, list[str], reviewer.Review, int] | None = None
         blocked: list[guard.Reason] = []
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
@@ -215,26 +211,36 @@ class Composer:
                 completion.text, text, leaked, llm, persona, conversation, recent, context or []
             )
             blocked = list(review.block)
-            fit = bool(text) and not leaked and not blocked
-            tells = assistant_tells(text) if fit else []
-            if fit and review.assistant_register and not tells:
-                tells = ["reviewer"]
-            if fit:
+            if text and not leaked and not blocked:
+                verdict = register.assess(completion.text, persona.language)
                 parts = self._chat_parts(
                     text, persona, rng, recent, claims_human=review.claims_human
                 )
-                if parts and (not tells or attempt == 1):
+                assistant = verdict.assistant or review.assistant_register
+                if reserve is not None:
+                    # The second reply, after an assistant-sounding first: the better one.
+                    if verdict.score > reserve[3]:
+                        return reserve[:3]
                     return completion, parts, review
-                reserve = reserve or ((completion, parts, review) if parts else None)
+                if not assistant:
+                    return completion, parts, review
+                reserve = (completion, parts, review, verdict.score)
+                tells = list(verdict.tells) or ["reviewer"]
+                log.warning("reply.regenerating", attempt=attempt, leaked=False, tells=tells)
+                corrective = verdict.corrective or register.corrective_instruction(
+                    ("structured_list",), persona.language
+                )
+                messages = [*messages, ChatMessage("system", corrective)]
+                continue
             if blocked:
                 await self._count_trips(blocked, f"attempt {attempt}", conversation)
-                corrective = ChatMessage("system", guard.corrective_instruction(blocked))
-                messages = [*messages, corrective]
+                corrective = guard.corrective_instruction(blocked)
+                messages = [*messages, ChatMessage("system", corrective)]
             else:
-                log.warning("reply.regenerating", attempt=attempt, leaked=leaked, tells=tells)
+                log.warning("reply.regenerating", attempt=attempt, leaked=leaked, tells=[])
         assert completion is not None
         if reserve is not None:
-            return reserve
+            return reserve[:3]
         last = await self._last_try(llm, persona, messages, conversation, rng, recent, context)
         if last is not None:
             return last
@@ -324,10 +330,7 @@ class Composer:
         replies is seen whole), then — for a reply the rules pass — the reviewing model and
         the optional moderation model."""
         own = list(reversed(recent[:RECENT_OWN]))  # oldest first
-        blocked = guard_with_context(raw, own, allow_meetings=persona.meetings)
-        for reason in guard_with_context(text, own, allow_meetings=persona.meetings):
-            if reason not in blocked:
-                blocked.append(reason)
+        blocked = rules_verdict(raw, text, own, allow_meetings=persona.meetings)
         if not text or blocked or leaked:
             return reviewer.Review(block=tuple(blocked), checked=False)
         review = reviewer.Review(checked=False)
@@ -439,17 +442,6 @@ class Composer:
 # What a reply no reviewer judged reports.
 _NO_REVIEW = reviewer.Review(checked=False)
 
-# What a reply that needed no model call reports: nothing spent.
-_NO_CALL = Completion(
-    text="",
-    model="guard",
-    prompt_tokens=0,
-    completion_tokens=0,
-    cost=0.0,
-    latency_s=0.0,
-    offline=True,
-)
-
 
 def _leak_check(
     persona: Persona, messages: list[ChatMessage], forbidden: list[str]
@@ -471,18 +463,16 @@ def _leak_check(
     return leaks
 
 
-def guard_with_context(
-    text: str, own: list[str], *, allow_meetings: bool = False
+def rules_verdict(
+    raw: str, cleaned: str, own: Sequence[str], *, allow_meetings: bool = False
 ) -> list[guard.Reason]:
-    """The guard's rules on `text`, and on `text` read after the persona's own last messages
-    (`own`, oldest first): a number or an address split over several replies is seen whole.
-    A reason already found in the earlier messages alone was judged with them, not now."""
-    blocked = guard.check(text, allow_meetings=allow_meetings)
-    for size in range(1, len(own) + 1):
-        before = own[-size:]
-        joined = guard.check(" ".join([*before, text]), allow_meetings=allow_meetings)
-        earlier = guard.check(" ".join(before), allow_meetings=allow_meetings)
-        blocked += [r for r in joined if r not in earlier and r not in blocked]
+    """The guard's rules on the model's raw reply and on what the cleaner left of it, each read
+    after the persona's own last messages (`own`, oldest first), so a number or an address
+    split over several replies is seen whole (`guard.check`'s context rule)."""
+    blocked = guard.check(raw, allow_meetings=allow_meetings, context=own)
+    for reason in guard.check(cleaned, allow_meetings=allow_meetings, context=own):
+        if reason not in blocked:
+            blocked.append(reason)
     return blocked
 
 

@@ -1,24 +1,40 @@
 """The output guard: what a persona may not write to a person, whatever the model produced.
 
-`check(text)` looks at one reply (or one part) and returns the reasons it must not be sent:
-ways to reach someone off the app (phone numbers, emails, links, social handles, postal
-addresses), asking for money or payment, arranging a real-world meeting with a place and a
-time (unless the persona allows it), sexual content, and anything about minors. French and
-English, with the usual obfuscations ("06 12 34 56 78", "camille [at] gmail [dot] com",
-"@camille_rando"). Pure functions: no I/O, no model; the composer decides what to do with a
-verdict (regenerate once with `corrective_instruction`, then `safe_line`).
+`check(text, context=...)` looks at one raw model reply (before any cleaning: brackets,
+markdown and stage directions still in it) and returns the reasons it must not be sent. This
+is the deterministic layer; a reviewing model judges meaning on top of it where one is
+configured.
 
-The rules favour false alarms over misses: a blocked reply costs one regeneration, a missed
-one may cost a person their money or their safety.
+- Contact details, by structure and kept libraries (`contacts`): phone numbers
+  (`phonenumbers`, numbers in words by `text2num`), e-mail addresses, links (the public suffix
+  list bundled with `tldextract`, never fetched), social handles and the platforms people move
+  to, after undoing obfuscation (`deobfuscate`: Unicode forms, keycap digits, letters for
+  digits inside digit runs, separators, "[at]", "arobase", "point com"). The reply is checked
+  together with the tail of `context`, the persona's own recent messages, so a number or a
+  handle split over several messages is seen whole; only an item the new text contributes to
+  counts, since one lying wholly in earlier messages was judged when they were sent. These
+  rules aim at recall: a detail let through cannot be taken back.
+- Meaning (money asked for, a meeting with a place and a time, sexual content, a minor in the
+  conversation, a postal address): narrow rules for the unambiguous phrasings only, because
+  the words involved are everyday words ("300 €", "samedi 14h au parking", "sa queue", "minor
+  blister", "j'ai 29 ans") and the reviewing model is there for the rest. When in doubt these
+  rules let the reply through.
+
+Pure functions: no I/O, no model; the composer decides what to do with a verdict (regenerate
+once with `corrective_instruction`, then `safe_line`).
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
+
+from randomatch_bot.conversation.words import contacts
+from randomatch_bot.conversation.words.deobfuscate import normalise
 
 __all__ = [
     "Reason",
@@ -53,81 +69,109 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE | re.VERBOSE)
 
 
-# --- contact details ---------------------------------------------------------------------
-# Nine or more digits in one run of digits and separators ("06 12 34 56 78", "+33 6 12 34 56
-# 78", "0612345678"); altitudes, years, times and prices have fewer.
-_DIGIT_RUN = re.compile(r"(?:\+|\b00)?\d(?:[\s.\-/()]{0,3}\d){8,}")
-_NUMBER_WORDS = (
-    r"z[ée]ro|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
-    r"quinze|seize|vingt|trente|quarante|cinquante|soixante|septante|octante|nonante|"
-    r"zero|one|two|three|four|five|seven|eight|nine|ten"
-)
-_SPELLED_NUMBER = _rx(rf"\b(?:(?:{_NUMBER_WORDS}|\d{{1,2}})[\s,.\-]+){{6,}}(?:{_NUMBER_WORDS})\b")
-_PHONE_TALK = _rx(
-    r"""\b(?:mon|my|ton|your)\s+(?:num(?:[ée]ro)?|t[ée]l|phone\s+number|number|cell|06|07)\b
-      | \b(?:textos?|sms|whatsapp|text|texte)[\s-]*(?:moi|me)\b
-      | \b(?:appelle|appelles|call|ring|phone)[\s-]*(?:moi|me)\s+(?:au|at|on|sur)\b
-      | \b(?:envoie|donne|file|passe|laisse|send|give)[\s-]*(?:moi|me)\s+(?:ton|your)\s+
-        (?:num|06|07|t[ée]l|phone|number|mail|e-?mail|adresse|address)"""
-)
-_EMAIL = _rx(
-    r"""[\w.+-]+\s*(?:@|\[\s*at\s*\]|\(\s*at\s*\)|\s(?:at|arobase)\s)\s*[\w-]+
-        \s*(?:\.|\[\s*dot\s*\]|\(\s*dot\s*\)|\s(?:dot|point)\s)\s*[a-z]{2,}\b"""
-)
-_TLDS = r"com|fr|net|org|io|me|ly|gg|co|app|link|xyz|info|be|ch|ca|eu|biz|ru|tk|site|online|to"
-_URL = _rx(
-    rf"""\b(?:https?|ftp)://\S+ | \bwww\.\S+
-      | \b[\w-]+(?:\.[\w-]+)*\.(?:{_TLDS})\b(?:/\S*)?
-      | \b[\w-]+\s?(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\s(?:dot|point)\s)\s?(?:{_TLDS})\b"""
-)
-_HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,29})")
-_PLATFORMS = (
-    r"insta(?:gram)?|snap(?:chat)?|telegram|whats\s?app|tiktok|facebook|fb|messenger|"
-    r"twitter|discord|kik|wechat|viber|skype|linkedin|onlyfans|mym|tinder|hinge|bumble|bluesky"
-)
-_SOCIAL = _rx(
-    rf"""\b(?:mon|ma|my|ton|ta|your)\s+(?:compte\s+|account\s+|profil\s+|profile\s+)?
-        (?:{_PLATFORMS})\b
-      | \b(?:ajoute|ajouter|add|follow|suis|retrouve|rejoins|join|[ée]cris|écrire|contacte|
-        dm|message|passe|passons|passer|continue|continuons|move|switch|talk|parler|chat|
-        viens|come)[\w'-]*\b[^.!?\n]{{0,40}}\b(?:sur|on|via|par)\s+(?:{_PLATFORMS})\b
-      | \b(?:{_PLATFORMS})\s*(?::|=|->|c'est|is)\s*@?[\w.]{{3,}}"""
-)
+_normalise = normalise
 
-# --- money -------------------------------------------------------------------------------
-_PAYMENT = _rx(
-    r"""\b(?:paypal|lydia|western\s+union|moneygram|iban|rib|bitcoins?|btc|crypto(?:s|monnaies?)?|
-        usdt|ethereum|venmo|cash\s?app|revolut|paylib|wero|neosurf|transcash|
-        cashlib|carte\s+cadeau|cartes\s+cadeaux|gift\s*cards?|coupons?\s+(?:pcs|neosurf)|
-        mandat\s+cash|virement|wire\s+transfer|bank\s+transfer|num[ée]ro\s+de\s+carte|
-        card\s+number|cagnotte|leetchi|gofundme)\b"""
-)
+# --- money: asked for or sent, not a price mentioned ----------------------------------------
+# (An amount starts where a number starts, so that a long run of digits is read once.)
+_AMOUNT = r"""(?:(?<![\d.,])(?<!\d\s)\d[\d\s.,]*+\s?
+    (?:€|\$|£|k€|euros?|eur\b|dollars?|balles|bucks|pounds?)|[€$£]\s?\d[\d.,]*)"""
+_PAY_APPS = r"(?:lydia|paypal|venmo|cash\s?app|zelle|revolut|wero|paylib|western\s+union)"
+_MONEY_WORD = rf"""(?:\bargent\b|\bfric\b|\bthunes?\b|\bpognon\b|\bmoney\b|\bcash\b|\bfunds\b|
+    {_AMOUNT}|\b(?:sur|on|via|by|par)\s+{_PAY_APPS}\b)"""
+_GIFT_CARD = r"""(?:cartes?\s+(?:cadeaux?|google\s+play|steam|itunes|amazon|apple|pcs|neosurf|
+    transcash|paysafe)|(?:google\s+play|steam|itunes|amazon|apple|visa)\s+(?:gift\s+)?cards?|
+    gift\s*cards?|coupons?\s+(?:pcs|neosurf|transcash))"""
 _MONEY_REQUEST = _rx(
-    r"""\b(?:envoie|envoies|envoyer|envoyez|pr[êe]te|pr[êe]ter|pr[êe]tes|avance|avancer|
-        donne|donner|verse|verser|rembourse|paie|payer|paye|d[ée]panne|d[ée]panner|aide|aider|
-        send|sending|lend|loan|wire|transfer|pay|give|spot|help|need|besoin|urgence|urgent)\b
-        [^.!?\n]{0,50}
-        (?:\bargent\b|\bfric\b|\bthunes?\b|\bpognon\b|€|\beuros?\b|\$|\bdollars?\b|\bmoney\b|
-        \bcash\b|\bbucks\b|\d+\s?(?:€|\$|k€|euros?|dollars?|balles))"""
+    rf"""\b(?:m'|me\s+)(?:envoyer|envoies?|pr[êe]ter|pr[êe]tes?|avancer|avances?|virer|vires?|
+        verser|verses?|d[ée]panner|d[ée]pannes?|faire\s+un\s+virement|faire\s+un\s+pr[êe]t|
+        rembourser|payer|offrir)\b[^.!?\n]{{0,40}}?{_MONEY_WORD}
+      | \b(?:envoie|pr[êe]te|avance|vire|verse|d[ée]panne|file|donne)[\s-]+moi\b
+        [^.!?\n]{{0,40}}?{_MONEY_WORD}
+      | \b(?:send|lend|loan|wire|transfer|give|spot|venmo|paypal)\s+me\b
+        [^.!?\n]{{0,40}}?{_MONEY_WORD}
+      | \b(?:could|can|would)\s+you\s+(?:send|lend|loan|wire|transfer|spot|cover)\b
+        [^.!?\n]{{0,40}}?{_MONEY_WORD}
+      | \b(?:fais|faire|make|send)[\s-]*(?:moi\s+|me\s+)?(?:un|une|a)\s+(?:virement|transfert|
+        mandat|wire\s+transfer|bank\s+transfer)\b
+      | \b(?:venmo|cash\s?app|paypal|zelle|revolut)\s+me\b
+      | \b(?:besoin|need|il\s+me\s+faut|envoie|envoies|envoyer|send|ach[èe]te|acheter|buy|
+        get\s+me|prends|m'envoies|m'envoyer)\b[^.!?\n]{{0,30}}?\b{_GIFT_CARD}"""
+)
+# A sum asked for with a promise to pay it back or a plea for help: "89 €, tu me l'avances ?",
+# "short £150, could you help me out?" (not "aide-moi à choisir une tente à 300 €").
+_PAY_BACK = _rx(
+    r"""\b(?:tu\s+me\s+l'avances|tu\s+me\s+les\s+avances|je\s+te\s+(?:le\s+|les\s+)?(?:rends|
+        rembourse)|i'?ll\s+pay\s+you\s+back|pay\s+you\s+back|help\s+me\s+out|
+        m'aider(?!\s+[àa]\b)|aider\s*\?|me\s+d[ée]panner|d[ée]panne[\s-]moi|
+        (?:could|can|would)\s+you\s+help(?!\s+me\s+(?:choose|pick|find|decide)))"""
+)
+# A need stated, then help asked: "j'ai besoin de 300 € … tu peux m'aider ?".
+_MONEY_NEED = _rx(
+    rf"""\b(?:besoin\s+(?:d'|de\s+l'|de\s+)?(?:argent|fric|thunes|{_AMOUNT})|
+        need\s+(?:some\s+)?(?:money|cash|{_AMOUNT})|short\s+on\s+(?:money|cash)|
+        gal[èe]re\s+(?:d'argent|financi[èe]re))"""
+)
+_HELP_ASKED = _rx(
+    r"""\b(?:m'aider|aide[\s-]moi|me\s+d[ée]panner|d[ée]panne[\s-]moi|tu\s+(?:peux|pourrais)|
+        vous\s+pourriez|help\s+me|could\s+you|can\s+you|would\s+you|me\s+pr[êe]ter|lend\s+me)"""
+)
+# Naming where to send money: "mon IBAN", "my PayPal", "achète-moi une carte cadeau".
+_PAYMENT_CHANNEL = _rx(
+    r"""\b(?:mon|my|ton|your|sur\s+mon|to\s+my)\s+(?:iban|rib|paypal|lydia|revolut|venmo|
+        cash\s?app|wero|paylib|num[ée]ro\s+de\s+carte|card\s+number|(?:crypto|bitcoin|btc)\s+
+        (?:wallet|address)|adresse\s+(?:bitcoin|btc|crypto)|coordonn[ée]es\s+bancaires|
+        bank\s+details)\b
+      | \b(?:western\s+union|moneygram|neosurf|transcash|pcs\s+mastercard|mandat\s+cash|
+        (?:coupons?|recharges?|tickets?)\s+(?:pcs|neosurf|transcash|paysafe(?:card)?)|
+        paysafecard)\b
+      | \b(?:ach[èe]te|ach[èe]tes|acheter|buy|get|send|envoie|envoyer|prends)[\s-]*(?:moi|me)\s+
+        [^.!?\n]{0,20}?\b(?:cartes?\s+cadeaux?|gift\s*cards?|steam\s+cards?|itunes\s+cards?)"""
+)
+_INVEST = _rx(
+    r"""\b(?:crypto\w*|bitcoins?|btc|forex|trading|trader|binance|usdt|plateforme\s+
+        d'investissement|investment\s+platform|crypto\s+platform)\b[^\n]{0,80}?
+        \b(?:je\s+te\s+montre|je\s+peux\s+t'|je\s+t'explique|t'apprendre|d[ée]poser|
+        get\s+you\s+in|show\s+you|teach\s+you|rapporte\s+\d+\s*%|doubling\s+(?:your\s+)?
+        deposits?|doubles?\s+(?:your|ta|ton|tes|la)\s+\w+|returns?\s+of\s+\d)
+      | \b(?:tu\s+devrais|you\s+should|je\s+peux\s+t'|i\s+can\s+(?:show|teach|help)\s+you|
+        invest\s+with\s+me|investir\s+avec\s+moi)\b[^.!?\n]{0,40}?
+        \b(?:crypto\w*|bitcoins?|btc|forex|trading|usdt|plateforme\s+d'investissement)\b"""
 )
 
-# --- postal address ----------------------------------------------------------------------
-_ADDRESS = _rx(
-    r"""\b\d{1,4}\s?(?:bis|ter)?,?\s+(?:rue|avenue|av\.|bd|boulevard|chemin|impasse|all[ée]e|
-        route|quai|r[ée]sidence|street|st\.|road|rd\.|lane|drive)\b
-      | \b(?:mon|my|ton|your)\s+adresse\b | \b(?:my|your)\s+(?:home\s+)?address\b
-      | \b(?:j'habite|je\s+vis|i\s+live)\s+(?:au|at)\s+\d"""
+# --- postal address --------------------------------------------------------------------------
+_STREET = (
+    r"(?:rue|avenue|av\.|bd|boulevard|chemin|impasse|all[ée]e|route|quai|place|r[ée]sidence|"
+    r"lotissement|square|cours|faubourg|lieu-dit)"
 )
-_POSTCODE_CITY = re.compile(r"\b\d{5}\s+[A-ZÉÈ][a-zéèêàç]+(?:[\s-][A-ZÉÈ][a-zéèêàç]+)*\b")
+_ADDRESS = re.compile(
+    rf"""\b\d{{1,4}}\s?(?:bis|ter)?,?\s+{_STREET}\s+(?:de\s+la\s+|de\s+l'|du\s+|des\s+|de\s+|d')?
+        [A-ZÉÈÀ][\w'-]+
+      | \b\d{{1,5}}\s+(?:[A-Z][a-z]+\s+){{1,3}}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|Dr|
+        Boulevard|Blvd|Close|Court|Way|Crescent|Terrace)\b
+      | \b(?:j'habite|je\s+vis|je\s+loge|i\s+live)\s+(?:au|at)\s+\d""",
+    re.VERBOSE,
+)
+# "38000 Grenoble": a French postcode (department, three digits) and a capitalised name.
+_POSTCODE_CITY = re.compile(
+    r"(?<![\d\s.,])\s?\b(?:0[1-9]|[1-8]\d|9[0-5]|97)\d{3}\s+[A-ZÉÈ][a-zéèêàç]+"
+    r"(?:[\s-][A-ZÉÈ]?[a-zéèêàç]+)*\b"
+)
+_ADDRESS_ASKED = _rx(
+    r"""\b(?:donne|envoie|file|passe|give|send|text)[\s-]*(?:moi|me)\s+(?:ton|ta|your)\s+
+        (?:adresse|address)\b(?!\s*(?:mail|e-?mail))
+      | \b(?:c'est\s+quoi|quelle\s+est|what'?s)\s+(?:ton|ta|your)\s+
+        (?:adresse|address|home\s+address)\b(?!\s*(?:mail|e-?mail))
+      | \b(?:mon|my)\s+(?:adresse|address|home\s+address)\s*(?::|c'est|is)\s*\d"""
+)
 
-# --- a real-world meeting with a place and a time ----------------------------------------
+# --- a real-world meeting with a place and a time --------------------------------------------
 _MEET = _rx(
-    r"""\b(?:rendez[\s-]vous|rdv|(?:se|te|nous|vous)\s+(?:voir|voit|rencontrer|retrouver|
-        rejoindre)|on\s+se\s+(?:voit|retrouve|rejoint|capte)|(?:je|j')\s*(?:te|t')\s*(?:retrouve|
-        rejoins|attends|attendrai)|retrouve[\s-]moi|rejoins[\s-]moi|me\s+rejoindre|
-        viens\s+(?:me|chez|au|à|a)|passe\s+(?:me|chez)|
-        meet\s+(?:you|me|up)|let'?s\s+meet|see\s+you\s+(?:at|on|tomorrow|tonight)|come\s+over|
-        join\s+me|pick\s+you\s+up|wait\s+for\s+you|i'?ll\s+wait)\b"""
+    r"""\b(?:rendez[\s-]vous|rdv|on\s+se\s+(?:voit|retrouve|rejoint|capte|donne\s+rendez)|
+        (?:je|j')\s*(?:te|t')\s*(?:retrouve|rejoins|attends|attendrai|r[ée]cup[èe]re)|
+        retrouve[\s-]moi|rejoins[\s-]moi|me\s+rejoindre|viens\s+(?:me|chez)|
+        passe\s+(?:me|chez\s+moi)|let'?s\s+meet|meet\s+(?:me|you|up)|
+        see\s+you\s+(?:at|on|tomorrow|tonight|saturday|sunday)|come\s+over|join\s+me|
+        pick\s+you\s+up|wait\s+for\s+you|i'?ll\s+wait)\b"""
 )
 _WHEN = _rx(
     r"""\b\d{1,2}\s?h(?:\s?\d{2})?\b|\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|
@@ -138,54 +182,82 @@ _WHEN = _rx(
 )
 _WHERE = _rx(
     r"""\b(?:chez\s+(?:moi|toi)|my\s+place|your\s+place|devant|en\s+face|au\s+(?:caf[ée]|bar|
-        parking|resto|restaurant|d[ée]part|pied|sommet|refuge|col|lac)|[àa]\s+la\s+(?:gare|
-        sortie|station|terrasse|place)|[àa]\s+l'(?:entr[ée]e|arr[êe]t|h[ôo]tel)|parking|gare|
-        caf[ée]|bar|station|hotel|h[ôo]tel|at\s+the|outside|in\s+front\s+of)\b"""
+        parking|resto|restaurant|d[ée]part|pied|sommet|refuge|col|lac|m[ée]tro|coin)|
+        [àa]\s+la\s+(?:gare|sortie|station|terrasse|place|fontaine)|[àa]\s+l'(?:entr[ée]e|
+        arr[êe]t|h[ôo]tel|office)|parking|gare|caf[ée]|bar|station|h[ôo]tel|
+        at\s+the\s+(?:station|car\s*park|parking|trailhead|caf[ée]|bar|pub|hotel|entrance|
+        bus\s+stop|summit|hut)|outside|in\s+front\s+of)\b"""
 )
 
-# --- sexual content ----------------------------------------------------------------------
+# --- sexual content --------------------------------------------------------------------------
 _SEXUAL = _rx(
-    r"""\b(?:sexe|sexuel\w*|sex|sexting|sextape|porn(?:o|ographi\w*)?|nudes?|
-        photos?\s+(?:de\s+toi\s+)?(?:nue?s?|coquines?|hot|osées?)|pics?\s+(?:nude|hot|naked)|
-        naked|à\s+poil|bais(?:e|es|ez|ons|ent)|baiser\s+avec|(?<!-)niquer|(?<!-)nique|coucher\s+avec|
-        faire\s+l'amour|plan\s+cul|fellation|sucer|branler|branlette|masturb\w*|orgasm\w*|
-        (?:te|me|fais|faire)\s+jouir|[ée]jacul\w*|(?:ma|ta|sa)\s+(?:bite|queue|chatte)|
-        seins?\s+nus|[ée]rection|horny|fuck\w*|dick|pussy|blow\s?job|handjob|cumming|
-        make\s+love|have\s+sex|sleep\s+with\s+(?:me|you)|boobs?|nsfw|xxx|kinky|bdsm)\b"""
+    r"""\b(?:sexting|sextape|sexcam|nudes?|nude\s+(?:pics?|photos?)|
+        photos?\s+(?:de\s+toi\s+|de\s+moi\s+)?(?:nue?s?|coquines?|os[ée]es?|sexy|hot)\b|
+        (?:hot|naked|sexy|spicy|dirty)\s+(?:pics?|photos?|selfies?)|
+        naked(?!\s+eye)|[àa]\s+poil(?!\s+(?:long|court|ras|dur|lisse))|
+        bais(?:e|es|ez|ons|ent)[\s-]+(?:moi|toi)|je\s+(?:te|vais\s+te)\s+baiser|baiser\s+avec|
+        (?<!-)niquer|coucher\s+avec\s+(?:toi|moi)|faire\s+l'amour|plan\s+cul|fellation|
+        cunnilingus|(?:te|me)\s+sucer|branlette|masturb\w*|orgasm\w*|(?:te|me)\s+faire\s+jouir|
+        [ée]jacul\w*|(?:ma|ta)\s+(?:bite|chatte)|je\s+bande|tu\s+me\s+fais\s+bander|
+        seins\s+nus|faire\s+du\s+sexe|sexe\s+(?:avec|ensemble)|porno?\b|pornograph\w*|
+        horny|blow\s?job|hand\s?job|pussy|(?:my|your)\s+(?:dick|cock)|make\s+love|
+        have\s+sex|sex\s+with|sleep\s+with\s+(?:me|you)|in\s+bed\s+with\s+(?:me|you)|
+        nsfw|xxx|onlyfans|sext(?:o|os|er|ing|ed|s)?\b|tu\s+m'excites|you\s+turn\s+me\s+on|
+        j'ai\s+envie\s+de\s+toi|(?:me|te)\s+d[ée]shabiller|undress\w*\s+(?:me|you)|
+        (?:je\s+dors|je\s+suis|je\s+porte|photo\s+de\s+(?:moi|toi))\s+(?:rien|sans\s+rien)|
+        je\s+(?:ne\s+)?porte\s+rien\s+sous|with\s+nothing\s+on|
+        photo\s+de\s+(?:moi|toi)\s+(?:sans\s+rien|en\s+sous-v[êe]tements|en\s+lingerie)|
+        (?:d[ée]cris|raconte|dis)[\s-]*moi\s+ce\s+que\s+tu\s+me\s+ferais(?!\s+[àa]\s+manger)|
+        what\s+you'?d\s+do\s+to\s+me|
+        (?:tes|your)\s+mains\s+sur\s+moi|your\s+hands\s+on\s+me)"""
 )
 
-# --- minors ------------------------------------------------------------------------------
-_MINOR_WORDS = _rx(
-    r"""\b(?:mineur(?:e|es|s)?|minors?|underage|under\s+18|moins\s+de\s+18\s+ans|
-        coll[ée]gien(?:ne)?s?|lyc[ée]en(?:ne)?s?|teen(?:ager)?s?|pre-?teens?|
-        high\s?school(?:er)?|middle\s+school|p[ée]dophil\w*|loli|jailbait)\b"""
-)
-# An age under 18 said of someone ("j'ai 15 ans", "you're 16", "14 yo"), not a duration
-# ("j'ai 10 ans d'expérience", "2 ans de plus").
+# --- minors: someone in the conversation under 18 --------------------------------------------
+# First or second person only: "ma fille a 15 ans" is a parent talking.
 _MINOR_AGE = _rx(
-    r"""\b(?:j'ai|tu\s+as|t'as|t'a|elle\s+a|il\s+a|[âa]g[ée]e?\s+de|i'?m|i\s+am|you'?re|
-        you\s+are|she'?s|he'?s|aged?)\s+(?:1[0-7]|[1-9])\s*
-        (?:ans\b(?!\s*(?:de\b|d'|plus|que|qu'|d[ée]j[àa]))|yo\b|y/o|years?\s+old\b)
-      | \b(?:1[0-7]|[1-9])\s*(?:yo|y/o)\b"""
+    r"""\b(?:j'ai|tu\s+as|t'as|t'a|as-tu|j'ai\s+que|j'ai\s+seulement|tu\s+n'as\s+que|
+        i'?m|i\s+am|you'?re|you\s+are|are\s+you|je\s+suis\s+[âa]g[ée]e?\s+de)\s+
+        (?:only\s+|just\s+|seulement\s+|que\s+)?(?:1[0-7]|[1-9])\s*
+        (?:ans\b(?!\s*(?:de\b|d'|plus|que|qu'|d[ée]j[àa]|apr[èe]s|avant|ensemble))|yo\b|y/o|
+        years?\s+old\b)"""
+)
+# A bare age after "I'm" / "you're" ("I'm 16, I lied"), an age just reached, not yet 18.
+_MINOR_BARE = _rx(
+    r"""\b(?:i'?m|i\s+am|you'?re|you\s+are|are\s+you|j'ai\s+eu|je\s+viens\s+d'avoir|
+        i\s+(?:just\s+)?turned)\s+(?:only\s+|just\s+|que\s+)?
+        (?:1[0-7]|[1-9])\b(?:\s*(?:ans\b|years?\b))?(?=\s*(?:[?!,.;)]|$|and\b|et\b|ans\b|years?\b|
+        btw|lol|haha|😬|😅|😉))
+      | \b(?:j'en\s+ai|t'en\s+as|tu\s+en\s+as)\s+(?:que\s+)?(?:1[0-7]|[1-9])\s+ans\b
+      | \b(?:i'?m|i\s+am|you'?re|you\s+are)\s+not\s+18\s+yet\b
+      | \b(?:je\s+n'ai|j'ai|t'as|tu\s+n'as)\s+pas\s+encore\s+18\s+ans\b
+      | \b(?:1[0-7])\s*(?:ans|years?(?:\s+old)?|yo)\b[^\n]{0,60}?(?:l'[âa]ge\s+c'est\s+qu'?un\s+
+        chiffre|age\s+is\s+just\s+a\s+number|personne\s+(?:ne\s+)?(?:le\s+)?saura|
+        nobody\s+(?:has\s+to|needs\s+to|will)\s+know)"""
+)
+_MINOR_SAID = _rx(
+    r"""\b(?:je\s+suis|j'suis|chuis|tu\s+es|t'es|i'?m|i\s+am|you'?re|you\s+are|are\s+you|
+        es-tu)\s+(?:encore\s+|still\s+|only\s+|juste\s+)?(?:mineure?s?|a\s+minor|underage|
+        au\s+(?:coll[èe]ge|lyc[ée]e)|en\s+(?:seconde|premi[èe]re|terminale|[3-6]e|[3-6][èe]me)
+        (?!\s+(?:ligne|classe|page|position|partie|place|main|vue|fois|heure|mi-temps|[ée]tape|
+        ann[ée]e\s+de\s+(?:fac|licence|master|m[ée]decine)|de\s+cord[ée]e))|
+        lyc[ée]enne?|coll[ée]gienne?|in\s+(?:high|middle)\s+school|
+        a\s+(?:teen(?:ager)?|high\s*schooler))\b
+      | \b(?:p[ée]dophil\w*|p[ée]docriminel\w*|jailbait|lolicon|child\s+porn)"""
 )
 
-_RULES: tuple[tuple[Reason, tuple[re.Pattern[str], ...]], ...] = (
-    (Reason.PHONE, (_DIGIT_RUN, _SPELLED_NUMBER, _PHONE_TALK)),
-    (Reason.EMAIL, (_EMAIL,)),
-    (Reason.URL, (_URL,)),
-    (Reason.SOCIAL, (_HANDLE, _SOCIAL)),
-    (Reason.MONEY, (_PAYMENT, _MONEY_REQUEST)),
-    (Reason.ADDRESS, (_ADDRESS, _POSTCODE_CITY)),
+_MEANING: tuple[tuple[Reason, tuple[re.Pattern[str], ...]], ...] = (
+    (Reason.ADDRESS, (_ADDRESS, _POSTCODE_CITY, _ADDRESS_ASKED)),
     (Reason.SEXUAL, (_SEXUAL,)),
-    (Reason.MINOR, (_MINOR_WORDS, _MINOR_AGE)),
+    (Reason.MINOR, (_MINOR_AGE, _MINOR_BARE, _MINOR_SAID)),
 )
-
-
-def _normalise(text: str) -> str:
-    """NFKC (full-width digits, styled letters), typographic apostrophes, no zero-widths."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
-    return re.sub(r"[\u200b-\u200d\u2060\ufeff\u00ad]", "", text)
+_CONTACT_REASONS = {
+    "phone": Reason.PHONE,
+    "email": Reason.EMAIL,
+    "url": Reason.URL,
+    "social_handle": Reason.SOCIAL,
+}
+CONTEXT_MESSAGES = 3  # the persona's last messages read together with a reply
+CONTEXT_CHARS = 240  # of their end, at most
 
 
 def _arranges_meeting(text: str) -> bool:
@@ -196,37 +268,77 @@ def _arranges_meeting(text: str) -> bool:
     return False
 
 
-def check(text: str, *, allow_meetings: bool = False) -> list[Reason]:
-    """The reasons `text` must not be sent, in a fixed order; [] when it may be."""
-    text = _normalise(text)
-    found = [reason for reason, patterns in _RULES if any(p.search(text) for p in patterns)]
-    if not allow_meetings and _arranges_meeting(text):
-        found.append(Reason.MEETING)
+def _asks_for_money(text: str) -> bool:
+    """Money asked for or a way to send it named; a price mentioned is not."""
+    if any(p.search(text) for p in (_MONEY_REQUEST, _PAYMENT_CHANNEL, _INVEST)):
+        return True
+    if _MONEY_NEED.search(text) and _HELP_ASKED.search(text):
+        return True
+    return bool(re.search(_AMOUNT, text, re.VERBOSE | re.IGNORECASE) and _PAY_BACK.search(text))
+
+
+def _new_contacts(text: str, context: Sequence[str]) -> list[contacts.Contact]:
+    """The contact details `text` contributes to, read after the tail of `context`.
+
+    An item found in the tail joined with `text` and not in the tail alone was completed (or
+    written) by `text`; one the tail already held is not counted again.
+    """
+    recent = [message.strip() for message in context[-CONTEXT_MESSAGES:] if message.strip()]
+    tail = " ".join(recent)[-CONTEXT_CHARS:]
+    own = contacts.find(text)
+    if not tail:
+        return own
+    joined = collections.Counter(contacts.find(f"{tail} {text}"))
+    joined.subtract(collections.Counter(contacts.find(tail)))
+    return [*own, *(item for item, count in joined.items() if count > 0 and item not in own)]
+
+
+def check(text: str, *, allow_meetings: bool = False, context: Sequence[str] = ()) -> list[Reason]:
+    """The reasons raw reply `text` must not be sent, in a fixed order; [] when it may be.
+
+    `context` is the persona's own recent messages in the conversation, oldest first: a contact
+    detail split between them and `text` is caught, one wholly in them is not counted again.
+    """
+    found = {_CONTACT_REASONS[item.kind] for item in _new_contacts(text, context)}
+    plain = normalise(text)
+    found.update(reason for reason, rules in _MEANING if any(r.search(plain) for r in rules))
+    if _asks_for_money(plain):
+        found.add(Reason.MONEY)
+    if not allow_meetings and _arranges_meeting(plain):
+        found.add(Reason.MEETING)
     return sorted(found, key=list(Reason).index)
 
 
-# A person saying they are a minor: narrower than `_MINOR_WORDS`, because a false alarm here
-# ends the conversation ("j'enseigne au lycée" is no such statement).
+# A person saying they are a minor (kept as it is until `declares_minor` is replaced).
 _SAYS_MINOR = _rx(
     r"""\b(?:je\s+suis|j'suis|chuis|i'?m|i\s+am)\s+(?:encore\s+|still\s+|only\s+)?
         (?:mineur(?:e)?|a\s+minor|underage|au\s+(?:coll[èe]ge|lyc[ée]e)|
         en\s+(?:seconde|premi[èe]re|terminale|[3-6]e|[3-6][èe]me)|lyc[ée]en(?:ne)?|
         coll[ée]gien(?:ne)?|in\s+(?:high|middle)\s+school|a\s+teen(?:ager)?)\b"""
 )
+_DECLARED_AGE = _rx(
+    r"""\b(?:j'ai|tu\s+as|t'as|t'a|elle\s+a|il\s+a|[âa]g[ée]e?\s+de|i'?m|i\s+am|you'?re|
+        you\s+are|she'?s|he'?s|aged?)\s+(?:1[0-7]|[1-9])\s*
+        (?:ans\b(?!\s*(?:de\b|d'|plus|que|qu'|d[ée]j[àa]))|yo\b|y/o|years?\s+old\b)
+      | \b(?:1[0-7]|[1-9])\s*(?:yo|y/o)\b"""
+)
 
 
 def declares_minor(text: str) -> bool:
     """Whether a person's message says that someone in the conversation is under 18."""
     text = _normalise(text)
-    return bool(_MINOR_AGE.search(text) or _SAYS_MINOR.search(text))
+    return bool(_DECLARED_AGE.search(text) or _SAYS_MINOR.search(text))
 
 
-def check_all(parts: Iterable[str], *, allow_meetings: bool = False) -> list[Reason]:
-    """`check` over several parts, and over them joined (a number split across two parts)."""
-    parts = list(parts)
+def check_all(
+    parts: Iterable[str], *, allow_meetings: bool = False, context: Sequence[str] = ()
+) -> list[Reason]:
+    """`check` over parts sent one after the other, each read after the ones before it."""
+    earlier = list(context)
     found: set[Reason] = set()
-    for text in [*parts, " ".join(parts)]:
-        found.update(check(text, allow_meetings=allow_meetings))
+    for part in parts:
+        found.update(check(part, allow_meetings=allow_meetings, context=earlier))
+        earlier.append(part)
     return sorted(found, key=list(Reason).index)
 
 

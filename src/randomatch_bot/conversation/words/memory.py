@@ -368,6 +368,7 @@ async def update_memory(
             covered_through=covered,
         )
     if stored_at is None:
+        # A newer memory was kept, or the person was forgotten while the model answered.
         log.info("memory.superseded", match_id=str(match_id))
         return False
     log.info("memory.updated", match_id=str(match_id), messages=len(new_messages))

@@ -1,11 +1,18 @@
-"""Making a cleaned reply read like phone chat: short parts, no assistant phrasing, the
-persona's emoji habit, no repeated opener or sign-off, and the persona's typing habits.
+"""Making a cleaned reply read like phone chat: short parts, no empty assistant formula, the
+persona's emoji habit, no repeated interjection or sign-off, and the persona's typing habits.
+
+The pass never deletes a sentence that says something. Of the assistant's phrasing it cuts
+only the formulas that say nothing ("N'hésite pas si tu as d'autres questions !", "I hope this
+helps!") where they make a whole sentence or clause, and never empties a reply; whether the
+reply as a whole reads as an assistant's is judged by `register.assess`, and such a reply is
+asked for again by the composer rather than cut into pieces here.
 
 Chat messages are short: about 6 words on average, 80 % of them 5 words or fewer (Crystal,
-citing Werry), where a model writes paragraphs. So a reply gets a word budget drawn per
-reply from a long-tailed law (most replies a dozen or two words, a few much longer), is cut
-to it at sentence ends (a question is kept), and is split with a split target drawn per reply
-too. Every choice uses the injected RNG, so a seed gives the same parts. Pure functions.
+citing Werry), where a model writes paragraphs. So a reply longer than a person types in one
+go (WHOLE_REPLY_WORDS) gets a word budget drawn per reply from a long-tailed law (most replies
+a dozen or two words, a few much longer), is cut to it at sentence ends (a question is kept),
+and every reply is split with a split target drawn per reply too. Every choice uses the
+injected RNG, so a seed gives the same parts. Pure functions.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from dataclasses import dataclass
 
 from randomatch_bot.conversation.persona.timing import truncated_lognormal
 from randomatch_bot.conversation.words import reply_text
-from randomatch_bot.conversation.words.assistant_phrases import assistant_tells
+from randomatch_bot.conversation.words.assistant_phrases import fold, without_formulas
 from randomatch_bot.llm.phrases import normalize
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "chat_parts",
     "count_emoji",
     "opener_of",
+    "sentences_kept",
     "strip_assistant_phrasing",
     "without_headers",
 ]
@@ -46,6 +54,9 @@ TARGET_CHARS_SIGMA = 0.35
 TARGET_CHARS_BOUNDS = (22.0, 110.0)
 LONG_SENTENCE_WORDS = 22  # a longer sentence is cut at the comma nearest its middle
 PART_WORDS_MAX = 28  # a longer message keeps its head (and its closing question), not more
+# A reply no longer than this is sent whole, whatever budget was drawn: a person types that
+# much in one go, so none of its sentences is dropped (and no part can pass PART_WORDS_MAX).
+WHOLE_REPLY_WORDS = PART_WORDS_MAX
 RECENT_REPLIES = 6  # the persona's last messages that the variety guard looks at
 # Emoji per reply and per part, by persona setting; "rare" also skips a reply after one
 # that had an emoji, so fewer than half the replies have one.
@@ -69,6 +80,10 @@ _OPENER = re.compile(
     + "|".join(sorted((re.escape(o) for o in _OPENERS), key=len, reverse=True))
     + r")(?P<tail>\s*[!,.…?]+\s*|\s+(?=\S))",
 )
+# Of those, the ones that are only an interjection even without a comma ("Haha j'adore"); the
+# others ("Super sortie", "Bon courage", "Coucou toi") start the sentence and stay unless set
+# apart by punctuation ("Super ! J'adore").
+_BARE_INTERJECTIONS = frozenset(("haha", "hahaha", "ahah", "ahaha", "mdr", "waouh", "wow"))
 _BOUNDARY = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][\"'»)])\s+|\s*\n\s*")
 _SLANG = (
     (re.compile(r"\b(?:ha){2,}h?\b|\bahah\w*\b", re.IGNORECASE), "mdr"),
@@ -283,13 +298,46 @@ def _flatten_lines(part: str) -> str:
 
 
 def strip_assistant_phrasing(text: str) -> str:
-    """`text` without the sentences that hold an assistant phrase; "" when none is left."""
-    kept = []
+    """`text` without the assistant formulas that say nothing ("N'hésite pas si tu as
+    d'autres questions !", "I hope this helps!", a leading "Excellente question,"): only a
+    sentence or clause made of nothing but such a formula goes (`without_formulas`); a
+    sentence that says something is kept whole, whatever words it uses. Lines nothing was cut
+    from are kept as they were, and when cutting would leave nothing, `text` is returned as
+    it was: the style pass never empties a reply (the composer asks again instead, see
+    `register`)."""
+    text = unicodedata.normalize("NFC", text)
+    lines: list[str] = []
+    changed = False
     for line in text.split("\n"):
-        sentences = [s for s in _sentences(line) if not assistant_tells(s)]
-        if sentences:
-            kept.append(" ".join(sentences))
-    return "\n".join(kept).strip()
+        spans = _sentence_spans(line)
+        sentences = [line[a:b].strip() for a, b in spans]
+        kept = [without_formulas(s) for s in sentences]
+        if kept == sentences:
+            lines.append(line)
+            continue
+        changed = True
+        if any(kept):
+            lines.append(" ".join(k for k in kept if k))
+    if not changed:
+        return text
+    stripped = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return stripped if any(ch.isalnum() for ch in stripped) else text
+
+
+def sentences_kept(text: str, parts: Sequence[str]) -> bool:
+    """Whether every sentence of `text` is still in `parts`: its words in order, whatever
+    the splitting, spacing, punctuation, case or emoji (what the style pass may change
+    without damage). Used to measure that a natural line comes through whole."""
+    said = " " + " ".join(_words(" ".join(parts))) + " "
+    return all(
+        " " + " ".join(words) + " " in said
+        for words in (_words(sentence) for sentence in _sentences(text))
+        if words
+    )
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", fold(unicodedata.normalize("NFC", text)))
 
 
 _HEADER_LINE = re.compile(r"^\s{0,3}#{1,6}\s+.*$\n?", re.MULTILINE)
@@ -320,10 +368,14 @@ def _closer_of(text: str) -> str | None:
 
 
 def _drop_opener(part: str) -> str:
-    """`part` without its opening interjection, first letter capitalised again."""
+    """`part` without its opening interjection, first letter capitalised again; unchanged
+    when the word opens the sentence rather than standing apart ("Super sortie", "Bon
+    courage", "Alors là")."""
     bare = normalize(part)
     match = _OPENER.match(bare)
     if not match:
+        return part
+    if match["word"] not in _BARE_INTERJECTIONS and not re.search(r"[!,.…?]", match["tail"]):
         return part
     # `normalize` keeps one char per char of a single-spaced text; compare by word count.
     skip = len(match[0].split())
@@ -334,7 +386,10 @@ def _drop_opener(part: str) -> str:
 
 
 def _vary(parts: list[str], recent: Sequence[str]) -> list[str]:
-    """No opener or sign-off that one of the persona's recent messages already used."""
+    """No interjection or short sign-off that one of the persona's recent messages already
+    used: a repeated one reads like a tic. Only an interjection set apart goes from the
+    opening; a sign-off goes only when it repeats a recent one word for word and is not the
+    reply's only question."""
     if not parts or not recent:
         return parts
     openers = {o for o in (opener_of(m) for m in recent) if o}
@@ -410,17 +465,20 @@ def chat_parts(
 ) -> list[str]:
     """A cleaned reply as 1..`max_parts` phone-chat messages ([] when nothing is left).
 
-    Drops sentences with assistant phrasing, cuts the reply to a word budget drawn from
-    `rng` (keeping a question), splits it at natural boundaries, flattens what was a list,
-    keeps the persona's emoji habit, avoids an opener or sign-off of the `recent` messages
-    (the persona's, newest first), then applies the persona's habits.
+    Cuts the assistant formulas that say nothing (never a sentence that says something,
+    never the whole reply), cuts a reply longer than WHOLE_REPLY_WORDS to a word budget drawn
+    from `rng` (keeping a question), splits it at natural boundaries, flattens what was a
+    list, keeps the persona's emoji habit, avoids an interjection or sign-off of the `recent`
+    messages (the persona's, newest first), then applies the persona's habits. A reply in
+    assistant register as a whole is the composer's to ask for again (`register.assess`).
     """
     text = strip_assistant_phrasing(text)
-    if not text:
+    if not text.strip():
         return []
     budget = truncated_lognormal(rng, REPLY_WORDS_MEDIAN, REPLY_WORDS_SIGMA, *REPLY_WORDS_BOUNDS)
     target = truncated_lognormal(rng, TARGET_CHARS_MEDIAN, TARGET_CHARS_SIGMA, *TARGET_CHARS_BOUNDS)
-    text = _within_budget(text, budget)
+    if len(text.split()) > WHOLE_REPLY_WORDS:
+        text = _within_budget(text, budget)
     parts = reply_text.split_reply(text, max_parts=max_parts, rng=rng, target_chars=round(target))
     parts = [_cap_part(_flatten_lines(p)) for p in parts]
     allowed = EMOJI_PER_REPLY.get(profile.emoji, 1)

@@ -3,7 +3,8 @@
 -- may lose its data): conversations in active bot matches that have unanswered human messages
 -- and no wake-up on time, or a reply in progress whose next step is overdue, or a new match
 -- the service never saw (its icebreaker). Dead letters are left alone, unless the human wrote
--- since and :revive (DEAD_LETTER_RETRY_ON_MESSAGE) revives them. Oldest due first, so that a batch
+-- since and :revive (DEAD_LETTER_RETRY_ON_MESSAGE) revives them; a forgotten match
+-- (bot.forgotten_matches) never. Oldest due first, so that a batch
 -- never holds the same conversations scan after scan while others wait.
 -- The candidates come first, each read through an index, so that a scan costs what is recent
 -- or due, not the number of matches: steps overdue (bot.conversations by next_wake_at), human
@@ -39,6 +40,7 @@ bot_matches AS (
       JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
      WHERE m.id = ANY (ARRAY(SELECT k.match_id FROM candidates k))
        AND m.status = 'active'
+       AND NOT EXISTS (SELECT 1 FROM bot.forgotten_matches f WHERE f.match_id = m.id)
 )
 SELECT bm.match_id, bm.bot_id, c.next_wake_at
   FROM bot_matches bm

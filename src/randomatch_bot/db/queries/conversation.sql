@@ -19,7 +19,8 @@ SELECT m.id AS match_id, m.status,
 -- and its human, the conversation's active plan (plan columns NULL when there is none), the
 -- bot's persona row (persona columns NULL when it uses the default persona), and the human's
 -- unanswered messages as `unanswered_messages` selects them (parallel arrays, oldest first;
--- NULL when there are none). Nothing when the match or a profile is gone.
+-- NULL when there are none), and the conversation's closings as `closure_facts` reads them
+-- (`closure_` columns). Nothing when the match or a profile is gone.
 SELECT m.id AS match_id, m.status,
        b.id AS bot_id, b.display_name AS bot_name,
        h.id AS human_id,
@@ -41,7 +42,12 @@ SELECT m.id AS match_id, m.status,
        pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
        pr.source_digest AS persona_source_digest,
        u.ids AS unanswered_ids, u.contents AS unanswered_contents,
-       u.created_ats AS unanswered_created_ats, u.read_ats AS unanswered_read_ats
+       u.created_ats AS unanswered_created_ats, u.read_ats AS unanswered_read_ats,
+       cl.minor_id AS closure_minor_id, cl.minor_message_id AS closure_minor_message_id,
+       cl.minor_plan_id AS closure_minor_plan_id, cl.minor_at AS closure_minor_at,
+       cl.minor_reopened_at AS closure_minor_reopened_at,
+       cl.minor_reopened_plan_id AS closure_minor_reopened_plan_id,
+       cl.stop_id AS closure_stop_id, cl.stop_reopened_at AS closure_stop_reopened_at
   FROM public.matches m
   JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
   JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
@@ -60,6 +66,25 @@ SELECT m.id AS match_id, m.status,
          AND msg.created_at > :since::timestamptz
          AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
   ) u ON true
+  LEFT JOIN LATERAL (
+      SELECT max(c.id) FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL) AS minor_id,
+             (array_agg(c.message_id ORDER BY c.id DESC)
+                  FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL))[1]
+                  AS minor_message_id,
+             (array_agg(c.plan_id ORDER BY c.id DESC)
+                  FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL))[1]
+                  AS minor_plan_id,
+             max(c.closed_at) FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL)
+                  AS minor_at,
+             max(c.reopened_at) FILTER (WHERE c.reason = 'minor') AS minor_reopened_at,
+             (array_agg(c.plan_id ORDER BY c.reopened_at DESC)
+                  FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NOT NULL))[1]
+                  AS minor_reopened_plan_id,
+             max(c.id) FILTER (WHERE c.reason = 'stop' AND c.reopened_at IS NULL) AS stop_id,
+             max(c.reopened_at) FILTER (WHERE c.reason = 'stop') AS stop_reopened_at
+        FROM bot.conversation_closures c
+       WHERE c.match_id = m.id
+  ) cl ON true
  WHERE m.id = :match_id
  LIMIT 1;
 
@@ -98,13 +123,22 @@ SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
   LEFT JOIN bot.personas pr ON pr.bot_id = mc.bot_id
  WHERE p.id = :plan_id;
 
+-- name: first_sight_lock
+-- Taken by a step that found no conversation row, before creating it; `forget` takes the same
+-- lock (privacy.sql `first_sight_locks`), so the row is either created before the erasure reads
+-- (and erased) or not at all (the match is forgotten by then).
+SELECT pg_catalog.pg_advisory_xact_lock(
+           pg_catalog.hashtextextended(CAST(:match_id::uuid AS text), 20));
+
 -- name: ensure_conversation
 -- First sight of a conversation: human messages followed by a bot message were answered
--- before the service knew the match (by an earlier version), so only later ones count.
+-- before the service knew the match (by an earlier version), so only later ones count. A
+-- forgotten match gets no row again (0068_forgotten_matches).
 INSERT INTO bot.conversations (match_id, bot_id, human_id, baseline_at)
 SELECT :match_id, :bot_id, :human_id,
        (SELECT max(created_at) FROM public.messages
          WHERE match_id = :match_id AND sender_id = :bot_id)
+ WHERE NOT EXISTS (SELECT 1 FROM bot.forgotten_matches f WHERE f.match_id = :match_id)
 ON CONFLICT (match_id) DO NOTHING;
 
 -- name: lock_conversation
@@ -115,6 +149,15 @@ SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, las
   FROM bot.conversations
  WHERE match_id = :match_id
    FOR UPDATE;
+
+-- name: lock_conversation_of_plan
+-- The conversation of a plan, locked until the transaction ends: a generation takes it before
+-- it reads whether the model is still wanted.
+SELECT c.match_id
+  FROM bot.reply_plans p
+  JOIN bot.conversations c ON c.match_id = p.match_id
+ WHERE p.id = :plan_id
+   FOR UPDATE OF c;
 
 -- name: update_conversation
 -- A conversation's epoch, status, wake-up, error and hold after a step. Every step that gets
@@ -309,10 +352,15 @@ RETURNING id;
 
 -- name: record_llm_call
 -- One model call, successful or not, with its tokens, cost and latency.
+-- A call that ends after its match was forgotten keeps nothing that points at the match.
 INSERT INTO bot.llm_calls (bot_id, match_id, plan_id, purpose, model, ok, status, error,
                            prompt_tokens, completion_tokens, cost, latency_ms)
-VALUES (:bot_id, :match_id, :plan_id, :purpose, :model, :ok, :status, :error,
-        :prompt_tokens, :completion_tokens, :cost, :latency_ms);
+SELECT :bot_id, CASE WHEN forgotten THEN NULL ELSE :match_id::uuid END,
+       CASE WHEN forgotten THEN NULL ELSE :plan_id::uuid END, :purpose, :model, :ok, :status,
+       CASE WHEN forgotten THEN NULL ELSE :error END,
+       :prompt_tokens, :completion_tokens, :cost, :latency_ms
+  FROM (SELECT EXISTS (SELECT 1 FROM bot.forgotten_matches f
+                        WHERE f.match_id = :match_id::uuid) AS forgotten) f;
 
 -- name: persona
 -- A bot's persona row (none: the bot uses the default persona).

@@ -18,8 +18,14 @@ SELECT id, sender_id, content, created_at
 -- name: memory_store
 -- covered_through only moves forward: a slower concurrent run that covers less is dropped,
 -- and since every summary absorbs everything up to its covered_through, the newest wins.
+-- Only while the conversation exists, its row locked (FOR SHARE) against `forget`, which locks
+-- it before erasing: a memory update that was running when the person was forgotten finds the
+-- row gone once the erasure commits and writes nothing back.
+WITH conversation AS (
+    SELECT match_id FROM bot.conversations WHERE match_id = :match_id FOR SHARE
+)
 INSERT INTO bot.memories AS m (match_id, summary, facts, covered_through, updated_at)
-VALUES (:match_id, :summary, :facts::jsonb, :covered_through, now())
+SELECT match_id, :summary, :facts::jsonb, :covered_through, now() FROM conversation
 ON CONFLICT (match_id) DO UPDATE
    SET summary = EXCLUDED.summary,
        facts = EXCLUDED.facts,

@@ -50,18 +50,30 @@ RETURNING scope;
 DELETE FROM bot.llm_pauses WHERE scope = ANY(:scopes::text[]) RETURNING scope;
 
 -- name: release_waiting_plans
--- After a paused model answered again: every reply waiting for a model tries again now.
+-- After a paused model, or one resting in the breaker, answered again: every reply waiting for
+-- a model tries again within :jitter seconds from now, each at its own moment.
 WITH released AS (
     UPDATE bot.reply_plans
-       SET retry_at = :now, updated_at = now()
+       SET retry_at = :now + random() * :jitter * interval '1 second', updated_at = now()
      WHERE status = 'thinking' AND parts IS NULL AND retry_at > :now
-    RETURNING match_id
+    RETURNING match_id, retry_at
 )
 UPDATE bot.conversations c
-   SET next_wake_at = :now, updated_at = now()
+   SET next_wake_at = r.retry_at, updated_at = now()
   FROM released r
  WHERE c.match_id = r.match_id
 RETURNING c.match_id;
+
+-- name: plan_follows_a_model_wait
+-- Whether the conversation's plan before this one was waiting for the model when the human's
+-- new message interrupted it.
+SELECT coalesce((
+    SELECT p.status = 'interrupted' AND p.parts IS NULL AND p.generation_failures > 0
+      FROM bot.reply_plans p
+     WHERE p.match_id = :match_id AND p.id <> :plan_id
+     ORDER BY p.created_at DESC
+     LIMIT 1
+), false);
 
 -- name: conversation_step_failed
 -- A failed step, counted outside the step's own (rolled back) transaction.

@@ -10,6 +10,33 @@ SELECT id AS match_id FROM public.matches WHERE user_a = :user_id OR user_b = :u
 UNION
 SELECT match_id FROM bot.conversations WHERE human_id = :user_id;
 
+-- name: lock_conversations
+-- The conversations of these matches, locked until the erasure commits: a step, a generation's
+-- save or a memory update (which lock the row too) either finished before, and what it wrote
+-- is erased, or waits and then finds the row gone. Ordered, so two erasures cannot deadlock.
+SELECT match_id FROM bot.conversations
+ WHERE match_id = ANY (:match_ids::uuid[])
+ ORDER BY match_id
+   FOR UPDATE;
+
+-- name: first_sight_locks
+-- The lock a conversation's first step takes before creating its row (`first_sight_lock` in
+-- conversation.sql), for each of these matches: a first step under way ends before the erasure
+-- reads, and one that comes after sees the match forgotten.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(id::text, 20))
+  FROM (SELECT unnest(:match_ids::uuid[]) AS id ORDER BY 1) ids;
+
+-- name: remember_forgotten
+-- The matches erased on demand, so that nothing left over brings them back.
+INSERT INTO bot.forgotten_matches (match_id)
+SELECT unnest(:match_ids::uuid[])
+ON CONFLICT (match_id) DO UPDATE SET forgotten_at = now();
+
+-- name: drop_gone_forgotten
+-- Forgotten matches the app has deleted since: nothing can come back from them.
+DELETE FROM bot.forgotten_matches f
+ WHERE NOT EXISTS (SELECT 1 FROM public.matches m WHERE m.id = f.match_id);
+
 -- name: erase_matches
 -- Everything the service keeps about these matches. Model-call records and the guard's trips
 -- stay for the bots' budgets and the engagement figures, with nothing left that points at the
@@ -25,6 +52,9 @@ sent AS (
     DELETE FROM bot.sent_parts WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 dead AS (
     DELETE FROM bot.dead_letters WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
+closings AS (
+    DELETE FROM bot.conversation_closures WHERE match_id IN (SELECT match_id FROM m)
+    RETURNING 1),
 conversations AS (
     DELETE FROM bot.conversations WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 events AS (
@@ -41,6 +71,7 @@ SELECT (SELECT count(*) FROM memories) AS memories,
        (SELECT count(*) FROM answered) AS answered_messages,
        (SELECT count(*) FROM sent) AS sent_parts,
        (SELECT count(*) FROM dead) AS dead_letters,
+       (SELECT count(*) FROM closings) AS closings,
        (SELECT count(*) FROM calls) AS llm_calls_anonymised;
 
 -- name: mark_closed_matches
