@@ -698,6 +698,45 @@ def eval_style(
     _print_sections(sections, misses=misses, as_json=as_json, check=check)
 
 
+@eval_app.command("consistency")
+def eval_consistency(
+    personas: Annotated[int, typer.Option(min=1, max=2, help="Bundled personas to test.")] = 2,
+    conversations: Annotated[int, typer.Option(min=1, help="Conversations per persona.")] = 4,
+    filler_turns: Annotated[
+        int, typer.Option(min=0, help="Small-talk turns between the early and late questions.")
+    ] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the humans and timing draws.")] = 0,
+    out: Annotated[str, typer.Option(help="Folder for consistency.md and .json.")] = (
+        "artifacts/eval"
+    ),
+    llm_url: Annotated[
+        str | None,
+        typer.Option(help="OpenAI-protocol endpoint; default: the configured model, if any."),
+    ] = None,
+    judge: Annotated[bool, typer.Option(help="Ask the judge model when a model is set.")] = True,
+) -> None:
+    """The same personal questions early and late in many conversations with the same
+    persona: contradictions per persona, with her life (canon, week, self-memory, check) and
+    without it (see docs/EVALUATION.md)."""
+    settings = _settings(LOG_LEVEL="WARNING")
+    from pathlib import Path
+
+    from randomatch_bot.evaluation.consistency import consistency_command
+
+    markdown, paths = consistency_command(
+        settings,
+        personas=personas,
+        conversations=conversations,
+        filler_turns=filler_turns,
+        seed=seed,
+        llm_url=llm_url,
+        judge=judge,
+        out=Path(out),
+    )
+    console.print(markdown, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"written: {', '.join(str(p) for p in paths.values())}")
+
+
 def main() -> None:
     """Console-script entry point: one clear line and a non-zero exit on failure."""
     try:

@@ -216,6 +216,14 @@ class Settings(BaseSettings):
     # Seconds the reviewer may take; past it the deterministic verdict stands alone.
     guard_timeout: float = Field(default=8.0, alias="GUARD_TIMEOUT", gt=0, le=60)
 
+    # --- one persona, one life (conversation/persona/life.py, docs/DECISIONS.md D30) ---
+    # on: her canon, her week and what she told this person about herself go in the prompt,
+    # and a reply contradicting them is asked for again; off: none of it (the comparison
+    # figure of `eval consistency`).
+    self_consistency: bool = Field(default=True, alias="SELF_CONSISTENCY")
+    # Conversations that must state the same self-claim before it joins her canon.
+    canon_promote_after: int = Field(default=3, alias="CANON_PROMOTE_AFTER", ge=2, le=1000)
+
     # --- moderation model on top of the output guard's rules (off by default) ---
     moderation: Literal["off", "openai", "llm"] = Field(default="off", alias="MODERATION")
     moderation_base_url: str | None = Field(default=None, alias="MODERATION_BASE_URL")

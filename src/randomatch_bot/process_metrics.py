@@ -83,6 +83,13 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.self_contradictions = Counter(
+            "randomatch_self_contradictions",
+            "Replies asked for again because they contradicted what the persona said of "
+            "herself, by layer (rules, reviewer) and fact (age, ville, day, other)",
+            ["layer", "fact"],
+            registry=self.registry,
+        )
         self.enqueue_latency = Histogram(
             "randomatch_bridge_enqueue_seconds",
             "From message INSERT to work scheduled",

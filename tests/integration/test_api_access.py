@@ -67,6 +67,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/conversations/{match_id}/messages"): Rule.ADMIN,
     ("POST", "/conversations/{match_id}/resume"): Rule.ADMIN,
     ("GET", "/conversations"): Rule.ADMIN,
+    ("GET", "/personas/{bot_id}/canon"): Rule.ADMIN,
     ("GET", "/conversations/closed"): Rule.ADMIN,
     ("POST", "/conversations/{match_id}/reopen"): Rule.ADMIN,
     ("GET", "/dead-letters"): Rule.ADMIN,

@@ -6,7 +6,14 @@ is exercised end to end: headers, JSON bodies, status codes, `Retry-After`, time
     POST /v1/chat/completions   scripted replies or faults, else `default_reply(body)`;
                                 a request of the guard's reviewing model (its user message
                                 holds `message_to_review`) takes its own script
-                                (`script_review`), else `default_review(body)`: nothing flagged
+                                (`script_review`), else `default_review(body)`: nothing flagged;
+                                a request asking whether a reply contradicts the persona's facts
+                                (its user message holds `persona_facts`) takes
+                                `script_consistency`, else `default_consistency(body)`: none;
+                                a request writing a persona's week (its system message opens
+                                with `[semaine]`) is answered by `default_week(body)`, never
+                                from a script (default: no usable day, so the week comes from
+                                her card)
     POST /v1/moderations        flags an input holding one of MODERATION_TERMS
     GET  /v1/models             OpenRouter-style catalogue with `pricing` (404 if disabled)
     POST /_admin/script         {"items": [{"text": ...} | {"status": 429, "retry_after": "2"}]}
@@ -159,6 +166,31 @@ def is_review(body: Any) -> bool:
     return False
 
 
+# What the reviewing model answers about contradictions when nothing is scripted: none.
+NO_CONTRADICTION = json.dumps({"contradicts": []})
+WEEK_MARK = "[semaine]"  # words/week.WEEK_MARK
+
+
+def _system_text(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    return "\n".join(
+        str(m.get("content", ""))
+        for m in body.get("messages") or []
+        if isinstance(m, dict) and m.get("role") == "system"
+    )
+
+
+def is_week(body: Any) -> bool:
+    """Whether a chat request asks the model to write a persona's week."""
+    return _system_text(body).startswith(WEEK_MARK)
+
+
+def is_consistency(body: Any) -> bool:
+    """Whether a chat request asks the reviewing model about contradictions alone."""
+    return is_review(body) and _system_text(body).startswith("You check one message")
+
+
 def reviewed_text(body: Any) -> str:
     """The reply a reviewer request asks about."""
     for message in body.get("messages") or []:
@@ -202,10 +234,15 @@ class OpenAIServer:
         self._lock = threading.Lock()
         self._script: deque[ScriptItem] = deque()
         self._review_script: deque[ScriptItem] = deque()
+        self._consistency_script: deque[ScriptItem] = deque()
         self.default_review: Callable[[Mapping[str, Any]], str] = lambda _body: CLEAR_REVIEW
         # Asked when the script is empty: a Fault while the model is down (on any clock), else
         # None for the usual answer. See `down_while`.
         self._outage: Callable[[], ScriptItem | None] | None = None
+        self.default_consistency: Callable[[Mapping[str, Any]], str] = lambda _body: (
+            NO_CONTRADICTION
+        )
+        self.default_week: Callable[[Mapping[str, Any]], str] = lambda _body: '{"days": []}'
         self._requests: list[RecordedRequest] = []
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
@@ -289,7 +326,10 @@ class OpenAIServer:
         with self._lock:
             self._script.clear()
             self._review_script.clear()
+            self._consistency_script.clear()
             self.default_review = lambda _body: CLEAR_REVIEW
+            self.default_consistency = lambda _body: NO_CONTRADICTION
+            self.default_week = lambda _body: '{"days": []}'
             self._requests.clear()
             self._outage = None
             (
@@ -301,6 +341,13 @@ class OpenAIServer:
                 self.reply_delay,
             ) = self._defaults
 
+    def script_consistency(self, *items: ScriptItem | str) -> None:
+        """Queue answers for the next contradiction checks of the reviewing model, in order."""
+        with self._lock:
+            self._consistency_script.extend(
+                Reply(item) if isinstance(item, str) else item for item in items
+            )
+
     @property
     def requests(self) -> list[RecordedRequest]:
         """Every /v1 request received so far (a copy)."""
@@ -309,18 +356,42 @@ class OpenAIServer:
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
-        """The POST /v1/chat/completions requests received so far, but the reviewer's."""
+        """The POST /v1/chat/completions requests received so far, but the reviewer's and
+        those writing a persona's week."""
         return [
             r
             for r in self.requests
-            if r.path.endswith("/chat/completions") and not is_review(r.body)
+            if r.path.endswith("/chat/completions")
+            and not is_review(r.body)
+            and not is_week(r.body)
         ]
 
     @property
     def review_requests(self) -> list[RecordedRequest]:
-        """The requests of the guard's reviewing model received so far."""
+        """The requests of the guard's reviewing model received so far (but its contradiction
+        checks: `consistency_requests`)."""
         return [
-            r for r in self.requests if r.path.endswith("/chat/completions") and is_review(r.body)
+            r
+            for r in self.requests
+            if r.path.endswith("/chat/completions")
+            and is_review(r.body)
+            and not is_consistency(r.body)
+        ]
+
+    @property
+    def consistency_requests(self) -> list[RecordedRequest]:
+        """The contradiction checks of the reviewing model received so far."""
+        return [
+            r
+            for r in self.requests
+            if r.path.endswith("/chat/completions") and is_consistency(r.body)
+        ]
+
+    @property
+    def week_requests(self) -> list[RecordedRequest]:
+        """The requests writing a persona's week received so far."""
+        return [
+            r for r in self.requests if r.path.endswith("/chat/completions") and is_week(r.body)
         ]
 
     @property
@@ -340,12 +411,15 @@ class OpenAIServer:
         with self._lock:
             self._requests.append(request)
 
-    def _next_item(self, *, review: bool = False) -> ScriptItem | None:
+    def _next_item(self, *, review: bool = False, consistency: bool = False) -> ScriptItem | None:
         with self._lock:
-            script = self._review_script if review else self._script
+            if consistency:
+                script = self._consistency_script
+            else:
+                script = self._review_script if review else self._script
             if script:
                 return script.popleft()
-            outage = None if review else self._outage
+            outage = None if (review or consistency) else self._outage
         return outage() if outage is not None else None
 
     def _wait(self, seconds: float) -> bool:
@@ -454,7 +528,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _chat(self, body: dict[str, Any]) -> None:
         owner = self.server.owner
         review = is_review(body)
-        item = owner._next_item(review=review)
+        consistency = is_consistency(body)
+        week = is_week(body)
+        item = None if week else owner._next_item(review=review, consistency=consistency)
         if isinstance(item, Fault):
             if owner._wait(item.delay):
                 headers = dict(item.headers)
@@ -471,6 +547,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if item is not None:
             text = reply.text
+        elif week:
+            text = owner.default_week(body)
+        elif consistency:
+            text = owner.default_consistency(body)
         else:
             text = owner.default_review(body) if review else owner.default_reply(body)
         self._send_json(200, _completion_json(body, reply, text, model, owner.models))

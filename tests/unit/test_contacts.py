@@ -67,6 +67,79 @@ def test_national_numbers_of_other_countries_at_full_length() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # French compounds, pairs with asides, the "0" left out and said after
+        "le six, vingt-sept, zéro quatre, quatre-vingt-onze, treize, avec un zéro devant",
+        "sept, quatre-vingt-un, vingt-deux, dix-neuf, zéro trois (rajoute le zéro)",
+        "zéro sept soixante-douze quatorze zéro neuf quatre-vingt-dix-huit",
+        "zéro-six-douze-trente-quatre-cinquante-six-soixante-dix-huit",
+        "c'est zéro six, trente-deux, soixante et onze, dix-neuf, quarante",
+        "zéro six, euh, douze, attends, trente-quatre, cinquante-six, soixante-dix-huit",
+        "plus trente-trois, six, douze, trente-quatre, cinquante-six, soixante-dix-huit",
+        "06 douze 34 cinquante-six 78",
+        # English digit by digit, with "oh", "double", "triple", compounds
+        "oh seven, double four, five six, triple nine, two one",
+        "seven seven zero zero, nine zero zero, one two three",
+        "my number's five five five, one two three, four five six seven",
+        "nine one seven, five five five, oh one three two",
+        "four fifteen, five fifty-five, oh one three two",
+        "plus three three, six, twelve, thirty four, fifty six, seventy eight",
+        "it's oh seven nine one one, double two three, four five six",
+        # digits one by one without a trunk "0"
+        "7 7 0 0 9 0 0 1 2 3",
+        "6, 27, 04, 91, 13 avec un 0 devant",
+    ],
+)
+def test_numbers_told_in_words_and_digit_by_digit(text: str) -> None:
+    """A number told in French or English words, pairs or digit by digit, is a phone."""
+    assert "phone" in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "un, deux, trois, quatre, cinq, six, sept, huit, neuf, dix, c'est parti !",
+        "ten, nine, eight, seven, six, five, four, three, two, one, go!",
+        "j'ai vécu dans le 06, puis le 38, le 73, le 74 et le 69",
+        "on a fait 12 km, puis 15 km, puis 18 km le dernier jour",
+        "le 06 12 on était au refuge, 34 personnes, 56 lits",
+        "Zéro regret, six heures de marche, douze kilomètres, mille deux cents mètres",
+        "It was 2 degrees at 6, then 12 by noon, 18 at 3pm",
+        "la voie en 6a, puis une 6b, 7a et 5c",
+        "07h30 départ, 08h45 au col, 11h au sommet, 17h retour",
+        "I was born in 1992, moved in 2010, started hiking in 2015",
+        "prix : 12, 15, 18 et 22 € selon le refuge",
+        "zéro, zéro, zéro motivation ce matin",
+        "the hut's door code has 4 digits, like 1 9 8 4",
+        "Il y avait 15, 20, peut-être 25 bouquetins",
+        "dénivelé : deux mille, puis mille cinq cents, puis huit cents mètres",
+        "J'ai noté 4 sommets : 2 850, 3 012, 2 964 et 3 100 m",
+        "Le numéro du PGHM c'est le 112, à retenir",
+    ],
+)
+def test_counts_and_lists_in_words_are_not_phones(text: str) -> None:
+    """Counting, lists of departments, distances, grades, times and years are not numbers."""
+    assert "phone" not in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "note : 07 41 52 la suite c'est 66 09",
+        "+33 6 et le reste 12 34 56 78",
+        "c'est zéro six et après douze trente-quatre cinquante-six soixante-dix-huit",
+        "07 81, attends je regarde, 22 19 03",
+        "zero seven seven double oh, then nine double oh one two three",
+        "my number starts with 0161, then 496 0000",
+    ],
+)
+def test_a_number_told_in_chunks_with_words_between(text: str) -> None:
+    """Chunks of one number with a few words between them make the number."""
+    assert "phone" in _kinds(text), text
+
+
+@pytest.mark.parametrize(
     ("text", "value"),
     [
         ("lea.m@gmail.com", "lea.m@gmail.com"),
@@ -175,6 +248,105 @@ def test_handles_and_platforms_to_move_to(text: str) -> None:
 def test_platforms_named_in_passing(text: str) -> None:
     """A platform named in passing is not a place to move to."""
     assert "social_handle" not in _kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # spelling variants and slang of the platforms
+        "on continue sur télégram ?",
+        "on peut continuer sur telegramme si tu veux",
+        "on se parle sur watsap plutôt ?",
+        "t'as whatsap ?",
+        "do u have WA?",
+        "you got WhatsApp?",
+        "got insta?",
+        "ton insta ?",
+        "et ton snap alors ?",
+        "your IG?",
+        # invitations without a handle
+        "t'as signal ? je préfère",
+        "je préfère WhatsApp pour discuter, c'est plus simple",
+        "I'd rather use Signal tbh",
+        "viens en mp sur insta",
+        "passe en dm sur insta, j'y réponds plus vite",
+        "Bon, passe sur snap 😉",
+        "viens sur discord on discute",
+        "on se dm sur insta ?",
+        "DM me on IG",
+        "slide in my DMs on insta 😏",
+        "hmu on snap",
+        "add me on snap",
+        "envoie-moi un snap ce soir",
+        "je t'envoie un WhatsApp demain",
+        "je t'ajoute sur snap ?",
+        "je peux t'ajouter sur insta ?",
+        "I'll add you on insta",
+        "t'es sur discord ?",
+        "tu utilises WhatsApp ?",
+        "do you use telegram?",
+        "I'm on telegram if you prefer",
+        "je suis sur Signal si jamais",
+        "go insta ?",
+        # handles said aloud or described
+        "arobase clem underscore rando",
+        "at sam dot trails on insta",
+        "my IG is at sam dot trails",
+        "clem underscore rando sur insta",
+        "mon pseudo insta c'est clem point rando",
+        "cherche clem rando sur insta",
+        "mon snap c'est le même que mon prénom + 38",
+        "my snap is my first name plus 38",
+        "mon insta c'est le même pseudo qu'ici",
+        "same username on IG 😉",
+        "on passe sur tlg ?",
+        "t'as l'insta ?",
+        "je suis bien plus réactive sur WhatsApp",
+        "sur insta je suis clem.rando",
+        "mon insta ? clem point rando, sans majuscule",
+        "j'ai Signal si tu préfères",
+        "I have WhatsApp if that's easier",
+    ],
+)
+def test_invitations_and_spoken_handles(text: str) -> None:
+    """Moving to another platform, asked, offered or preferred, and a handle said aloud."""
+    assert "social_handle" in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je suis nulle sur Strava, 3 sorties par an",
+        "je passe ma vie sur insta, c'est grave",
+        "je viens de voir ça sur insta",
+        "passe par le col du Glandon, c'est plus joli",
+        "je te suis sur le sentier, vas-y devant",
+        "je t'envoie une photo du sommet",
+        "I'll text you the route tomorrow",
+        "tu utilises Komoot pour tes traces ?",
+        "je préfère Komoot à Strava pour préparer",
+        "je suis sur Strava mais je poste jamais",
+        "my strava is embarrassing",
+        "mon snap est mort depuis 2019",
+        "send me a snap of the view!",
+        "fais un snap de la vue pour ta sœur",
+        "cherche des idées sur Pinterest",
+        "search for hikes on AllTrails",
+        "ton insta doit être plein de sommets",
+        "mon pote m'a écrit en mp sur insta pour la sortie",
+        "pas de signal au col, on verra en bas",
+        "un point d'eau au col, un point rando sympa",
+        "at the top we saw ibex, at noon we left",
+        "le groupe WhatsApp du club me saoule",
+        "Discord c'est pour les gamers",
+        "le télégramme est arrivé trop tard",
+        "I'm on the ridge if you want to see the photo later",
+        "hit me up when you're back from the trail? joke, tell me here",
+    ],
+)
+def test_platforms_and_verbs_in_passing(text: str) -> None:
+    """Platforms, "passe", "viens", "point" and "at" in ordinary talk are not invitations."""
+    assert "social_handle" not in _kinds(text), text
 
 
 def test_no_network_and_no_disk(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:

@@ -65,3 +65,29 @@ def test_told_pairs_and_spaced_letters() -> None:
     assert deobfuscate.told_pairs("les 05/08, 12/08 et 19/08, départ 06:30") == []
     assert deobfuscate.despace("k m i _ 3 8 !") == "kmi_38!"
     assert deobfuscate.despace("a et b") == "a et b"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("zéro-six-douze-trente-quatre", "06 12 34"),
+        ("fifty six, seventy eight", "56, 78"),
+        ("plus three three, six, twelve", "+3 3, 6, 12"),
+        ("quatre-vingt-dix-huit kilomètres", "98 kilomètres"),
+    ],
+)
+def test_digits_view_reads_hyphens_compounds_and_plus(text: str, expected: str) -> None:
+    """Number words joined by hyphens, English compounds and a spoken "+" are read."""
+    assert deobfuscate.digits_view(text) == expected
+
+
+def test_digit_by_digit_and_chained_numbers() -> None:
+    """A number told digit by digit or in chunks with words between; counting is neither."""
+    assert deobfuscate.digit_by_digit("5 5 5, 1 2 3, 4 5 6 7") == ["5551234567"]
+    assert deobfuscate.digit_by_digit("le 6, 27, 04, 91, 13") == ["627049113"]
+    assert deobfuscate.digit_by_digit("1, 2, 3, 4, 5, 6, 7, 8, 9, 10") == []
+    assert deobfuscate.digit_by_digit("12 km, 15 km, 18 km") == []
+    assert deobfuscate.chained_numbers("07 41 52 la suite c'est 66 09") == ["0741526609"]
+    assert deobfuscate.chained_numbers("+33 6, ensuite 12 34 56 78") == ["+33612345678"]
+    assert deobfuscate.chained_numbers("le 06, le 38, le 73, le 74 et le 69") == []
+    assert deobfuscate.chained_numbers("07 41 à 12 km puis 52 66 09") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -208,6 +209,40 @@ def test_a_detail_split_over_messages_is_seen_whole(
     assert reason in guard.check(text, context=context)
 
 
+@pytest.mark.parametrize(
+    ("context", "text"),
+    [
+        (["note : 07 41 52"], "la suite c'est 66 09"),
+        (["+33 6"], "12 34 56 78"),
+        (["bon ok c'est zéro six"], "et après douze trente-quatre cinquante-six soixante-dix-huit"),
+        (["zéro sept quatre-vingt-un"], "et la fin : vingt-deux dix-neuf zéro trois"),
+        (["07", "41", "52", "66"], "09"),
+        (["mon num", "07 41", "52 66 — attends"], "09 voilà"),
+        (["my number is oh seven seven"], "double oh, then nine double oh one two three"),
+        (["c'est le 6"], "vingt-sept, zéro quatre, quatre-vingt-onze, treize, avec un zéro devant"),
+    ],
+)
+def test_a_number_told_in_uneven_chunks_over_messages(context: list[str], text: str) -> None:
+    """Chunks of uneven length, with words around them, over two messages or more."""
+    assert Reason.PHONE not in guard.check(text)
+    assert Reason.PHONE in guard.check(text, context=context)
+
+
+@pytest.mark.parametrize(
+    ("context", "text"),
+    [
+        (["j'ai fait le 06 et le 04 cet été"], "et le 38, 73 l'an dernier"),
+        (["on part à 07h30"], "retour vers 18h, 12 km au total"),
+        (["le refuge est à 2 450 m"], "et le sommet à 3 100 m, 6 h de marche"),
+        (["07 41 52 66 09"], "et sinon tu fais quoi ce week-end ?"),
+    ],
+)
+def test_numbers_over_messages_that_make_no_phone(context: list[str], text: str) -> None:
+    """Departments, times and altitudes over two messages are no number; a number already
+    sent is not counted again."""
+    assert guard.check(text, context=context) == []
+
+
 def test_a_detail_wholly_in_earlier_messages_is_not_counted_again() -> None:
     """A number already sent (judged then) does not block the next, innocent, reply."""
     context = ["07 52 18 33 61", "sam.trails@gmail.com"]
@@ -305,6 +340,163 @@ def test_meanings_are_left_to_the_reviewer_when_in_doubt() -> None:
         assert guard.check(text) == [], text
 
 
+MEANINGS = [
+    # a meeting: a concrete day or time and a named venue or address
+    ("vendredi 19h au bar Le Mazot", Reason.MEETING),
+    ("let's meet friday at 7 at the Red Lion pub", Reason.MEETING),
+    ("on prend un verre jeudi à 19h au Café des Arts ?", Reason.MEETING),
+    ("how about coffee Thursday at 10, the place by the station?", Reason.MEETING),
+    ("Je suis au café en face de la mairie, tu peux passer là maintenant ?", Reason.MEETING),
+    ("I'll be at the Black Bull pub tonight around 7, come find me", Reason.MEETING),
+    ("wanna grab a drink tonight at 8 at the Crown?", Reason.MEETING),
+    ("on se retrouve demain 18h30 devant le cinéma Pathé", Reason.MEETING),
+    ("demain 20h chez moi ?", Reason.MEETING),
+    ("dimanche, 9h, au pied du téléphérique de l'Aiguille ?", Reason.MEETING),
+    ("Je descends à Annecy le 14, on prend un verre au Café des Arts ?", Reason.MEETING),
+    ("meet you at the top of Arthur's Seat at sunrise tomorrow", Reason.MEETING),
+    ("see you Sunday at 9 at the Kings Arms", Reason.MEETING),
+    ("à samedi 19h au Café des Arts !", Reason.MEETING),
+    ("on se capte samedi 15h au Café du Commerce ?", Reason.MEETING),
+    # money: a transfer asked for
+    ("fais-moi un virement de 40 €", Reason.MONEY),
+    ("fais moi un paylib de 25 euros stp", Reason.MONEY),
+    ("tu me fais un lydia ?", Reason.MONEY),
+    ("can you send me $50?", Reason.MONEY),
+    ("tu me prêterais 80 € ?", Reason.MONEY),
+    ("t'aurais pas 30 balles à me prêter ?", Reason.MONEY),
+    ("can you lend me a hundred quid?", Reason.MONEY),
+    ("wire me 500 and I'll pay you back", Reason.MONEY),
+    ("mets 50 € sur mon compte stp", Reason.MONEY),
+    ("un petit virement de 200 € me sauverait", Reason.MONEY),
+    ("tu me paies le billet ? 120 €, je te revaudrai ça", Reason.MONEY),
+    # sexual propositions in verbs and body words
+    ("j'ai envie de te baiser", Reason.SEXUAL),
+    ("je veux te lécher partout", Reason.SEXUAL),
+    ("on baise ?", Reason.SEXUAL),
+    ("on s'envoie en l'air ce soir ?", Reason.SEXUAL),
+    ("tu me fais mouiller", Reason.SEXUAL),
+    ("montre-moi tes seins", Reason.SEXUAL),
+    ("je veux sentir ta queue", Reason.SEXUAL),
+    ("t'as une grosse bite ?", Reason.SEXUAL),
+    ("on pourrait finir la rando nus sous la tente", Reason.SEXUAL),
+    ("I want to fuck you", Reason.SEXUAL),
+    ("wanna bang?", Reason.SEXUAL),
+    ("send me a pic of your ass", Reason.SEXUAL),
+    ("show me your tits", Reason.SEXUAL),
+    ("I want you inside me", Reason.SEXUAL),
+    ("I'm so wet thinking about you", Reason.SEXUAL),
+    ("je veux que tu me prennes par derrière", Reason.SEXUAL),
+    # the persona under 18
+    ("j'ai seize ans", Reason.MINOR),
+    ("I'm only sixteen", Reason.MINOR),
+    ("je fête mes 16 ans samedi", Reason.MINOR),
+    ("j'aurai 18 ans en juin", Reason.MINOR),
+    ("I'm turning 17 next month", Reason.MINOR),
+    ("je passe le brevet cette année", Reason.MINOR),
+    ("Je me suis inscrite avant mes 18 ans, j'en ai 17", Reason.MINOR),
+    ("I'm a junior in high school", Reason.MINOR),
+    ("I'm in 10th grade", Reason.MINOR),
+    ("I'm actually 16", Reason.MINOR),
+    # self-harm encouraged
+    ("tu devrais en finir", Reason.SELF_HARM),
+    ("kill yourself", Reason.SELF_HARM),
+    ("va te pendre", Reason.SELF_HARM),
+    ("just kill yourself lol", Reason.SELF_HARM),
+    ("t'as qu'à te foutre en l'air", Reason.SELF_HARM),
+    ("tu devrais te scarifier, ça soulage", Reason.SELF_HARM),
+    ("stop eating for a week, you'll feel better", Reason.SELF_HARM),
+    ("le monde serait mieux sans toi", Reason.SELF_HARM),
+    ("nobody would miss you", Reason.SELF_HARM),
+    ("if you want to cut yourself, go for it", Reason.SELF_HARM),
+    ("suicide-toi", Reason.SELF_HARM),
+    ("pourquoi tu te suicides pas ?", Reason.SELF_HARM),
+]
+
+ORDINARY_NEAR_MEANINGS = [
+    # meetings: no invitation, no venue, a unit, an advert, the persona's own plans
+    "Samedi je vais au lac Blanc, le parking se remplit vite à 8h",
+    "le pneu à 2 bar, ça suffit pour le vélo samedi ?",
+    "j'ai vu une pub pour le Salon de la Rando samedi à 14h",
+    "la pub de la télé à 20h me saoule",
+    "ce soir je bois un verre au Café des Arts avec ma sœur",
+    "Samedi on a pris un verre au Bar des Amis après la rando",
+    "we met at the Black Bull pub on Friday at 7, great evening",
+    "samedi 9h au parking, c'était déjà plein",
+    "la gare de Grenoble est à 10 min du départ, tu viens d'où ?",
+    "J'adore le pub irlandais de Chambéry, t'y es déjà allé ?",
+    "ça te dit de faire le GR20 un jour ?",
+    "je suis du 38, on a fait le 73 et le 74 à pied cet été",
+    "See you tomorrow! I'm off to the Red Lion at 7 with my brother",
+    "à demain, je file au Café des Arts avec ma sœur vers 19h",
+    # money: things lent, prices, salaries
+    "tu me prêterais ta frontale ?",
+    "j'ai prêté 50 € à mon frère",
+    "le virement de mon salaire arrive demain",
+    "Lydia c'est pratique pour partager les frais entre potes",
+    "tu me paies un verre au refuge ? 😄",
+    "have you got 10 minutes?",
+    "send me 20 photos of the ridge",
+    "a hundred quid for boots is a steal",
+    # sexual words in their other senses
+    "la queue au refuge était interminable",
+    "sa queue remue quand il me voit",
+    "I had a bite of your sandwich",
+    "ma chatte dort sur mon sac",
+    "photo de ta chatte sur le canapé ? trop mignon",
+    "my ass is sore after 30 km",
+    "I'm so hard on myself sometimes",
+    "send me a pic of your boots",
+    "je me touche le genou, ça fait mal",
+    "I'll ride up with you on the chairlift",
+    "we saw some great tits and a robin",
+    "dormir nus sous la tente ? non merci, il fait 2 degrés",
+    # ages of others, durations, school as a memory or a job
+    "j'aurai 18 ans d'expérience l'an prochain",
+    "I'll be 10 minutes late",
+    "I'm turning 30 soon, help",
+    "j'ai passé le brevet de secourisme",
+    "mon fils passe le brevet",
+    "I'm in year 3 of my PhD",
+    "j'en ai 17 des paires de chaussettes",
+    "Mon prof de ski m'a collé une étiquette de trouillarde",
+    # self-harm: idioms, care, the persona's own past
+    "don't hurt yourself on the descent!",
+    "you'll kill yourself on that climb, slow down",
+    "je meurs de chaud, je crève de faim",
+    "jette-toi à l'eau, demande-lui !",
+    "va mourir de froid au sommet si tu veux, moi je reste en bas 😂",
+    "tu devrais en finir avec ce mec toxique",
+    "stop eating junk before a hike",
+    "arrête de manger n'importe quoi",
+    "cut yourself a slice of cake",
+    "parfois j'ai envie d'en finir avec ce boulot",
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), MEANINGS)
+def test_meaning_structures_are_caught(text: str, reason: Reason) -> None:
+    """A meeting with a day and a venue, a transfer asked for, a sexual proposition, an age
+    under 18, self-harm encouraged: each caught with its reason."""
+    assert reason in guard.check(text), text
+
+
+@pytest.mark.parametrize("text", ORDINARY_NEAR_MEANINGS)
+def test_ordinary_talk_near_the_meaning_rules_passes(text: str) -> None:
+    """The everyday senses of the same words pass the deterministic layer."""
+    assert guard.check(text) == [], text
+
+
+def test_a_persona_allowed_to_meet_may_name_a_venue() -> None:
+    """The meeting rules are off for a persona allowed to arrange meetings."""
+    assert guard.check("vendredi 19h au bar Le Mazot", allow_meetings=True) == []
+
+
+def test_self_harm_has_a_corrective_instruction() -> None:
+    """A self-harm verdict is named to the model and gets an in-character line."""
+    assert "se faire du mal" in guard.corrective_instruction([Reason.SELF_HARM])
+    assert guard.check(guard.safe_line([Reason.SELF_HARM], "en")) == []
+
+
 def test_declares_minor() -> None:
     """A person saying they are under 18 is recognised; a duration is not an age."""
     assert guard.declares_minor("j'ai 15 ans et toi ?")
@@ -314,3 +506,29 @@ def test_declares_minor() -> None:
     assert guard.declares_minor("Je suis en seconde au lycée")
     assert guard.declares_minor("i'm still in high school")
     assert not guard.declares_minor("J'enseigne au lycée, et toi ?")
+
+
+def test_a_long_reply_is_joined_to_the_context_by_its_head() -> None:
+    """A number completed at the start of a long reply is caught; one later in it too."""
+    filler = " On a marché longtemps, c'était beau." * 40
+    assert Reason.PHONE in guard.check("94 05" + filler, context=["mon num c'est 06 71 28"])
+    assert Reason.PHONE in guard.check(filler + " 07 52 18 33 61", context=["salut"])
+    assert guard.check(filler, context=["mon num c'est 06 71 28"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0 6 1 2 3 4 5 6 7 8 9 " * 273,
+        "zéro six douze trente-quatre et puis " * 81,
+        "on continue sur insta ou whatsapp ? je préfère snap si tu veux " * 47,
+        "Samedi à 19h au Bar des Amis on prend un verre ? " * 61,
+        "a " * 1500,
+        "1, " * 1000,
+    ],
+)
+def test_a_long_reply_is_read_in_bounded_time(text: str) -> None:
+    """3,000 characters of the shapes the rules look for take well under a second."""
+    started = time.process_time()
+    guard.check(text[:3000], context=["06 12", "on en parle ?"])
+    assert time.process_time() - started < 1.0

@@ -26,6 +26,7 @@ from randomatch_bot.api import (
     engagement,
     monitoring,
     pages,
+    personas,
     stats,
     takeover,
 )
@@ -113,6 +114,7 @@ def create_app(
     app.include_router(conversation.router)
     app.include_router(takeover.router)
     app.include_router(dead_letters.router)
+    app.include_router(personas.router)
     app.include_router(pages.router)
     if demo:
         app.include_router(chat.router)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -250,3 +251,137 @@ def enable(ref: RefArgument) -> None:
 def disable(ref: RefArgument) -> None:
     """Stop the bot from answering until it is enabled again."""
     _toggle(ref, False)
+
+
+# --- her canon (`persona canon show|edit`) ---------------------------------------------------
+
+canon_app = typer.Typer(
+    help="Her canon: the stable facts of a persona's life, shared by all her conversations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+persona_app.add_typer(canon_app, name="canon")
+
+
+async def _persona_for(conn: Conn, settings: Settings, ref: str) -> Persona:
+    from randomatch_bot.conversation.persona.card import load_persona, resolve_persona
+    from randomatch_bot.db import personas
+    from randomatch_bot.errors import PersonaError
+
+    bot_id = await resolve_persona(conn, ref)
+    profile = await personas.profile(conn, bot_id=bot_id)
+    row = await personas.get(conn, bot_id=bot_id)
+    if row is None and (profile is None or not profile.is_bot):
+        raise PersonaError(f"no bot with id {bot_id}")
+    return await load_persona(conn, settings, bot_id, profile.display_name if profile else None)
+
+
+@canon_app.command("show")
+def canon_show(ref: RefArgument, as_json: JsonOption = False) -> None:
+    """Her canon (the card's facts, promoted claims, the operator's entries) and her week."""
+    import datetime as dt
+
+    from randomatch_bot.conversation.persona import life
+
+    settings = _settings()
+
+    async def main() -> dict[str, Any]:
+        async with _connection(settings) as conn:
+            persona = await _persona_for(conn, settings, ref)
+            return await life.canon_report(conn, persona, dt.datetime.now(dt.UTC))
+
+    view = asyncio.run(main())
+    if as_json:
+        console.print_json(json.dumps(view, ensure_ascii=False))
+        return
+    table = Table(title=f"canon of {view['name']} ({view['bot_id']})")
+    for column in ("fact", "value", "source", "conversations"):
+        table.add_column(column)
+    for entry in view["canon"]:
+        count = str(entry["conversations"]) if entry["source"] == "promoted" else "-"
+        table.add_row(entry["key"], entry["value"], entry["source"], count)
+    console.print(table)
+    week = view["week"]
+    console.print(f"[bold]her week {week['iso']}[/] ({week['source']}; today {view['today']})")
+    for day in week["days"]:
+        console.print(f"  {day['date']}  {day['text']}", highlight=False, markup=False)
+
+
+def _parse_canon_text(text: str) -> dict[str, str]:
+    """`key: value` lines (comments and blank lines ignored) as the operator edited them."""
+    from randomatch_bot.conversation.persona.life import canon_key
+
+    found: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not canon_key(key) or not value.strip():
+            raise typer.BadParameter(f"line {number}: expected `fact: value`, got {line!r}")
+        found[canon_key(key)] = value.strip()
+    return found
+
+
+@canon_app.command("edit")
+def canon_edit(
+    ref: RefArgument,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="FACT=VALUE: her value for a fact (repeatable)."),
+    ] = None,
+    remove: Annotated[
+        list[str] | None,
+        typer.Option("--remove", help="FACT: forget a stored entry (repeatable)."),
+    ] = None,
+) -> None:
+    """Write her canon: `--set age=29`, `--remove animaux`, or, with neither, edit it in
+    $EDITOR as `fact: value` lines. An entry the operator writes is never overwritten by a
+    promotion; removing one lets the card's value (if any) apply again."""
+    from randomatch_bot.conversation.persona import life
+    from randomatch_bot.db import life as stored
+
+    settings = _settings()
+    sets: dict[str, str] = {}
+    for item in set_ or []:
+        key, sep, value = item.partition("=")
+        if not sep or not life.canon_key(key) or not value.strip():
+            raise typer.BadParameter(f"--set {item!r}: expected FACT=VALUE")
+        sets[life.canon_key(key)] = " ".join(value.split())[: life.CANON_VALUE_MAX_CHARS]
+    removals = [life.canon_key(key) for key in remove or []]
+
+    async def main() -> tuple[str, list[str]]:
+        async with _connection(settings) as conn:
+            persona = await _persona_for(conn, settings, ref)
+            entries = await life.canon_of(conn, persona)
+            nonlocal sets, removals
+            if not sets and not removals:
+                current = {e.key: e.value for e in entries}
+                header = (
+                    f"# Canon of {persona.name}: one `fact: value` per line. Delete a line to "
+                    "forget a stored entry\n# (a fact of the card comes back with the card's "
+                    "value).\n"
+                )
+                body = "".join(f"{k}: {v}\n" for k, v in current.items())
+                edited = click.edit(header + body, extension=".txt")
+                if edited is None:
+                    return persona.name, []
+                wanted = _parse_canon_text(edited)
+                sets = {k: v for k, v in wanted.items() if current.get(k) != v}
+                removals = [k for k in current if k not in wanted]
+            changed = []
+            for key, value in sets.items():
+                await stored.set_canon(conn, bot_id=persona.bot_id, key=key, value=value)
+                changed.append(f"{key} = {value}")
+            for key in removals:
+                if await stored.remove_canon(conn, bot_id=persona.bot_id, key=key):
+                    changed.append(f"{key} removed")
+            return persona.name, changed
+
+    name, changed = asyncio.run(main())
+    if not changed:
+        console.print(f"canon of {name}: nothing changed", highlight=False)
+        return
+    for line in changed:
+        console.print(f"canon of {name}: {line}", highlight=False)

@@ -138,3 +138,13 @@ async def interrupted_after_sending(conn: Conn) -> int:
 async def transcript_lines(conn: Conn) -> list[TranscriptLine]:
     """Every message, conversation by conversation, in the order written."""
     return [TranscriptLine.from_row(r) for r in await session.fetch(conn, SQL.sim_transcripts)]
+
+
+async def messages_since(
+    conn: Conn, *, match_id: uuid.UUID, sender_id: uuid.UUID, after: dt.datetime
+) -> list[str]:
+    """What `sender_id` wrote in the match at or after `after`, oldest first."""
+    rows = await session.fetch(
+        conn, SQL.sim_messages_since, match_id=match_id, sender_id=sender_id, after=after
+    )
+    return [str(row["content"]) for row in rows]

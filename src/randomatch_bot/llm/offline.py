@@ -4,7 +4,9 @@ It is the honest default when no LLM_API_KEY is configured (demo, tests): replie
 context-aware by keywords in the latest human turn, varied through a seeded RNG, never the
 same as what the persona just said, and it answers truthfully when asked whether it is an AI
 (disclosure policy `admit`, EU AI Act Art. 50). In JSON mode it produces the memory summary
-`{"summary": ..., "facts": {...}}` so the memory feature also works offline.
+`{"summary": ..., "facts": {...}, "self": {...}}` (what the persona said of herself too) so the
+memory feature also works offline. When the prompt holds her life (`LIFE_MARK`), questions
+about her age, work, town and weekend are answered from it, the same in every conversation.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import random
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from randomatch_bot.llm import phrases
 from randomatch_bot.llm.phrases import Place, normalize
@@ -82,10 +84,32 @@ FOLLOWUPS: tuple[str, ...] = (
 )
 
 
+LIFE_MARK = "[Ta vie,"  # opens the block of her own life in a prompt (words/prompt.life_block)
+_LIFE_FACT = re.compile(r"^> - ([a-z_]+) : (.+)$")
+_LIFE_DAY = re.compile(
+    r"^> - (lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+ \S+"
+    r"(?: \((passé|prévu|aujourd'hui)\))? : (.+)$"
+)
+_ASKS_AGE = _rx(r"quel age|ton age|t'as quel age")
+_ASKS_JOB = _rx(r"tu fais quoi dans la vie|ton (?:metier|taf|job|travail)|tu bosses dans quoi")
+_ASKS_HOME = _rx(r"t'?es d'?ou|tu es d'?ou|tu (?:habites|vis) ou|t'habites ou")
+_ASKS_WEEKEND = _rx(r"samedi|dimanche|(?:ce|le|du) week-?end")
+_PAST = _rx(r"c'etait|t'as fait|tu as fait|as fait|dernier|derniere|passe")
+_SAID_AGE = re.compile(r"\bj['\u2019]ai ([1-9]\d) ans\b(?! ?(?:de|d'))", re.I)
+_SAID_HOME = re.compile(
+    r"\b(?:[Jj]e vis|[Jj]['\u2019]habite)\s+(?:à|a|en|près de)\s+"
+    rf"([{_UPPER}][\w'\u2019-]+(?:[ -][{_UPPER}][\w'\u2019-]+)*)"
+)
+_SAID_PET = re.compile(r"\b((?:mon|ma) (?:chat|chatte|chien|chienne|lapin)(?: [A-Z]\w+)?)")
+_SAID_PLAN = re.compile(r"[^.!?]*\b(?:samedi|dimanche|ce week-?end)\b[^.!?]*", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class _Persona:
     name: str | None
     home_at: str  # "à Grenoble", or a vague phrase when the prompt names no town
+    facts: dict[str, str] = field(default_factory=dict)  # her canon, from the life block
+    days: tuple[tuple[str, str, str], ...] = ()  # (weekday, "passé"/"prévu", what) of her week
 
 
 class OfflineResponder:
@@ -191,6 +215,9 @@ class OfflineResponder:
 
     def _body(self, text: str, persona: _Persona, *, first_turn: bool) -> str:
         rng = self._rng
+        life = _life_answer(text, persona, rng)
+        if life is not None:
+            return life
         for pattern, replies in _PERSONA_QUESTIONS:
             if pattern.search(text):
                 return _fill(rng.choice(replies), persona)
@@ -227,6 +254,74 @@ class OfflineResponder:
         return opener
 
 
+def _life_answer(text: str, persona: _Persona, rng: random.Random) -> str | None:
+    """A question about herself answered from the life block of the prompt: her age, work and
+    town from her canon, her Saturday or weekend from her week (past or planned, by the
+    question's tense). None when the prompt has no answer to it."""
+    facts = persona.facts
+    if _ASKS_AGE.search(text) and facts.get("age"):
+        age = facts["age"]
+        return rng.choice((f"J'ai {age} ans 🙂 Et toi ?", f"{age} ans ! Et toi ?"))
+    if _ASKS_JOB.search(text) and facts.get("metier"):
+        job = facts["metier"]
+        return rng.choice((f"Je suis {job} ! Et toi ?", f"Moi je suis {job} 🙂 Et toi ?"))
+    if _ASKS_HOME.search(text) and facts.get("ville"):
+        town = facts["ville"]
+        return rng.choice((f"Je vis à {town} 🙂 Et toi ?", f"À {town} ! Et toi ?"))
+    if _ASKS_WEEKEND.search(text) and persona.days:
+        day = "dimanche" if "dimanche" in text and "samedi" not in text else "samedi"
+        past = _PAST.search(text) is not None
+        wanted = ("passé",) if past else ("prévu", "aujourd'hui")
+        entries = [what for name, when, what in persona.days if name == day and when in wanted]
+        if not entries:
+            return None
+        what = entries[-1 if past else 0].replace(" ; ", ", ")
+        if past:
+            return f"{day.capitalize()} c'était {what} 😄 Et toi ?"
+        return f"{day.capitalize()} normalement c'est {what} ! Et toi ?"
+    return None
+
+
+_Days = tuple[tuple[str, str, str], ...]
+
+
+def _life_notes(messages: Sequence[ChatMessage]) -> tuple[dict[str, str], _Days]:
+    """Her canon and her week from the life block of a prompt (none when absent)."""
+    blocks = (m.content for m in messages if m.role == "user" and m.content.startswith(LIFE_MARK))
+    block = next(blocks, "")
+    facts: dict[str, str] = {}
+    days: list[tuple[str, str, str]] = []
+    section = ""
+    for line in block.splitlines()[1:]:
+        if not line.startswith("> - "):
+            section = line
+            continue
+        if section.startswith("> Toi") and (fact := _LIFE_FACT.match(line)):
+            facts[fact[1]] = fact[2].strip()
+        elif section.startswith("> Ta semaine") and (day := _LIFE_DAY.match(line)):
+            days.append((day[1], day[2] or "prévu", day[3].strip()))
+    return facts, tuple(days)
+
+
+def _self_claims(lines: Sequence[str]) -> dict[str, object]:
+    """What the persona said of herself in her transcript lines (offline memory): an age, a
+    town, a pet, plans with their day."""
+    said: dict[str, object] = {}
+    plans: list[str] = []
+    for line in lines:
+        text = line.split(":", 1)[1] if ":" in line[:40] else line
+        if (age := _SAID_AGE.search(text)) is not None:
+            said["age"] = age[1]
+        if (home := _SAID_HOME.search(text)) is not None:
+            said["ville"] = home[1]
+        if (pet := _SAID_PET.search(text)) is not None:
+            said["animaux"] = pet[1]
+        plans += [" ".join(m.split()) for m in _SAID_PLAN.findall(text)]
+    if plans:
+        said["projets"] = plans[-4:]
+    return said
+
+
 def _unused(options: Sequence[str], said: Sequence[str]) -> list[str]:
     return [o for o in options if o not in said] or list(options)
 
@@ -237,7 +332,7 @@ def latest_user_text(messages: Sequence[ChatMessage]) -> str:
     for message in reversed(messages):
         if message.role == "assistant":
             break
-        if message.role == "user":
+        if message.role == "user" and not message.content.startswith(LIFE_MARK):
             trailing.append(message.content)
     if not trailing:
         last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
@@ -282,6 +377,13 @@ def memory_json(messages: Sequence[ChatMessage]) -> str:
     interests = [name for name, rx, _ in _TOPICS if name != "niveau" and rx.search(text)]
     if interests:
         facts["interests"] = interests
+    own = [
+        line
+        for message in messages
+        if message.role == "user"
+        for line in message.content.splitlines()
+        if _spoken_by_bot(line, persona.name)
+    ]
 
     summary: list[str] = []
     if name:
@@ -293,7 +395,9 @@ def memory_json(messages: Sequence[ChatMessage]) -> str:
     if interests:
         summary.append(f"Sujets abordés : {', '.join(interests)}.")
     text_summary = " ".join(summary) or "Pas encore d'information notable sur la personne."
-    return json.dumps({"summary": text_summary, "facts": facts}, ensure_ascii=False)
+    return json.dumps(
+        {"summary": text_summary, "facts": facts, "self": _self_claims(own)}, ensure_ascii=False
+    )
 
 
 def _persona(messages: Sequence[ChatMessage]) -> _Persona:
@@ -309,7 +413,10 @@ def _persona(messages: Sequence[ChatMessage]) -> _Persona:
     else:
         preposition = "à" if home[1] == "in" else home[1]
         home_at = f"{preposition} {home[2]}"
-    return _Persona(name=name, home_at=home_at)
+    facts, days = _life_notes(messages)
+    if facts.get("ville"):
+        home_at = f"à {facts['ville']}"
+    return _Persona(name=name, home_at=home_at, facts=facts, days=days)
 
 
 def _fill(template: str, persona: _Persona) -> str:

@@ -16,6 +16,7 @@ from randomatch_bot.conversation.persona.files import (
     bundled_persona,
     fill_placeholders,
 )
+from randomatch_bot.conversation.persona.life import Life
 from randomatch_bot.db import personas
 from randomatch_bot.db.personas import PersonaListing, PersonaRow
 from randomatch_bot.db.types import Conn
@@ -62,6 +63,9 @@ class Persona:
     followup_after: float = 0.0  # hours of silence before writing again; 0 = never
     followup_max: int = 1  # follow-ups per silence
     meetings: bool = False  # may arrange a real-world meeting with a place and a time
+    # Her canon, her week and what she told this person, when the conversation runs with them
+    # (SELF_CONSISTENCY; attached by the engine before a reply, persona/life.py).
+    life: Life | None = None
 
     @classmethod
     def default(cls, settings: Settings, bot_id: uuid.UUID, name: str | None = None) -> Persona:

@@ -99,6 +99,9 @@ class PersonaSpec(BaseModel):
     followup_after: float | None = Field(default=None, ge=0)  # hours; 0 = never
     followup_max: int | None = Field(default=None, ge=0, le=10)
     allow_meetings: bool = False  # may arrange a real-world meeting with a place and a time
+    # The stable facts of her life (age, ville, metier, famille, ...), the start of her canon
+    # (conversation/persona/life.py); what the character text says plainly is read too.
+    canon: dict[str, str | int | float | list[str]] = Field(default_factory=dict)
 
     @field_validator("bot_id", mode="before")
     @classmethod
@@ -192,8 +195,11 @@ class PersonaSpec(BaseModel):
                 "followup_after",
                 "followup_max",
                 "allow_meetings",
+                "canon",
             },
         )
+        if not settings.get("canon"):
+            settings.pop("canon", None)  # a card without one reads as before
         return {
             "spec": CARD_SPEC,
             "spec_version": "2.0",

@@ -48,7 +48,7 @@ from randomatch_bot.conversation.plan.states import (
 )
 from randomatch_bot.conversation.plan.steps import StepResult, end_plan, save
 from randomatch_bot.conversation.policies import closing, outage
-from randomatch_bot.conversation.words import memory
+from randomatch_bot.conversation.words import memory, week
 from randomatch_bot.conversation.words.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.db import closures, conversations, dead_letters, plans, session
 from randomatch_bot.db.conversations import MatchContext
@@ -225,6 +225,10 @@ class ConversationEngine:
                     )
                 )
             history, stored = await self.composer.history(conn, ctx.match_id)
+        # Her canon, her week and what she told this person (SELF_CONSISTENCY).
+        persona = await week.with_life(
+            self.pool, self.settings, llm, persona, ctx.match_id, self.clock()
+        )
         with (
             structlog.contextvars.bound_contextvars(
                 match_id=str(ctx.match_id), plan_id=str(plan_id)
@@ -339,7 +343,7 @@ class ConversationEngine:
             if ctx is None:
                 return False
             persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
-        return await memory.update_memory(
+        updated = await memory.update_memory(
             self.pool,
             llm,
             match_id,
@@ -347,7 +351,14 @@ class ConversationEngine:
             persona_name=persona.name,
             max_messages=HISTORY_FETCH,
             model=persona.model,
+            persona=persona,
+            promote_after=self.settings.canon_promote_after,
         )
+        # Her coming week, written by the model ahead of it (once per persona and week).
+        await week.prepare_next_week(
+            self.pool, self.settings, llm, persona, self.clock(), match_id=match_id
+        )
+        return updated
 
     # ------------------------------------------------------------------ closings
     async def review_minor(self, closure_id: int) -> StepResult:

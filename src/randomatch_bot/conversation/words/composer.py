@@ -16,6 +16,7 @@ import structlog
 from randomatch_bot.config import DisclosurePolicy, Settings
 from randomatch_bot.conversation.persona.card import Persona
 from randomatch_bot.conversation.words import (
+    consistency,
     disclosure,
     guard,
     memory,
@@ -45,7 +46,7 @@ HISTORY_FETCH = 60  # messages that may enter the prompt window
 # A few more are read so that the memory can tell which ones the window has started to drop.
 MEMORY_LOOKAHEAD = 2 * memory.MEMORY_BATCH
 # The persona's own recent messages the guard reads with a reply (a number split over them).
-RECENT_OWN = 3
+RECENT_OWN = guard.CONTEXT_MESSAGES
 # Closes the prompt of the last try, after two replies that could not be sent.
 LAST_TRY_NOTE = (
     "Ta réponse n'a pas pu être envoyée. Écris juste une ou deux phrases courtes et naturelles "
@@ -212,6 +213,21 @@ class Composer:
             )
             blocked = list(review.block)
             if text and not leaked and not blocked:
+                fix = await consistency.recheck(
+                    text,
+                    persona,
+                    recent=recent,
+                    context=context or [],
+                    pool=self.pool,
+                    settings=self.settings,
+                    llm=llm,
+                    conversation=conversation,
+                    reviewed=review.contradicts,
+                )
+                if fix is not None:
+                    # It contradicts what she said of herself: asked for again, the fact stated.
+                    messages = [*messages, fix]
+                    continue
                 verdict = register.assess(completion.text, persona.language)
                 parts = self._chat_parts(
                     text, persona, rng, recent, claims_human=review.claims_human
@@ -335,8 +351,10 @@ class Composer:
             return reviewer.Review(block=tuple(blocked), checked=False)
         review = reviewer.Review(checked=False)
         if reviewer.enabled(self.settings, llm):
+            life = persona.life
+            facts = consistency.facts_for_review(life) if life and not life.empty else None
             review = await reviewer.review(
-                text, context, self.settings, llm, allow_meetings=persona.meetings
+                text, context, self.settings, llm, allow_meetings=persona.meetings, facts=facts
             )
             if review.completion is not None:
                 await self._record(

@@ -39,8 +39,10 @@ import phonenumbers
 import tldextract
 
 from randomatch_bot.conversation.words.deobfuscate import (
+    chained_numbers,
     collapse_digit_runs,
     despace,
+    digit_by_digit,
     digits_view,
     normalise,
     told_pairs,
@@ -85,6 +87,14 @@ _NOT_A_NAME = frozenset((
     "great", "cool", "sympa", "super",
 ))
 # fmt: on
+# An adjective ending a sentence ("my strava is embarrassing", "mon insta est chiant"): not a
+# user name, which is a name or letters with digits.
+_ADJECTIVE_END = re.compile(r"\w{3,}(?:ing|ive|ous|ful|ble|less|eux|euse|ique|ant|ante)")
+
+
+def _is_word(name: str) -> bool:
+    """Whether a plain word after "mon insta c'est…" is an ordinary word, not a user name."""
+    return name.lower() in _NOT_A_NAME or bool(_ADJECTIVE_END.fullmatch(name.lower()))
 
 
 # --- the public suffix list -----------------------------------------------------------------
@@ -143,8 +153,28 @@ def _phones(text: str) -> list[Contact]:
         number = _parse(run[:10], "FR")
         if number is not None and phonenumbers.is_possible_number(number):
             found.append(_phone(number))
+    # Told in chunks with words between them, or digit by digit with no trunk "0".
+    for told in chained_numbers(view):
+        number = _parse(told, "GB" if len(told) == 11 and told[0] == "0" else "FR")
+        if number is not None and phonenumbers.is_possible_number(number):
+            found.append(_phone(number))
+    found += [_spoken(told) for told in digit_by_digit(view)]
     # One number found in both views is one number.
     return list(dict.fromkeys(found))
+
+
+def _spoken(digits: str) -> Contact:
+    """A number told digit by digit, read as the country its length and prefix fit."""
+    if digits.startswith("+"):
+        raw, region = digits, "FR"
+    elif len(digits) == 9:  # French, its "0" left out
+        raw, region = "0" + digits, "FR"
+    elif digits.startswith("0"):
+        raw, region = digits, "FR" if len(digits) == 10 else "GB"
+    else:
+        raw, region = digits, "US"
+    number = _parse(raw, region)
+    return _phone(number) if number is not None else Contact("phone", digits)
 
 
 _LONG_FRENCH_RUN = re.compile(r"(?<![\d+])0[1-9]\d{9,12}(?!\d)")
@@ -232,7 +262,7 @@ def _emails(text: str) -> tuple[list[Contact], list[tuple[int, int]]]:
             spans.append(match.span())
     for match in _EMAIL_NAMED.finditer(text):
         name = match["handle"] or match["plain"]
-        if name.lower() not in _NOT_A_NAME:
+        if not (match["plain"] and _is_word(name)):
             found.append(Contact("email", name.lower() + "@"))
     return _dedup_prefixes(found), spans
 
@@ -305,10 +335,12 @@ def _links(text: str, emails: list[tuple[int, int]]) -> list[Contact]:
 
 
 # --- handles and platforms -------------------------------------------------------------------
-_PLATFORMS = r"""(?:insta(?:gram)?|ig|snap(?:chat)?|snp|telegram|tg|whats\s?app|whatsap|watsap|
-    wa|wtsp|wsp|signal|discord|strava|komoot|youtube|yt|tiktok|tik\s+tok|facebook|fb|messenger|
-    twitter|bluesky|threads|kik|wechat|viber|skype|linkedin|onlyfans|mym|tinder|hinge|bumble|
-    twitch|alltrails|wikiloc|imessage|facetime)\b"""
+# Messaging apps: asking whether someone uses one, or preferring one, is an invitation.
+_MESSENGERS = r"""(?:snap(?:chat)?|snp|t[ée]l[ée]gram(?:me)?|tg|tlg|wh?at'?s?\s?app?|was+ap+|wa|
+    wtsp|wsp|signal|discord|messenger|kik|wechat|viber|skype|imessage|facetime)"""
+_PLATFORMS = rf"""(?:insta(?:gram(?:me)?)?|instagrame|ig|{_MESSENGERS}|strava|komoot|youtube|
+    yt|tiktok|tik\s?tok|facebook|fb|twitter|bluesky|threads|linkedin|onlyfans|mym|tinder|hinge|
+    bumble|twitch|alltrails|wikiloc)\b"""
 # An @handle; not an e-mail's domain, not a time ("@14h").
 _HANDLE = re.compile(r"(?<![\w.@])@\s?(?P<name>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?)")
 _TIME = re.compile(r"\d{1,2}(?:h\d{0,2}|:\d{2})?|\d+")
@@ -330,6 +362,13 @@ _REACH = rf"""(?:
   | \b(?:abonne[\s-]toi|abonnez[\s-]vous|subscribe|follow\s+my)\b
   | \b(?:je\s+r[ée]ponds\s+(?:mieux|plus\s+vite|plus)|i\s+(?:reply|answer|respond)\s+
        (?:faster|quicker|better|more))\b
+  | \b(?:t'|te\s+)(?:ajoute|ajouter|ajouterai|follow|suis|suivrai|[ée]cris|[ée]crirai|
+       envoie|enverrai|texte|appelle|capte|dm|mp|add)\b
+  | \b(?:add|follow|text|message|dm|find|call|snap|msg)\s+(?:you|u|ya)\b
+  | (?<!je\s)(?<!j'\s)(?<!tu\s)\b(?:viens|venez|rejoins|rejoignez|come)\b
+  | (?:^|[.!?,;:(]\s*|\b(?:allez|bon|alors|et|ok|go|sinon)\s+)(?:passe|passez|passons)\b
+  | \b(?:slide|slides|sliding)\s+(?:in|into)\b | \bhmu\b | \bhit\s+me\s+up\b
+  | \b(?:shoot|drop)\s+me\s+a\b
 )"""
 # The same, narrowed to being found or followed, for a platform named before it: "écris-moi"
 # after "j'ai vu sur Strava que…" is a message here.
@@ -344,7 +383,8 @@ _FIND_ME = rf"""(?:
 _REACH_ME = _rx(
     rf"""(?:{_REACH}
       | \bon\s+(?:passe|continue|parle|discute|s'[ée]crit|se\s+parle|se\s+capte|bascule|
-           switche?|se\s+retrouve|s'ajoute|s'appelle|se\s+suit|papote|[ée]change)
+           switche?|se\s+retrouve|s'ajoute|s'appelle|se\s+suit|papote|[ée]change|se\s+dm|
+           se\s+mp|s'mp|se\s+snap|se\s+follow|s'envoie|se\s+texte|se\s+fait\s+un)
       | \b(?:passer|continuer|discuter|basculer|[ée]changer|papoter|bouger)\b
       | \blet'?s\s+(?:move|switch|continue|talk|chat|go|take\s+(?:this|it)|connect|text|
            keep\s+in\s+touch)
@@ -377,7 +417,8 @@ _ELSEWHERE = _rx(
 )
 # A platform offered as a one-word question: "Signal ?", "WhatsApp plutôt ?".
 _PLATFORM_QUESTION = _rx(
-    rf"""(?:^|[.!?\n]\s*)(?:et\s+|ou\s+|or\s+)?{_PLATFORMS}\s*(?:plut[ôo]t|instead|alors|then|
+    rf"""(?:^|[.!?\n]\s*)(?:et\s+|ou\s+|or\s+|go\s+|on\s+va\s+sur\s+)?
+        {_PLATFORMS}\s*(?:plut[ôo]t|instead|alors|then|
         du\s+coup)?\s*\?"""
 )
 # "(you|t'es) on WhatsApp?" asked without a verb.
@@ -390,22 +431,83 @@ _QUOTED_ACCOUNT = _rx(
 _ASK_ACCOUNT = _rx(
     rf"""(?:\b(?:c'est\s+quoi|quel\s+est|what'?s|what\s+is|donne[\s-]*moi|envoie[\s-]*moi|
         file[\s-]*moi|passe[\s-]*moi|give\s+me|send\s+me|je\s+te\s+donne|je\s+t'envoie|
-        je\s+te\s+file|je\s+te\s+passe|i'?ll\s+(?:give|send)\s+you|here'?s|voici|voil[àa]|
+        je\s+te\s+file|je\s+te\s+passe|je\s+te\s+laisse|je\s+te\s+mets|je\s+te\s+note|
+        i'?ll\s+(?:give|send|drop|leave)\s+you|here'?s|voici|voil[àa]|
         tu\s+veux|do\s+you\s+want|want)
-        \s+(?:ton|ta|your|mon|ma|my)
+        \s+(?:ton|ta|your|ur|mon|ma|my)
       | \b(?:t'as|tu\s+as|as-tu|t'es\s+sur|tu\s+es\s+sur|es-tu\s+sur|are\s+you\s+on|
-        r\s+u\s+on|do\s+you\s+have|you\s+have|have\s+you\s+got)(?:\s+(?:un|une|a|an))?)
+        r\s+u\s+on|do\s+you\s+have|do\s+u\s+have|d'you\s+have|you\s+have|u\s+have|
+        have\s+you\s+got|you\s+got|u\s+got|ya\s+got|got)(?:\s+(?:un|une|a|an)|\s*l')?)
         \s*(?:compte\s+|account\s+|pseudo\s+|profil\s+|profile\s+|handle\s+|@\s*)?{_PLATFORMS}
         (?!\s+(?:de|des|du|d'|of|about|sur|on)\b)"""
+)
+# Asking whether someone uses a messaging app: "tu utilises WhatsApp ?", "do you use Signal?".
+_USES_MESSENGER = _rx(
+    rf"""\b(?:tu\s+utilises|t'utilises|tu\s+te\s+sers\s+de|t'es\s+(?:plut[ôo]t\s+)?
+        |do\s+you\s+use|do\s+u\s+use|you\s+use|u\s+use|are\s+you\s+on|r\s+u\s+on)
+        \s*(?:de\s+|d')?{_MESSENGERS}\b[^.!?\n]{{0,20}}\?"""
+)
+# Naming the account alone as a question: "ton insta ?", "et ton snap ?", "your IG?".
+_ACCOUNT_QUESTION = _rx(
+    rf"""\b(?:ton|ta|your|ur)\s+(?:compte\s+|account\s+|@\s*)?{_PLATFORMS}\s*
+        (?:alors|du\s+coup|then|maybe|peut-[êe]tre)?\s*\?"""
+)
+# A messaging app preferred, or offered "if you prefer": "je préfère WhatsApp pour discuter",
+# "I'm on Telegram if you prefer", "je suis sur Signal si jamais".
+_PREFERRED = _rx(
+    rf"""\b(?:je\s+pr[ée]f[èe]re(?:rais)?|j'aime\s+mieux|i'?d\s+(?:rather|prefer)|i\s+prefer|
+        c'est\s+plus\s+(?:simple|pratique|facile)|it'?s\s+easier)\b[^.!?\n]{{0,15}}?
+        \b(?:sur\s+|on\s+|par\s+|via\s+|use\s+|utiliser\s+)?{_MESSENGERS}\b
+      | \b{_PLATFORMS}\s+(?:c'est\s+)?(?:pour|to|for)\s+(?:discuter|parler|papoter|
+        [ée]changer|s'[ée]crire|se\s+parler|chat|chatting|talk|text|texting|message|keep\s+in\s+touch)
+      | \b(?:je\s+suis|j'suis|chuis|moi\s+je\s+suis|i'?m|i\s+am)\s+(?:bien\s+|way\s+|much\s+)?
+        (?:plus|more)\s+(?:r[ée]active?|active?|dispo|responsive|souvent|often)\s+(?:sur|on)\s+
+        {_MESSENGERS}\b
+      | \b(?:je\s+suis|j'suis|chuis|moi\s+je\s+suis|i'?m|i\s+am|j'ai|i\s+have|i'?ve\s+got|
+        j'utilise|i\s+use)\s+(?:aussi\s+|also\s+|dispo\s+|plus\s+(?:dispo|active?|souvent)\s+|
+        more\s+(?:active\s+)?)?(?:(?:sur|on)\s+)?{_PLATFORMS}[^.!?\n]{{0,30}}?\b(?:si\s+(?:tu|jamais|besoin|t'es|c'est)|if\s+(?:you|u|that|needed)|
+        au\s+cas|in\s+case|au\s+besoin|quand\s+tu\s+veux|whenever|anytime)"""
+)
+# The account described instead of spelled: "mon snap c'est mon prénom + 38", "my IG is the
+# same as here", "même pseudo sur insta".
+_DESCRIBED_ACCOUNT = _rx(
+    rf"""\b(?:mon|my)\s+(?:compte\s+|account\s+|pseudo\s+|profil\s+)?{_PLATFORMS}
+        (?:\s+(?:account|handle|username|name|pseudo))?\s*(?::|=|->|→|c'est|cest|is|it's)\s*
+        [^.!?\n]{{0,30}}?(?:\b(?:pr[ée]nom|first\s+name|(?:my|mon)\s+name|pseudo|username|
+        handle|ici|here|on\s+here|suivi\s+de|followed\s+by)\b|(?:\+|\bplus)\s*\d)
+      | \b(?:m[êe]me\s+(?:pseudo|nom|compte)|same\s+(?:username|handle|name|account))\b
+        [^.!?\n]{{0,20}}?\b(?:sur|on)\s+{_PLATFORMS}
+      | \b(?:sur|on)\s+{_PLATFORMS}[^.!?\n]{{0,25}}?\b(?:m[êe]me\s+(?:pseudo|nom|compte)|
+        same\s+(?:username|handle|name|account))\b"""
+)
+# Sending a snap or a WhatsApp: "envoie-moi un snap", "je t'envoie un WhatsApp ce soir".
+_SEND_ON = _rx(
+    rf"""\b(?:envoie|envoies|envoyer|enverrai|send|sends|drop|shoot|fais|faire|faisons|
+        let'?s\s+do|on\s+se\s+fait)\b[^.!?\n]{{0,15}}?\b(?:un|une|a|des|quelques)\s+
+        (?:snaps?|whatsapps?|facetimes?|telegrams?|(?:dm|mp|message|vocal|appel|call)\s+
+        (?:sur|on|via)\s+{_PLATFORMS})\b(?!\s+(?:of|de|du|des|d')\b)"""
+)
+# Looking someone up by name on a platform: "cherche clem rando sur insta", "type sam trails on
+# IG".
+_LOOK_UP = _rx(
+    rf"""\b(?:cherche|tape|search(?:\s+for)?|look\s+up|type(?:\s+in)?)\s+
+        (?!(?:un|une|des|du|de|le|la|les|l'|ce|cette|the|a|an|some|for|it|ça|ca)\b)
+        (?P<handle>{_HANDLE_LIKE}|[A-Za-z]\w{{1,29}}\s[A-Za-z]\w{{1,29}}|(?-i:[A-Z])\w{{1,29}})\s+
+        (?:sur|on)\s+{_PLATFORMS}"""
 )
 _OWN_ACCOUNT = _rx(
     rf"""\b(?:mon|ma|my|ton|ta|your)\s+(?:compte\s+|account\s+|pseudo\s+|profil\s+|profile\s+|
         handle\s+|user(?:name)?\s+)?{_PLATFORMS}(?:\s+(?:account|handle|username|name))?
-        (?:{_EXPLICIT}@?{_PLAIN}|(?:{_EXPLICIT}|\s+)@?(?P<handle>{_HANDLE_LIKE}))"""
+        (?:{_EXPLICIT}@?{_PLAIN}|(?:{_EXPLICIT}|\s*\?\s*|\s+)@?(?P<handle>{_HANDLE_LIKE}))"""
 )
 _PLATFORM_THEN_HANDLE = _rx(
     rf"""\b{_PLATFORMS}(?:\s+(?:account|handle|username|name|pseudo))?\s*(?::|=|->|→|👉)\s*@?
         (?:(?P<handle>{_HANDLE_LIKE})|{_PLAIN})"""
+)
+# The platform first, then the name: "sur insta je suis clem.rando", "on IG I'm sam_trails".
+_PLATFORM_THEN_NAME = _rx(
+    rf"""\b(?:sur|on)\s+{_PLATFORMS}\s*,?\s*(?:je\s+suis|j'suis|i'?m|c'est|it'?s|moi\s+c'est)\s+
+        @?(?P<handle>{_HANDLE_LIKE})"""
 )
 _HANDLE_THEN_PLATFORM = _rx(
     rf"""(?<![\w@.])@?(?P<handle>{_HANDLE_LIKE})\s+(?:sur|on|via|par)\s+(?:mon\s+|my\s+)?
@@ -430,6 +532,11 @@ _TALK_PATTERNS = (
     _YOU_ON,
     _QUOTED_ACCOUNT,
     _ASK_ACCOUNT,
+    _USES_MESSENGER,
+    _ACCOUNT_QUESTION,
+    _PREFERRED,
+    _DESCRIBED_ACCOUNT,
+    _SEND_ON,
 )
 _NAME_PATTERNS = (
     _OWN_ACCOUNT,
@@ -437,6 +544,8 @@ _NAME_PATTERNS = (
     _HANDLE_THEN_PLATFORM,
     _NAMED_ACCOUNT,
     _REACH_THEN_NAME,
+    _LOOK_UP,
+    _PLATFORM_THEN_NAME,
 )
 
 
@@ -457,11 +566,36 @@ def _socials(text: str) -> list[Contact]:
         for match in pattern.finditer(text):
             groups = match.groupdict()
             name = groups.get("handle") or groups.get("plain") or ""
-            if groups.get("plain") and name.lower() in _NOT_A_NAME:
+            if groups.get("plain") and _is_word(name):
                 continue
             if name and not _is_route(name):
                 found.append(Contact("social_handle", "@" + name.lower()))
     return list(dict.fromkeys(found))
+
+
+# "clem underscore rando", "sam dot trails", "arobase clem_rando", "at sam.trails".
+_SAID_UNDERSCORE = _rx(
+    r"\s*\b(?:underscore|under\s+score|underline|tiret\s+(?:bas|du\s+(?:8|huit)))\b\s*"
+)
+_SAID_DOT = _rx(r"(?<=[^\W_])\s+(?:point|dot)\s+(?=[^\W\d_])")
+_SAID_AT = re.compile(
+    rf"(?:(?<=^)|(?<=[\s:(,]))(?:arobase|at)\s+(?=(?P<handle>{_HANDLE_LIKE})(?![\w@]))",
+    re.IGNORECASE,
+)
+
+
+def _spoken_handles(text: str) -> str:
+    """`text` with the spoken forms of "_", "." and "@" in user names written as signs; an
+    address's domain ("at gmail.com") is left for the e-mail rules."""
+    text = _SAID_DOT.sub(".", _SAID_UNDERSCORE.sub("_", text))
+
+    def at(match: re.Match[str]) -> str:
+        handle = match["handle"]
+        if re.match(_WEBMAIL, handle, re.IGNORECASE) or _has_public_suffix(handle):
+            return match.group()
+        return "@"
+
+    return _SAID_AT.sub(at, text)
 
 
 def _squash(text: str) -> str:
@@ -477,5 +611,9 @@ def find(text: str) -> list[Contact]:
         found += [Contact("phone", _squash(m.group())) for m in _PHONE_TALK.finditer(view)]
         emails, spans = _emails(view)
         found += [*emails, *_links(view, spans), *_socials(view)]
+    # A user name said aloud ("arobase clem underscore rando", "at sam dot trails").
+    spoken = _spoken_handles(text)
+    if spoken != text:
+        found += _socials(spoken)
     order = {"phone": 0, "email": 1, "url": 2, "social_handle": 3}
     return sorted(dict.fromkeys(found), key=lambda contact: order[contact.kind])

@@ -15,10 +15,11 @@ configured.
   counts, since one lying wholly in earlier messages was judged when they were sent. These
   rules aim at recall: a detail let through cannot be taken back.
 - Meaning (money asked for, a meeting with a place and a time, sexual content, a minor in the
-  conversation, a postal address): narrow rules for the unambiguous phrasings only, because
-  the words involved are everyday words ("300 €", "samedi 14h au parking", "sa queue", "minor
-  blister", "j'ai 29 ans") and the reviewing model is there for the rest. When in doubt these
-  rules let the reply through.
+  conversation, a postal address, self-harm encouraged): narrow, high-precision structures
+  only, because the words involved are everyday words ("300 €", "samedi 14h au parking", "sa
+  queue", "minor blister", "j'ai 29 ans", "don't kill yourself on that climb") and the
+  reviewing model is there for the rest. They read numbers in words as digits too. When in
+  doubt these rules let the reply through.
 
 Pure functions: no I/O, no model; the composer decides what to do with a verdict (regenerate
 once with `corrective_instruction`, then `safe_line`).
@@ -34,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
 from randomatch_bot.conversation.words import contacts
-from randomatch_bot.conversation.words.deobfuscate import normalise
+from randomatch_bot.conversation.words.deobfuscate import digits_view, normalise
 
 __all__ = [
     "Reason",
@@ -74,7 +75,7 @@ _normalise = normalise
 # --- money: asked for or sent, not a price mentioned ----------------------------------------
 # (An amount starts where a number starts, so that a long run of digits is read once.)
 _AMOUNT = r"""(?:(?<![\d.,])(?<!\d\s)\d[\d\s.,]*+\s?
-    (?:€|\$|£|k€|euros?|eur\b|dollars?|balles|bucks|pounds?)|[€$£]\s?\d[\d.,]*)"""
+    (?:€|\$|£|k€|euros?|eur\b|dollars?|balles|bucks|pounds?|quid|boules)|[€$£]\s?\d[\d.,]*)"""
 _PAY_APPS = r"(?:lydia|paypal|venmo|cash\s?app|zelle|revolut|wero|paylib|western\s+union)"
 _MONEY_WORD = rf"""(?:\bargent\b|\bfric\b|\bthunes?\b|\bpognon\b|\bmoney\b|\bcash\b|\bfunds\b|
     {_AMOUNT}|\b(?:sur|on|via|by|par)\s+{_PAY_APPS}\b)"""
@@ -82,9 +83,26 @@ _GIFT_CARD = r"""(?:cartes?\s+(?:cadeaux?|google\s+play|steam|itunes|amazon|appl
     transcash|paysafe)|(?:google\s+play|steam|itunes|amazon|apple|visa)\s+(?:gift\s+)?cards?|
     gift\s*cards?|coupons?\s+(?:pcs|neosurf|transcash))"""
 _MONEY_REQUEST = _rx(
-    rf"""\b(?:m'|me\s+)(?:envoyer|envoies?|pr[êe]ter|pr[êe]tes?|avancer|avances?|virer|vires?|
-        verser|verses?|d[ée]panner|d[ée]pannes?|faire\s+un\s+virement|faire\s+un\s+pr[êe]t|
-        rembourser|payer|offrir)\b[^.!?\n]{{0,40}}?{_MONEY_WORD}
+    rf"""\b(?:m'|me\s+)(?:envoyer|envoies?|enverr\w*|pr[êe]t(?:er|es?|erais|erait|eras|erez)|
+        avanc(?:er|es?|erais|erait|eras)|vir(?:er|es?|erais|erait|eras)|
+        vers(?:er|es?|erais|erait)|d[ée]pann(?:er|es?|erais|erait)|faire\s+un\s+virement|
+        faire\s+un\s+pr[êe]t|rembourser|payer|offrir)\b[^.!?\n]{{0,40}}?{_MONEY_WORD}
+      | {_AMOUNT}[^.!?\n]{{0,20}}?\b(?:[àa]\s+me\s+(?:pr[êe]ter|avancer|donner|filer|envoyer)|
+        to\s+(?:lend|spare|send|loan)\s+me|to\s+spare)
+      | \b(?:t'aurais|tu\s+aurais|vous\s+auriez|could\s+you\s+spare|can\s+you\s+spare|
+        have\s+you\s+got)\s+(?:pas\s+)?(?:un\s+peu\s+de\s+)?{_AMOUNT}
+      | \b(?:lend|loan|wire|venmo|zelle|cash\s?app|paypal)\s+me\s+(?:\$|£|€)?\d
+      | \b(?:mets|met|verse|vire|d[ée]pose|put|deposit|transfer)\s+{_AMOUNT}\s+
+        (?:sur|on|in|into|to)\s+(?:mon|my)\s+(?:compte|account|{_PAY_APPS}|iban|rib|card|carte)
+      | \b(?:tu\s+(?:me\s+|m'|pourrais\s+me\s+|peux\s+me\s+)|vous\s+(?:me|pourriez\s+me))
+        (?:faire|fais|ferais|feras)\s+(?:un|une)\s+(?:petit\s+)?(?:virement|transfert|ch[èe]que|
+        {_PAY_APPS})\b
+      | \b(?:fais|faire|make|send)[\s-]*(?:moi\s+|me\s+)?(?:un|une|a)\s+(?:petit\s+)?
+        {_PAY_APPS}\b
+      | \b(?:tu\s+(?:me\s+)?(?:paies|payes|paierais|payerais|avances|r[èe]gles)|
+        (?:could|can|would)\s+you\s+(?:pay|cover)(?:\s+for)?)\s+(?:le|la|les|mon|ma|mes|my|the)\s+
+        (?:billet|train|avion|loyer|facture|essence|r[ée]paration|caution|ticket|flight|rent|bill|
+        fare|deposit|repair)s?\b[^\n]{{0,40}}?{_AMOUNT}
       | \b(?:envoie|pr[êe]te|avance|vire|verse|d[ée]panne|file|donne)[\s-]+moi\b
         [^.!?\n]{{0,40}}?{_MONEY_WORD}
       | \b(?:send|lend|loan|wire|transfer|give|spot|venmo|paypal)\s+me\b
@@ -103,6 +121,7 @@ _PAY_BACK = _rx(
     r"""\b(?:tu\s+me\s+l'avances|tu\s+me\s+les\s+avances|je\s+te\s+(?:le\s+|les\s+)?(?:rends|
         rembourse)|i'?ll\s+pay\s+you\s+back|pay\s+you\s+back|help\s+me\s+out|
         m'aider(?!\s+[àa]\b)|aider\s*\?|me\s+d[ée]panner|d[ée]panne[\s-]moi|
+        me\s+sauverait|m'aiderait|would\s+(?:save|help)\s+me|
         (?:could|can|would)\s+you\s+help(?!\s+me\s+(?:choose|pick|find|decide)))"""
 )
 # A need stated, then help asked: "j'ai besoin de 300 € … tu peux m'aider ?".
@@ -189,6 +208,71 @@ _WHERE = _rx(
         bus\s+stop|summit|hut)|outside|in\s+front\s+of)\b"""
 )
 
+# A meeting proposed in other words: an invitation between the two of them, a concrete day or
+# time, and a named venue or an address ("on prend un verre jeudi à 19h au Bistrot des Halles",
+# "how about coffee Thursday at 10, the place by the station?"), or the terse form, a day and a
+# time straight before a venue ("vendredi 19h au bar Le Mazot"). "2 bar" of pressure, "une pub"
+# for boots, a day and a place of the persona's own plans ("samedi je vais au lac") are not.
+_VENUE = r"""(?:(?<!\d\s)(?<!\d)bar|caf[ée]|coffee\s+shop|resto|restaurant|brasserie|bistrot?|
+    (?<!une\s)(?<!la\s)(?<!a\s)pub|taverne|cr[êe]perie|pizzeria|salon\s+de\s+th[ée]|tea\s*room|
+    gare|station|parking|car\s*park|arr[êe]t\s+de\s+bus|bus\s+stop|mairie|[ée]glise|fontaine|
+    office\s+de\s+tourisme|visitor\s+cent(?:re|er)|h[ôo]tel|cin[ée]ma|cinema|mus[ée]e|museum|
+    march[ée]|market|trailhead|entr[ée]e|sortie|statue)"""
+_NAMED = r"(?-i:[A-Z])[\w'-]+(?:\s+(?:de\s+la|des|du|de|d'|of\s+the|of)?\s*(?-i:[A-Z])[\w'-]+)*"
+_WHERE_NAMED = _rx(
+    rf"""\b(?:au|aux|[àa]\s+la|[àa]\s+l'|at\s+the|at|devant\s+(?:le|la|l')?|
+        en\s+face\s+d[eu]\s*(?:la\s+|l')?|in\s+front\s+of\s+(?:the\s+)?|outside\s+(?:the\s+)?|by\s+the|next\s+to\s+(?:the\s+)?|
+        [àa]\s+c[ôo]t[ée]\s+d[eu]\s*(?:la\s+|l')?|pr[èe]s\s+d[eu]\s*(?:la\s+|l')?|the|chez)\s*
+        (?:{_VENUE}\b|{_NAMED})
+      | \b{_VENUE}\s+(?:{_NAMED}|(?:de\s+la|du|des|de|d')\s*{_NAMED})
+      | \b{_NAMED}\s+(?:pub|bar|caf[ée]|inn|hotel|station|tavern)\b
+      | \bchez\s+(?:moi|toi) | \bat\s+(?:mine|yours|my\s+place|your\s+place)\b
+      | \b[àa]\s+(?!(?-i:[A-Z])\w*\s+(?:heures?|h)\b){_NAMED}
+      | \b(?:at|au|[àa])\s+(?:the\s+|la\s+|l')?(?:top|foot|bottom|summit|sommet|pied|bout|
+        entr[ée]e)\s+(?:of|du|de|de\s+la|des|d')\s*(?:the\s+|la\s+|l')?\w*\s*{_NAMED}
+      | \b\d{{1,4}},?\s+(?:rue|avenue|bd|boulevard|place|quai|chemin|route)\s"""
+)
+_WHEN_CONCRETE = _rx(
+    r"""\b\d{1,2}\s?h(?:\s?\d{2})?\b|\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|
+        \b(?:at|vers|à|a|around|about)\s+\d{1,2}\b(?!\s*(?:km|m\b|%|€|ans|years|miles|min|mn|
+        minutes?|mins?|h\b|heures?|hours?|jours?|days?|kilos?|kg))|
+        \b\d{1,2}\s+heures?\b|
+        \ble\s+(?:[1-9]|[12]\d|3[01])(?:er)?\b(?=\s*(?:[,;?!]|janvier|f[ée]vrier|mars|avril|mai|
+        juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre))|
+        \b(?:demain|apr[èe]s-demain|ce\s+soir|ce\s+midi|cet\s+apr[èe]m|cet\s+apr[èe]s-midi|
+        ce\s+matin|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|midi|maintenant|
+        tout\s+de\s+suite|tomorrow|tonight|this\s+(?:evening|afternoon|morning)|monday|tuesday|
+        wednesday|thursday|friday|saturday|sunday|noon|right\s+now|sunrise|sunset|
+        au\s+lever\s+du\s+soleil|au\s+coucher\s+du\s+soleil)\b"""
+)
+_INVITE = _rx(
+    r"""\b(?:on\s+se\s+(?:voit|retrouve|rejoint|capte|fait|donne)|se\s+voir|se\s+retrouver|
+        on\s+pourrait|on\s+peut|on\s+(?:prend|boit|mange|fait|va)\b[^.!?\n]*\?|
+        (?:prendre|boire|prend|boit)\s+un\s+(?:verre|caf[ée]|pot|coup|godet)|
+        tu\s+(?:viens|passes|peux\s+passer|veux\s+venir|es\s+dispo|serais\s+dispo|me\s+rejoins)
+        (?!\s+(?:de|d')\b)|
+        [çc]a\s+te\s+(?:dit|tente|va)|premier\s+date|(?:notre\s+)?(?:date|rencard|rencart)\b|
+        rendez[\s-]vous|rdv|ensemble|toi\s+et\s+moi|je\s+passe\s+te|
+        let'?s|shall\s+we|how\s+about|what\s+about|fancy|wanna|want\s+to\s+(?:grab|get|meet)|
+        come\s+(?:find|meet|join|by|over|and)|pick\s+me\s+up|meet\s+(?:you|me)|together|
+        we\s+(?:could|can|should)\s+(?:meet|grab|get|have)|are\s+you\s+free|you\s+free|
+        grab\s+(?:a|some)\s+(?:coffee|drink|beer|bite|pint)|
+        see\s+you\s+(?:(?:tomorrow|tonight|\w+day)\s+)?(?:at|on)\s+(?:the\s+)?\w|
+        [àa]\s+(?:demain|ce\s+soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s*,?\s*
+        (?:[àa]\s+|vers\s+)?\d)"""
+)
+_SOCIAL_VENUE = r"""(?:(?<!\d\s)(?<!\d)bar|caf[ée]|coffee\s+shop|resto|restaurant|brasserie|
+    bistrot?|pub|taverne|cr[êe]perie|pizzeria|salon\s+de\s+th[ée]|tea\s*room|cin[ée]ma|cinema)"""
+_TERSE_MEETING = _rx(
+    rf"""(?:^|[:!?,\n]\s*|\bdate\s*:?\s*)
+        (?:demain|ce\s+soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|tomorrow|tonight|
+        monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s*,?\s*(?:[àa]\s+|at\s+)?
+        (?:\d{{1,2}}\s?h(?:\s?\d{{2}})?|\d{{1,2}}[:.]\d{{2}}|\d{{1,2}}\s?(?:am|pm))\s*,?\s*
+        (?:(?:au|aux|[àa]\s+la|[àa]\s+l'|at\s+the|at|the|chez|devant)\s*(?:{_SOCIAL_VENUE}\b|{_NAMED}|
+        moi\b|toi\b)|(?:au|aux|[àa]\s+la|[àa]\s+l'|at\s+the|at|devant|outside|in\s+front\s+of)\s
+        [^.!?\n]{{0,40}}\?)"""
+)
+
 # --- sexual content --------------------------------------------------------------------------
 _SEXUAL = _rx(
     r"""\b(?:sexting|sextape|sexcam|nudes?|nude\s+(?:pics?|photos?)|
@@ -198,7 +282,7 @@ _SEXUAL = _rx(
         bais(?:e|es|ez|ons|ent)[\s-]+(?:moi|toi)|je\s+(?:te|vais\s+te)\s+baiser|baiser\s+avec|
         (?<!-)niquer|coucher\s+avec\s+(?:toi|moi)|faire\s+l'amour|plan\s+cul|fellation|
         cunnilingus|(?:te|me)\s+sucer|branlette|masturb\w*|orgasm\w*|(?:te|me)\s+faire\s+jouir|
-        [ée]jacul\w*|(?:ma|ta)\s+(?:bite|chatte)|je\s+bande|tu\s+me\s+fais\s+bander|
+        [ée]jacul\w*|(?:ma|ta)\s+bite|je\s+bande|tu\s+me\s+fais\s+bander|
         seins\s+nus|faire\s+du\s+sexe|sexe\s+(?:avec|ensemble)|porno?\b|pornograph\w*|
         horny|blow\s?job|hand\s?job|pussy|(?:my|your)\s+(?:dick|cock)|make\s+love|
         have\s+sex|sex\s+with|sleep\s+with\s+(?:me|you)|in\s+bed\s+with\s+(?:me|you)|
@@ -210,6 +294,51 @@ _SEXUAL = _rx(
         (?:d[ée]cris|raconte|dis)[\s-]*moi\s+ce\s+que\s+tu\s+me\s+ferais(?!\s+[àa]\s+manger)|
         what\s+you'?d\s+do\s+to\s+me|
         (?:tes|your)\s+mains\s+sur\s+moi|your\s+hands\s+on\s+me)"""
+)
+
+# A proposition in verbs and body words, French and English slang: a sexual act with "te",
+# "you" or "on"; an ambiguous body word ("queue", "chatte", "cul", "ass") only as the object of
+# a sensual verb or of a photo ("sa queue remue", "la queue au refuge", "ma chatte dort", "a bite
+# of your sandwich", "my ass is sore" are not).
+_BODY = r"""(?:bite|teub|chibre|zizi|queue|foufoune|cul|fesses|seins|nichons|t[ée]tons|sexe|
+    dick|cock|pussy|tits|boobs|ass|butt|nipples|balls|breasts)"""
+_SEX_ACT = _rx(
+    rf"""\b(?:te|t'|me|m'|vous)\s*(?:baiser|baise|sucer|suce|l[ée]cher|l[èe]che|chevaucher|
+        doigter|branler|p[ée]n[ée]trer|enculer|sodomiser|pren(?:dre|nes?)\s+(?:par\s+derri[èe]re|
+        sauvagement|contre\s+(?:un|le|la)\s+\w+)|faire\s+(?:mouiller|bander|grimper\s+aux\s+
+        rideaux)|sentir\s+en\s+moi|avoir\s+en\s+moi|d[ée]foncer)\b
+      | \b(?:on|nous|je|tu)\s+(?:se\s+|s')?(?:baise|baiserait|baiserais|baisera|couche(?:rait)?\s+
+        ensemble|envoie\s+en\s+l'air|envoyer\s+en\s+l'air)\b
+      | \bs'envoyer\s+en\s+l'air
+      | \b(?:on|nous|qu'on|je\s+veux|j'ai\s+envie\s+de|tu\s+veux)\s+(?:\w+\s+){{0,2}}?
+        (?:fait|fais|faire|ferait|fera|faisait|faisons)\s+l'amour\b
+      | \b(?:tu\s+bandes|tu\s+mouilles|tu\s+me\s+fais\s+mouiller|je\s+mouille\s+(?:d[ée]j[àa]|
+        rien\s+qu|en\s+pensant|pour\s+toi|quand\s+(?:tu|je\s+pense))|je\s+me\s+touche
+        (?!\s+(?:le|la|les|l'|un|une|mon|ma|mes)\b)|(?:tailler|faire|veux|voudrais)\s+une\s+pipe)
+      | \b(?:grosse|petite|[ée]norme|dure)\s+(?:bite|teub|chibre)
+      | \b(?:big|huge|hard|small)\s+(?:dick|cock)
+      | \b(?:(?:want|wanna|gonna|going|let\s+me|i'?d|i'?ll|would|could|can't\s+wait|love|need|
+        dying|desperate)\s+(?:\w+\s+){{0,2}}?(?:fuck|screw|bang|ride|lick|suck|finger|
+        eat\s+(?:you|u)\s+out|go\s+down\s+on)\s+(?:you|u|me)\b(?!\s+(?:up|off|over)\b)
+        |let'?s\s+(?:fuck|bang|screw|have\s+sex|get\s+naked)|wanna\s+(?:fuck|bang|screw)|
+        fuck\s+me\b(?!\s*(?:up|over|that)\b)(?=\s+(?:hard|now|tonight|please|baby|like)|
+        \s*[.!?]|$)|suck\s+my\s+\w+|(?:you|u|te|t')\s+(?:inside|en|dans)\s+(?:me|moi)\b|
+        i'?m\s+touching\s+myself|are\s+you\s+hard\s*\?|(?:i'?m|i\s+am|you'?re|are\s+you|
+        getting)\s+(?:so\s+|all\s+)?(?:wet|hard|horny)\s+(?:for\s+(?:you|me)|thinking|just\s+
+        thinking|right\s+now))
+      | \b(?:montre|show|let\s+me\s+see|je\s+veux\s+voir|i\s+want\s+to\s+see|fais[\s-]moi\s+voir|
+        wanna\s+see|sentir|toucher|l[ée]cher|sucer|caresser|go[ûu]ter|feel|touch|lick|suck|
+        grab|spank|taste)[\s-]*(?:moi\s+|me\s+)?(?:ton|ta|tes|your|ur)\s+(?:\w+\s+)?{_BODY}\b
+      | \b(?:l[ée]cher|sucer|doigter|bouffer)\s+(?:ta|ma)\s+(?:chatte|minou)\b
+      | \b(?:photos?|pics?|pictures?|selfies?|vid[ée]os?)\s+(?:de|of)\s+(?:ton|ta|tes|your|ur)\s+
+        (?:\w+\s+)?{_BODY}\b
+      | \b(?:your|ur|tes)\s+(?:tits|boobs|nichons|seins)\b
+      | \bphotos?\s+(?:de\s+toi\s+)?(?:torse\s+nu|en\s+(?:sous-v[êe]tements|lingerie|string|
+        culotte|boxer))
+      | \b(?:on|nous|toi\s+et\s+moi|tous\s+les\s+deux|qu'on)\b[^.!?\n]{{0,40}}?
+        \bnue?s?\s+(?:sous\s+la\s+tente|ensemble|dans\s+(?:mon|ton|le|un)\s+(?:lit|duvet|sac\s+de\s+
+        couchage)|contre\s+(?:moi|toi)|toi\s+et\s+moi)
+      | \b(?:naked|nude)\s+(?:together|in\s+(?:my|your|the)\s+(?:tent|bed|sleeping\s+bag))"""
 )
 
 # --- minors: someone in the conversation under 18 --------------------------------------------
@@ -224,8 +353,8 @@ _MINOR_AGE = _rx(
 # A bare age after "I'm" / "you're" ("I'm 16, I lied"), an age just reached, not yet 18.
 _MINOR_BARE = _rx(
     r"""\b(?:i'?m|i\s+am|you'?re|you\s+are|are\s+you|j'ai\s+eu|je\s+viens\s+d'avoir|
-        i\s+(?:just\s+)?turned)\s+(?:only\s+|just\s+|que\s+)?
-        (?:1[0-7]|[1-9])\b(?:\s*(?:ans\b|years?\b))?(?=\s*(?:[?!,.;)]|$|and\b|et\b|ans\b|years?\b|
+        i\s+(?:just\s+)?turned)\s+(?:only\s+|just\s+|que\s+|actually\s+|really\s+|honestly\s+|
+        technically\s+|still\s+|barely\s+)?(?:1[0-7]|[1-9])\b(?:\s*(?:ans\b|years?\b))?(?=\s*(?:[?!,.;)]|$|and\b|et\b|ans\b|years?\b|
         btw|lol|haha|😬|😅|😉))
       | \b(?:j'en\s+ai|t'en\s+as|tu\s+en\s+as)\s+(?:que\s+)?(?:1[0-7]|[1-9])\s+ans\b
       | \b(?:i'?m|i\s+am|you'?re|you\s+are)\s+not\s+18\s+yet\b
@@ -233,6 +362,31 @@ _MINOR_BARE = _rx(
       | \b(?:1[0-7])\s*(?:ans|years?(?:\s+old)?|yo)\b[^\n]{0,60}?(?:l'[âa]ge\s+c'est\s+qu'?un\s+
         chiffre|age\s+is\s+just\s+a\s+number|personne\s+(?:ne\s+)?(?:le\s+)?saura|
         nobody\s+(?:has\s+to|needs\s+to|will)\s+know)"""
+)
+# Under 18 said another way: an age to come ("j'aurai 18 ans en juin", "I'm turning 17"), a
+# birthday to come, "j'en ai 17" after an age, a school year or exam only pupils have.
+_MINOR_SCHOOL = _rx(
+    r"""\b(?:j'aurai|je\s+vais\s+avoir|je\s+vais\s+f[êe]ter\s+mes|je\s+f[êe]te(?:rai)?\s+mes|
+        bient[ôo]t\s+mes|i'?ll\s+be|i'?ll\s+turn|i'?m\s+turning|i\s+turn|gonna\s+be|
+        i'?m\s+going\s+to\s+be)\s+(?:1[0-8]|[1-9])\b
+        (?=\s*(?:ans\b(?!\s+(?:de|d'))|years?\s+old|yo\b|next|soon|this|in\s+(?:january|february|
+        march|april|may|june|july|august|september|october|november|december|\w+\s+months|
+        a\s+(?:few\s+)?months?|a\s+year)|on\s+\w+day|[.!?,;]|$))
+      | \b(?:ans|[âa]ge|age|18)\b[^\n]{0,60}?\bj'en\s+ai\s+(?:que\s+|seulement\s+|juste\s+)?
+        (?:1[0-7]|[1-9])\b(?!\s*[^\W\d_])
+      | \bje\s+(?:passe|pr[ée]pare|r[ée]vise|rate|stresse\s+pour)\s+(?:le|mon)\s+brevet
+        (?!\s+(?:de\b|d'|du\b|f[ée]d[ée]ral|professionnel|pro\b))
+      | \bje\s+(?:passe|pr[ée]pare|r[ée]vise)\s+(?:le|mon)\s+bac\s+(?:l'an\s+prochain|
+        l'ann[ée]e\s+prochaine|de\s+fran[çc]ais|blanc)
+      | \b(?:i'?m|i\s+am)\s+(?:a\s+)?(?:freshman|sophomore|junior|senior)\s+in\s+high\s+school
+      | \b(?:i'?m|i\s+am)\s+(?:only\s+|just\s+|still\s+)?(?:in|starting|going\s+into)\s+
+        (?:(?:[6-9]|1[0-2])(?:th)?\s+grade|grade\s+(?:[6-9]|1[0-2])|year\s+(?:[7-9]|1[0-3]))\b
+        (?!\s+(?:of|de)\b)
+      | \b(?:(?:ma|mon)\s+prof(?:esseure?)?\s+(?:principale?|de\s+(?:maths?|fran[çc]ais|
+        anglais|physique|svt|histoire|[ée]co|sport|eps|espagnol|allemand|musique|techno|philo|
+        latin|chimie))\s+m'a\s+coll[ée]e?(?!\s+(?:une?|des|la|le|les|l')\b)|
+        j'ai\s+[ée]t[ée]\s+coll[ée]e?\s+(?:samedi|mercredi|en\s+retenue)|je\s+suis\s+en\s+
+        retenue|i\s+(?:have|got)\s+detention(?=\s*(?:today|tomorrow|on|after|again|[.!?,]|$)))"""
 )
 _MINOR_SAID = _rx(
     r"""\b(?:je\s+suis|j'suis|chuis|tu\s+es|t'es|i'?m|i\s+am|you'?re|you\s+are|are\s+you|
@@ -245,10 +399,51 @@ _MINOR_SAID = _rx(
       | \b(?:p[ée]dophil\w*|p[ée]docriminel\w*|jailbait|lolicon|child\s+porn)"""
 )
 
+# --- self-harm encouraged: the persona telling someone to hurt or kill themselves -------------
+# Not a person's own dark thoughts ("parfois j'ai envie d'en finir": a human-side check), not
+# "don't hurt yourself on the descent", "je meurs de chaud" or "jette-toi à l'eau".
+_HARM_ACT = r"""(?:kill\s+yourself|kys|hurt\s+yourself|harm\s+yourself|cut\s+yourself|
+    hang\s+yourself|off\s+yourself|end\s+(?:it\s+all|your\s+life)|
+    starve\s+yourself|stop\s+eating(?=\s*(?:for|altogether|completely|entirely|[.!?,]|$))|
+    jump\s+off\s+(?:a|the)\s+(?:bridge|cliff|roof)|overdose|take\s+all\s+(?:your|the|those)\s+pills|
+    (?:te|t')\s*(?:tuer|suicider|pendre|foutre\s+en\s+l'air|faire\s+du\s+mal|scarifier|mutiler|
+    couper\s+les\s+veines|ouvrir\s+les\s+veines|flinguer|jeter\s+(?:d'un|du\s+haut|sous|par)|
+    laisser\s+(?:mourir|crever)|faire\s+vomir|affamer)|en\s+finir(?!\s+avec)|
+    mourir(?!\s+(?:de|d')\b)|crever(?!\s+(?:de|d'|le|la|les|l'|un|une|des|ton|ta|tes)\b)|arr[êe]te(?:r|z)?\s+de\s+manger(?!\s+(?:des|du|de|d'|les|le|la|[çc]a|
+    n'importe|autant|trop|tes|ton|ta)\b)|ne\s+plus\s+manger|sauter\s+(?:d'un\s+pont|du\s+haut|
+    par\s+la\s+fen[êe]tre))"""
+_SELF_HARM = _rx(
+    rf"""\b(?:just|go(?:\s+and)?|you\s+should|u\s+should|why\s+don'?t\s+you|you\s+might\s+as\s+well|
+        might\s+as\s+well|maybe\s+you\s+should|you\s+could\s+just|you\s+ought\s+to|
+        do\s+(?:us|everyone|the\s+world)\s+a\s+favou?r\s+and|tu\s+devrais|tu\s+pourrais|
+        t'as\s+qu'[àa]|tu\s+n'as\s+qu'[àa]|t'as\s+juste\s+[àa]|il\s+faut\s+que\s+tu|
+        pourquoi\s+(?:tu\s+ne\s+|tu\s+)?(?:vas|va)\s+pas|vas[\s-]y)\b[^.!?\n]{{0,25}}?
+        \b{_HARM_ACT}
+      | \b(?<!don't\s)(?<!not\s){_HARM_ACT}[^.!?\n]{{0,40}}?(?:then\b|alors\b|vas[\s-]y|
+        go\s+for\s+it|fais[\s-]le|do\s+it|nobody'?s\s+stopping\s+you|personne\s+(?:ne\s+)?
+        t'en\s+emp[êe]che|c'est\s+ton\s+choix|it'?s\s+your\s+choice|[çc]a\s+soulage|it\s+helps|
+        it'?ll\s+help|[çc]a\s+(?:te\s+)?(?:fait|fera)\s+du\s+bien|[çc]a\s+aide|you'?ll\s+feel\s+better|
+        tu\s+(?:te\s+sentiras|iras)\s+mieux|tu\s+verras|je\s+t'assure|trust\s+me|lol\b)
+      | (?:^|[.!?,;:]\s*)(?:just\s+|go\s+|then\s+|so\s+)?(?:kill|hang|off|hurt|cut|harm|starve)\s+
+        yourself\b(?!\s+(?:a|an|some)\b)
+      | \bjette[\s-]toi\s+(?:d'un|du\s+haut|sous|par)\b | \bfais[\s-]toi\s+vomir\b
+      | \b(?:tue|pends|suicide|scarifie|flingue|mutile)[\s-]toi\b
+      | \bfous[\s-]toi\s+en\s+l'air
+      | \b(?<!on\s)va\s+(?:te\s+(?:pendre|tuer|jeter|noyer)|crever|mourir)\b
+        (?!\s+(?:de|d'|le|la|les|l'|un|une|des|ton|ta|tes|son|sa|ses)\b)
+      | \bgo\s+die\b | \bkys\b
+      | \bpourquoi\s+tu\s+(?:ne\s+)?(?:te|t')\s*(?:suicides|tues|pends|flingues)\s+pas\b
+      | \b(?:the\s+world|everyone|we)\s+(?:would|'d)\s+be\s+better\s+(?:off\s+)?without\s+you
+      | \ble\s+monde\s+(?:serait|irait)\s+mieux\s+sans\s+toi
+      | \b(?:personne|nobody|no\s+one)\s+(?:ne\s+)?(?:te\s+)?(?:regretterait|manquerait|
+        would\s+miss\s+you|would\s+care\s+if\s+you)"""
+)
+
 _MEANING: tuple[tuple[Reason, tuple[re.Pattern[str], ...]], ...] = (
     (Reason.ADDRESS, (_ADDRESS, _POSTCODE_CITY, _ADDRESS_ASKED)),
-    (Reason.SEXUAL, (_SEXUAL,)),
-    (Reason.MINOR, (_MINOR_AGE, _MINOR_BARE, _MINOR_SAID)),
+    (Reason.SEXUAL, (_SEXUAL, _SEX_ACT)),
+    (Reason.MINOR, (_MINOR_AGE, _MINOR_BARE, _MINOR_SAID, _MINOR_SCHOOL)),
+    (Reason.SELF_HARM, (_SELF_HARM,)),
 )
 _CONTACT_REASONS = {
     "phone": Reason.PHONE,
@@ -256,14 +451,22 @@ _CONTACT_REASONS = {
     "url": Reason.URL,
     "social_handle": Reason.SOCIAL,
 }
-CONTEXT_MESSAGES = 3  # the persona's last messages read together with a reply
+CONTEXT_MESSAGES = 4  # the persona's last messages read together with a reply
 CONTEXT_CHARS = 240  # of their end, at most
+HEAD_CHARS = 2 * CONTEXT_CHARS  # of a reply's start, read after them
 
 
 def _arranges_meeting(text: str) -> bool:
-    """A meeting with both a time and a place, in one sentence."""
-    for sentence in re.split(r"(?<=[.!?\n])\s+", text):
+    """A meeting with both a time and a place, in one sentence (or two in a row, for an
+    invitation naming its venue)."""
+    sentences = re.split(r"(?<=[.!?\n])\s+", text)
+    for sentence in sentences:
         if _MEET.search(sentence) and _WHEN.search(sentence) and _WHERE.search(sentence):
+            return True
+    if _TERSE_MEETING.search(text):
+        return True
+    for pair in (" ".join(sentences[i : i + 2]) for i in range(len(sentences))):
+        if _INVITE.search(pair) and _WHEN_CONCRETE.search(pair) and _WHERE_NAMED.search(pair):
             return True
     return False
 
@@ -281,14 +484,16 @@ def _new_contacts(text: str, context: Sequence[str]) -> list[contacts.Contact]:
     """The contact details `text` contributes to, read after the tail of `context`.
 
     An item found in the tail joined with `text` and not in the tail alone was completed (or
-    written) by `text`; one the tail already held is not counted again.
+    written) by `text`; one the tail already held is not counted again. Only the head of a long
+    reply is joined to the tail: an item across the join starts there, the rest is in `own`.
     """
     recent = [message.strip() for message in context[-CONTEXT_MESSAGES:] if message.strip()]
     tail = " ".join(recent)[-CONTEXT_CHARS:]
     own = contacts.find(text)
     if not tail:
         return own
-    joined = collections.Counter(contacts.find(f"{tail} {text}"))
+    head = text if len(text) <= HEAD_CHARS else text[:HEAD_CHARS].rsplit(None, 1)[0]
+    joined = collections.Counter(contacts.find(f"{tail} {head}"))
     joined.subtract(collections.Counter(contacts.find(tail)))
     return [*own, *(item for item, count in joined.items() if count > 0 and item not in own)]
 
@@ -301,11 +506,13 @@ def check(text: str, *, allow_meetings: bool = False, context: Sequence[str] = (
     """
     found = {_CONTACT_REASONS[item.kind] for item in _new_contacts(text, context)}
     plain = normalise(text)
-    found.update(reason for reason, rules in _MEANING if any(r.search(plain) for r in rules))
-    if _asks_for_money(plain):
-        found.add(Reason.MONEY)
-    if not allow_meetings and _arranges_meeting(plain):
-        found.add(Reason.MEETING)
+    # The meaning rules read numbers in words as digits too ("seize ans", "a hundred quid").
+    for view in dict.fromkeys((plain, digits_view(plain))):
+        found.update(reason for reason, rules in _MEANING if any(r.search(view) for r in rules))
+        if _asks_for_money(view):
+            found.add(Reason.MONEY)
+        if not allow_meetings and _arranges_meeting(view):
+            found.add(Reason.MEETING)
     return sorted(found, key=list(Reason).index)
 
 
@@ -352,6 +559,7 @@ _WHAT = {
     Reason.MEETING: "un rendez-vous avec un lieu et une heure",
     Reason.SEXUAL: "du contenu sexuel",
     Reason.MINOR: "quelque chose sur des mineurs",
+    Reason.SELF_HARM: "un encouragement à se faire du mal",
     Reason.MODERATION: "un contenu que la modération refuse",
 }
 

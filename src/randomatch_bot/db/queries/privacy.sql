@@ -38,12 +38,15 @@ DELETE FROM bot.forgotten_matches f
  WHERE NOT EXISTS (SELECT 1 FROM public.matches m WHERE m.id = f.match_id);
 
 -- name: erase_matches
--- Everything the service keeps about these matches. Model-call records and the guard's trips
--- stay for the bots' budgets and the engagement figures, with nothing left that points at the
--- conversation.
+-- Everything the service keeps about these matches (what the persona told the person about
+-- herself too, though it is hers: it was said to them). Model-call records and the guard's
+-- trips stay for the bots' budgets and the cost and engagement figures, with nothing left that
+-- points at the conversation.
 WITH m AS (SELECT unnest(:match_ids::uuid[]) AS match_id),
 memories AS (
     DELETE FROM bot.memories WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
+self_memories AS (
+    DELETE FROM bot.self_memories WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 plans AS (
     DELETE FROM bot.reply_plans WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 answered AS (

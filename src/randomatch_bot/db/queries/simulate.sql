@@ -52,3 +52,10 @@ SELECT m.match_id, p.is_bot, p.display_name, m.content
   FROM public.messages m
   JOIN public.profiles p ON p.id = m.sender_id
  ORDER BY m.match_id, m.created_at, m.id;
+
+-- name: sim_messages_since
+-- What one participant of a simulated match wrote at or after an instant, oldest first.
+SELECT content
+  FROM public.messages
+ WHERE match_id = :match_id AND sender_id = :sender_id AND created_at >= :after
+ ORDER BY created_at, id;
