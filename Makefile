@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-night lint typecheck unit integration bench bench-smoke bench-migrate bench-scan chaos lock clean chromium
+.PHONY: run test test-night lint typecheck unit integration bench bench-smoke bench-migrate bench-scan bench-engagement chaos lock clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,9 @@ bench-migrate: $(STAMP)
 # The catch-up scan and the typing sweeper on 100,000 matches and 10 million messages.
 bench-scan: $(STAMP)
 	$(BIN)/python -m bench.scan_scale
+# The engagement figures (GET /engagement) on the same 100,000 matches and 10 million messages.
+bench-engagement: $(STAMP)
+	$(BIN)/python -m bench.engagement_scale
 # Ten minutes of kills, Redis and PostgreSQL restarts and model faults, then an invariant check
 # (CI runs a bounded version: tests/e2e/test_chaos.py).
 chaos: $(STAMP)

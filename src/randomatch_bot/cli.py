@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from randomatch_bot.commands import takeover as takeover_commands
 from randomatch_bot.commands.conversations import conversation_app
 from randomatch_bot.commands.dead_letters import dead_letters_app
 from randomatch_bot.commands.personas import persona_app
@@ -43,6 +44,9 @@ app = typer.Typer(
 )
 app.add_typer(persona_app, name="persona")
 app.add_typer(dead_letters_app, name="dead-letters")
+app.command("takeover")(takeover_commands.takeover)
+app.command("resume")(takeover_commands.resume)
+app.command("send")(takeover_commands.send)
 eval_app = typer.Typer(
     help="Scripted conversations and an LLM judge; or, with a subcommand, the guard, the "
     "human-side detectors and the style pass measured on the labelled corpus.",

@@ -196,6 +196,8 @@ class Settings(BaseSettings):
     # Writing once more after a silence (hours; 0 = never) and how often per silence.
     followup_after: float = Field(default=0.0, alias="FOLLOWUP_AFTER", ge=0)
     followup_max: int = Field(default=1, alias="FOLLOWUP_MAX", ge=0, le=10)
+    # Hours an operator's takeover of a conversation lasts unless resumed earlier.
+    takeover_timeout: float = Field(default=4.0, alias="TAKEOVER_TIMEOUT", gt=0, le=24 * 30)
 
     # --- policies (0 = no limit) ---
     match_replies_per_hour: int = Field(default=40, alias="MATCH_REPLIES_PER_HOUR", ge=0)

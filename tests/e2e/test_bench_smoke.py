@@ -54,3 +54,13 @@ def test_pipeline_bench_smoke_runs_to_the_end() -> None:
     assert "detection latency" in out
     assert "replies with zero delays" in out
     assert "conversations waiting in scheduled steps" in out
+
+
+def test_engagement_bench_smoke_prints_every_query() -> None:
+    """The engagement benchmark runs on a small database and times every query."""
+    out = run_module(
+        "bench.engagement_scale", "--matches", "500", "--messages", "20000", "--runs", "1"
+    )
+    for name in ("engagement_turns", "engagement_followups", "engagement_closures"):
+        assert name in out
+    assert "one /engagement answer" in out

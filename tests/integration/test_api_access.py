@@ -60,6 +60,12 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/stats/series"): Rule.READ,
     ("GET", "/overview"): Rule.READ,
     ("GET", "/openapi.json"): Rule.READ,
+    ("GET", "/engagement"): Rule.READ,
+    # Personal data masked unless the admin token is sent (test_api_console.py).
+    ("GET", "/conversations/{match_id}"): Rule.READ,
+    ("POST", "/conversations/{match_id}/takeover"): Rule.ADMIN,
+    ("POST", "/conversations/{match_id}/messages"): Rule.ADMIN,
+    ("POST", "/conversations/{match_id}/resume"): Rule.ADMIN,
     ("GET", "/conversations"): Rule.ADMIN,
     ("GET", "/personas/{bot_id}/canon"): Rule.ADMIN,
     ("GET", "/conversations/closed"): Rule.ADMIN,
@@ -80,6 +86,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/dead-letters/retry"): {"all": True},
     ("POST", "/dead-letters/discard"): {"all": True},
     ("POST", "/chat/messages"): {"content": "Salut, tu randonnes où ?"},
+    ("POST", "/conversations/{match_id}/messages"): {"text": "Coucou"},
 }
 MOUNT_SAMPLES = {"/static/{path}": "/static/dashboard.js"}
 

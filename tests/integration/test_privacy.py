@@ -29,6 +29,8 @@ BY_MATCH = [
     "answered_messages",
     "sent_parts",
     "dead_letters",
+    "plan_events",
+    "guard_trips",
     "conversation_closures",
 ]
 
@@ -98,7 +100,10 @@ async def test_forget_erases_everything_about_the_person(
         after = await rows_about(conn, couple)
         others = await rows_about(conn, other)
         calls_after = await conn.fetchval("SELECT count(*) FROM bot.llm_calls")
-    assert all(before[k] > 0 for k in ("memories", "reply_plans", "conversations", "llm_calls"))
+    assert all(
+        before[k] > 0
+        for k in ("memories", "reply_plans", "conversations", "llm_calls", "plan_events")
+    )
     assert nothing(after), after
     assert erased.matches == 1
     assert erased.memories == 1

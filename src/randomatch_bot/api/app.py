@@ -18,7 +18,18 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from randomatch_bot.api import chat, closures, dead_letters, monitoring, pages, personas, stats
+from randomatch_bot.api import (
+    chat,
+    closures,
+    conversation,
+    dead_letters,
+    engagement,
+    monitoring,
+    pages,
+    personas,
+    stats,
+    takeover,
+)
 from randomatch_bot.api.auth import ReadOnly
 from randomatch_bot.api.events import MatchEvents
 from randomatch_bot.api.pages import STATIC_DIR
@@ -97,8 +108,12 @@ def create_app(
     app.include_router(monitoring.readable)
     app.include_router(monitoring.protected)
     app.include_router(stats.router)
-    app.include_router(dead_letters.router)
+    app.include_router(engagement.router)
+    # Before `/conversations/{match_id}`, which would take "closed" for a match id.
     app.include_router(closures.router)
+    app.include_router(conversation.router)
+    app.include_router(takeover.router)
+    app.include_router(dead_letters.router)
     app.include_router(personas.router)
     app.include_router(pages.router)
     if demo:

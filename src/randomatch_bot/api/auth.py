@@ -4,7 +4,8 @@
 - Everything else needs a bearer token. `MONITORING_TOKEN` is the admin token: every route,
   including the dead letters (they show private messages) and their retry and discard.
   `METRICS_TOKEN`, when set, is a read-only token for scrapers and dashboards: `/metrics`,
-  `/ready`, `/stats`, `/overview` and `/openapi.json`, nothing that shows a message.
+  `/ready`, `/stats`, `/overview`, `/engagement` and `/openapi.json`, nothing that shows a
+  message; `/conversations/{match_id}` answers it with personal data masked (`is_admin`).
 - With no MONITORING_TOKEN configured the service listens on localhost only (the `api` command
   refuses another host), and as a second line of defence every protected route answers 403 to
   a client that is not on this machine. This machine is then the admin: it may call every
@@ -121,6 +122,19 @@ async def require_reader(request: Request, state: State, credentials: Credential
     if settings.metrics_token is not None and credentials is not None:
         _check(None, settings.metrics_token)  # a scraper with a wrong token: 401
     _require_local(request)  # 403, saying why
+
+
+async def is_admin(request: Request, state: State, credentials: Credentials) -> bool:
+    """For a route open to both tokens that shows more to the admin: checks the caller as
+    `require_reader` does (raising 401/403), then says whether it holds the admin token (or,
+    with no MONITORING_TOKEN, is on this machine without a token)."""
+    await require_reader(request, state, credentials)
+    token = state.settings.monitoring_token
+    if token is None:
+        return credentials is None
+    return credentials is not None and _token_matches(
+        credentials.credentials, token.get_secret_value()
+    )
 
 
 async def require_local_or_token(request: Request, state: State, credentials: Credentials) -> None:

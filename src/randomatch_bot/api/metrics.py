@@ -10,7 +10,7 @@ the other processes published to Redis (`randomatch_bot.process_metrics.publish_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -22,6 +22,7 @@ from prometheus_client.core import (
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
+from randomatch_bot.api import engagement
 from randomatch_bot.api.state import ApiState
 from randomatch_bot.bridge.listener import bridge_ages
 from randomatch_bot.conversation.policies.outage import paused_scopes
@@ -36,6 +37,44 @@ from randomatch_bot.worker.tasks import queue_depth
 REPLY_BUCKETS = (1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 # Seconds. A model call takes from a fraction of a second to its timeout.
 LLM_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
+# Hours of the engagement gauges' window (ending at the scrape; cached 30 s, api/engagement.py).
+ENGAGEMENT_HOURS = 24.0
+# The engagement gauges per persona: name, help, the figure of an `engagement.Group`.
+ENGAGEMENT_GAUGES: tuple[tuple[str, str, Callable[[engagement.Group], float | None]], ...] = (
+    ("reply_rate", "Persona turns answered by the human within 24 h", lambda g: g.reply_rate),
+    (
+        "ghost_rate",
+        "Conversations whose latest persona turn went unanswered 24 h",
+        lambda g: g.ghost_rate,
+    ),
+    ("depth_mean", "Human turns per conversation", lambda g: g.depth.mean),
+    (
+        "reply_delay_median_seconds",
+        "The human's median reply delay",
+        lambda g: g.reply_delay.median_s,
+    ),
+    (
+        "reply_delay_p90_seconds",
+        "The human's 90th percentile reply delay",
+        lambda g: g.reply_delay.p90_s,
+    ),
+    (
+        "unmatch_rate",
+        "Unmatches and blocks within 24 h of a persona message per conversation",
+        lambda g: g.unmatch_rate,
+    ),
+    ("reengagement_rate", "Follow-ups answered within 24 h", lambda g: g.reengagement_rate),
+    (
+        "guard_trips_per_100_replies",
+        "Guard trips per 100 replies",
+        lambda g: g.guard_trips_per_100_replies,
+    ),
+    (
+        "cost_per_conversation_usd",
+        "Model cost per conversation",
+        lambda g: g.cost_per_conversation_usd,
+    ),
+)
 
 
 @dataclass(slots=True)
@@ -81,6 +120,7 @@ class Snapshot:
     queue_scheduled: int = 0
     heartbeats: dict[str, float] = field(default_factory=dict)
     published: dict[SampleKey, float] = field(default_factory=dict)
+    engagement: list[engagement.Group] = field(default_factory=list)
 
 
 async def gather(state: ApiState) -> Snapshot:
@@ -108,6 +148,8 @@ async def gather(state: ApiState) -> Snapshot:
                     snap.dead_letters_total = count.n
             for pause in await paused_scopes(conn):
                 snap.llm_paused[str(pause["scope"])] = 1
+        by_persona = await engagement.cached(state, ENGAGEMENT_HOURS, "persona")
+        snap.engagement = by_persona.groups
         snap.up["postgres"] = 1
     except (DatabaseUnavailable, DatabaseError):
         snap.up["postgres"] = 0
@@ -206,6 +248,14 @@ class SnapshotCollector(Collector):
             "scope",
             s.llm_paused.items(),
         )
+        for name, doc, figure in ENGAGEMENT_GAUGES:
+            values = [(g.key, figure(g)) for g in s.engagement]
+            yield _gauge(
+                f"randomatch_engagement_{name}",
+                f"{doc} (last {ENGAGEMENT_HOURS:g} h, docs/API.md)",
+                "bot_id",
+                [(key, value) for key, value in values if value is not None],
+            )
         yield _gauge(
             "randomatch_bridge_heartbeat_age_seconds",
             "Seconds since each bridge's last heartbeat",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -32,6 +32,8 @@ class ApiState:
     events: MatchEvents | None = None
     # This process's name in the metrics published to Redis, so it is not counted twice.
     process: str = field(default_factory=process_name)
+    # Engagement figures by (hours, grouping): (monotonic time computed, result).
+    engagement_cache: dict[tuple[float, str], tuple[float, Any]] = field(default_factory=dict)
 
     def scrub(self, text: str | None) -> str | None:
         """Text fit for a response: configured secrets and URL passwords replaced by ***."""

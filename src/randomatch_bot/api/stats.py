@@ -16,7 +16,9 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from randomatch_bot.api import engagement as engagement_api
 from randomatch_bot.api.auth import ReadOnly
+from randomatch_bot.api.engagement import Group as EngagementGroup
 from randomatch_bot.api.state import State
 from randomatch_bot.db import session
 from randomatch_bot.db import stats as stats_db
@@ -72,6 +74,11 @@ class StatsOut(BaseModel):
     window: Window
     bots: list[BotFigures]
     total: Figures
+    engagement: EngagementGroup | None = Field(
+        default=None,
+        description="Engagement over the same window, of every persona (of `bot_id` if "
+        "given); per persona and per model in /engagement",
+    )
 
 
 class Bucket(BaseModel):
@@ -170,7 +177,9 @@ async def stats(state: State, hours: Hours = 24.0, bot_id: BotId = None) -> Stat
     """Mean and p95 response time, API error rate and messages per hour, per bot."""
     start, end = _window(hours)
     async with session.connection(state.resources.pool) as conn:
-        return await compute_stats(conn, start, end, bot_id)
+        out = await compute_stats(conn, start, end, bot_id)
+    out.engagement = await engagement_api.summary(state, hours, bot_id)
+    return out
 
 
 @router.get("/stats/series", response_model=SeriesOut)

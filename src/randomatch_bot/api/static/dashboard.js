@@ -237,6 +237,76 @@
     refresh();
   }
 
+  // ------------------------------------------------------------------ engagement
+  // One horizontal bar per group; `format` writes the value beside its bar.
+  function bars(svg, groups, value, format) {
+    const rows = groups.filter((g) => value(g) !== null && value(g) !== undefined);
+    const W = 360, rowH = 22, L = 110, R = 70;
+    const H = Math.max(1, rows.length) * rowH + 4;
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    svg.style.height = H + "px";
+    svg.replaceChildren();
+    if (!rows.length) {
+      const none = document.createElementNS(SVG, "text");
+      Object.entries({ x: 4, y: 14 }).forEach(([a, b]) => none.setAttribute(a, b));
+      none.textContent = "no data in the window";
+      svg.append(none);
+      return;
+    }
+    const max = Math.max(...rows.map(value), 1e-9);
+    rows.forEach((g, i) => {
+      const y = i * rowH + 2;
+      const name = document.createElementNS(SVG, "text");
+      Object.entries({ x: L - 6, y: y + 14, "text-anchor": "end", class: "name" }).forEach(([a, b]) => name.setAttribute(a, b));
+      name.textContent = g.name.length > 16 ? g.name.slice(0, 15) + "…" : g.name;
+      const rect = document.createElementNS(SVG, "rect");
+      const w = Math.max(1, ((W - L - R) * value(g)) / max);
+      Object.entries({ x: L, y: y + 3, width: w, height: rowH - 8, rx: 2, fill: COLORS.mean }).forEach(([a, b]) => rect.setAttribute(a, b));
+      const title = document.createElementNS(SVG, "title");
+      title.textContent = `${g.name}: ${format(value(g))}`;
+      rect.append(title);
+      const label = document.createElementNS(SVG, "text");
+      Object.entries({ x: L + w + 4, y: y + 14 }).forEach(([a, b]) => label.setAttribute(a, b));
+      label.textContent = format(value(g));
+      svg.append(name, rect, label);
+    });
+  }
+
+  function link(href, text) {
+    return el("a", { href }, text);
+  }
+
+  function renderEngagement(eng) {
+    const groups = eng.groups;
+    bars($("eng-reply"), groups, (g) => g.reply_rate, pct);
+    bars($("eng-ghost"), groups, (g) => g.ghost_rate, pct);
+    bars($("eng-delay"), groups, (g) => g.reply_delay.median_s, seconds);
+    bars($("eng-depth"), groups, (g) => g.depth.mean, (v) => v.toFixed(1));
+    bars($("eng-guard"), groups, (g) => g.guard_trips_per_100_replies, (v) => v.toFixed(1));
+    bars($("eng-cost"), groups, (g) => g.cost_per_conversation_usd, usd);
+    const row = (g) => [g.name, g.turns, pct(g.reply_rate), g.pending, seconds(g.reply_delay.median_s),
+      seconds(g.reply_delay.p90_s), g.conversations, pct(g.ghost_rate), g.depth.mean === null ? "—" : g.depth.mean.toFixed(1),
+      `${g.unmatches} (${pct(g.unmatch_rate)})`, `${g.reengaged}/${g.followups}`,
+      g.guard_trips_per_100_replies === null ? "—" : g.guard_trips_per_100_replies.toFixed(1), usd(g.cost_per_conversation_usd)];
+    table("eng-table", ["", "Turns", "Reply rate", "Pending", "Delay p50", "Delay p90", "Conv.", "Ghosted", "Depth",
+      "Unmatch/block", "Follow-ups answered", "Guard /100", "Cost/conv."],
+      [...groups.map(row), ...(groups.length > 1 ? [row(Object.assign({}, eng.total, { name: "all" }))] : [])],
+      "No conversation in the window.");
+    table("eng-worst", ["Match", "Persona", "Ghosted", "Human turns", "Last persona turn", ""],
+      eng.worst.map((w) => [link(w.url, short(w.match_id)), w.bot_name, w.ghosted ? "yes" : "no", w.depth,
+        new Date(w.last_turn_at).toLocaleString(), link(w.url, "explain →")]),
+      "No conversation in the window.");
+  }
+
+  async function refreshEngagement() {
+    const by = $("eng-by").value, hours = $("eng-hours").value;
+    try {
+      renderEngagement(await api(`/engagement?hours=${hours}&by=${by}`));
+    } catch (error) {
+      if (!(error instanceof AuthError)) $("eng-table").replaceChildren(el("caption", { class: "err" }, "engagement: " + error.message));
+    }
+  }
+
   async function refresh() {
     try {
       const [ready, overview, stats, series, conversations, letters] = await Promise.all([
@@ -255,6 +325,7 @@
       renderBots(stats);
       renderConversations(conversations);
       renderLetters(letters);
+      refreshEngagement();
       $("updated").textContent = "updated " + new Date().toLocaleTimeString();
     } catch (error) {
       if (error instanceof AuthError) {
@@ -271,6 +342,14 @@
     sessionStorage.setItem("monitoringToken", $("token").value.trim());
     $("token").value = "";
     refresh();
+  });
+
+  $("eng-by").addEventListener("change", refreshEngagement);
+  $("eng-hours").addEventListener("change", refreshEngagement);
+  $("eng-lookup").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = $("eng-match").value.trim();
+    if (id) location.assign("/conversations/" + encodeURIComponent(id));
   });
 
   refresh();

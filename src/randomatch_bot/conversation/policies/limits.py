@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from randomatch_bot.config import Settings
-from randomatch_bot.db import usage
+from randomatch_bot.db import takeover, usage
 from randomatch_bot.db.types import Conn
 
+TAKEN_OVER = "taken over"  # the hold of a conversation an operator has taken over
 MATCH_WINDOW = dt.timedelta(hours=1)
 BOT_WINDOW = dt.timedelta(minutes=1)
 
@@ -82,7 +83,11 @@ async def check(
     now: dt.datetime,
     human_id: uuid.UUID | None = None,
 ) -> Hold | None:
-    """The first policy that holds a new reply back now, or None."""
+    """The first policy that holds a new reply back now, or None. An operator's takeover
+    comes first: while it lasts the persona starts nothing of her own."""
+    until = await takeover.taken_over_until(conn, match_id=match_id)
+    if until is not None and until > now:
+        return Hold(until, TAKEN_OVER)
     if settings.bot_daily_token_budget or settings.bot_daily_cost_budget:
         spent = await usage.bot_spending_since(
             conn, bot_id=bot_id, since=start_of_day(now, timezone)

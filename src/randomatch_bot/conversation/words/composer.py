@@ -30,6 +30,7 @@ from randomatch_bot.conversation.words import (
 )
 from randomatch_bot.conversation.words.prompt import FOLLOWUP_NOTE
 from randomatch_bot.db import messages, session
+from randomatch_bot.db.console import record_guard_trips
 from randomatch_bot.db.llm_calls import record_llm_call
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMError, LLMPermanentError
@@ -248,7 +249,7 @@ class Composer:
                 messages = [*messages, ChatMessage("system", corrective)]
                 continue
             if blocked:
-                _count_trips(blocked, f"attempt {attempt}", conversation)
+                await self._count_trips(blocked, f"attempt {attempt}", conversation)
                 corrective = guard.corrective_instruction(blocked)
                 messages = [*messages, ChatMessage("system", corrective)]
             else:
@@ -411,6 +412,28 @@ class Composer:
         )
         return completion
 
+    async def _count_trips(
+        self, reasons: list[guard.Reason], stage: str, conversation: Conversation
+    ) -> None:
+        """Count, record (`bot.guard_trips`) and log a guard trip: the reasons only, never
+        the text."""
+        for reason in reasons:
+            METRICS.guard_trips.labels(reason=reason.value).inc()
+        log.warning(
+            "reply.guard_blocked",
+            reasons=[r.value for r in reasons],
+            stage=stage,
+            match_id=str(conversation.match_id),
+        )
+        await record_guard_trips(
+            self.pool,
+            bot_id=conversation.bot_id,
+            match_id=conversation.match_id,
+            plan_id=conversation.plan_id,
+            reasons=[r.value for r in reasons],
+            stage=stage,
+        )
+
     async def _record(
         self,
         conversation: Conversation,
@@ -479,15 +502,3 @@ def _unanswered(newest_first: list[prompt.HistoryMessage], bot_id: uuid.UUID) ->
             break
         texts.append(message.content)
     return "\n".join(reversed(texts))
-
-
-def _count_trips(reasons: list[guard.Reason], stage: str, conversation: Conversation) -> None:
-    """Count and log a guard trip: the reasons only, never the text."""
-    for reason in reasons:
-        METRICS.guard_trips.labels(reason=reason.value).inc()
-    log.warning(
-        "reply.guard_blocked",
-        reasons=[r.value for r in reasons],
-        stage=stage,
-        match_id=str(conversation.match_id),
-    )

@@ -39,8 +39,9 @@ DELETE FROM bot.forgotten_matches f
 
 -- name: erase_matches
 -- Everything the service keeps about these matches (what the persona told the person about
--- herself too, though it is hers: it was said to them). Model-call records stay for the bots'
--- budgets and the cost figures, with nothing left that points at the conversation.
+-- herself too, though it is hers: it was said to them). Model-call records and the guard's
+-- trips stay for the bots' budgets and the cost and engagement figures, with nothing left that
+-- points at the conversation.
 WITH m AS (SELECT unnest(:match_ids::uuid[]) AS match_id),
 memories AS (
     DELETE FROM bot.memories WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
@@ -59,6 +60,11 @@ closings AS (
     RETURNING 1),
 conversations AS (
     DELETE FROM bot.conversations WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
+events AS (
+    DELETE FROM bot.plan_events WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
+trips AS (
+    UPDATE bot.guard_trips SET match_id = NULL, plan_id = NULL
+     WHERE match_id IN (SELECT match_id FROM m) RETURNING 1),
 calls AS (
     UPDATE bot.llm_calls SET match_id = NULL, plan_id = NULL, error = NULL
      WHERE match_id IN (SELECT match_id FROM m) RETURNING 1)

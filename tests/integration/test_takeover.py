@@ -1,0 +1,222 @@
+"""Takeover: an operator pauses the persona in one conversation, writes as her, and hands the
+conversation back — through the API, with the real pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+
+from randomatch_bot.api import create_app
+from tests.support.api_server import asgi_client
+from tests.support.databases import Couple, make_couple, say
+from tests.support.openai_server import OpenAIServer
+from tests.support.pipeline import eventually, running_pipeline
+from tests.support.processes import cli
+
+pytestmark = pytest.mark.integration
+
+OPENER = "Salut ! Tu as fait le GR20 ? Je cherche des conseils"
+# The model's answer: three short sentences, sent as three messages.
+THREE_PARTS = (
+    "Oh oui je l'ai fait l'an dernier !\nC'était dur mais vraiment magnifique.\nTu pars quand ?"
+)
+
+
+async def persona_messages(pool: asyncpg.Pool, couple: Couple) -> list[str]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT content FROM public.messages WHERE match_id = $1 AND sender_id = $2 "
+            "ORDER BY created_at",
+            couple.match_id,
+            couple.bot_id,
+        )
+    return [r["content"] for r in rows]
+
+
+async def plan_rows(pool: asyncpg.Pool, couple: Couple) -> list[asyncpg.Record]:
+    async with pool.acquire() as conn:
+        return await conn.fetch(
+            "SELECT p.id, p.status, p.model, p.error, cardinality(p.parts) AS parts, "
+            "(SELECT count(*) FROM bot.sent_parts s WHERE s.plan_id = p.id) AS sent "
+            "FROM bot.reply_plans p WHERE p.match_id = $1 ORDER BY p.created_at",
+            couple.match_id,
+        )
+
+
+async def test_takeover_mid_reply_operator_message_and_resume(
+    make_settings: Any, pool: asyncpg.Pool, openai_server: OpenAIServer
+) -> None:
+    """Taken over after the first part of a multi-part reply, the persona sends no further
+    part, no typing and no reply to a new message; the operator's text is read, typed and sent
+    as hers; resumed, she answers what came after."""
+    openai_server.default_reply = lambda _body: THREE_PARTS
+    settings = make_settings(
+        TIME_SCALE=0.3,
+        MAX_PARTS=3,
+        LLM_BASE_URL=openai_server.base_url,
+        LLM_API_KEY="test-key",
+        LLM_MAX_RETRIES="0",
+        GUARD_REVIEW="off",
+    )
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+    async with running_pipeline(settings) as pipeline:
+        app = create_app(settings, resources=pipeline.resources)
+        async with asgi_client(app) as http:
+            async with pool.acquire() as conn:
+                await say(conn, couple, OPENER)
+            plans = await eventually(
+                lambda: plan_rows(pool, couple),
+                lambda rows: bool(rows) and rows[0]["sent"] >= 1,
+                timeout=60,
+                every=0.02,
+            )
+            first = plans[0]
+            assert first["parts"] > first["sent"], dict(first)  # stopped between two parts
+            taken = await http.post(
+                f"/conversations/{couple.match_id}/takeover", json={"reason": "checking"}
+            )
+            assert taken.status_code == 200, taken.text
+            stopped = taken.json()
+            sent_before = len(await persona_messages(pool, couple))
+            async with pool.acquire() as conn:
+                await say(conn, couple, "tu es là ?")
+            await asyncio.sleep(3)  # the persona would have typed and sent by now
+            assert len(await persona_messages(pool, couple)) == sent_before
+            rows = await plan_rows(pool, couple)
+            async with pool.acquire() as conn:
+                typing = await conn.fetchval(
+                    "SELECT is_typing FROM public.typing_indicators "
+                    "WHERE match_id = $1 AND user_id = $2",
+                    couple.match_id,
+                    couple.bot_id,
+                )
+                hold = await conn.fetchval(
+                    "SELECT hold_reason FROM bot.conversations WHERE match_id = $1",
+                    couple.match_id,
+                )
+            assert not typing
+            assert hold == "taken over"
+            assert stopped["stopped_plan"] == str(first["id"])
+            assert rows[0]["status"] == "cancelled"
+            assert rows[0]["error"] == "taken over"
+            assert len(rows) == 1  # no new reply while taken over
+
+            wrote = await http.post(
+                f"/conversations/{couple.match_id}/messages",
+                json={"text": "Oui pardon, j'étais en rando 😊"},
+            )
+            assert wrote.status_code == 200, wrote.text
+            again = await http.post(
+                f"/conversations/{couple.match_id}/messages", json={"text": "encore"}
+            )
+            assert again.status_code == 409  # the first is still being read or typed
+            await eventually(
+                lambda: persona_messages(pool, couple),
+                lambda texts: texts[-1:] == ["Oui pardon, j'étais en rando 😊"],
+                timeout=60,
+            )
+            async with pool.acquire() as conn:
+                operator = await conn.fetchrow(
+                    "SELECT status, model FROM bot.reply_plans WHERE id = $1",
+                    uuid.UUID(wrote.json()["plan_id"]),
+                )
+                kinds = [
+                    r["kind"]
+                    for r in await conn.fetch(
+                        "SELECT kind FROM bot.plan_events WHERE plan_id = $1 ORDER BY id",
+                        uuid.UUID(wrote.json()["plan_id"]),
+                    )
+                ]
+                unread = await conn.fetchval(
+                    "SELECT count(*) FROM public.messages WHERE match_id = $1 "
+                    "AND sender_id = $2 AND read_at IS NULL",
+                    couple.match_id,
+                    couple.human_id,
+                )
+            assert operator["model"] == "operator"
+            assert kinds[:3] == ["planned", "read", "thinking"]
+            assert "typing" in kinds
+            assert unread == 0  # "Vu" on what the operator answered
+            count = len(await persona_messages(pool, couple))
+
+            async with pool.acquire() as conn:
+                await say(conn, couple, "super, et tu pars où ce week-end ?")
+            await asyncio.sleep(2)
+            assert len(await persona_messages(pool, couple)) == count  # still taken over
+            resumed = await http.post(f"/conversations/{couple.match_id}/resume")
+            assert resumed.status_code == 200, resumed.text
+            await eventually(
+                lambda: persona_messages(pool, couple),
+                lambda texts: len(texts) > count,
+                timeout=60,
+            )
+            not_taken = await http.post(f"/conversations/{couple.match_id}/resume")
+            assert not_taken.status_code == 409
+
+
+async def test_a_takeover_ends_by_itself(make_settings: Any, pool: asyncpg.Pool) -> None:
+    """Taken over for a few seconds, the conversation answers a message written meanwhile
+    once the takeover is over, without a resume; writing as the persona outside a takeover
+    is refused."""
+    settings = make_settings(TIME_SCALE=0.01)
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+    async with running_pipeline(settings) as pipeline:
+        app = create_app(settings, resources=pipeline.resources)
+        async with asgi_client(app) as http:
+            refused = await http.post(
+                f"/conversations/{couple.match_id}/messages", json={"text": "salut"}
+            )
+            assert refused.status_code == 409
+            unknown = await http.post(f"/conversations/{uuid.uuid4()}/takeover")
+            assert unknown.status_code == 404
+            taken = await http.post(
+                f"/conversations/{couple.match_id}/takeover", json={"minutes": 0.05}
+            )
+            assert taken.status_code == 200, taken.text
+            async with pool.acquire() as conn:
+                await say(conn, couple, "coucou !")
+            await asyncio.sleep(1.5)
+            assert await persona_messages(pool, couple) == []
+            await eventually(lambda: persona_messages(pool, couple), bool, timeout=30)
+
+
+async def test_takeover_from_the_command_line(
+    db_dsn: str, servers: Any, pool: asyncpg.Pool, tmp_path: Any
+) -> None:
+    """`takeover`, `send` and `resume` do what the API does; a bad id or a message outside a
+    takeover is one line and a non-zero exit."""
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+    env = {"POSTGRES_CONNECTION_STRING": db_dsn, "REDIS_URL": servers.redis_url}
+    match = str(couple.match_id)
+
+    def run(*args: str) -> Any:
+        return asyncio.to_thread(cli, *args, env=env, cwd=tmp_path)
+
+    refused = await run("send", match, "salut")
+    assert refused.returncode == 1
+    assert "take conversation" in refused.stdout
+    taken = await run("takeover", match, "--reason", "a look", "--minutes", "30")
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    assert "taken over until" in taken.stdout
+    sent = await run("send", match, "Coucou, désolée pour le retard")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT c.takeover_reason, p.model, p.parts FROM bot.conversations c "
+            "JOIN bot.reply_plans p ON p.match_id = c.match_id WHERE c.match_id = $1",
+            couple.match_id,
+        )
+    assert (row["takeover_reason"], row["model"]) == ("a look", "operator")
+    assert row["parts"] == ["Coucou, désolée pour le retard"]
+    # The operator's message is still to be sent (no worker here): resuming lets it finish.
+    resumed = await run("resume", match)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    bad = await run("takeover", "not-a-uuid")
+    assert bad.returncode == 2
