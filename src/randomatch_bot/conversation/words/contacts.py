@@ -90,6 +90,9 @@ _NOT_A_NAME = frozenset((
     "active", "actif", "dessus", "la", "there", "everywhere", "rarely", "rarement", "personne",
     "inscrite", "inscrit", "abonnée", "abonné", "connectée", "connecté", "obsessed", "addicted",
     "hooked", "nulle", "fan", "bof", "meh",
+    "timide", "shy", "lazy", "quiet", "silent", "lurker", "bad", "good", "bonne", "bon",
+    "mauvaise", "lente", "slow", "busy", "occupée", "occupé", "zen", "sage", "calme", "nouveau",
+    "rouillée", "rouillé", "débutante", "débutant", "beginner", "là-bas", "pro",
 ))
 # fmt: on
 # An adjective ending a sentence ("my strava is embarrassing", "mon insta est chiant"): not a
@@ -514,9 +517,10 @@ _PLATFORM_THEN_HANDLE = _rx(
 )
 # The platform first, then the name: "sur insta je suis clem.rando", "on IG I'm sam_trails".
 _PLATFORM_THEN_NAME = _rx(
-    rf"""\b(?:sur|on)\s+{_PLATFORMS}\s*,?\s*(?:je\s+suis|j'suis|i'?m|c'est|it'?s|moi\s+c'est|
-        je\s+m'appelle|my\s+name'?s|(?:mon|my)\s+(?:pseudo|nom|name|handle)\s+(?:c'est|est|is))\s+
-        @?(?:(?P<handle>{_HANDLE_LIKE})|{_PLAIN})"""
+    rf"""\b(?:sur|on)\s+{_PLATFORMS}\s*,?\s*
+        (?:(?:je\s+suis|j'suis|i'?m|c'est|it'?s|moi\s+c'est)\s+@?(?P<handle>{_HANDLE_LIKE})
+        |(?:je\s+suis|j'suis|i'?m|moi\s+c'est|je\s+m'appelle|my\s+name'?s|
+        (?:mon|my)\s+(?:pseudo|nom|name|handle)\s+(?:c'est|est|is))\s+@?{_PLAIN})"""
 )
 _HANDLE_THEN_PLATFORM = _rx(
     rf"""(?<![\w@.])@?(?P<handle>{_HANDLE_LIKE})\s+(?:sur|on|via|par)\s+(?:mon\s+|my\s+)?
