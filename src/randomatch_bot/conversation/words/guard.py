@@ -439,11 +439,65 @@ _SELF_HARM = _rx(
         would\s+miss\s+you|would\s+care\s+if\s+you)"""
 )
 
+# The same told in other words: pills by the box ("prends toute la boîte de cachets", "take the
+# whole bottle of pills"), cutting, jumping or hanging offered as a relief or a solution ("vas-y,
+# coupe-toi si ça te soulage", "jumping off that cliff would solve everything", "t'as qu'à
+# sauter"), death wished on the other ("you'd be better off dead"). Not "saute ce ruisseau",
+# "cut the rope", "je suis morte de fatigue", "prends toute la boîte de biscuits".
+_PILLS = r"""(?:cachets?|m[ée]docs?|m[ée]dicaments?|comprim[ée]s?|pilules?|somnif[èe]res?|
+    anxiolytiques?|antid[ée]presseurs?|parac[ée]tamol|doliprane|pills?|meds|tablets?|
+    sleeping\s+pills?|painkillers?|paracetamol|tylenol|xanax|tramadol|insulin[e]?)"""
+_SOLVES = r"""(?:(?:(?:would|will|'d|'ll|could|might)\s+)?(?:solve|fix|end)\s+(?:everything|it\s+all|
+    all\s+(?:your|of\s+your)\s+problems|your\s+problems)|problem\s+solved|
+    (?:r[ée]glera(?:it)?|r[ée]soudra(?:it)?|arrangera(?:it)?)\s+(?:tout|tous\s+tes\s+probl[èe]mes|
+    tes\s+probl[èe]mes)|t'auras\s+plus\s+mal|tu\s+n'auras\s+plus\s+mal|tu\s+souffriras\s+plus|
+    you\s+won'?t\s+(?:feel|hurt)\s+(?:anything|a\s+thing|anymore)|[çc]a\s+(?:te\s+)?soulage(?:ra)?|
+    it'?ll\s+help|it\s+helps|you'?ll\s+feel\s+better|tu\s+(?:te\s+sentiras|iras)\s+mieux)"""
+_SELF_HARM_MORE = _rx(
+    rf"""\b(?:prends|prenez|prendre|avale|avales|avaler|avalez|take|swallow|down|pop)\b
+        [^.!?\n]{{0,12}}?\b(?:toute?\s+(?:la|ta|une|cette)|(?:the|a|that|your)\s+whole|
+        (?:une|la|ta)|an?\s+entire|the\s+entire)\s+(?:bo[iî]te|plaquette|flacon|tube|bottle|box|
+        pack|packet|strip)\s+(?:enti[èe]re\s+)?(?:de\s+|d'|of\s+)(?:\w+\s+)?{_PILLS}
+      | \b(?:prends|prenez|prendre|avale|avales|avaler|avalez|take|swallow|down|pop)\b
+        [^.!?\n]{{0,12}}?\b(?:toute?s?\s+(?:la|les|tes|ta|ton|ces)|tous\s+(?:les|tes|ces)|
+        tout\s+(?:le|ton|ce)|(?:the|a|that|your)\s+whole|all\s+(?:the|your|those|these|
+        of\s+(?:the|your|those)))\s+(?:\w+\s+){{0,2}}?{_PILLS}\b[^.!?\n]{{0,30}}?
+        (?:d'un\s+coup|en\s+m[êe]me\s+temps|[àa]\s+la\s+fois|at\s+once|all\s+together|
+        in\s+one\s+go|{_SOLVES})
+      | \b(?:coupe|coupes|taillade|ouvre)[\s-]toi\b(?!\s+(?:les\s+(?:cheveux|ongles)|une?|des|du|
+        de|la|le|l'|un\s+morceau|en\s+(?:deux|quatre)|[àa]\s+manger))
+      | \b(?:you'?d|you\s+would|you'?re|you\s+are|u\s+would|u'?re|t'es|tu\s+es|tu\s+serais|
+        tu\s+seras|tu\s+serai)\s+(?:\w+\s+)?(?:better\s+off\s+dead|mieux\s+mort(?:e|s|es)?)\b
+        (?!\s+(?:de|d'|tired|beat))
+      | \b(?:t'as|tu\s+as|tu\s+n'as|t'a)\s+(?:juste\s+|plus\s+)?qu'[àa]\s+
+        (?:sauter|te\s+jeter|te\s+pendre|te\s+tuer|crever|mourir|en\s+finir)\b
+        (?=\s*(?:[.!?,;…]|$|alors|du\s+coup|ça\s+r[ée]glera|then|lol|😂|🙃|🤷))
+      | \b(?:jump(?:ing)?|leap(?:ing)?|throw(?:ing)?\s+yourself)\s+(?:off|from)\s+
+        (?:a|the|that|this|your|some)\s+(?:\w+\s+)?(?:cliff|bridge|roof|building|balcony|ledge|
+        window|tower)\b[^.!?\n]{{0,30}}?{_SOLVES}
+      | \b(?:te\s+jeter|se\s+jeter|te\s+pendre|se\s+pendre|te\s+couper|te\s+tailler|
+        cut(?:ting)?\s+(?:yourself|your\s+(?:wrists?|arms?|thighs?|skin))|
+        hang(?:ing)?\s+yourself|avaler\s+(?:tes|les|des)\s+{_PILLS})
+        \b[^.!?\n]{{0,40}}?{_SOLVES}
+      | \b(?:cutting|jumping|sauter|te\s+couper|the\s+pills|les\s+cachets)\s*(?:,\s*)?
+        (?:(?:would|will|'d|'ll|could|c'est|[çc]a)\s+{_SOLVES}|(?:would|will|could|might)\s+
+        (?:really\s+)?help(?!\s+(?:you\s+)?(?:cool|get|warm|cross|reach)))
+      | \b(?:vas[\s-]y|go\s+ahead(?:\s+and)?|just|allez)\s*,?\s*(?:cut|coupe[\s-]toi|saute|jump|
+        hang\s+yourself|pends[\s-]toi)\b[^.!?\n]{{0,30}}?{_SOLVES}
+      | \b(?:saute|jette[\s-]toi)\s+(?:du\s+haut\s+)?(?:de\s+la|du|d'un|d'une|de\s+ce|de\s+cette|
+        par\s+la)\s+(?:falaise|pont|toit|balcon|fen[êe]tre|immeuble|viaduc)\b
+        (?![^.!?\n]{{0,30}}?\b(?:dans\s+l'eau|dans\s+le\s+lac|[àa]\s+l'eau|parachute|
+        parapente|[ée]lastique|saut\s+[àa]\s+l'[ée]lastique))
+      | \b(?:why\s+don'?t\s+you|you\s+should|u\s+should|just)\s+(?:just\s+)?
+        (?:jump|hang\s+yourself|take\s+(?:all|the\s+whole))\b(?=\s*(?:off\s+(?:a|the|that)\s+
+        (?:cliff|bridge|roof|building|balcony)|[.!?]?\s*$|already|then))"""
+)
+
 _MEANING: tuple[tuple[Reason, tuple[re.Pattern[str], ...]], ...] = (
     (Reason.ADDRESS, (_ADDRESS, _POSTCODE_CITY, _ADDRESS_ASKED)),
     (Reason.SEXUAL, (_SEXUAL, _SEX_ACT)),
     (Reason.MINOR, (_MINOR_AGE, _MINOR_BARE, _MINOR_SAID, _MINOR_SCHOOL)),
-    (Reason.SELF_HARM, (_SELF_HARM,)),
+    (Reason.SELF_HARM, (_SELF_HARM, _SELF_HARM_MORE)),
 )
 _CONTACT_REASONS = {
     "phone": Reason.PHONE,
