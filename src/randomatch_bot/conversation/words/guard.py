@@ -170,6 +170,23 @@ _ADDRESS = re.compile(
       | \b(?:j'habite|je\s+vis|je\s+loge|i\s+live)\s+(?:au|at)\s+\d""",
     re.VERBOSE,
 )
+# A street named, then its number ("rue des Lilas à Chambéry, au 12, deuxième étage", "on Maple
+# Street, number 12"), often over two messages; not a date ("place du marché au 14 juillet") or
+# a distance ("route du col au 15 km").
+_MONTHS = (
+    r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|"
+    r"d[ée]cembre|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december"
+)
+_ADDRESS_NUMBER_AFTER = re.compile(
+    rf"""(?:\b(?i:{_STREET})\s+(?i:de\s+la\s+|de\s+l'|du\s+|des\s+|de\s+|d')?[A-ZÉÈÀ][\w'-]+
+        |\b(?:[A-Z][a-z]+\s+){{1,3}}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|Dr|Boulevard|
+        Blvd|Close|Court|Way|Crescent|Terrace|Grove|Place)\b)
+        [^.!?\n]{{0,50}}?(?i:\bau|\bnumber|\bnum[ée]ro|\bn°|\bno\.|\bat\s+number|\#)\s*
+        \d{{1,4}}(?:\s?(?i:bis|ter))?\b
+        (?!\s*(?i:h\b|h\d|km|m\b|min|mn|ans|€|%|[:.]\d|[èe]me|e\b|er\b|{_MONTHS}))""",
+    re.VERBOSE,
+)
 # "38000 Grenoble": a French postcode (department, three digits) and a capitalised name.
 _POSTCODE_CITY = re.compile(
     r"(?<![\d\s.,])\s?\b(?:0[1-9]|[1-8]\d|9[0-5]|97)\d{3}\s+[A-ZÉÈ][a-zéèêàç]+"
@@ -493,8 +510,9 @@ _SELF_HARM_MORE = _rx(
         (?:cliff|bridge|roof|building|balcony)|[.!?]?\s*$|already|then))"""
 )
 
+_ADDRESS_RULES = (_ADDRESS, _ADDRESS_NUMBER_AFTER, _POSTCODE_CITY, _ADDRESS_ASKED)
 _MEANING: tuple[tuple[Reason, tuple[re.Pattern[str], ...]], ...] = (
-    (Reason.ADDRESS, (_ADDRESS, _POSTCODE_CITY, _ADDRESS_ASKED)),
+    (Reason.ADDRESS, _ADDRESS_RULES),
     (Reason.SEXUAL, (_SEXUAL, _SEX_ACT)),
     (Reason.MINOR, (_MINOR_AGE, _MINOR_BARE, _MINOR_SAID, _MINOR_SCHOOL)),
     (Reason.SELF_HARM, (_SELF_HARM, _SELF_HARM_MORE)),
@@ -552,6 +570,21 @@ def _new_contacts(text: str, context: Sequence[str]) -> list[contacts.Contact]:
     return [*own, *(item for item, count in joined.items() if count > 0 and item not in own)]
 
 
+def _address_over_messages(text: str, context: Sequence[str]) -> bool:
+    """A postal address completed by `text` after the tail of `context` ("j'habite rue des
+    Lilas" then "au 12, deuxième étage"); one wholly in earlier messages is not counted again."""
+    recent = [message.strip() for message in context[-CONTEXT_MESSAGES:] if message.strip()]
+    tail = normalise(" ".join(recent)[-CONTEXT_CHARS:])
+    if not tail:
+        return False
+    head = text if len(text) <= HEAD_CHARS else text[:HEAD_CHARS].rsplit(None, 1)[0]
+    joined = f"{tail} {normalise(head)}"
+    for before, view in ((tail, joined), (digits_view(tail), digits_view(joined))):
+        if any(m.end() > len(before) for r in _ADDRESS_RULES for m in r.finditer(view)):
+            return True
+    return False
+
+
 def check(text: str, *, allow_meetings: bool = False, context: Sequence[str] = ()) -> list[Reason]:
     """The reasons raw reply `text` must not be sent, in a fixed order; [] when it may be.
 
@@ -559,6 +592,8 @@ def check(text: str, *, allow_meetings: bool = False, context: Sequence[str] = (
     detail split between them and `text` is caught, one wholly in them is not counted again.
     """
     found = {_CONTACT_REASONS[item.kind] for item in _new_contacts(text, context)}
+    if context and _address_over_messages(text, context):
+        found.add(Reason.ADDRESS)
     plain = normalise(text)
     # The meaning rules read numbers in words as digits too ("seize ans", "a hundred quid").
     for view in dict.fromkeys((plain, digits_view(plain))):
