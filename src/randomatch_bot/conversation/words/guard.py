@@ -358,6 +358,25 @@ _SEX_ACT = _rx(
       | \b(?:naked|nude)\s+(?:together|in\s+(?:my|your|the)\s+(?:tent|bed|sleeping\s+bag))"""
 )
 
+# Suggested with emoji or masked words: "ta b*** 🍆", "sans culotte 😈", "without the rest 😈",
+# "ton 🍑". An aubergine in a recipe or "sans-culottes" in a history lesson is not.
+_NAUGHTY = r"(?:😈|😏|💦|🔥|🍆|🍑|👅|🥵|😜|😘|🫦)"
+_SEX_HINTED = _rx(
+    rf"""\b(?:ta|ma|ton|mon|tes|mes|sa|son|your|my|ur)\s+(?:[bcqstdn][*\#]{{2,6}}[a-z]?|
+        [bcqstdn][a-z]?[*\#]{{1,5}}[a-z]{{1,2}})(?![\w*\#])(?!\s*(?:de|d'|du|of)\b)
+      | \b(?:ta|ma|ton|mon|tes|mes|your|my|ur)\s*(?:🍆|🍑|💦|👅)
+      | (?:🍆|🍑|👅)\s*💦 | 💦\s*(?:🍆|🍑)
+      | (?<!-)\b(?:sans|without|no)\s+(?:ma\s+|mon\s+|mes\s+|my\s+|a\s+|any\s+)?
+        (?:culotte|string|soutif|soutien-gorge|slip|cale[çc]on|sous-v[êe]tements?|panties|knickers|
+        underwear|bra|undies)\b[^.!?\n]{{0,25}}?{_NAUGHTY}
+      | \b(?:je\s+suis|j'suis|je\s+serai|je\s+dors|je\s+t'attends|i'?m|i\s+am|i'?ll\s+be|
+        i\s+sleep|waiting\s+for\s+you)\s+(?:\w+\s+)?(?:sans|without|with\s+no)\s+
+        (?:ma\s+|mon\s+|mes\s+|my\s+|a\s+|any\s+)?(?:culotte|string|soutif|soutien-gorge|slip|
+        cale[çc]on|sous-v[êe]tements?|panties|knickers|underwear|bra|undies)\b
+      | \b(?:without|sans)\s+(?:the\s+rest(?!\s+of\b)|le\s+reste(?!\s+(?:de|d'|du|des)\b)|rien\s+d'autre|nothing\s+else|
+        rien\s+(?:dessous|en\s+dessous)|anything\s+underneath)\b[^.!?\n]{{0,20}}?{_NAUGHTY}"""
+)
+
 # --- minors: someone in the conversation under 18 --------------------------------------------
 # First or second person only: "ma fille a 15 ans" is a parent talking.
 _MINOR_AGE = _rx(
@@ -513,7 +532,7 @@ _SELF_HARM_MORE = _rx(
 _ADDRESS_RULES = (_ADDRESS, _ADDRESS_NUMBER_AFTER, _POSTCODE_CITY, _ADDRESS_ASKED)
 _MEANING: tuple[tuple[Reason, tuple[re.Pattern[str], ...]], ...] = (
     (Reason.ADDRESS, _ADDRESS_RULES),
-    (Reason.SEXUAL, (_SEXUAL, _SEX_ACT)),
+    (Reason.SEXUAL, (_SEXUAL, _SEX_ACT, _SEX_HINTED)),
     (Reason.MINOR, (_MINOR_AGE, _MINOR_BARE, _MINOR_SAID, _MINOR_SCHOOL)),
     (Reason.SELF_HARM, (_SELF_HARM, _SELF_HARM_MORE)),
 )
