@@ -104,7 +104,8 @@ _ADJECTIVE_END = re.compile(
 
 def _is_word(name: str) -> bool:
     """Whether a plain word after "mon insta c'est…" is an ordinary word, not a user name."""
-    return name.lower() in _NOT_A_NAME or bool(_ADJECTIVE_END.fullmatch(name.lower()))
+    name = name.lower().rstrip(".")
+    return name in _NOT_A_NAME or bool(_ADJECTIVE_END.fullmatch(name))
 
 
 # --- the public suffix list -----------------------------------------------------------------

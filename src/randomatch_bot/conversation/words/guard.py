@@ -373,7 +373,8 @@ _SEX_HINTED = _rx(
         i\s+sleep|waiting\s+for\s+you)\s+(?:\w+\s+)?(?:sans|without|with\s+no)\s+
         (?:ma\s+|mon\s+|mes\s+|my\s+|a\s+|any\s+)?(?:culotte|string|soutif|soutien-gorge|slip|
         cale[çc]on|sous-v[êe]tements?|panties|knickers|underwear|bra|undies)\b
-      | \b(?:without|sans)\s+(?:the\s+rest(?!\s+of\b)|le\s+reste(?!\s+(?:de|d'|du|des)\b)|rien\s+d'autre|nothing\s+else|
+      | \b(?:without|sans)\s+(?:the\s+rest(?!\s+of\b)|le\s+reste(?!\s+(?:de|d'|du|des)\b)|
+        rien\s+d'autre|nothing\s+else|
         rien\s+(?:dessous|en\s+dessous)|anything\s+underneath)\b[^.!?\n]{{0,20}}?{_NAUGHTY}"""
 )
 
@@ -483,8 +484,8 @@ _SELF_HARM = _rx(
 _PILLS = r"""(?:cachets?|m[ée]docs?|m[ée]dicaments?|comprim[ée]s?|pilules?|somnif[èe]res?|
     anxiolytiques?|antid[ée]presseurs?|parac[ée]tamol|doliprane|pills?|meds|tablets?|
     sleeping\s+pills?|painkillers?|paracetamol|tylenol|xanax|tramadol|insulin[e]?)"""
-_SOLVES = r"""(?:(?:(?:would|will|'d|'ll|could|might)\s+)?(?:solve|fix|end)\s+(?:everything|it\s+all|
-    all\s+(?:your|of\s+your)\s+problems|your\s+problems)|problem\s+solved|
+_SOLVES = r"""(?:(?:(?:would|will|'d|'ll|could|might)\s+)?(?:solve|fix|end)\s+
+    (?:everything|it\s+all|all\s+(?:your|of\s+your)\s+problems|your\s+problems)|problem\s+solved|
     (?:r[ée]glera(?:it)?|r[ée]soudra(?:it)?|arrangera(?:it)?)\s+(?:tout|tous\s+tes\s+probl[èe]mes|
     tes\s+probl[èe]mes)|t'auras\s+plus\s+mal|tu\s+n'auras\s+plus\s+mal|tu\s+souffriras\s+plus|
     you\s+won'?t\s+(?:feel|hurt)\s+(?:anything|a\s+thing|anymore)|[çc]a\s+(?:te\s+)?soulage(?:ra)?|
