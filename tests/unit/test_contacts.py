@@ -366,3 +366,96 @@ def test_no_network_and_no_disk(monkeypatch: pytest.MonkeyPatch, tmp_path: objec
         assert contacts.find("Trop bien.Je pars") == []
     finally:
         contacts._suffixes.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sur tiktok je suis marierando…",
+        "sur insta je suis thomasbivouac !",
+        "on tiktok I'm wildjess.",
+        "snap ⇒ julie.rdo (avec un point)",
+        "snap => julie.rdo",
+        "insta » paul_trek",
+        "insta: paul_trek",
+        "insta paul_trek si tu veux voir mes photos",
+        "IG sam.trails",
+        "1nst4 : paul_trek",
+        "sn@p: julie.rdo",
+        "wh4ts4pp → lucas_alpes",
+        "t3l3gram : lucas_alpes",
+        "i.n.s.t.a : lea_rando38",
+        "s.n.a.p -> kevin.montagne",
+        "t1kt0k: marie.rando",
+    ],
+)
+def test_a_handle_right_after_a_platform(text: str) -> None:
+    assert "social_handle" in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sur insta je suis timide, je poste rien",
+        "on insta I'm shy.",
+        "sur tiktok je suis tombée sur une vidéo du GR20",
+        "sur insta, c'est grave comme tout le monde se ressemble",
+        "insta: je poste rarement",
+        "Strava GR20 en 12 jours, pas mal",
+        "youtu.be et instagr.am sont des liens courts, je sais",
+        "j'ai vu une marmotte sur insta hier",
+        "le signal est faible au refuge",
+        "snap, je l'utilise plus trop",
+    ],
+)
+def test_a_platform_in_passing_names_no_handle(text: str) -> None:
+    assert "social_handle" not in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pierre-dot-alpes-at-gmail-dot-com", "alpes@gmail.com"),
+        ("jane_at_gmail_dot_com", "jane@gmail.com"),
+        ("tom - at - hotmail - dot - fr", "tom@hotmail.fr"),
+        ("lea.sommet [a] orange [.] fr", "lea.sommet@orange.fr"),
+        ("lea.sommet (a) free (.) fr", "lea.sommet@free.fr"),
+        ("écris à marc.rando [a] gmail [.] com", "marc.rando@gmail.com"),
+    ],
+)
+def test_spelled_email_forms(text: str, expected: str) -> None:
+    emails = [c.value for c in contacts.find(text) if c.kind == "email"]
+    assert expected in emails, (text, emails)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "meet-at-the-top, then lunch",
+        "point-at-the-map and pick a lake",
+        "sarah_at_home today",
+        "on se retrouve au point de vue (a) ou (b) ?",
+    ],
+)
+def test_hyphened_at_and_dot_in_ordinary_words(text: str) -> None:
+    assert "email" not in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "six-one-seven, two-two-nine, four-four-zero-one",
+        "call me: seven-seven-zero, nine-zero-zero, one-two-three-four",
+        "oh-seven-seven-one-two, three-four-five, six-seven-eight",
+    ],
+)
+def test_english_number_words_joined_by_hyphens(text: str) -> None:
+    assert "phone" in _kinds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we did twenty-one switchbacks and a one-two punch of climbs", "the 617 bus, line two-two"],
+)
+def test_hyphened_number_words_that_are_no_phone(text: str) -> None:
+    assert "phone" not in _kinds(text), text

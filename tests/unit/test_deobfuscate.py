@@ -91,3 +91,24 @@ def test_digit_by_digit_and_chained_numbers() -> None:
     assert deobfuscate.chained_numbers("+33 6, ensuite 12 34 56 78") == ["+33612345678"]
     assert deobfuscate.chained_numbers("le 06, le 38, le 73, le 74 et le 69") == []
     assert deobfuscate.chained_numbers("07 41 à 12 km puis 52 66 09") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("six-one-seven, two-two-nine, four-four-zero-one", "6172294401"),
+        ("seven-seven-zero, nine-zero-zero", "770900"),
+        ("oh-seven-seven-one-two, three", "077123"),
+    ],
+)
+def test_english_digits_joined_by_hyphens_are_read_one_by_one(text: str, expected: str) -> None:
+    assert "".join(ch for ch in deobfuscate.digits_view(text) if ch.isdigit()) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a one-two punch on the ridge", "forty-two switchbacks", "we did a two-day loop"],
+)
+def test_ordinary_hyphened_english_words_stay_short(text: str) -> None:
+    """A pair of words joined by a hyphen makes no number long enough to be a phone."""
+    assert deobfuscate.digit_by_digit(deobfuscate.digits_view(text)) == []

@@ -532,3 +532,113 @@ def test_a_long_reply_is_read_in_bounded_time(text: str) -> None:
     started = time.process_time()
     guard.check(text[:3000], context=["06 12", "on en parle ?"])
     assert time.process_time() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("context", "text"),
+    [
+        (["j'habite rue des Lilas à Chambéry"], "au 12, deuxième étage"),
+        (["je suis avenue Jean Jaurès, à Annecy"], "numéro 8 bis, sonne deux fois"),
+        (["I live on Maple Street, it's quiet"], "number 12, the blue door"),
+    ],
+)
+def test_an_address_over_two_messages(context: list[str], text: str) -> None:
+    assert Reason.ADDRESS in guard.check(text, context=context, allow_meetings=True)
+
+
+@pytest.mark.parametrize(
+    ("context", "text"),
+    [
+        (["on part de la place Bellecour"], "au 14 juillet on verra"),
+        (["on a pris la route du col"], "au 15 km on a fait une pause"),
+        (["la rue des Lilas est jolie"], "au printemps surtout"),
+        (["j'habite au 12 rue des Lilas"], "tu connais le coin ?"),
+        (["I walked down Maple Street"], "at 10 it was empty"),
+    ],
+)
+def test_no_address_over_two_messages(context: list[str], text: str) -> None:
+    assert Reason.ADDRESS not in guard.check(text, context=context, allow_meetings=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "prends toute la boîte de cachets",
+        "avale une boîte entière de doliprane",
+        "avale tous tes médocs d'un coup, t'auras plus mal",
+        "just take the whole bottle of pills",
+        "vas-y, coupe-toi si ça te soulage",
+        "coupe-toi, ça soulage",
+        "cutting yourself will help, you'll feel better",
+        "jumping off that cliff would solve everything",
+        "saute du pont, ça réglera tout",
+        "jette-toi du haut de la falaise",
+        "you'd be better off dead",
+        "t'es mieux morte franchement",
+        "t'as qu'à sauter.",
+        "t'as qu'à te pendre",
+        "why don't you just jump off the bridge",
+        "go ahead and hang yourself, problem solved",
+    ],
+)
+def test_self_harm_encouraged_in_other_words(text: str) -> None:
+    assert Reason.SELF_HARM in guard.check(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "saute ce ruisseau, il est pas large",
+        "cut the rope and you'll feel better about the knot",
+        "je suis morte de fatigue",
+        "jump in the lake, it's warm",
+        "prends toute la boîte de biscuits pour la montée",
+        "take all your meds for the trip, altitude pills too",
+        "coupe-toi une part de tarte",
+        "coupe-toi les ongles avant la rando",
+        "t'as qu'à sauter le ruisseau",
+        "t'as qu'à sauter dans le lac",
+        "you'd be better off with poles",
+        "jumping off the rock into the lake was amazing",
+        "on a sauté du pont dans la rivière, trop bien",
+        "just jump, the stream is narrow here",
+        "jette-toi à l'eau, elle est bonne",
+        "I'm dead tired, better off in bed",
+    ],
+)
+def test_hiking_talk_near_self_harm_passes(text: str) -> None:
+    assert Reason.SELF_HARM not in guard.check(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ta b*** 🍆",
+        "je veux ta q***e",
+        "sans culotte 😈",
+        "je dors sans culotte",
+        "I'm not wearing anything... without the rest 😈",
+        "j'ai envie de ton 🍑",
+        "🍆💦 ce soir ?",
+        "your d**k",
+    ],
+)
+def test_sexual_content_hinted_with_emoji_or_masked_words(text: str) -> None:
+    assert Reason.SEXUAL in guard.check(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la recette avec une aubergine 🍆",
+        "les sans-culottes de 1789, cours d'histoire 😅",
+        "sans soutif c'est l'enfer en descente",
+        "🍑 pêches de vigne au marché 😋",
+        "ma b*** de chaussure a lâché",
+        "without the rest of the group we were lost 😂",
+        "sans le reste de l'équipe 🔥 on a fini quand même",
+        "le p*** de col était raide",
+    ],
+)
+def test_emoji_and_masked_words_in_ordinary_talk(text: str) -> None:
+    assert Reason.SEXUAL not in guard.check(text), text

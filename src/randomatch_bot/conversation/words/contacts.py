@@ -71,7 +71,7 @@ _HANDLE_LIKE = (
     r"[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+[._]?|[A-Za-z][A-Za-z_]+\d{2,}[A-Za-z0-9_]*"
 )
 # "mon insta : …", "my snap is …", "insta 👉 …".
-_EXPLICIT = r"\s*(?::|=|->|→|👉|c'est|cest|is|it's)\s*"
+_EXPLICIT = r"\s*(?::|=|->|=>|→|⇒|➡|➜|➔|👉|»|>|c'est|cest|is|it's)\s*"
 # A plain word as a user name only when the sentence ends on it ("mon insta c'est camille !").
 _PLAIN = r"(?P<plain>[A-Za-z][\w.]{2,29})(?=\s*(?:$|[!?.,;)\n]|[^\w\s]))"
 # Words that end "my snap is …" without being a user name.
@@ -84,17 +84,28 @@ _NOT_A_NAME = frozenset((
     "bloquée", "désactivé", "supprimé", "supprimée", "inactif", "inactive", "vieux", "ancien",
     "ancienne", "pareil", "ici", "là", "tout", "rien", "quoi", "what", "pas", "not", "juste",
     "perso", "secret", "nouveau", "nouvelle", "mieux", "better", "worse", "pire", "top", "génial",
-    "great", "cool", "sympa", "super",
+    "great", "cool", "sympa", "super", "accro", "partout", "rare", "absente", "absent", "aussi",
+    "also", "too", "toujours", "always", "never", "jamais", "souvent", "often", "moi", "toi",
+    "me", "you", "lui", "elle", "ça", "ca", "that", "this", "it", "discret", "discrète", "nouvelle",
+    "active", "actif", "dessus", "la", "there", "everywhere", "rarely", "rarement", "personne",
+    "inscrite", "inscrit", "abonnée", "abonné", "connectée", "connecté", "obsessed", "addicted",
+    "hooked", "nulle", "fan", "bof", "meh",
+    "timide", "shy", "lazy", "quiet", "silent", "lurker", "bad", "good", "bonne", "bon",
+    "mauvaise", "lente", "slow", "busy", "occupée", "occupé", "zen", "sage", "calme", "nouveau",
+    "rouillée", "rouillé", "débutante", "débutant", "beginner", "là-bas", "pro",
 ))
 # fmt: on
 # An adjective ending a sentence ("my strava is embarrassing", "mon insta est chiant"): not a
 # user name, which is a name or letters with digits.
-_ADJECTIVE_END = re.compile(r"\w{3,}(?:ing|ive|ous|ful|ble|less|eux|euse|ique|ant|ante)")
+_ADJECTIVE_END = re.compile(
+    r"\w{3,}(?:ing|ive|ous|ful|ble|less|eux|euse|ique|ant|ante|ées|és|if|ère|ment)"
+)
 
 
 def _is_word(name: str) -> bool:
     """Whether a plain word after "mon insta c'est…" is an ordinary word, not a user name."""
-    return name.lower() in _NOT_A_NAME or bool(_ADJECTIVE_END.fullmatch(name.lower()))
+    name = name.lower().rstrip(".")
+    return name in _NOT_A_NAME or bool(_ADJECTIVE_END.fullmatch(name))
 
 
 # --- the public suffix list -----------------------------------------------------------------
@@ -216,7 +227,7 @@ _PHONE_TALK = _rx(
 # --- e-mail addresses ------------------------------------------------------------------------
 _OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
 _EMAIL_WRITTEN = _rx(
-    rf"""(?<![\w.+-])(?P<local>[\w.+-]*\w)\s*(?:@|{_OPEN}\s*(?:at|arobase|@)\s*{_CLOSE})\s*
+    rf"""(?<![\w.+-])(?P<local>[\w.+-]*\w)\s*(?:@|{_OPEN}\s*(?:at|a|arobase|@)\s*{_CLOSE})\s*
         (?P<domain>\w[\w-]*(?:\s*(?:\.|{_OPEN}\s*(?:dot|point|pt|\.)\s*{_CLOSE}|\s(?:dot|point)\s)
         \s*\w[\w-]*)+)"""
 )
@@ -230,7 +241,7 @@ _EMAIL_SPOKEN = _rx(
 _WEBMAIL = r"(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|proton(?:mail)?|gmx|laposte|wanadoo)"
 _EMAIL_PROVIDER = _rx(
     rf"""(?<![\w.+-])(?P<local>[\w.+-]*\w)(?:\s*@\s*(?P<domain>{_MAIL_PROVIDERS})
-      | (?:\s*{_OPEN}\s*(?:at|arobase|@)\s*{_CLOSE}\s*|{_SP_AT}|[\s,;]+(?:sur|on)\s+)
+      | (?:\s*{_OPEN}\s*(?:at|a|arobase|@)\s*{_CLOSE}\s*|{_SP_AT}|[\s,;]+(?:sur|on)\s+)
         (?P<webmail>{_WEBMAIL}))\b"""
 )
 # "mon gmail c'est margaux.vdl", "my email is lily.jones".
@@ -501,13 +512,16 @@ _OWN_ACCOUNT = _rx(
         (?:{_EXPLICIT}@?{_PLAIN}|(?:{_EXPLICIT}|\s*\?\s*|\s+)@?(?P<handle>{_HANDLE_LIKE}))"""
 )
 _PLATFORM_THEN_HANDLE = _rx(
-    rf"""\b{_PLATFORMS}(?:\s+(?:account|handle|username|name|pseudo))?\s*(?::|=|->|→|👉)\s*@?
-        (?:(?P<handle>{_HANDLE_LIKE})|{_PLAIN})"""
+    rf"""\b{_PLATFORMS}(?:\s+(?:account|handle|username|name|pseudo))?\s*
+        (?::|=|->|=>|→|⇒|➡|➜|➔|👉|»|>)\s*@?(?:(?P<handle>{_HANDLE_LIKE})|{_PLAIN})
+      | \b{_PLATFORMS}\s+@?(?P<bare>{_HANDLE_LIKE})(?![\w@])"""
 )
 # The platform first, then the name: "sur insta je suis clem.rando", "on IG I'm sam_trails".
 _PLATFORM_THEN_NAME = _rx(
-    rf"""\b(?:sur|on)\s+{_PLATFORMS}\s*,?\s*(?:je\s+suis|j'suis|i'?m|c'est|it'?s|moi\s+c'est)\s+
-        @?(?P<handle>{_HANDLE_LIKE})"""
+    rf"""\b(?:sur|on)\s+{_PLATFORMS}\s*,?\s*
+        (?:(?:je\s+suis|j'suis|i'?m|c'est|it'?s|moi\s+c'est)\s+@?(?P<handle>{_HANDLE_LIKE})
+        |(?:je\s+suis|j'suis|i'?m|moi\s+c'est|je\s+m'appelle|my\s+name'?s|
+        (?:mon|my)\s+(?:pseudo|nom|name|handle)\s+(?:c'est|est|is))\s+@?{_PLAIN})"""
 )
 _HANDLE_THEN_PLATFORM = _rx(
     rf"""(?<![\w@.])@?(?P<handle>{_HANDLE_LIKE})\s+(?:sur|on|via|par)\s+(?:mon\s+|my\s+)?
@@ -565,8 +579,10 @@ def _socials(text: str) -> list[Contact]:
     for pattern in _NAME_PATTERNS:
         for match in pattern.finditer(text):
             groups = match.groupdict()
-            name = groups.get("handle") or groups.get("plain") or ""
+            name = groups.get("handle") or groups.get("bare") or groups.get("plain") or ""
             if groups.get("plain") and _is_word(name):
+                continue
+            if groups.get("bare") and len(name.strip("._")) < 4:
                 continue
             if name and not _is_route(name):
                 found.append(Contact("social_handle", "@" + name.lower()))
@@ -598,16 +614,66 @@ def _spoken_handles(text: str) -> str:
     return _SAID_AT.sub(at, text)
 
 
+# Platform names disguised by digits, signs or dots between the letters ("1nst4", "sn@p",
+# "wh4ts4pp", "t3l3gram", "i.n.s.t.a"): written plainly before the other rules read them.
+_LEET = {
+    "a": "a4@*",
+    "e": "e3€*",
+    "i": "i1!|*",
+    "o": "o0*",
+    "s": "s5$",
+    "t": "t7+",
+    "g": "g9",
+    "b": "b8",
+}
+_DISGUISABLE = (
+    "instagram", "insta", "snapchat", "snap", "whatsapp", "telegram", "tiktok", "signal",
+    "discord", "facebook", "youtube", "messenger", "strava",
+)  # fmt: skip
+_LETTER_GAP = r"[.\-_·•]?"
+
+
+def _disguised(word: str) -> str:
+    letters = [f"[{re.escape(_LEET.get(ch, ch))}]" for ch in word]
+    return _LETTER_GAP.join(letters)
+
+
+_DISGUISED_PLATFORM = re.compile(
+    r"(?<![A-Za-z0-9@.])(?:"
+    + "|".join(f"(?P<{word}>{_disguised(word)})" for word in _DISGUISABLE)
+    + r")(?![A-Za-z0-9@])",
+    re.IGNORECASE,
+)
+
+
+def undisguise_platforms(text: str) -> str:
+    """`text` with platform names disguised in leetspeak or with signs written plainly."""
+
+    def plain(match: re.Match[str]) -> str:
+        # Signs between all the letters or none: "youtu.be" and "instagr.am" are links.
+        gaps = len(re.findall(r"[.\-_·•]", match.group()))
+        word = match.lastgroup or ""
+        return word if gaps in {0, len(word) - 1} else match.group()
+
+    return _DISGUISED_PLATFORM.sub(plain, text)
+
+
+# "pierre-dot-alpes-at-gmail-dot-com", "jane_at_gmail_dot_com": the spoken signs joined to
+# the words by hyphens or underscores, set apart by spaces for the spoken-address rules.
+_JOINED_SIGN = _rx(r"(?<=[^\W_])\s*[-_]\s*(at|dot|point|arobase)\s*[-_]\s*(?=[^\W_])")
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
 def find(text: str) -> list[Contact]:
     """Every contact detail in `text`, in the order phone, e-mail, link, social handle."""
-    text = normalise(text)
+    text = undisguise_platforms(normalise(text))
     found = _phones(text)
     # Letters written one by one ("h t t p s", "e l o d i e _ 3 8") are read joined too.
-    for view in dict.fromkeys((text, despace(text))):
+    spelled = _JOINED_SIGN.sub(r" \1 ", text)
+    for view in dict.fromkeys((text, despace(text), spelled)):
         found += [Contact("phone", _squash(m.group())) for m in _PHONE_TALK.finditer(view)]
         emails, spans = _emails(view)
         found += [*emails, *_links(view, spans), *_socials(view)]

@@ -115,6 +115,10 @@ _EN_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "ni
 _EN_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 # "zéro-six-douze-trente-quatre": number words joined by hyphens, read one by one.
 _HYPHENED = re.compile(rf"\b(?:{_FR_NUMBER})(?:-(?:{_FR_NUMBER}))+\b", re.IGNORECASE)
+# "six-one-seven", "oh-seven-seven": English digits joined by hyphens, read one by one ("forty-two"
+# is a compound, left to `_EN_COMPOUND`).
+_EN_DIGIT = r"zero|oh|one|two|three|four|five|six|seven|eight|nine"
+_EN_HYPHENED = re.compile(rf"\b(?:{_EN_DIGIT})(?:-(?:{_EN_DIGIT}))+\b", re.IGNORECASE)
 # "fifty six": an English compound read before the French pass takes its "six".
 _EN_COMPOUND = re.compile(
     rf"\b({'|'.join(_EN_TENS)})[\s-]+({'|'.join(_EN_UNITS)})\b", re.IGNORECASE
@@ -133,6 +137,7 @@ def digits_view(text: str) -> str:
     """`normalise`, numbers in words as digits (French, then English), letters in digit runs."""
     text = _REPEATED.sub(_repeat, normalise(text))
     text = _HYPHENED.sub(lambda m: m.group().replace("-", " "), text)
+    text = _EN_HYPHENED.sub(lambda m: m.group().replace("-", " "), text)
     text = _EN_COMPOUND.sub(_en_compound, text)
     for language in ("fr", "en"):
         text = alpha2digit(text, language)

@@ -170,6 +170,23 @@ _ADDRESS = re.compile(
       | \b(?:j'habite|je\s+vis|je\s+loge|i\s+live)\s+(?:au|at)\s+\d""",
     re.VERBOSE,
 )
+# A street named, then its number ("rue des Lilas à Chambéry, au 12, deuxième étage", "on Maple
+# Street, number 12"), often over two messages; not a date ("place du marché au 14 juillet") or
+# a distance ("route du col au 15 km").
+_MONTHS = (
+    r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|"
+    r"d[ée]cembre|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december"
+)
+_ADDRESS_NUMBER_AFTER = re.compile(
+    rf"""(?:\b(?i:{_STREET})\s+(?i:de\s+la\s+|de\s+l'|du\s+|des\s+|de\s+|d')?[A-ZÉÈÀ][\w'-]+
+        |\b(?:[A-Z][a-z]+\s+){{1,3}}(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|Dr|Boulevard|
+        Blvd|Close|Court|Way|Crescent|Terrace|Grove|Place)\b)
+        [^.!?\n]{{0,50}}?(?i:\bau|\bnumber|\bnum[ée]ro|\bn°|\bno\.|\bat\s+number|\#)\s*
+        \d{{1,4}}(?:\s?(?i:bis|ter))?\b
+        (?!\s*(?i:h\b|h\d|km|m\b|min|mn|ans|€|%|[:.]\d|[èe]me|e\b|er\b|{_MONTHS}))""",
+    re.VERBOSE,
+)
 # "38000 Grenoble": a French postcode (department, three digits) and a capitalised name.
 _POSTCODE_CITY = re.compile(
     r"(?<![\d\s.,])\s?\b(?:0[1-9]|[1-8]\d|9[0-5]|97)\d{3}\s+[A-ZÉÈ][a-zéèêàç]+"
@@ -341,6 +358,26 @@ _SEX_ACT = _rx(
       | \b(?:naked|nude)\s+(?:together|in\s+(?:my|your|the)\s+(?:tent|bed|sleeping\s+bag))"""
 )
 
+# Suggested with emoji or masked words: "ta b*** 🍆", "sans culotte 😈", "without the rest 😈",
+# "ton 🍑". An aubergine in a recipe or "sans-culottes" in a history lesson is not.
+_NAUGHTY = r"(?:😈|😏|💦|🔥|🍆|🍑|👅|🥵|😜|😘|🫦)"
+_SEX_HINTED = _rx(
+    rf"""\b(?:ta|ma|ton|mon|tes|mes|sa|son|your|my|ur)\s+(?:[bcqstdn][*\#]{{2,6}}[a-z]?|
+        [bcqstdn][a-z]?[*\#]{{1,5}}[a-z]{{1,2}})(?![\w*\#])(?!\s*(?:de|d'|du|of)\b)
+      | \b(?:ta|ma|ton|mon|tes|mes|your|my|ur)\s*(?:🍆|🍑|💦|👅)
+      | (?:🍆|🍑|👅)\s*💦 | 💦\s*(?:🍆|🍑)
+      | (?<!-)\b(?:sans|without|no)\s+(?:ma\s+|mon\s+|mes\s+|my\s+|a\s+|any\s+)?
+        (?:culotte|string|soutif|soutien-gorge|slip|cale[çc]on|sous-v[êe]tements?|panties|knickers|
+        underwear|bra|undies)\b[^.!?\n]{{0,25}}?{_NAUGHTY}
+      | \b(?:je\s+suis|j'suis|je\s+serai|je\s+dors|je\s+t'attends|i'?m|i\s+am|i'?ll\s+be|
+        i\s+sleep|waiting\s+for\s+you)\s+(?:\w+\s+)?(?:sans|without|with\s+no)\s+
+        (?:ma\s+|mon\s+|mes\s+|my\s+|a\s+|any\s+)?(?:culotte|string|soutif|soutien-gorge|slip|
+        cale[çc]on|sous-v[êe]tements?|panties|knickers|underwear|bra|undies)\b
+      | \b(?:without|sans)\s+(?:the\s+rest(?!\s+of\b)|le\s+reste(?!\s+(?:de|d'|du|des)\b)|
+        rien\s+d'autre|nothing\s+else|
+        rien\s+(?:dessous|en\s+dessous)|anything\s+underneath)\b[^.!?\n]{{0,20}}?{_NAUGHTY}"""
+)
+
 # --- minors: someone in the conversation under 18 --------------------------------------------
 # First or second person only: "ma fille a 15 ans" is a parent talking.
 _MINOR_AGE = _rx(
@@ -439,11 +476,66 @@ _SELF_HARM = _rx(
         would\s+miss\s+you|would\s+care\s+if\s+you)"""
 )
 
+# The same told in other words: pills by the box ("prends toute la boîte de cachets", "take the
+# whole bottle of pills"), cutting, jumping or hanging offered as a relief or a solution ("vas-y,
+# coupe-toi si ça te soulage", "jumping off that cliff would solve everything", "t'as qu'à
+# sauter"), death wished on the other ("you'd be better off dead"). Not "saute ce ruisseau",
+# "cut the rope", "je suis morte de fatigue", "prends toute la boîte de biscuits".
+_PILLS = r"""(?:cachets?|m[ée]docs?|m[ée]dicaments?|comprim[ée]s?|pilules?|somnif[èe]res?|
+    anxiolytiques?|antid[ée]presseurs?|parac[ée]tamol|doliprane|pills?|meds|tablets?|
+    sleeping\s+pills?|painkillers?|paracetamol|tylenol|xanax|tramadol|insulin[e]?)"""
+_SOLVES = r"""(?:(?:(?:would|will|'d|'ll|could|might)\s+)?(?:solve|fix|end)\s+
+    (?:everything|it\s+all|all\s+(?:your|of\s+your)\s+problems|your\s+problems)|problem\s+solved|
+    (?:r[ée]glera(?:it)?|r[ée]soudra(?:it)?|arrangera(?:it)?)\s+(?:tout|tous\s+tes\s+probl[èe]mes|
+    tes\s+probl[èe]mes)|t'auras\s+plus\s+mal|tu\s+n'auras\s+plus\s+mal|tu\s+souffriras\s+plus|
+    you\s+won'?t\s+(?:feel|hurt)\s+(?:anything|a\s+thing|anymore)|[çc]a\s+(?:te\s+)?soulage(?:ra)?|
+    it'?ll\s+help|it\s+helps|you'?ll\s+feel\s+better|tu\s+(?:te\s+sentiras|iras)\s+mieux)"""
+_SELF_HARM_MORE = _rx(
+    rf"""\b(?:prends|prenez|prendre|avale|avales|avaler|avalez|take|swallow|down|pop)\b
+        [^.!?\n]{{0,12}}?\b(?:toute?\s+(?:la|ta|une|cette)|(?:the|a|that|your)\s+whole|
+        (?:une|la|ta)|an?\s+entire|the\s+entire)\s+(?:bo[iî]te|plaquette|flacon|tube|bottle|box|
+        pack|packet|strip)\s+(?:enti[èe]re\s+)?(?:de\s+|d'|of\s+)(?:\w+\s+)?{_PILLS}
+      | \b(?:prends|prenez|prendre|avale|avales|avaler|avalez|take|swallow|down|pop)\b
+        [^.!?\n]{{0,12}}?\b(?:toute?s?\s+(?:la|les|tes|ta|ton|ces)|tous\s+(?:les|tes|ces)|
+        tout\s+(?:le|ton|ce)|(?:the|a|that|your)\s+whole|all\s+(?:the|your|those|these|
+        of\s+(?:the|your|those)))\s+(?:\w+\s+){{0,2}}?{_PILLS}\b[^.!?\n]{{0,30}}?
+        (?:d'un\s+coup|en\s+m[êe]me\s+temps|[àa]\s+la\s+fois|at\s+once|all\s+together|
+        in\s+one\s+go|{_SOLVES})
+      | \b(?:coupe|coupes|taillade|ouvre)[\s-]toi\b(?!\s+(?:les\s+(?:cheveux|ongles)|une?|des|du|
+        de|la|le|l'|un\s+morceau|en\s+(?:deux|quatre)|[àa]\s+manger))
+      | \b(?:you'?d|you\s+would|you'?re|you\s+are|u\s+would|u'?re|t'es|tu\s+es|tu\s+serais|
+        tu\s+seras|tu\s+serai)\s+(?:\w+\s+)?(?:better\s+off\s+dead|mieux\s+mort(?:e|s|es)?)\b
+        (?!\s+(?:de|d'|tired|beat))
+      | \b(?:t'as|tu\s+as|tu\s+n'as|t'a)\s+(?:juste\s+|plus\s+)?qu'[àa]\s+
+        (?:sauter|te\s+jeter|te\s+pendre|te\s+tuer|crever|mourir|en\s+finir)\b
+        (?=\s*(?:[.!?,;…]|$|alors|du\s+coup|ça\s+r[ée]glera|then|lol|😂|🙃|🤷))
+      | \b(?:jump(?:ing)?|leap(?:ing)?|throw(?:ing)?\s+yourself)\s+(?:off|from)\s+
+        (?:a|the|that|this|your|some)\s+(?:\w+\s+)?(?:cliff|bridge|roof|building|balcony|ledge|
+        window|tower)\b[^.!?\n]{{0,30}}?{_SOLVES}
+      | \b(?:te\s+jeter|se\s+jeter|te\s+pendre|se\s+pendre|te\s+couper|te\s+tailler|
+        cut(?:ting)?\s+(?:yourself|your\s+(?:wrists?|arms?|thighs?|skin))|
+        hang(?:ing)?\s+yourself|avaler\s+(?:tes|les|des)\s+{_PILLS})
+        \b[^.!?\n]{{0,40}}?{_SOLVES}
+      | \b(?:cutting|jumping|sauter|te\s+couper|the\s+pills|les\s+cachets)\s*(?:,\s*)?
+        (?:(?:would|will|'d|'ll|could|c'est|[çc]a)\s+{_SOLVES}|(?:would|will|could|might)\s+
+        (?:really\s+)?help(?!\s+(?:you\s+)?(?:cool|get|warm|cross|reach)))
+      | \b(?:vas[\s-]y|go\s+ahead(?:\s+and)?|just|allez)\s*,?\s*(?:cut|coupe[\s-]toi|saute|jump|
+        hang\s+yourself|pends[\s-]toi)\b[^.!?\n]{{0,30}}?{_SOLVES}
+      | \b(?:saute|jette[\s-]toi)\s+(?:du\s+haut\s+)?(?:de\s+la|du|d'un|d'une|de\s+ce|de\s+cette|
+        par\s+la)\s+(?:falaise|pont|toit|balcon|fen[êe]tre|immeuble|viaduc)\b
+        (?![^.!?\n]{{0,30}}?\b(?:dans\s+l'eau|dans\s+le\s+lac|[àa]\s+l'eau|parachute|
+        parapente|[ée]lastique|saut\s+[àa]\s+l'[ée]lastique))
+      | \b(?:why\s+don'?t\s+you|you\s+should|u\s+should|just)\s+(?:just\s+)?
+        (?:jump|hang\s+yourself|take\s+(?:all|the\s+whole))\b(?=\s*(?:off\s+(?:a|the|that)\s+
+        (?:cliff|bridge|roof|building|balcony)|[.!?]?\s*$|already|then))"""
+)
+
+_ADDRESS_RULES = (_ADDRESS, _ADDRESS_NUMBER_AFTER, _POSTCODE_CITY, _ADDRESS_ASKED)
 _MEANING: tuple[tuple[Reason, tuple[re.Pattern[str], ...]], ...] = (
-    (Reason.ADDRESS, (_ADDRESS, _POSTCODE_CITY, _ADDRESS_ASKED)),
-    (Reason.SEXUAL, (_SEXUAL, _SEX_ACT)),
+    (Reason.ADDRESS, _ADDRESS_RULES),
+    (Reason.SEXUAL, (_SEXUAL, _SEX_ACT, _SEX_HINTED)),
     (Reason.MINOR, (_MINOR_AGE, _MINOR_BARE, _MINOR_SAID, _MINOR_SCHOOL)),
-    (Reason.SELF_HARM, (_SELF_HARM,)),
+    (Reason.SELF_HARM, (_SELF_HARM, _SELF_HARM_MORE)),
 )
 _CONTACT_REASONS = {
     "phone": Reason.PHONE,
@@ -498,6 +590,21 @@ def _new_contacts(text: str, context: Sequence[str]) -> list[contacts.Contact]:
     return [*own, *(item for item, count in joined.items() if count > 0 and item not in own)]
 
 
+def _address_over_messages(text: str, context: Sequence[str]) -> bool:
+    """A postal address completed by `text` after the tail of `context` ("j'habite rue des
+    Lilas" then "au 12, deuxième étage"); one wholly in earlier messages is not counted again."""
+    recent = [message.strip() for message in context[-CONTEXT_MESSAGES:] if message.strip()]
+    tail = normalise(" ".join(recent)[-CONTEXT_CHARS:])
+    if not tail:
+        return False
+    head = text if len(text) <= HEAD_CHARS else text[:HEAD_CHARS].rsplit(None, 1)[0]
+    joined = f"{tail} {normalise(head)}"
+    for before, view in ((tail, joined), (digits_view(tail), digits_view(joined))):
+        if any(m.end() > len(before) for r in _ADDRESS_RULES for m in r.finditer(view)):
+            return True
+    return False
+
+
 def check(text: str, *, allow_meetings: bool = False, context: Sequence[str] = ()) -> list[Reason]:
     """The reasons raw reply `text` must not be sent, in a fixed order; [] when it may be.
 
@@ -505,6 +612,8 @@ def check(text: str, *, allow_meetings: bool = False, context: Sequence[str] = (
     detail split between them and `text` is caught, one wholly in them is not counted again.
     """
     found = {_CONTACT_REASONS[item.kind] for item in _new_contacts(text, context)}
+    if context and _address_over_messages(text, context):
+        found.add(Reason.ADDRESS)
     plain = normalise(text)
     # The meaning rules read numbers in words as digits too ("seize ans", "a hundred quid").
     for view in dict.fromkeys((plain, digits_view(plain))):
