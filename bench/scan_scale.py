@@ -9,7 +9,7 @@ a few left on. Then runs each query several times (the first run warms the cache
 counted) and prints the median, with the key lines of one EXPLAIN (ANALYZE, BUFFERS).
 
 "Before" is the scan as it was (it visits every active bot match) on the same database
-without the indexes of migrations 0021 to 0024; "after" is the shipped query with them.
+without the indexes of migrations 0014 to 0017; "after" is the shipped query with them.
 
 Runs on fresh embedded PostgreSQL in a temporary directory; one run, so compare runs on the
 same machine.

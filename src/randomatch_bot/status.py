@@ -21,7 +21,7 @@ from randomatch_bot.errors import DatabaseError, DatabaseUnavailable, RedisUnava
 from randomatch_bot.worker.tasks import queue_depth
 
 HOLDS_SINCE = "0007_policies"  # the migration that records why a reply is held back
-PAUSES_SINCE = "0020_outages"  # the migration that records paused models
+PAUSES_SINCE = "0013_outages"  # the migration that records paused models
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 import pytest
 
-from randomatch_bot.db.migrate import load_migrations, migrate, schema_version
+from randomatch_bot.db.migrate import RENUMBERED, load_migrations, migrate, schema_version
 
 pytestmark = pytest.mark.integration
 
@@ -176,11 +176,11 @@ async def test_index_of_the_first_release_counts_as_built(empty_dsn: str) -> Non
             "92feb36870bed5362ec4c74abbd5778675b2a1135a9d329207c7c0ac06f8bbdb",
         )
         await conn.execute(
-            "DELETE FROM bot.schema_migrations WHERE version = '0012_messages_match_created_index'"
+            "DELETE FROM bot.schema_migrations WHERE version = '0011_messages_match_created_index'"
         )
         report = await migrate(conn)
         assert report.changed == []
-        assert report.applied == ["0012_messages_match_created_index"]
+        assert report.applied == ["0011_messages_match_created_index"]
         count = await conn.fetchval(
             "SELECT count(*) FROM pg_indexes WHERE tablename = 'messages' "
             "AND indexdef LIKE '%(match_id, created_at)%'"
@@ -210,5 +210,47 @@ async def test_migrations_whose_comment_changed_are_not_reported_changed(empty_d
         assert (await migrate(conn)).changed == []
         await conn.execute(set_checksum, "0009_reply_latency_view", "0" * 64)
         assert (await migrate(conn)).changed == ["0009_reply_latency_view"]
+    finally:
+        await conn.close()
+
+
+async def test_migrations_are_numbered_without_gaps(empty_dsn: str) -> None:
+    """One numbering, 0001 to the last, each number once."""
+    numbers = [int(m.version[:4]) for m in load_migrations()]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+async def test_a_database_of_the_former_numbering_upgrades_cleanly(empty_dsn: str) -> None:
+    """A database that recorded the migrations under their former numbers — and one that
+    has not applied the latest yet — is renamed, applies only what it lacks, and is told
+    nothing changed; a second run is a no-op."""
+    conn = await asyncpg.connect(empty_dsn)
+    try:
+        await migrate(conn)
+        applied_at = await conn.fetch("SELECT version, applied_at FROM bot.schema_migrations")
+        for old, new in RENUMBERED.items():
+            await conn.execute(
+                "UPDATE bot.schema_migrations SET version = $1 WHERE version = $2", old, new
+            )
+        latest = max(RENUMBERED.values())
+        await conn.execute(
+            "DELETE FROM bot.schema_migrations WHERE version = $1",
+            next(old for old, new in RENUMBERED.items() if new == latest),
+        )
+        report = await migrate(conn)
+        assert report.changed == []
+        # The latest migration is idempotent: re-applied, it leaves the schema as it was.
+        assert report.applied == [latest]
+        rows = await conn.fetch("SELECT version FROM bot.schema_migrations ORDER BY version")
+        assert [r["version"] for r in rows] == [m.version for m in load_migrations()]
+        now = await conn.fetch("SELECT version, applied_at FROM bot.schema_migrations")
+        kept = {r["version"]: r["applied_at"] for r in now if r["version"] != latest}
+        # Renamed, not re-applied: each keeps the time it was first applied.
+        assert kept == {
+            RENUMBERED.get(r["version"], r["version"]): r["applied_at"]
+            for r in applied_at
+            if r["version"] != latest
+        }
+        assert (await migrate(conn)).applied == []
     finally:
         await conn.close()

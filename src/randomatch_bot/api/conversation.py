@@ -9,7 +9,7 @@ read-only token sees the same with personal data masked (message texts, the pers
 the memory's summary and the values of its facts).
 
 The timeline is read from `bot.plan_events` (written by triggers as each step runs, migration
-0071) and the plan's own columns; the reason of the wait before reading (night or absence) is
+0028) and the plan's own columns; the reason of the wait before reading (night or absence) is
 derived from the persona's active hours at the time the plan started.
 """
 

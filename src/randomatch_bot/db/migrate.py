@@ -44,12 +44,38 @@ LOCK_WAIT_TOTAL = 300.0  # seconds
 # Files edited after they were released, in ways that change nothing on a database that
 # applied them: their earlier checksums are not reported as changed.
 _EQUIVALENT_CHECKSUMS = {
-    # 0001 built the messages index non-concurrently; 0012 builds it now.
+    # 0001 built the messages index non-concurrently; 0011 builds it now.
     "0001_app_tables": {"92feb36870bed5362ec4c74abbd5778675b2a1135a9d329207c7c0ac06f8bbdb"},
     # 0003 and 0009: only their first comment line changed (it cited a document outside the
     # repository).
     "0003_notify_trigger": {"fc24375c4f0807fa930c9c354cceab8aceaf4901dea1573b527b3e1d03a7ec8b"},
     "0009_reply_latency_view": {"8b266330ba5f6e96408601d71e4da1526f8c78ccda39c85cbc50e9b4e7df8d90"},
+}
+
+# The migration files were renumbered without gaps for the 0.2 series: the version a database
+# migrated before recorded, and the file's name now (same content, same checksum). `migrate`
+# renames the recorded rows first (`renumber_migrations`), so such a database applies nothing
+# again and reports nothing changed.
+RENUMBERED: dict[str, str] = {
+    "0012_messages_match_created_index": "0011_messages_match_created_index",
+    "0013_typing_broadcast": "0012_typing_broadcast",
+    "0020_outages": "0013_outages",
+    "0021_messages_created_index": "0014_messages_created_index",
+    "0022_matches_created_index": "0015_matches_created_index",
+    "0023_answered_at_index": "0016_answered_at_index",
+    "0024_profiles_bots_index": "0017_profiles_bots_index",
+    "0030_human_caps": "0018_human_caps",
+    "0031_personal_data": "0019_personal_data",
+    "0045_contract_extensions": "0020_contract_extensions",
+    "0046_message_photos": "0021_message_photos",
+    "0065_extensions_for_this_role": "0022_extensions_for_this_role",
+    "0066_typing_broadcast_checked": "0023_typing_broadcast_checked",
+    "0067_functions_search_path": "0024_functions_search_path",
+    "0068_conversation_closures": "0025_conversation_closures",
+    "0069_forgotten_matches": "0026_forgotten_matches",
+    "0070_persona_life": "0027_persona_life",
+    "0071_console": "0028_console",
+    "0072_takeover": "0029_takeover",
 }
 
 _CONCURRENT_INDEX = re.compile(
@@ -142,6 +168,11 @@ async def migrate(
         created = list(check.missing)
         if created:
             await _create_app_tables(conn, migrations[0], created)
+        renamed = await conn.fetch(
+            SQL.renumber_migrations.text, list(RENUMBERED), list(RENUMBERED.values())
+        )
+        if renamed:
+            log.info("migrate.renumbered", versions=len(renamed))
         rows = await conn.fetch("SELECT version, checksum FROM bot.schema_migrations")
         done = {row["version"]: row["checksum"] for row in rows}
         for migration in migrations:

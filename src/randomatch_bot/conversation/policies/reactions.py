@@ -80,7 +80,7 @@ def choose_reaction(
 
 
 async def reactions_available(conn: Conn) -> bool:
-    """Whether the app's database has a reactions table (see migration 0045)."""
+    """Whether the app's database has a reactions table (see migration 0020)."""
     return (await extensions.find(conn)).reactions
 
 

@@ -1,5 +1,5 @@
 -- Named queries of conversations closed for good by what the person wrote (db/closures.py):
--- `minor` and `stop` (migration 0068).
+-- `minor` and `stop` (migration 0025).
 
 -- name: closure_facts
 -- What a step needs to know of a conversation's closings, in one row (as the `closure_`

@@ -26,7 +26,7 @@ SELECT last.last_bot_at, last.last_human_at,
   FROM last;
 
 -- name: contract_extensions
--- Which optional extensions of the app's contract this database has (migration 0045).
+-- Which optional extensions of the app's contract this database has (migration 0020).
 SELECT reactions, message_image_column, attachments FROM bot.contract_extensions;
 
 -- name: bot_recent_reactions

@@ -25,3 +25,14 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- name: renumber_migrations
+-- Gives the migrations a database recorded under their former numbers the names they have
+-- now (one numbering without gaps since the 0.2 series), keeping their checksums: such a
+-- database applies nothing again. A name already recorded is left alone.
+UPDATE bot.schema_migrations AS m
+SET version = r.new_version
+FROM unnest(:old_versions::text[], :new_versions::text[]) AS r(old_version, new_version)
+WHERE m.version = r.old_version
+  AND NOT EXISTS (SELECT 1 FROM bot.schema_migrations WHERE version = r.new_version)
+RETURNING m.version;

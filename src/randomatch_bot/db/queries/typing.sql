@@ -1,7 +1,7 @@
 -- name: broadcast_typing
 -- The bot's typing state over Supabase Realtime Broadcast (and the table too with `both`);
 -- falls back to the table where `realtime.send` is missing or the broadcast was not stored;
--- returns whether it was stored. See migrations 0013 and 0066.
+-- returns whether it was stored. See migrations 0012 and 0023.
 SELECT bot.set_typing(:match_id, :user_id, :is_typing, :updated_at, :transport, :expires_at);
 
 -- name: realtime_send_probe
