@@ -53,7 +53,7 @@ async def test_moderation_endpoint_blocks_what_the_rules_miss(
 ) -> None:
     """A reply the rules let through but the moderation endpoint flags is never sent."""
     settings = online(make_settings, openai_server, MODERATION="openai")
-    nasty = "Franchement, tue-toi"
+    nasty = "Franchement, t'es qu'une merde"
     assert guard.check(nasty) == []
     openai_server.script(nasty, nasty, nasty)
     parts = await reply_to(settings, pool, "T'es nulle")

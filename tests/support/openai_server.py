@@ -56,6 +56,7 @@ DEFAULT_MODEL = "x-ai/grok-4.20"
 # What the moderation endpoint flags (case-insensitive substring), with its categories.
 MODERATION_TERMS: dict[str, tuple[str, ...]] = {
     "tue-toi": ("harassment", "self-harm"),
+    "qu'une merde": ("harassment",),
     "kill yourself": ("harassment", "self-harm"),
 }
 FALLBACK_MODEL = "test/fallback-model"
