@@ -34,6 +34,17 @@ async def persona_texts(pool: asyncpg.Pool, match_id: Any, bot_id: Any) -> list[
     return [r["content"] for r in rows]
 
 
+async def replies_finished(pool: asyncpg.Pool, match_id: Any) -> bool:
+    """Whether the persona has no reply under way in the match (every part of it sent)."""
+    async with pool.acquire() as conn:
+        active: int = await conn.fetchval(
+            "SELECT count(*) FROM bot.reply_plans WHERE match_id = $1 "
+            "AND status IN ('reading', 'thinking', 'typing')",
+            match_id,
+        )
+    return active == 0
+
+
 async def test_kill_9_during_a_takeover(
     pool: asyncpg.Pool, make_settings: Any, tmp_path: Path
 ) -> None:
@@ -50,7 +61,7 @@ async def test_kill_9_during_a_takeover(
         first = await eventually(
             lambda: persona_texts(pool, couple.match_id, couple.bot_id), bool, timeout=60
         )
-        await asyncio.sleep(1)  # the whole first reply
+        await eventually(lambda: replies_finished(pool, couple.match_id), bool, timeout=60)
         first = await persona_texts(pool, couple.match_id, couple.bot_id)
 
         def run(*args: str) -> Any:
@@ -86,7 +97,7 @@ async def test_kill_9_during_a_takeover(
             lambda t: len(t) > len(texts),
             timeout=90,
         )
-        await asyncio.sleep(2)  # every part of her answer
+        await eventually(lambda: replies_finished(pool, couple.match_id), bool, timeout=60)
         final = await persona_texts(pool, couple.match_id, couple.bot_id)
     finally:
         worker.kill()
