@@ -47,10 +47,12 @@ from randomatch_bot.conversation.plan.states import (
     Snapshot,
 )
 from randomatch_bot.conversation.plan.steps import StepResult, end_plan, save
+from randomatch_bot.conversation.policies import limits as policy_limits
 from randomatch_bot.conversation.policies import outage
 from randomatch_bot.conversation.words import memory
 from randomatch_bot.conversation.words.composer import HISTORY_FETCH, Composer, Conversation
 from randomatch_bot.db import conversations, dead_letters, plans, session
+from randomatch_bot.db import steps as step_db
 from randomatch_bot.db.conversations import MatchContext
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
@@ -74,6 +76,42 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 Clock = Callable[[], dt.datetime]
+# A step reads again when its row moved under the lock; more than this many times is a bug.
+READ_ATTEMPTS = 4
+
+
+def snapshot_of(found: step_db.StepRead) -> Snapshot:
+    """The plan machine's snapshot of what a step read: each fact its state read is loaded (the
+    persona and the policy hold are built from the read when the decision asks for them)."""
+    conv = found.conversation
+    assert conv is not None and found.match is not None
+    loaded = {Fact.UNANSWERED}
+    facts: dict[str, object] = {}
+    if found.open_letters is not None:
+        loaded |= {Fact.OPEN_LETTERS, Fact.WROTE_SINCE_LETTER}
+        facts["open_letters"] = found.open_letters
+        facts["wrote_since_letter"] = bool(found.wrote_since_letter)
+    if found.human_typing is not None:
+        loaded.add(Fact.HUMAN_TYPING)
+        facts["human_typing"] = found.human_typing
+    if found.since_bot_loaded:
+        loaded.add(Fact.SINCE_BOT_MESSAGE)
+        facts["since_bot_message"] = found.since_bot_message
+    if found.match_messages is not None:
+        loaded.add(Fact.MATCH_MESSAGES)
+        facts["match_messages"] = found.match_messages
+    if found.followup_loaded:
+        loaded.add(Fact.FOLLOWUP)
+        facts["followup"] = found.followup
+    return Snapshot(
+        match=found.match,
+        conversation=conv,
+        epoch=conv.epoch,
+        plan=found.plan,
+        loaded=frozenset(loaded),
+        unanswered=found.unanswered,
+        **facts,  # type: ignore[arg-type]
+    )
 
 
 def utcnow() -> dt.datetime:
@@ -121,46 +159,48 @@ class ConversationEngine:
     async def advance(self, match_id: uuid.UUID) -> StepResult:
         """Do what is due in this conversation now; say when to come back."""
         async with session.transaction(self.pool) as conn:
-            # The lock first, then the match: an unmatch committed while this step waited for
-            # the lock is seen, so no part follows it.
-            conv = await conversations.lock(conn, match_id=match_id)
+            found, now = await self._read(conn, match_id)
+            if found.match is None:
+                await self._close_missing(conn, found.plan)
+                return StepResult("match gone")
+            assert found.conversation is not None
+            prefetched = plan_steps.Prefetched(
+                persona=found.persona, policy=found.policy, reactions=found.reactions
+            )
+            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
+                return await plan_steps.run(
+                    conn, snapshot_of(found), now, self.rules(), prefetched
+                )
+
+    async def _read(self, conn: Conn, match_id: uuid.UUID) -> tuple[step_db.StepRead, dt.datetime]:
+        """The step's one read, under the conversation's lock, and the time it was read at.
+
+        Read again (a rare branch) when a step of this conversation committed between the
+        statement's snapshot and the lock (this step waited for it: what it wrote, and what
+        the app committed meanwhile, is read now, so an unmatch is seen and no part follows
+        it), or when another step created the conversation's row meanwhile.
+        """
+        settings = self.settings
+        for _ in range(READ_ATTEMPTS):
             now = self.clock()
-            # The same statement reads the persona row and the unanswered messages, which
-            # almost every step asks for: two round trips fewer per step.
-            found = await conversations.step_context(
+            found = await step_db.read(
                 conn,
                 match_id=match_id,
-                baseline_at=conv.baseline_at if conv is not None else None,
-                since=now - dt.timedelta(seconds=self.settings.catchup_lookback),
+                now=now,
+                since=now - dt.timedelta(seconds=settings.catchup_lookback),
+                followups_default=settings.followup_after > 0 and settings.followup_max > 0,
+                policy=policy_limits.counted(settings, now, settings.bot_timezone),
             )
-            if found is None:
-                await self._close_missing(conn, match_id)
-                return StepResult("match gone")
-            ctx, plan = found.match, found.plan
-            if conv is None:
-                await conversations.ensure(
-                    conn, match_id=match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
-                )
-                conv = await conversations.lock(conn, match_id=match_id)
-                assert conv is not None
-                # Read again under the lock just taken: a step that created the row meanwhile
-                # may have started a plan; the unanswered messages depend on its baseline.
-                plan = await plans.active_plan(conn, match_id=match_id)
-                snapshot = Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
-            else:
-                snapshot = Snapshot(
-                    match=ctx, conversation=conv, epoch=conv.epoch, plan=plan
-                ).knowing(Fact.UNANSWERED, unanswered=found.unanswered)
-            # The persona is built from the row read above only when the decision asks for it.
-            prefetched = plan_steps.Prefetched(persona=found.persona)
-            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
-                return await plan_steps.run(conn, snapshot, self.clock(), self.rules(), prefetched)
+            if found.moved or (found.conversation is None and found.match is not None):
+                log.debug("step.read_again", moved=found.moved)
+                continue
+            return found, now
+        raise RuntimeError(f"the conversation's row moved {READ_ATTEMPTS} times under its lock")
 
     async def _context(self, conn: Conn, match_id: uuid.UUID) -> MatchContext | None:
         return await conversations.match_context(conn, match_id=match_id)
 
-    async def _close_missing(self, conn: Conn, match_id: uuid.UUID) -> None:
-        plan = await plans.active_plan(conn, match_id=match_id)
+    async def _close_missing(self, conn: Conn, plan: Plan | None) -> None:
         if plan is not None:
             await end_plan(
                 conn,
