@@ -175,10 +175,11 @@ class ConversationEngine:
     async def _read(self, conn: Conn, match_id: uuid.UUID) -> tuple[step_db.StepRead, dt.datetime]:
         """The step's one read, under the conversation's lock, and the time it was read at.
 
-        Read again (a rare branch) when a step of this conversation committed between the
-        statement's snapshot and the lock (this step waited for it: what it wrote, and what
-        the app committed meanwhile, is read now, so an unmatch is seen and no part follows
-        it), or when another step created the conversation's row meanwhile.
+        The read takes the lock only when it is free. When another transaction holds it (a
+        step of the same conversation: a rare branch), this step waits for it, then reads again,
+        so that what was committed meanwhile is seen (an unmatch: no part follows it). It reads
+        again too when a step committed between the statement's snapshot and the lock (`moved`)
+        or created the conversation's row meanwhile.
         """
         settings = self.settings
         for _ in range(READ_ATTEMPTS):
@@ -191,11 +192,13 @@ class ConversationEngine:
                 followups_default=settings.followup_after > 0 and settings.followup_max > 0,
                 policy=policy_limits.counted(settings, now, settings.bot_timezone),
             )
-            if found.moved or (found.conversation is None and found.match is not None):
-                log.debug("step.read_again", moved=found.moved)
+            if found.moved:
+                continue  # the lock is this step's now
+            if found.conversation is None and found.match is not None:
+                await conversations.lock(conn, match_id=match_id)
                 continue
             return found, now
-        raise RuntimeError(f"the conversation's row moved {READ_ATTEMPTS} times under its lock")
+        raise RuntimeError(f"a step could not read its conversation in {READ_ATTEMPTS} attempts")
 
     async def _context(self, conn: Conn, match_id: uuid.UUID) -> MatchContext | None:
         return await conversations.match_context(conn, match_id=match_id)

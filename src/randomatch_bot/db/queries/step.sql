@@ -7,8 +7,10 @@
 
 -- name: step_read
 -- A step's one read: the conversation's row locked (created on first sight while the match is
--- there), whether it changed between this statement's snapshot and the lock (`moved`: a
--- step of the same conversation committed meanwhile, so the caller reads again), the match with
+-- there; none when another transaction holds its lock: the caller waits for it with
+-- `lock_conversation`, then reads again, so that what was committed meanwhile is seen), whether
+-- it changed between this statement's snapshot and the lock (`moved`: a step of the same
+-- conversation committed meanwhile, so the caller reads again), the match with
 -- its bot and human (NULL when gone), the active plan, the persona row, the human's unanswered
 -- messages (parallel arrays, oldest first), and each fact a decision may ask for in this state,
 -- with a `*_loaded` flag when its gate (the states that ask for it) held.
@@ -17,7 +19,7 @@ WITH locked AS (
            c.last_error, c.opened_at, c.xmin::text AS version, false AS created
       FROM bot.conversations c
      WHERE c.match_id = :match_id
-       FOR UPDATE
+       FOR UPDATE SKIP LOCKED
 ), mc AS (
     SELECT m.id AS match_id, m.status, b.id AS bot_id, b.display_name AS bot_name,
            h.id AS human_id
@@ -224,6 +226,7 @@ WITH revived AS (
            coalesce(:part_sent_at::timestamptz, now())
      WHERE :part_id::uuid IS NOT NULL
     ON CONFLICT (id) DO NOTHING
+    RETURNING id
 ), sent AS (
     INSERT INTO bot.sent_parts (message_id, plan_id, match_id, part_index, sent_at)
     SELECT :part_id::uuid, :plan_id::uuid, :match_id, :part_index::integer,
@@ -258,9 +261,11 @@ WITH revived AS (
            :new_cost::float8, :new_created_at::timestamptz
      WHERE :new_plan_id::uuid IS NOT NULL
 ), indicator AS (
+    -- After the part's message (it reads the message's result), as the app has always seen
+    -- them: the message, then the indicator off.
     INSERT INTO public.typing_indicators (match_id, user_id, is_typing, updated_at)
     SELECT :match_id::uuid, :bot_id::uuid, :indicator::boolean, :indicator_at::timestamptz
-     WHERE :indicator::boolean IS NOT NULL
+     WHERE :indicator::boolean IS NOT NULL AND (SELECT count(*) FROM message) >= 0
     ON CONFLICT (match_id, user_id)
     DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at
 )
