@@ -8,7 +8,8 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
-from randomatch_bot.db.messages import HumanMessage
+from randomatch_bot.db.memory import MemoryRow
+from randomatch_bot.db.messages import HumanMessage, Message
 from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.rows import FromRow
@@ -119,20 +120,49 @@ def _persona_row(row: asyncpg.Record) -> PersonaRow | None:
 
 @dataclass(frozen=True, slots=True)
 class GenerationContext:
-    """What a generation reads first in one statement: its plan, the match, the persona row."""
+    """What a generation reads in one statement: its plan, the match, the persona row and,
+    while the plan waits for its parts, the match's newest messages and its stored memory."""
 
     plan: Plan
     match: MatchContext | None  # None: the match or a profile is gone
     persona: PersonaRow | None  # None: the bot uses the default persona
+    history: tuple[Message, ...] | None  # newest first; None: not read (no parts awaited)
+    memory: MemoryRow | None  # None: none stored (or not read)
 
 
-async def generation_context(conn: Conn, *, plan_id: uuid.UUID) -> GenerationContext | None:
-    """The plan `plan_id` with its match and the bot's persona row; None when no such plan."""
-    row = await session.fetchrow(conn, SQL.generation_context, plan_id=plan_id)
+async def generation_context(
+    conn: Conn, *, plan_id: uuid.UUID, history: int
+) -> GenerationContext | None:
+    """The plan `plan_id` with its match, the bot's persona row and, while it waits for its
+    parts, the `history` newest messages of the match and its memory; None when no such plan."""
+    row = await session.fetchrow(conn, SQL.generation_context, plan_id=plan_id, history=history)
     if row is None:
         return None
     match = MatchContext.from_row(row) if row["match_id"] is not None else None
-    return GenerationContext(Plan.from_row(row, prefix="plan_"), match, _persona_row(row))
+    messages: tuple[Message, ...] | None = None
+    if row["history_read"]:
+        messages = tuple(
+            Message(id=i, sender_id=s, content=c, created_at=t)
+            for i, s, c, t in zip(
+                row["history_ids"] or (),
+                row["history_sender_ids"] or (),
+                row["history_contents"] or (),
+                row["history_created_ats"] or (),
+                strict=True,
+            )
+        )
+    memory = None
+    if row["memory_summary"] is not None:
+        memory = MemoryRow.from_row(
+            {
+                "summary": row["memory_summary"],
+                "facts": row["memory_facts"],
+                "covered_through": row["memory_covered_through"],
+            }  # type: ignore[arg-type]
+        )
+    return GenerationContext(
+        Plan.from_row(row, prefix="plan_"), match, _persona_row(row), messages, memory
+    )
 
 
 async def ensure(

@@ -50,7 +50,13 @@ from randomatch_bot.conversation.plan.steps import StepResult, end_plan, save
 from randomatch_bot.conversation.policies import limits as policy_limits
 from randomatch_bot.conversation.policies import outage
 from randomatch_bot.conversation.words import memory
-from randomatch_bot.conversation.words.composer import HISTORY_FETCH, Composer, Conversation
+from randomatch_bot.conversation.words.prompt import Memory
+from randomatch_bot.conversation.words.composer import (
+    HISTORY_FETCH,
+    MEMORY_LOOKAHEAD,
+    Composer,
+    Conversation,
+)
 from randomatch_bot.db import conversations, dead_letters, plans, session
 from randomatch_bot.db import steps as step_db
 from randomatch_bot.db.conversations import MatchContext
@@ -223,8 +229,10 @@ class ConversationEngine:
         """
         probing = False
         async with session.connection(self.pool) as conn:
-            # The plan, its match and the persona row in one statement.
-            found = await conversations.generation_context(conn, plan_id=plan_id)
+            # The plan, its match, the persona row, the history and the memory in one statement.
+            found = await conversations.generation_context(
+                conn, plan_id=plan_id, history=HISTORY_FETCH + MEMORY_LOOKAHEAD
+            )
             plan = found.plan if found is not None else None
             if plan is None or plan.status != PlanStatus.THINKING or plan.parts is not None:
                 return StepResult("generation not needed")
@@ -238,7 +246,13 @@ class ConversationEngine:
                 held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())
                 if held is not None:
                     return await self._wait_for_model(plan, held, "model paused")
-            history, stored = await self.composer.history(conn, ctx.match_id)
+            history = memory.history_of(found.history or ())
+            row = found.memory
+            stored = (
+                memory.StoredMemory(Memory(row.summary, row.facts), row.covered_through)
+                if row is not None
+                else memory.StoredMemory(Memory(), None)
+            )
         with structlog.contextvars.bound_contextvars(
             match_id=str(ctx.match_id), plan_id=str(plan_id)
         ):
@@ -267,12 +281,11 @@ class ConversationEngine:
         if probing:
             async with session.connection(self.pool) as conn:
                 resumed = await outage.lift(conn, model, self.clock())
-        async with session.transaction(self.pool) as conn:
-            await conversations.lock(conn, match_id=ctx.match_id)
+        async with session.connection(self.pool) as conn:
             think_until = plan.think_until or self.clock()
             wake = max(think_until, self.clock())
-            # The parts and the conversation's save in one statement (the save only if the
-            # parts landed).
+            # The conversation's lock, the parts and the conversation's save in one statement,
+            # its own transaction (the save only if the parts landed).
             stored_parts = await plans.set_parts_saved(
                 conn,
                 plan_id=plan_id,

@@ -64,9 +64,11 @@ SELECT m.id AS match_id, m.status,
  LIMIT 1;
 
 -- name: generation_context
--- What a generation reads first, in one statement: the plan (none: no row), its match with the
--- bot and the human (match columns NULL when the match or a profile is gone), and the bot's
--- persona row (persona columns NULL when it uses the default persona).
+-- What a generation reads, in one statement: the plan (none: no row), its match with the bot
+-- and the human (match columns NULL when the match or a profile is gone), the bot's persona
+-- row (persona columns NULL when it uses the default persona), and while the plan waits for
+-- its parts (`history_read`), the newest `history` messages of the match (parallel arrays,
+-- newest first, as `recent_messages`) and its stored memory (memory columns NULL: none).
 SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
        p.epoch AS plan_epoch, p.status AS plan_status,
        p.trigger_message_ids AS plan_trigger_message_ids, p.read_due_at AS plan_read_due_at,
@@ -84,7 +86,12 @@ SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
        pr.enabled AS persona_enabled, pr.icebreaker AS persona_icebreaker,
        pr.greetings AS persona_greetings, pr.absence_probability AS persona_absence_probability,
        pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
-       pr.source_digest AS persona_source_digest
+       pr.source_digest AS persona_source_digest,
+       p.status = 'thinking' AND p.parts IS NULL AS history_read,
+       hist.ids AS history_ids, hist.sender_ids AS history_sender_ids,
+       hist.contents AS history_contents, hist.created_ats AS history_created_ats,
+       mem.summary AS memory_summary, mem.facts AS memory_facts,
+       mem.covered_through AS memory_covered_through
   FROM bot.reply_plans p
   LEFT JOIN LATERAL (
       SELECT m.id AS match_id, m.status, b.id AS bot_id, b.display_name AS bot_name,
@@ -96,6 +103,20 @@ SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
        LIMIT 1
   ) mc ON true
   LEFT JOIN bot.personas pr ON pr.bot_id = mc.bot_id
+  LEFT JOIN LATERAL (
+      SELECT array_agg(r.id ORDER BY r.created_at DESC, r.id DESC) AS ids,
+             array_agg(r.sender_id ORDER BY r.created_at DESC, r.id DESC) AS sender_ids,
+             array_agg(r.content ORDER BY r.created_at DESC, r.id DESC) AS contents,
+             array_agg(r.created_at ORDER BY r.created_at DESC, r.id DESC) AS created_ats
+        FROM (SELECT msg.id, msg.sender_id, msg.content, msg.created_at
+                FROM public.messages msg
+               WHERE p.status = 'thinking' AND p.parts IS NULL AND mc.match_id IS NOT NULL
+                 AND msg.match_id = p.match_id
+               ORDER BY msg.created_at DESC, msg.id DESC
+               LIMIT :history) r
+  ) hist ON true
+  LEFT JOIN bot.memories mem
+    ON p.status = 'thinking' AND p.parts IS NULL AND mem.match_id = p.match_id
  WHERE p.id = :plan_id;
 
 -- name: ensure_conversation
@@ -225,12 +246,18 @@ RETURNING id;
 
 -- name: plan_set_parts_saved
 -- `plan_set_parts`, and when the parts landed, the conversation replying in `epoch` until
--- `wake_at` (as `update_conversation`, no error, no hold), in one statement; whether they landed.
-WITH stored AS (
+-- `wake_at` (as `update_conversation`, no error, no hold), in one statement run on its own (its
+-- own transaction); whether they landed. The conversation's lock is taken first, as by every
+-- step (the plan's update waits for it: a step that holds it and ends the plan is never
+-- deadlocked against this statement).
+WITH locked AS (
+    SELECT 1 FROM bot.conversations WHERE match_id = :match_id FOR UPDATE
+), stored AS (
     UPDATE bot.reply_plans
        SET parts = :parts, model = :model, prompt_tokens = :prompt_tokens,
            completion_tokens = :completion_tokens, cost = :cost, updated_at = now()
      WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
+       AND EXISTS (SELECT 1 FROM locked)
     RETURNING id
 ), saved AS (
     UPDATE bot.conversations
