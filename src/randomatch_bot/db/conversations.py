@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
 from randomatch_bot.db.memory import MemoryRow
-from randomatch_bot.db.messages import HumanMessage, Message
+from randomatch_bot.db.messages import Message
 from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.rows import FromRow
@@ -65,48 +65,6 @@ async def match_context(conn: Conn, *, match_id: uuid.UUID) -> MatchContext | No
     """The match with its bot and human; None when the match or a profile is gone."""
     row = await session.fetchrow(conn, SQL.match_context, match_id=match_id)
     return MatchContext.from_row(row) if row else None
-
-
-@dataclass(frozen=True, slots=True)
-class StepContext:
-    """What a step reads in one statement after the conversation's lock."""
-
-    match: MatchContext
-    plan: Plan | None
-    persona: PersonaRow | None  # None: the bot uses the default persona
-    unanswered: tuple[HumanMessage, ...]  # as `messages.unanswered` reads them
-
-
-async def step_context(
-    conn: Conn,
-    *,
-    match_id: uuid.UUID,
-    baseline_at: dt.datetime | None,
-    since: dt.datetime,
-) -> StepContext | None:
-    """The match with its bot and human, the conversation's active plan, the bot's persona row
-    and the human's unanswered messages (after `baseline_at` and `since`), read together after
-    the conversation's lock; None when the match or a profile is gone."""
-    row = await session.fetchrow(
-        conn, SQL.step_context, match_id=match_id, baseline_at=baseline_at, since=since
-    )
-    if row is None:
-        return None
-    plan = Plan.from_row(row, prefix="plan_") if row["plan_id"] is not None else None
-    persona = _persona_row(row)
-    unanswered: tuple[HumanMessage, ...] = ()
-    if row["unanswered_ids"] is not None:
-        unanswered = tuple(
-            HumanMessage(id=i, content=c, created_at=t, read_at=r)
-            for i, c, t, r in zip(
-                row["unanswered_ids"],
-                row["unanswered_contents"],
-                row["unanswered_created_ats"],
-                row["unanswered_read_ats"],
-                strict=True,
-            )
-        )
-    return StepContext(MatchContext.from_row(row), plan, persona, unanswered)
 
 
 _PERSONA_COLUMNS = tuple(f.name for f in fields(PersonaRow))
@@ -165,15 +123,6 @@ async def generation_context(
     )
 
 
-async def ensure(
-    conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID, human_id: uuid.UUID
-) -> None:
-    """Create the conversation's row on first sight (nothing when it exists)."""
-    await session.execute(
-        conn, SQL.ensure_conversation, match_id=match_id, bot_id=bot_id, human_id=human_id
-    )
-
-
 async def save(
     conn: Conn,
     *,
@@ -195,11 +144,6 @@ async def save(
         error=error,
         hold=hold,
     )
-
-
-async def mark_opened(conn: Conn, *, match_id: uuid.UUID, opened_at: dt.datetime) -> None:
-    """The persona opened the match: it never writes an icebreaker there again."""
-    await session.execute(conn, SQL.mark_opened, match_id=match_id, opened_at=opened_at)
 
 
 async def step_failed(conn: Conn, *, match_id: uuid.UUID, error: str) -> StepFailures | None:

@@ -50,13 +50,13 @@ from randomatch_bot.conversation.plan.steps import StepResult, end_plan, save
 from randomatch_bot.conversation.policies import limits as policy_limits
 from randomatch_bot.conversation.policies import outage
 from randomatch_bot.conversation.words import memory
-from randomatch_bot.conversation.words.prompt import Memory
 from randomatch_bot.conversation.words.composer import (
     HISTORY_FETCH,
     MEMORY_LOOKAHEAD,
     Composer,
     Conversation,
 )
+from randomatch_bot.conversation.words.prompt import Memory
 from randomatch_bot.db import conversations, dead_letters, plans, session
 from randomatch_bot.db import steps as step_db
 from randomatch_bot.db.conversations import MatchContext
@@ -90,7 +90,8 @@ def snapshot_of(found: step_db.StepRead) -> Snapshot:
     """The plan machine's snapshot of what a step read: each fact its state read is loaded (the
     persona and the policy hold are built from the read when the decision asks for them)."""
     conv = found.conversation
-    assert conv is not None and found.match is not None
+    assert conv is not None
+    assert found.match is not None
     loaded = {Fact.UNANSWERED}
     facts: dict[str, object] = {}
     if found.open_letters is not None:
@@ -174,9 +175,7 @@ class ConversationEngine:
                 persona=found.persona, policy=found.policy, reactions=found.reactions
             )
             with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
-                return await plan_steps.run(
-                    conn, snapshot_of(found), now, self.rules(), prefetched
-                )
+                return await plan_steps.run(conn, snapshot_of(found), now, self.rules(), prefetched)
 
     async def _read(self, conn: Conn, match_id: uuid.UUID) -> tuple[step_db.StepRead, dt.datetime]:
         """The step's one read, under the conversation's lock, and the time it was read at.
