@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
@@ -84,6 +85,8 @@ log = structlog.get_logger(__name__)
 Clock = Callable[[], dt.datetime]
 # A step reads again when its row moved under the lock; more than this many times is a bug.
 READ_ATTEMPTS = 4
+# Steps due at once run in one transaction, at most this many (a reply has about seven).
+GROUPED_STEPS = 8
 
 
 def snapshot_of(found: step_db.StepRead) -> Snapshot:
@@ -164,18 +167,37 @@ class ConversationEngine:
 
     # ------------------------------------------------------------------ advance
     async def advance(self, match_id: uuid.UUID) -> StepResult:
-        """Do what is due in this conversation now; say when to come back."""
+        """Do what is due in this conversation now; say when to come back.
+
+        Steps due at once (no human-like delay between them: `TIME_SCALE=0`, a zero pause)
+        run one after the other in the same transaction, under the lock taken once, up to
+        `GROUPED_STEPS`: a failure or a crash rolls the group back, which no person can tell
+        from one step, and the deterministic part ids keep its parts exactly-once when it is
+        redone. The result is the last step's, with the group's earlier ones in `grouped`.
+        """
         async with session.transaction(self.pool) as conn:
-            found, now = await self._read(conn, match_id)
-            if found.match is None:
-                await self._close_missing(conn, found.plan)
-                return StepResult("match gone")
-            assert found.conversation is not None
-            prefetched = plan_steps.Prefetched(
-                persona=found.persona, policy=found.policy, reactions=found.reactions
-            )
             with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
-                return await plan_steps.run(conn, snapshot_of(found), now, self.rules(), prefetched)
+                result = await self._step(conn, match_id)
+                earlier: list[StepResult] = []
+                for _ in range(GROUPED_STEPS - 1):
+                    wake = result.wake_at
+                    if result.generate is not None or wake is None or wake > self.clock():
+                        break
+                    earlier.append(result)
+                    result = await self._step(conn, match_id)
+        return replace(result, grouped=tuple(earlier)) if earlier else result
+
+    async def _step(self, conn: Conn, match_id: uuid.UUID) -> StepResult:
+        """One step in the caller's transaction: its read, its decision, its write."""
+        found, now = await self._read(conn, match_id)
+        if found.match is None:
+            await self._close_missing(conn, found.plan)
+            return StepResult("match gone")
+        assert found.conversation is not None
+        prefetched = plan_steps.Prefetched(
+            persona=found.persona, policy=found.policy, reactions=found.reactions
+        )
+        return await plan_steps.run(conn, snapshot_of(found), now, self.rules(), prefetched)
 
     async def _read(self, conn: Conn, match_id: uuid.UUID) -> tuple[step_db.StepRead, dt.datetime]:
         """The step's one read, under the conversation's lock, and the time it was read at.

@@ -79,6 +79,7 @@ class StepResult:
     match_id: uuid.UUID | None = None
     remember: bool = False  # the match's long-term memory should be brought up to date
     resumed: tuple[uuid.UUID, ...] = ()  # conversations released by a lifted model pause
+    grouped: tuple[StepResult, ...] = ()  # the steps run before this one in its transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,11 @@ async def run(
         if isinstance(action, Load):
             known = _prefetched(snap, action.fact, now, rules, prefetched)
             if known is None:
+                # Read apart (a rare branch), after this step's writes so far, as it sees them.
                 log.debug("plan.fact_read_apart", fact=action.fact.value)
+                if not pending.empty:
+                    await step_db.write(conn, pending)
+                    pending = StepWrite(pending.match_id, pending.bot_id)
                 known = await load(conn, snap, action.fact, now, rules)
             snap = known
         elif isinstance(action, CONTINUING):
@@ -231,7 +236,13 @@ async def _carry_on(
             pending = replace(pending, plan_id=plan.id, part=part)
             pending = await _indicator(conn, rules, pending, ctx.match_id, ctx.bot_id, False, now)
             log.info("plan.part_sent", plan_id=str(plan.id), part=index, of=len(plan.parts or ()))
-            return replace(snap, sent=True), pending
+            followup = snap.followup
+            if followup is not None:
+                # Read before this part: the bot has written since (the follow-up counts from it).
+                written = action.sent_at or now
+                if followup.last_bot_at is None or followup.last_bot_at < written:
+                    followup = replace(followup, last_bot_at=written)
+            return replace(snap, sent=True, followup=followup), pending
         case FinishReply(plan=plan):
             pending = replace(
                 pending,
