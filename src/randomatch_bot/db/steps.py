@@ -85,6 +85,8 @@ async def read(
         default_timezone=policy.default_timezone,
         match_since=policy.match_since,
         bot_since=policy.bot_since,
+        grouping_quiet=policy.grouping_quiet,
+        grouping_cap=policy.grouping_cap,
     )
     assert row is not None  # the query always returns its one row
     return _step_read(row)

@@ -63,6 +63,8 @@ class PolicyQuery:
     match_since: dt.datetime | None  # replies of the match since then (None: no limit)
     bot_since: dt.datetime | None  # replies of the bot since then (None: no limit)
     default_timezone: str  # the day's start where the bot has no persona row
+    grouping_quiet: float = 0.0  # seconds after the last message a grouping may end, at least
+    grouping_cap: float = 0.0  # seconds after the first message a grouping ends, at most
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from randomatch_bot.config import Settings
+from randomatch_bot.conversation.persona import timing
 from randomatch_bot.conversation.persona.card import load_persona, persona_of
 from randomatch_bot.conversation.plan import steps as plan_steps
 from randomatch_bot.conversation.plan.machine import (
@@ -209,6 +210,9 @@ class ConversationEngine:
         or created the conversation's row meanwhile.
         """
         settings = self.settings
+        scale, early = settings.time_scale, EARLY_TOLERANCE.total_seconds()
+        quiet = settings.grouping_window * timing.GROUPING_FACTOR_BOUNDS[0] * scale
+        cap = settings.grouping_cap * scale
         for _ in range(READ_ATTEMPTS):
             now = self.clock()
             found = await step_db.read(
@@ -217,7 +221,14 @@ class ConversationEngine:
                 now=now,
                 since=now - dt.timedelta(seconds=settings.catchup_lookback),
                 followups_default=settings.followup_after > 0 and settings.followup_max > 0,
-                policy=policy_limits.counted(settings, now, settings.bot_timezone),
+                policy=policy_limits.counted(
+                    settings,
+                    now,
+                    settings.bot_timezone,
+                    # The earliest a grouping may end (less the early tolerance), and its cap.
+                    grouping_quiet=max(0.0, quiet - early),
+                    grouping_cap=max(0.0, cap - early),
+                ),
             )
             if found.moved:
                 continue  # the lock is this step's now

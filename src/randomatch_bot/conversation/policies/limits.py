@@ -72,14 +72,24 @@ def over_budget(tokens: int, cost: float, settings: Settings) -> str | None:
     return None
 
 
-def counted(settings: Settings, now: dt.datetime, default_timezone: str) -> usage.PolicyQuery:
-    """Which counts `hold_for` needs under these settings, for a step's one read."""
+def counted(
+    settings: Settings,
+    now: dt.datetime,
+    default_timezone: str,
+    *,
+    grouping_quiet: float = 0.0,
+    grouping_cap: float = 0.0,
+) -> usage.PolicyQuery:
+    """Which counts `hold_for` needs under these settings, for a step's one read (counted once
+    a grouping may be over: see `PolicyQuery`)."""
     return usage.PolicyQuery(
         bot_budget=bool(settings.bot_daily_token_budget or settings.bot_daily_cost_budget),
         person_caps=bool(settings.human_daily_cost_budget or settings.human_daily_replies),
         match_since=now - MATCH_WINDOW if settings.match_replies_per_hour else None,
         bot_since=now - BOT_WINDOW if settings.bot_replies_per_minute else None,
         default_timezone=default_timezone,
+        grouping_quiet=grouping_quiet,
+        grouping_cap=grouping_cap,
     )
 
 

@@ -13,7 +13,9 @@
 -- conversation committed meanwhile, so the caller reads again), the match with
 -- its bot and human (NULL when gone), the active plan, the persona row, the human's unanswered
 -- messages (parallel arrays, oldest first), and each fact a decision may ask for in this state,
--- with a `*_loaded` flag when its gate (the states that ask for it) held.
+-- with a `*_loaded` flag when its gate (the states that ask for it) held. The policy counts wait
+-- until the grouping of the unanswered messages may be over: `grouping_quiet` seconds after the
+-- last one at the earliest, `grouping_cap` after the first at the latest (both scaled).
 WITH locked AS (
     SELECT c.match_id, c.bot_id, c.human_id, c.epoch, c.status, c.baseline_at, c.next_wake_at,
            c.last_error, c.opened_at, c.xmin::text AS version, false AS created
@@ -116,7 +118,15 @@ SELECT c.match_id AS conv_match_id, c.bot_id AS conv_bot_id, c.human_id AS conv_
                AND ((p.id IS NULL AND u.ids IS NULL)
                     OR (p.status = 'typing' AND p.typing
                         AND p.next_part + 1 >= coalesce(cardinality(p.parts), 0))) AS followup,
-             live AND p.id IS NULL AND (u.ids IS NOT NULL OR followups) AS policy
+             -- A new reply: once the grouping may be over (or while held back), or a follow-up.
+             live AND p.id IS NULL
+               AND ((u.ids IS NOT NULL
+                     AND (c.status = 'waiting'
+                          OR :now::timestamptz >= least(
+                                 u.created_ats[cardinality(u.created_ats)]
+                                   + make_interval(secs => :grouping_quiet::float8),
+                                 u.created_ats[1] + make_interval(secs => :grouping_cap::float8))))
+                    OR (u.ids IS NULL AND followups)) AS policy
         FROM (SELECT coalesce(mc.status = 'active' AND c.status <> 'dead_letter', false) AS live,
                      CASE WHEN pr.bot_id IS NULL THEN :followups_default::boolean
                           ELSE pr.enabled END AS followups) s
@@ -164,14 +174,7 @@ SELECT c.match_id AS conv_match_id, c.bot_id AS conv_bot_id, c.human_id AS conv_
   LEFT JOIN LATERAL (
       -- As policies/limits.check: each count only where its setting is on (its parameter set),
       -- the day starting at midnight in the persona's timezone.
-      SELECT (SELECT coalesce(sum(l.prompt_tokens + l.completion_tokens), 0)::bigint
-                FROM bot.llm_calls l
-               WHERE :bot_budget::boolean AND l.bot_id = mc.bot_id AND l.created_at >= d.day)
-               AS bot_tokens,
-             (SELECT coalesce(sum(l.cost), 0)::float8
-                FROM bot.llm_calls l
-               WHERE :bot_budget::boolean AND l.bot_id = mc.bot_id AND l.created_at >= d.day)
-               AS bot_cost,
+      SELECT bs.tokens AS bot_tokens, bs.cost AS bot_cost,
              (SELECT coalesce(sum(l.cost), 0)::float8
                 FROM bot.llm_calls l
                 JOIN bot.conversations hc ON hc.match_id = l.match_id
@@ -187,6 +190,12 @@ SELECT c.match_id AS conv_match_id, c.bot_id AS conv_bot_id, c.human_id AS conv_
         FROM (SELECT date_trunc('day', :now::timestamptz AT TIME ZONE
                                 coalesce(pr.timezone, :default_timezone::text))
                      AT TIME ZONE coalesce(pr.timezone, :default_timezone::text) AS day) d,
+             LATERAL (
+                 SELECT coalesce(sum(l.prompt_tokens + l.completion_tokens), 0)::bigint AS tokens,
+                        coalesce(sum(l.cost), 0)::float8 AS cost
+                   FROM bot.llm_calls l
+                  WHERE :bot_budget::boolean AND l.bot_id = mc.bot_id AND l.created_at >= d.day
+             ) bs,
              LATERAL (
                  SELECT count(*) AS n, min(rp.created_at) AS oldest
                    FROM bot.reply_plans rp
