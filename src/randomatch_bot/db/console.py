@@ -257,7 +257,13 @@ class Recorded:
 
 async def recorded(conn: Conn, *, match_id: uuid.UUID, limit: int) -> Recorded | None:
     """The match's newest `limit` messages and what the service recorded since the oldest of
-    them; None when neither the app nor the service knows the match."""
+    them; None when neither the app nor the service knows the match. Read in one snapshot: a
+    reply finishing meanwhile is seen whole or not at all (its parts with its status)."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _recorded(conn, match_id=match_id, limit=limit)
+
+
+async def _recorded(conn: Conn, *, match_id: uuid.UUID, limit: int) -> Recorded | None:
     row = await session.fetchrow(conn, SQL.console_match, match_id=match_id)
     if row is None:
         return None

@@ -8,8 +8,8 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
-from randomatch_bot.db.closures import Closures
-from randomatch_bot.db.messages import HumanMessage
+from randomatch_bot.db.memory import MemoryRow
+from randomatch_bot.db.messages import Message
 from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.rows import FromRow
@@ -74,51 +74,6 @@ async def match_context(conn: Conn, *, match_id: uuid.UUID) -> MatchContext | No
     return MatchContext.from_row(row) if row else None
 
 
-@dataclass(frozen=True, slots=True)
-class StepContext:
-    """What a step reads in one statement after the conversation's lock."""
-
-    match: MatchContext
-    plan: Plan | None
-    persona: PersonaRow | None  # None: the bot uses the default persona
-    unanswered: tuple[HumanMessage, ...]  # as `messages.unanswered` reads them
-    closures: Closures  # as `closures.facts` reads them
-
-
-async def step_context(
-    conn: Conn,
-    *,
-    match_id: uuid.UUID,
-    baseline_at: dt.datetime | None,
-    since: dt.datetime,
-) -> StepContext | None:
-    """The match with its bot and human, the conversation's active plan, the bot's persona row
-    the human's unanswered messages (after `baseline_at` and `since`) and the conversation's
-    closings, read together after the conversation's lock; None when the match or a profile is
-    gone."""
-    row = await session.fetchrow(
-        conn, SQL.step_context, match_id=match_id, baseline_at=baseline_at, since=since
-    )
-    if row is None:
-        return None
-    plan = Plan.from_row(row, prefix="plan_") if row["plan_id"] is not None else None
-    persona = _persona_row(row)
-    unanswered: tuple[HumanMessage, ...] = ()
-    if row["unanswered_ids"] is not None:
-        unanswered = tuple(
-            HumanMessage(id=i, content=c, created_at=t, read_at=r)
-            for i, c, t, r in zip(
-                row["unanswered_ids"],
-                row["unanswered_contents"],
-                row["unanswered_created_ats"],
-                row["unanswered_read_ats"],
-                strict=True,
-            )
-        )
-    closures = Closures.from_prefixed(row, "closure_")
-    return StepContext(MatchContext.from_row(row), plan, persona, unanswered, closures)
-
-
 _PERSONA_COLUMNS = tuple(f.name for f in fields(PersonaRow))
 
 
@@ -130,20 +85,55 @@ def _persona_row(row: asyncpg.Record) -> PersonaRow | None:
 
 @dataclass(frozen=True, slots=True)
 class GenerationContext:
-    """What a generation reads first in one statement: its plan, the match, the persona row."""
+    """What a generation reads in one statement: its plan, the match, the persona row and,
+    while the plan waits for its parts, the match's newest messages and its stored memory."""
 
     plan: Plan
     match: MatchContext | None  # None: the match or a profile is gone
     persona: PersonaRow | None  # None: the bot uses the default persona
+    history: tuple[Message, ...] | None  # newest first; None: not read (no parts awaited)
+    memory: MemoryRow | None  # None: none stored (or not read)
+    locked: bool = True  # False: the lock was held, or moved under the read: read again
 
 
-async def generation_context(conn: Conn, *, plan_id: uuid.UUID) -> GenerationContext | None:
-    """The plan `plan_id` with its match and the bot's persona row; None when no such plan."""
-    row = await session.fetchrow(conn, SQL.generation_context, plan_id=plan_id)
+async def generation_context(
+    conn: Conn, *, plan_id: uuid.UUID, history: int
+) -> GenerationContext | None:
+    """The plan `plan_id` with its match, the bot's persona row and, while it waits for its
+    parts, the `history` newest messages of the match and its memory; None when no such plan."""
+    row = await session.fetchrow(conn, SQL.generation_context, plan_id=plan_id, history=history)
     if row is None:
         return None
     match = MatchContext.from_row(row) if row["match_id"] is not None else None
-    return GenerationContext(Plan.from_row(row, prefix="plan_"), match, _persona_row(row))
+    messages: tuple[Message, ...] | None = None
+    if row["history_read"]:
+        messages = tuple(
+            Message(id=i, sender_id=s, content=c, created_at=t)
+            for i, s, c, t in zip(
+                row["history_ids"] or (),
+                row["history_sender_ids"] or (),
+                row["history_contents"] or (),
+                row["history_created_ats"] or (),
+                strict=True,
+            )
+        )
+    memory = None
+    if row["memory_summary"] is not None:
+        memory = MemoryRow.from_row(
+            {
+                "summary": row["memory_summary"],
+                "facts": row["memory_facts"],
+                "covered_through": row["memory_covered_through"],
+            }  # type: ignore[arg-type]
+        )
+    return GenerationContext(
+        Plan.from_row(row, prefix="plan_"),
+        match,
+        _persona_row(row),
+        messages,
+        memory,
+        bool(row["locked"]),
+    )
 
 
 async def ensure(
@@ -178,11 +168,6 @@ async def save(
         error=error,
         hold=hold,
     )
-
-
-async def mark_opened(conn: Conn, *, match_id: uuid.UUID, opened_at: dt.datetime) -> None:
-    """The persona opened the match: it never writes an icebreaker there again."""
-    await session.execute(conn, SQL.mark_opened, match_id=match_id, opened_at=opened_at)
 
 
 async def step_failed(conn: Conn, *, match_id: uuid.UUID, error: str) -> StepFailures | None:

@@ -106,37 +106,6 @@ async def texts(conn: Conn, *, message_ids: Sequence[uuid.UUID]) -> list[Message
     return [MessageText(id=row["id"], content=row["content"]) for row in rows]
 
 
-async def mark_read(conn: Conn, *, message_ids: Sequence[uuid.UUID], read_at: dt.datetime) -> None:
-    """The persona read these messages at `read_at` (a message read before keeps its time)."""
-    await session.execute(conn, SQL.mark_read, message_ids=list(message_ids), read_at=read_at)
-
-
-async def send_part(
-    conn: Conn,
-    *,
-    message_id: uuid.UUID,
-    plan_id: uuid.UUID,
-    match_id: uuid.UUID,
-    bot_id: uuid.UUID,
-    index: int,
-    content: str,
-    sent_at: dt.datetime | None,
-) -> None:
-    """Send part `index` of a plan as the bot's message and record it; a redone step inserts
-    nothing. `sent_at` None stamps it with the database's clock."""
-    await session.execute(
-        conn,
-        SQL.send_part,
-        message_id=message_id,
-        match_id=match_id,
-        sender_id=bot_id,
-        content=content,
-        plan_id=plan_id,
-        part_index=index,
-        sent_at=sent_at,
-    )
-
-
 async def seconds_since_bot_message(
     conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID, now: dt.datetime
 ) -> float | None:

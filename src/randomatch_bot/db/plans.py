@@ -91,36 +91,6 @@ async def get_plan(conn: Conn, *, plan_id: uuid.UUID) -> Plan | None:
     return Plan.from_row(row) if row else None
 
 
-async def insert(
-    conn: Conn,
-    *,
-    plan_id: uuid.UUID,
-    match_id: uuid.UUID,
-    bot_id: uuid.UUID,
-    epoch: int,
-    trigger_message_ids: Sequence[uuid.UUID],
-    read_due_at: dt.datetime,
-    created_at: dt.datetime,
-) -> None:
-    """A new plan, reading its trigger messages until `read_due_at`."""
-    await session.execute(
-        conn,
-        SQL.insert_plan,
-        plan_id=plan_id,
-        match_id=match_id,
-        bot_id=bot_id,
-        epoch=epoch,
-        trigger_message_ids=list(trigger_message_ids),
-        read_due_at=read_due_at,
-        created_at=created_at,
-    )
-
-
-async def to_thinking(conn: Conn, *, plan_id: uuid.UUID, think_until: dt.datetime) -> None:
-    """The plan has read its messages and thinks until `think_until`."""
-    await session.execute(conn, SQL.plan_to_thinking, plan_id=plan_id, think_until=think_until)
-
-
 @dataclass(frozen=True, slots=True)
 class Saved:
     """A conversation's state after a successful step whose plan write carries it: replying in
@@ -129,109 +99,6 @@ class Saved:
     epoch: int
     status: str
     wake_at: dt.datetime | None
-
-
-async def start_saved(
-    conn: Conn,
-    *,
-    plan_id: uuid.UUID,
-    match_id: uuid.UUID,
-    bot_id: uuid.UUID,
-    trigger_message_ids: Sequence[uuid.UUID],
-    read_due_at: dt.datetime,
-    created_at: dt.datetime,
-    saved: Saved,
-) -> None:
-    """`insert` (in the conversation's epoch) and the conversation's save, in one statement."""
-    await session.execute(
-        conn,
-        SQL.start_plan_saved,
-        plan_id=plan_id,
-        match_id=match_id,
-        bot_id=bot_id,
-        epoch=saved.epoch,
-        trigger_message_ids=list(trigger_message_ids),
-        read_due_at=read_due_at,
-        created_at=created_at,
-        status=saved.status,
-        wake_at=saved.wake_at,
-    )
-
-
-async def to_thinking_saved(
-    conn: Conn,
-    *,
-    plan_id: uuid.UUID,
-    match_id: uuid.UUID,
-    think_until: dt.datetime,
-    saved: Saved,
-) -> None:
-    """`to_thinking` and the conversation's save, in one statement."""
-    await session.execute(
-        conn,
-        SQL.plan_to_thinking_saved,
-        plan_id=plan_id,
-        think_until=think_until,
-        match_id=match_id,
-        epoch=saved.epoch,
-        status=saved.status,
-        wake_at=saved.wake_at,
-    )
-
-
-async def set_typing_saved(
-    conn: Conn,
-    *,
-    plan_id: uuid.UUID,
-    match_id: uuid.UUID,
-    bot_id: uuid.UUID,
-    typing: bool,
-    next_part: int,
-    due_at: dt.datetime,
-    indicator_at: dt.datetime | None,
-    saved: Saved,
-) -> None:
-    """`set_typing`, the bot's indicator in the app's table set to `typing` at `indicator_at`
-    (None: left alone), and the conversation's save, in one statement."""
-    await session.execute(
-        conn,
-        SQL.plan_typing_saved,
-        typing=typing,
-        next_part=next_part,
-        due_at=due_at,
-        plan_id=plan_id,
-        match_id=match_id,
-        bot_id=bot_id,
-        now=indicator_at,
-        indicator=indicator_at is not None,
-        epoch=saved.epoch,
-        status=saved.status,
-        wake_at=saved.wake_at,
-    )
-
-
-async def set_parts(
-    conn: Conn,
-    *,
-    plan_id: uuid.UUID,
-    parts: Sequence[str],
-    model: str,
-    prompt_tokens: int,
-    completion_tokens: int,
-    cost: float | None,
-) -> bool:
-    """Store the generated parts; False when the plan no longer waits for them."""
-    stored = await session.fetchval(
-        conn,
-        SQL.plan_set_parts,
-        plan_id=plan_id,
-        parts=list(parts),
-        model=model,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        cost=cost,
-    )
-    return stored is not None
 
 
 async def set_parts_saved(
@@ -268,19 +135,6 @@ async def set_parts_saved(
 async def finish(conn: Conn, *, plan_id: uuid.UUID, status: str, error: str | None) -> None:
     """End the plan with `status` (done, interrupted, cancelled or failed) and why."""
     await session.execute(conn, SQL.plan_finish, plan_id=plan_id, status=status, error=error)
-
-
-async def finish_reply(
-    conn: Conn, *, plan_id: uuid.UUID, match_id: uuid.UUID, message_ids: Sequence[uuid.UUID]
-) -> None:
-    """The reply is over: `message_ids` are answered by the plan (once), and it is done."""
-    await session.execute(
-        conn,
-        SQL.finish_reply,
-        plan_id=plan_id,
-        match_id=match_id,
-        message_ids=list(message_ids),
-    )
 
 
 async def follows_a_model_wait(conn: Conn, *, match_id: uuid.UUID, plan_id: uuid.UUID) -> bool:

@@ -54,6 +54,30 @@ class PersonUsage:
         return cls(cost=float(row["cost"]), replies=int(row["replies"]))
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyQuery:
+    """Which policy counts to make (the settings that are on) and from when."""
+
+    bot_budget: bool  # the bot's spending today
+    person_caps: bool  # the person's cost and replies today, over all their bots
+    match_since: dt.datetime | None  # replies of the match since then (None: no limit)
+    bot_since: dt.datetime | None  # replies of the bot since then (None: no limit)
+    default_timezone: str  # the day's start where the bot has no persona row
+    grouping_quiet: float = 0.0  # seconds after the last message a grouping may end, at least
+    grouping_cap: float = 0.0  # seconds after the first message a grouping ends, at most
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyUsage:
+    """What the policies count before a new reply, each as its function below returns it."""
+
+    spending: BotSpending  # the bot's model calls today
+    person: PersonUsage  # the person's conversations with every bot today
+    match_replies: RecentReplies  # replies of the match in the match window
+    bot_replies: RecentReplies  # replies of the bot in the bot window
+    taken_over_until: dt.datetime | None = None  # an operator's takeover, until then
+
+
 async def match_replies_since(
     conn: Conn, *, match_id: uuid.UUID, since: dt.datetime
 ) -> RecentReplies:

@@ -40,7 +40,8 @@ async def step(
     beside the thinking delay; here the clock stands still meanwhile). Returns what was done and
     when the conversation wants its next step (None: nothing left to do)."""
     result = await engine.advance(match_id)
-    trace: Trace = [(clock.now, result)]
+    # Steps due at once ran in one transaction: each is in the trace.
+    trace: Trace = [(clock.now, r) for r in (*result.grouped, result)]
     wake = result.wake_at
     if result.generate is not None:
         generated = await engine.generate(result.generate, llm)

@@ -236,7 +236,7 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
             if await _advance_failed(runtime, match, exc, execution.attempt):
                 return
             raise
-        METRICS.steps.labels("advance").inc()
+        METRICS.steps.labels("advance").inc(1 + len(result.grouped))
         result = await _run_due_steps(runtime, match, result)
         await follow_up(
             runtime.docket,
@@ -350,7 +350,7 @@ async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult)
             METRICS.step_errors.labels("advance").inc()
             _log_bug("advance")
             break
-        METRICS.steps.labels("advance").inc()
+        METRICS.steps.labels("advance").inc(1 + len(result.grouped))
     return result
 
 

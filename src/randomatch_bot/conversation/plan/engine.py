@@ -24,11 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
 
 from randomatch_bot.config import Settings
+from randomatch_bot.conversation.persona import timing
 from randomatch_bot.conversation.persona.card import load_persona, persona_of
 from randomatch_bot.conversation.plan import steps as plan_steps
 from randomatch_bot.conversation.plan.machine import (
@@ -48,9 +50,17 @@ from randomatch_bot.conversation.plan.states import (
 )
 from randomatch_bot.conversation.plan.steps import StepResult, end_plan, save
 from randomatch_bot.conversation.policies import closing, outage
+from randomatch_bot.conversation.policies import limits as policy_limits
 from randomatch_bot.conversation.words import memory, week
-from randomatch_bot.conversation.words.composer import HISTORY_FETCH, Composer, Conversation
+from randomatch_bot.conversation.words.composer import (
+    HISTORY_FETCH,
+    MEMORY_LOOKAHEAD,
+    Composer,
+    Conversation,
+)
+from randomatch_bot.conversation.words.prompt import Memory
 from randomatch_bot.db import closures, conversations, dead_letters, plans, session
+from randomatch_bot.db import steps as step_db
 from randomatch_bot.db.conversations import MatchContext
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
@@ -75,6 +85,47 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 Clock = Callable[[], dt.datetime]
+# A step reads again when its row moved under the lock; more than this many times is a bug.
+READ_ATTEMPTS = 4
+# Steps due at once run in one transaction, at most this many (a reply has about seven).
+GROUPED_STEPS = 8
+
+
+def snapshot_of(found: step_db.StepRead) -> Snapshot:
+    """The plan machine's snapshot of what a step read: each fact its state read is loaded (the
+    persona and the policy hold are built from the read when the decision asks for them)."""
+    conv = found.conversation
+    assert conv is not None
+    assert found.match is not None
+    loaded = {Fact.UNANSWERED}
+    facts: dict[str, object] = {}
+    if found.open_letters is not None:
+        loaded |= {Fact.OPEN_LETTERS, Fact.WROTE_SINCE_LETTER}
+        facts["open_letters"] = found.open_letters
+        facts["wrote_since_letter"] = bool(found.wrote_since_letter)
+    if found.human_typing is not None:
+        loaded.add(Fact.HUMAN_TYPING)
+        facts["human_typing"] = found.human_typing
+    if found.since_bot_loaded:
+        loaded.add(Fact.SINCE_BOT_MESSAGE)
+        facts["since_bot_message"] = found.since_bot_message
+    if found.match_messages is not None:
+        loaded.add(Fact.MATCH_MESSAGES)
+        facts["match_messages"] = found.match_messages
+    if found.followup_loaded:
+        loaded.add(Fact.FOLLOWUP)
+        facts["followup"] = found.followup
+    loaded.add(Fact.CLOSURES)
+    facts["closures"] = found.closures
+    return Snapshot(
+        match=found.match,
+        conversation=conv,
+        epoch=conv.epoch,
+        plan=found.plan,
+        loaded=frozenset(loaded),
+        unanswered=found.unanswered,
+        **facts,  # type: ignore[arg-type]
+    )
 
 
 def utcnow() -> dt.datetime:
@@ -125,53 +176,92 @@ class ConversationEngine:
 
     # ------------------------------------------------------------------ advance
     async def advance(self, match_id: uuid.UUID) -> StepResult:
-        """Do what is due in this conversation now; say when to come back."""
+        """Do what is due in this conversation now; say when to come back.
+
+        Steps due at once (no human-like delay between them: `TIME_SCALE=0`, a zero pause)
+        run one after the other in the same transaction, under the lock taken once, up to
+        `GROUPED_STEPS`: a failure or a crash rolls the group back, which no person can tell
+        from one step, and the deterministic part ids keep its parts exactly-once when it is
+        redone. The result is the last step's, with the group's earlier ones in `grouped`.
+        """
         async with session.transaction(self.pool) as conn:
-            # The lock first, then the match: an unmatch committed while this step waited for
-            # the lock is seen, so no part follows it.
-            conv = await conversations.lock(conn, match_id=match_id)
+            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
+                result = await self._step(conn, match_id)
+                earlier: list[StepResult] = []
+                for _ in range(GROUPED_STEPS - 1):
+                    wake = result.wake_at
+                    if result.generate is not None or wake is None or wake > self.clock():
+                        break
+                    earlier.append(result)
+                    result = await self._step(conn, match_id)
+        return replace(result, grouped=tuple(earlier)) if earlier else result
+
+    async def _step(self, conn: Conn, match_id: uuid.UUID) -> StepResult:
+        """One step in the caller's transaction: its read, its decision, its write."""
+        found, now = await self._read(conn, match_id)
+        if found.match is None:
+            await self._close_missing(conn, found.plan)
+            return StepResult("match gone")
+        if found.conversation is None:
+            # The person was forgotten: a wake-up, follow-up or message there is left over,
+            # and brings nothing back.
+            return StepResult("match forgotten")
+        prefetched = plan_steps.Prefetched(
+            persona=found.persona, policy=found.policy, reactions=found.reactions
+        )
+        return await plan_steps.run(conn, snapshot_of(found), now, self.rules(), prefetched)
+
+    async def _read(self, conn: Conn, match_id: uuid.UUID) -> tuple[step_db.StepRead, dt.datetime]:
+        """The step's one read, under the conversation's lock, and the time it was read at.
+
+        The read takes the lock only when it is free. When another transaction holds it (a
+        step of the same conversation: a rare branch), this step waits for it, then reads again,
+        so that what was committed meanwhile is seen (an unmatch: no part follows it). It reads
+        again too when a step committed between the statement's snapshot and the lock (`moved`)
+        or created the conversation's row meanwhile.
+        """
+        settings = self.settings
+        scale, early = settings.time_scale, EARLY_TOLERANCE.total_seconds()
+        quiet = settings.grouping_window * timing.GROUPING_FACTOR_BOUNDS[0] * scale
+        cap = settings.grouping_cap * scale
+        for _ in range(READ_ATTEMPTS):
             now = self.clock()
-            # The same statement reads the persona row and the unanswered messages, which
-            # almost every step asks for: two round trips fewer per step.
-            found = await conversations.step_context(
+            found = await step_db.read(
                 conn,
                 match_id=match_id,
-                baseline_at=conv.baseline_at if conv is not None else None,
-                since=now - dt.timedelta(seconds=self.settings.catchup_lookback),
+                now=now,
+                since=now - dt.timedelta(seconds=settings.catchup_lookback),
+                followups_default=settings.followup_after > 0 and settings.followup_max > 0,
+                policy=policy_limits.counted(
+                    settings,
+                    now,
+                    settings.bot_timezone,
+                    # The earliest a grouping may end (less the early tolerance), and its cap.
+                    grouping_quiet=max(0.0, quiet - early),
+                    grouping_cap=max(0.0, cap - early),
+                ),
             )
-            if found is None:
-                await self._close_missing(conn, match_id)
-                return StepResult("match gone")
-            ctx, plan = found.match, found.plan
-            if conv is None:
-                await conversations.ensure(
-                    conn, match_id=match_id, bot_id=ctx.bot_id, human_id=ctx.human_id
-                )
-                conv = await conversations.lock(conn, match_id=match_id)
-                if conv is None:
-                    # The person was forgotten: a wake-up, follow-up or message there is left
-                    # over, and brings nothing back.
-                    return StepResult("match forgotten")
-                # Read again under the lock just taken: a step that created the row meanwhile
-                # may have started a plan; the unanswered messages depend on its baseline.
-                plan = await plans.active_plan(conn, match_id=match_id)
-                snapshot = Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
-            else:
-                snapshot = (
-                    Snapshot(match=ctx, conversation=conv, epoch=conv.epoch, plan=plan)
-                    .knowing(Fact.UNANSWERED, unanswered=found.unanswered)
-                    .knowing(Fact.CLOSURES, closures=found.closures)
-                )
-            # The persona is built from the row read above only when the decision asks for it.
-            prefetched = plan_steps.Prefetched(persona=found.persona)
-            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
-                return await plan_steps.run(conn, snapshot, self.clock(), self.rules(), prefetched)
+            if found.moved:
+                continue  # the lock is this step's now
+            if found.conversation is None and found.match is not None:
+                # No row to lock yet (first sight, and another first step or an erasure holds
+                # the first-sight lock), or its lock held: wait for them, create the row (none
+                # for a forgotten match), then read again (a rare branch).
+                match = found.match
+                if not found.exists:
+                    await conversations.ensure(
+                        conn, match_id=match_id, bot_id=match.bot_id, human_id=match.human_id
+                    )
+                if await conversations.lock(conn, match_id=match_id) is None:
+                    return found, now  # the match was forgotten
+                continue
+            return found, now
+        raise RuntimeError(f"a step could not read its conversation in {READ_ATTEMPTS} attempts")
 
     async def _context(self, conn: Conn, match_id: uuid.UUID) -> MatchContext | None:
         return await conversations.match_context(conn, match_id=match_id)
 
-    async def _close_missing(self, conn: Conn, match_id: uuid.UUID) -> None:
-        plan = await plans.active_plan(conn, match_id=match_id)
+    async def _close_missing(self, conn: Conn, plan: Plan | None) -> None:
         if plan is not None:
             await end_plan(
                 conn,
@@ -190,28 +280,43 @@ class ConversationEngine:
         calls `dead_letter`.
         """
         probing = at_once = False
-        async with session.transaction(self.pool) as conn:
-            # Under the conversation's lock, like every step, and read after it: an unmatch, a
-            # block or an erasure committed before this point is seen, and no model is asked.
-            await conversations.lock_of_plan(conn, plan_id=plan_id)
-            # The plan, its match and the persona row in one statement.
-            found = await conversations.generation_context(conn, plan_id=plan_id)
-            plan = found.plan if found is not None else None
-            if plan is None or plan.status != PlanStatus.THINKING or plan.parts is not None:
-                return StepResult("generation not needed")
-            assert found is not None
-            ctx = found.match
-            if ctx is None:
-                return StepResult("match gone")
-            if ctx.status != "active":
-                # The next step cancels the plan and clears what it showed.
-                return StepResult(
-                    f"match {ctx.status}", wake_at=self.clock(), match_id=ctx.match_id
-                )
+        history_fetch = HISTORY_FETCH + MEMORY_LOOKAHEAD
         async with session.connection(self.pool) as conn:
-            persona = persona_of(self.settings, ctx.bot_id, ctx.bot_name, found.persona)
-            model = persona.model or self.settings.llm_model
-            if not llm.offline:
+            # The plan, its match, the persona row, the history and the memory in one statement,
+            # under the conversation's lock like every step: an unmatch, a block or an erasure
+            # committed before is seen, and no model is asked.
+            found = await conversations.generation_context(
+                conn, plan_id=plan_id, history=history_fetch
+            )
+        if found is not None and not found.locked:
+            # The lock was held (a step, an erasure) or moved under the read: wait for it, then
+            # read again (a rare branch).
+            async with session.transaction(self.pool) as conn:
+                await conversations.lock_of_plan(conn, plan_id=plan_id)
+                found = await conversations.generation_context(
+                    conn, plan_id=plan_id, history=history_fetch
+                )
+        plan = found.plan if found is not None else None
+        if plan is None or plan.status != PlanStatus.THINKING or plan.parts is not None:
+            return StepResult("generation not needed")
+        assert found is not None
+        ctx = found.match
+        if ctx is None:
+            return StepResult("match gone")
+        if ctx.status != "active":
+            # The next step cancels the plan and clears what it showed.
+            return StepResult(f"match {ctx.status}", wake_at=self.clock(), match_id=ctx.match_id)
+        persona = persona_of(self.settings, ctx.bot_id, ctx.bot_name, found.persona)
+        model = persona.model or self.settings.llm_model
+        history = memory.history_of(found.history or ())
+        row = found.memory
+        stored = (
+            memory.StoredMemory(Memory(row.summary, row.facts), row.covered_through)
+            if row is not None
+            else memory.StoredMemory(Memory(), None)
+        )
+        if not llm.offline:
+            async with session.connection(self.pool) as conn:
                 held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())
                 if held is not None:
                     return await self._wait_for_model(plan, held, "model paused")
@@ -224,7 +329,6 @@ class ConversationEngine:
                         conn, match_id=ctx.match_id, plan_id=plan_id
                     )
                 )
-            history, stored = await self.composer.history(conn, ctx.match_id)
         # Her canon, her week and what she told this person (SELF_CONSISTENCY).
         persona = await week.with_life(
             self.pool, self.settings, llm, persona, ctx.match_id, self.clock()
@@ -263,12 +367,11 @@ class ConversationEngine:
                     resumed = await outage.lift(conn, model, self.clock())
                 if call.recovered and not resumed:
                     resumed = await outage.recovered(conn, model, self.clock())
-        async with session.transaction(self.pool) as conn:
-            await conversations.lock(conn, match_id=ctx.match_id)
+        async with session.connection(self.pool) as conn:
             think_until = plan.think_until or self.clock()
             wake = max(think_until, self.clock())
-            # The parts and the conversation's save in one statement (the save only if the
-            # parts landed).
+            # The conversation's lock, the parts and the conversation's save in one statement,
+            # its own transaction (the save only if the parts landed).
             stored_parts = await plans.set_parts_saved(
                 conn,
                 plan_id=plan_id,

@@ -7,8 +7,8 @@ database (tests/unit/test_plan_machine.py).
 
 Three kinds of action:
 - `Load(fact)`: the decision needs one more fact (the persona, the human's typing row, a
-  policy's hold, ...). Facts are asked for in the order the step always read them, so a step
-  runs the same statements as before, and only those it needs.
+  policy's hold, ...). The step's one read brings every fact its state may ask for, so the
+  engine answers from it; a fact outside its state's gate is read apart (a rare branch).
 - A continuing action (`Interrupt`, `Revive`, `SkipOpener`, `MarkRead`, `SendPart`,
   `FinishReply`, `Cancel`, `RecordStop`, `SetAside`): the engine carries it out, records it in
   the snapshot, and asks again.

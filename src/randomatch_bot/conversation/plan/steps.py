@@ -1,7 +1,12 @@
 """Carrying out the plan machine's actions, in the step's transaction, under the row lock.
 
-`run` loads what `plan_machine.decide` asks for, carries out each action it returns, and ends
-with the step's result. No decision is taken here: every branch is in `decide`.
+`run` decides and carries out until a final action ends the step. The facts come with the
+step's one read (`db.steps.read`); a fact its state did not read is read apart when the decision
+asks for it all the same (`load`, a rare branch). The continuing actions' effects wait in a
+`StepWrite` and are written with the final action's, in one statement (`db.steps.write`).
+What cannot wait: a broadcast indicator (`TYPING_TRANSPORT` other than `table`), a reaction
+(where the app has reactions), and an interrupted plan before a new one (the index of active
+plans would see both in one statement). No decision is taken here: every branch is in `decide`.
 """
 
 from __future__ import annotations
@@ -54,16 +59,20 @@ from randomatch_bot.conversation.plan.states import (
 from randomatch_bot.conversation.policies import limits as policy
 from randomatch_bot.conversation.policies import reactions
 from randomatch_bot.db import closures, conversations, dead_letters, messages, plans
+from randomatch_bot.db import steps as step_db
 from randomatch_bot.db import typing_indicators as indicators
 from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
+from randomatch_bot.db.steps import NewPlan, Progress, Save, SentPart, StepWrite
 from randomatch_bot.db.types import Conn
+from randomatch_bot.db.usage import PolicyUsage
 from randomatch_bot.process_metrics import METRICS
 
 log = structlog.get_logger(__name__)
 
 # A step takes a handful of actions (load, interrupt, load, ..., start); more means a loop.
 MAX_ACTIONS = 32
+GREETING_MODEL = "greeting"  # the model recorded for an icebreaker's parts (no model call)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +86,18 @@ class StepResult:
     remember: bool = False  # the match's long-term memory should be brought up to date
     resumed: tuple[uuid.UUID, ...] = ()  # conversations released by a lifted model pause
     review: int | None = None  # a minor's closing for the reviewing model to confirm
+    grouped: tuple[StepResult, ...] = ()  # the steps run before this one in its transaction
 
 
 @dataclass(frozen=True, slots=True)
 class Prefetched:
-    """The persona row the step's context statement read already (None: the default persona):
-    the persona is built from it when the decision asks for it, without a statement."""
+    """What the step's one read brought that is turned into a fact only when the decision asks
+    for it: the persona row (None: the default persona), the policy counts and whether the app
+    has reactions (None: not read in this state)."""
 
     persona: PersonaRow | None
+    policy: PolicyUsage | None = None
+    reactions: bool | None = None
 
 
 async def run(
@@ -95,20 +108,41 @@ async def run(
     prefetched: Prefetched | None = None,
 ) -> StepResult:
     """Decide and carry out until a final action ends the step."""
+    pending = StepWrite(snap.match.match_id, snap.match.bot_id)
     for _ in range(MAX_ACTIONS):
         action = decide(snap, now, rules)
         if isinstance(action, Load):
-            if action.fact is Fact.PERSONA and prefetched is not None:
-                ctx = snap.match
-                persona = persona_of(rules.settings, ctx.bot_id, ctx.bot_name, prefetched.persona)
-                snap = snap.knowing(Fact.PERSONA, persona=persona)
-                continue
-            snap = await load(conn, snap, action.fact, now, rules)
+            known = _prefetched(snap, action.fact, now, rules, prefetched)
+            if known is None:
+                # Read apart (a rare branch), after this step's writes so far, as it sees them.
+                log.debug("plan.fact_read_apart", fact=action.fact.value)
+                if not pending.empty:
+                    await step_db.write(conn, pending)
+                    pending = StepWrite(pending.match_id, pending.bot_id)
+                known = await load(conn, snap, action.fact, now, rules)
+            snap = known
         elif isinstance(action, CONTINUING):
-            snap = await _carry_on(conn, snap, action, now, rules)
+            snap, pending = await _carry_on(conn, snap, action, now, rules, pending, prefetched)
         else:
-            return await _finish(conn, snap, action, now, rules)
+            return await _finish(conn, snap, action, now, rules, pending)
     raise RuntimeError(f"a step took more than {MAX_ACTIONS} actions")
+
+
+def _prefetched(
+    snap: Snapshot, fact: Fact, now: dt.datetime, rules: Rules, prefetched: Prefetched | None
+) -> Snapshot | None:
+    """The snapshot with `fact` from what the step's read brought, or None when it did not."""
+    if prefetched is None:
+        return None
+    ctx, settings = snap.match, rules.settings
+    if fact is Fact.PERSONA:
+        persona = persona_of(settings, ctx.bot_id, ctx.bot_name, prefetched.persona)
+        return snap.knowing(fact, persona=persona)
+    if fact is Fact.POLICY and prefetched.policy is not None:
+        assert snap.persona is not None, "the persona is loaded before its policies"
+        hold = policy.hold_for(prefetched.policy, settings, now, snap.persona.timezone)
+        return snap.knowing(fact, policy_hold=hold)
+    return None
 
 
 async def load(conn: Conn, snap: Snapshot, fact: Fact, now: dt.datetime, rules: Rules) -> Snapshot:
@@ -175,51 +209,67 @@ async def load(conn: Conn, snap: Snapshot, fact: Fact, now: dt.datetime, rules: 
 
 
 async def _carry_on(
-    conn: Conn, snap: Snapshot, action: Action, now: dt.datetime, rules: Rules
-) -> Snapshot:
-    """Carry out a continuing action; the snapshot records it."""
+    conn: Conn,
+    snap: Snapshot,
+    action: Action,
+    now: dt.datetime,
+    rules: Rules,
+    pending: StepWrite,
+    prefetched: Prefetched | None,
+) -> tuple[Snapshot, StepWrite]:
+    """Carry out a continuing action: its writes wait in `pending`, the snapshot records it."""
     ctx = snap.match
     match action:
         case Revive():
-            await dead_letters.revive(conn, match_id=ctx.match_id)
             log.info("dead_letter.revived", letters=[r.id for r in snap.open_letters])
-            return replace(snap, revived=True)
+            return replace(snap, revived=True), replace(pending, revive=True)
         case Interrupt(plan=plan):
-            await end_plan(conn, rules, plan, PlanStatus.INTERRUPTED, "new human message", now)
+            pending = await _ending(
+                conn, rules, pending, plan, PlanStatus.INTERRUPTED, "new human message", now
+            )
             log.info("plan.interrupted", plan_id=str(plan.id), sent=plan.next_part)
-            return replace(
+            snap = replace(
                 snap, plan=None, epoch=snap.epoch + 1, interrupted=plan.trigger_message_ids
             )
+            return snap, pending
         case SkipOpener():
             log.warning("icebreaker.skipped", hint="the persona has no greetings")
-            return replace(snap, opener_skipped=True)
+            return replace(snap, opener_skipped=True), pending
         case MarkRead(plan=plan):
-            await messages.mark_read(conn, message_ids=plan.trigger_message_ids, read_at=now)
-            return replace(snap, read=await _react(conn, snap, plan, rules))
+            pending = replace(
+                pending, plan_id=plan.id, read_ids=plan.trigger_message_ids, read_at=now
+            )
+            available = prefetched.reactions if prefetched is not None else None
+            return replace(snap, read=await _react(conn, snap, plan, rules, available)), pending
         case SendPart(plan=plan, index=index):
-            await messages.send_part(
-                conn,
-                message_id=action.message_id,
-                plan_id=plan.id,
-                match_id=ctx.match_id,
-                bot_id=ctx.bot_id,
-                index=index,
-                content=action.content,
-                sent_at=action.sent_at,
-            )
-            await set_typing(conn, rules, ctx.match_id, ctx.bot_id, False, now)
+            part = SentPart(action.message_id, index, action.content, action.sent_at)
+            pending = replace(pending, plan_id=plan.id, part=part)
+            pending = await _indicator(conn, rules, pending, ctx.match_id, ctx.bot_id, False, now)
             log.info("plan.part_sent", plan_id=str(plan.id), part=index, of=len(plan.parts or ()))
-            return replace(snap, sent=True)
+            followup = snap.followup
+            if followup is not None:
+                # Read before this part: the bot has written since (the follow-up counts from it).
+                written = action.sent_at or now
+                if followup.last_bot_at is None or followup.last_bot_at < written:
+                    followup = replace(followup, last_bot_at=written)
+            return replace(snap, sent=True, followup=followup), pending
         case FinishReply(plan=plan):
-            await plans.finish_reply(
-                conn, plan_id=plan.id, match_id=ctx.match_id, message_ids=plan.trigger_message_ids
+            pending = replace(
+                pending,
+                plan_id=plan.id,
+                answered=plan.trigger_message_ids,
+                end_status=PlanStatus.DONE,
+                end_error=None,
             )
-            return replace(snap, finished=True)
+            return replace(snap, finished=True), pending
         case Cancel(plan=plan, reason=reason):
-            await end_plan(conn, rules, plan, PlanStatus.CANCELLED, reason, now)
+            pending = await _ending(conn, rules, pending, plan, PlanStatus.CANCELLED, reason, now)
             log.info("plan.cancelled", plan_id=str(plan.id), reason=reason)
-            return replace(snap, plan=None, epoch=snap.epoch + 1)
+            return replace(snap, plan=None, epoch=snap.epoch + 1), pending
         case RecordStop(message_id=message_id):
+            # Its own statement, after the step's writes so far (a rare branch: a request to
+            # stop); the record's id tells whether it is new.
+            pending = await _flush(conn, pending)
             stop_id = await closures.close(
                 conn,
                 match_id=ctx.match_id,
@@ -231,20 +281,27 @@ async def _carry_on(
             if stop_id is not None:
                 METRICS.conversations_closed.labels(reason="stop").inc()
                 log.info("conversation.stop_recorded", message_id=str(message_id))
-            return replace(snap, closures=replace(snap.closures, stop_id=stop_id or 0))
+            return replace(snap, closures=replace(snap.closures, stop_id=stop_id or 0)), pending
         case SetAside(message_ids=ids, plan_id=plan_id):
+            # Its own statement, after the step's writes so far (a rare branch: a closed
+            # conversation's messages).
+            pending = await _flush(conn, pending)
             await closures.set_aside(conn, match_id=ctx.match_id, plan_id=plan_id, message_ids=ids)
             log.info("conversation.messages_set_aside", messages=len(ids))
-            return replace(snap, set_aside=True)
+            return replace(snap, set_aside=True), pending
     raise AssertionError(f"not a continuing action: {action!r}")
 
 
-async def _react(conn: Conn, snap: Snapshot, plan: Plan, rules: Rules) -> ReadOutcome:
+async def _react(
+    conn: Conn, snap: Snapshot, plan: Plan, rules: Rules, available: bool | None
+) -> ReadOutcome:
     """Maybe react with an emoji (where the app has reactions); a bare "ok" ends here. A plan
     written in advance (a closing line) never reacts."""
     if plan.parts is not None or not plan.trigger_message_ids:
         return ReadOutcome(reacted=False)
-    if not await reactions.reactions_available(conn):
+    if available is None:
+        available = await reactions.reactions_available(conn)
+    if not available:
         return ReadOutcome(reacted=False)
     rows = await messages.texts(conn, message_ids=plan.trigger_message_ids)
     if not rows:
@@ -263,45 +320,51 @@ async def _react(conn: Conn, snap: Snapshot, plan: Plan, rules: Rules) -> ReadOu
 
 
 async def _finish(
-    conn: Conn, snap: Snapshot, action: Action, now: dt.datetime, rules: Rules
+    conn: Conn,
+    snap: Snapshot,
+    action: Action,
+    now: dt.datetime,
+    rules: Rules,
+    pending: StepWrite,
 ) -> StepResult:
-    """Carry out a final action: the step's last writes and its result."""
-    ctx = snap.match
-    match_id = ctx.match_id
+    """Carry out a final action: the step's writes, in one statement, and its result."""
+    match_id = snap.match.match_id
     match action:
         case Close(reason=reason, epoch=epoch):
             if snap.plan is not None:
-                await end_plan(conn, rules, snap.plan, PlanStatus.CANCELLED, f"match {reason}", now)
-            await save(conn, match_id, epoch, ConversationStatus.CLOSED, None)
+                pending = await _ending(
+                    conn, rules, pending, snap.plan, PlanStatus.CANCELLED, f"match {reason}", now
+                )
+            await _write(conn, pending, Save(epoch, ConversationStatus.CLOSED, None))
             log.info("conversation.closed", reason=reason)
             return StepResult(f"match {reason}")
         case CloseForMinor():
+            # Its own statements, after the step's writes so far (a rare branch: a minor).
+            pending = await _flush(conn, pending)
             return await _close_for_minor(conn, snap, action, now, rules)
         case Nothing(note=note):
+            if not pending.empty:
+                await step_db.write(conn, pending)
             return StepResult(note)
         case Wait():
             if action.refresh_typing:
-                await set_typing(conn, rules, match_id, ctx.bot_id, True, now)
-            await save(
-                conn, match_id, action.epoch, action.status, action.wake_at, hold=action.hold
-            )
+                pending = await _indicator(
+                    conn, rules, pending, match_id, snap.match.bot_id, True, now
+                )
+            saved = Save(action.epoch, action.status, action.wake_at, hold=action.hold)
+            await _write(conn, pending, saved)
             return StepResult(action.note, wake_at=action.wake_at, generate=action.generate)
         case Hold(epoch=epoch, until=until, reason=reason):
-            await save(conn, match_id, epoch, ConversationStatus.WAITING, until, hold=reason)
+            await _write(conn, pending, Save(epoch, ConversationStatus.WAITING, until, hold=reason))
             log.info("plan.held", reason=reason, until=until.isoformat())
             return StepResult(f"held: {reason}", wake_at=until)
         case StartPlan(plan_id=plan_id, epoch=epoch, read_due=read_due):
-            # The plan and the conversation's save in one statement (one round trip).
-            await plans.start_saved(
-                conn,
-                plan_id=plan_id,
-                match_id=match_id,
-                bot_id=ctx.bot_id,
-                trigger_message_ids=action.triggers,
-                read_due_at=read_due,
-                created_at=now,
-                saved=plans.Saved(epoch, ConversationStatus.REPLYING, read_due),
+            new = NewPlan(
+                plan_id, epoch, PlanStatus.READING, action.triggers, read_due, read_due, now
             )
+            pending = await _before_new_plan(conn, pending)
+            saved = Save(epoch, ConversationStatus.REPLYING, read_due)
+            await _write(conn, replace(pending, new_plan=new), saved)
             if action.is_followup:
                 log.info("followup.planned", plan_id=str(plan_id))
                 return StepResult("follow-up planned", wake_at=read_due)
@@ -314,32 +377,29 @@ async def _finish(
             )
             return StepResult("plan started", wake_at=read_due)
         case Open(plan_id=plan_id, epoch=epoch, start=start):
-            await plans.insert(
-                conn,
-                plan_id=plan_id,
-                match_id=match_id,
-                bot_id=ctx.bot_id,
-                epoch=epoch,
-                trigger_message_ids=(),
+            # Read at once, thinking until `start`, its parts the persona's greetings.
+            new = NewPlan(
+                plan_id,
+                epoch,
+                PlanStatus.THINKING,
+                (),
                 read_due_at=now,
+                next_due_at=start,
                 created_at=now,
-            )
-            await plans.to_thinking(conn, plan_id=plan_id, think_until=start)
-            await plans.set_parts(
-                conn,
-                plan_id=plan_id,
+                think_until=start,
                 parts=action.parts,
-                model="greeting",
+                model=GREETING_MODEL,
                 prompt_tokens=0,
                 completion_tokens=0,
                 cost=0.0,
             )
-            await conversations.mark_opened(conn, match_id=match_id, opened_at=now)
-            await save(conn, match_id, epoch, ConversationStatus.REPLYING, start)
+            pending = await _before_new_plan(conn, pending)
+            saved = Save(epoch, ConversationStatus.REPLYING, start, opened_at=now)
+            await _write(conn, replace(pending, new_plan=new), saved)
             log.info("icebreaker.planned", plan_id=str(plan_id), in_s=round(action.delay, 1))
             return StepResult("icebreaker planned", wake_at=start)
         case _:
-            return await _finish_plan_step(conn, snap, action, now, rules)
+            return await _finish_plan_step(conn, snap, action, now, rules, pending)
 
 
 async def _close_for_minor(
@@ -388,70 +448,108 @@ async def _close_for_minor(
 
 
 async def _finish_plan_step(
-    conn: Conn, snap: Snapshot, action: Action, now: dt.datetime, rules: Rules
+    conn: Conn,
+    snap: Snapshot,
+    action: Action,
+    now: dt.datetime,
+    rules: Rules,
+    pending: StepWrite,
 ) -> StepResult:
     """Carry out a final action of the active plan's steps."""
     ctx = snap.match
-    match_id = ctx.match_id
     match action:
         case StopPlan(plan=plan, epoch=epoch, recheck=recheck):
-            await end_plan(conn, rules, plan, PlanStatus.CANCELLED, "persona disabled", now)
-            await save(
-                conn, match_id, epoch, ConversationStatus.WAITING, recheck, hold=PERSONA_DISABLED
+            pending = await _ending(
+                conn, rules, pending, plan, PlanStatus.CANCELLED, "persona disabled", now
             )
+            saved = Save(epoch, ConversationStatus.WAITING, recheck, hold=PERSONA_DISABLED)
+            await _write(conn, pending, saved)
             log.info("plan.persona_disabled", plan_id=str(plan.id))
             return StepResult("persona disabled", wake_at=recheck)
         case AnswerWithReaction(plan=plan, emoji=emoji):
-            await plans.finish_reply(
-                conn, plan_id=plan.id, match_id=match_id, message_ids=plan.trigger_message_ids
+            pending = replace(
+                pending,
+                plan_id=plan.id,
+                answered=plan.trigger_message_ids,
+                end_status=PlanStatus.DONE,
+                end_error=None,
             )
-            await save(conn, match_id, plan.epoch, ConversationStatus.IDLE, None)
+            await _write(conn, pending, Save(plan.epoch, ConversationStatus.IDLE, None))
             log.info("plan.reacted", plan_id=str(plan.id), emoji=emoji)
             return StepResult("reacted instead of replying")
         case StartThinking(plan=plan, until=until, think=think):
-            await plans.to_thinking_saved(
-                conn,
-                plan_id=plan.id,
-                match_id=match_id,
-                think_until=until,
-                saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, until),
-            )
+            progress = Progress(PlanStatus.THINKING, due_at=until, think_until=until)
+            pending = replace(pending, plan_id=plan.id, progress=progress)
+            await _write(conn, pending, Save(plan.epoch, ConversationStatus.REPLYING, until))
             log.info("plan.read", plan_id=str(plan.id), thinking_s=round(think, 2))
             # A plan written in advance (a closing line) has nothing to generate.
             generate = plan.id if plan.parts is None else None
             return StepResult("read", wake_at=until, generate=generate)
         case TypePart(plan=plan, index=index, until=until, wake=wake):
-            # The indicator (when it is the table), the plan and the conversation's save in
-            # one statement; a broadcast goes first, as before.
-            table = rules.typing_transport == "table"
-            if not table:
-                await set_typing(conn, rules, match_id, ctx.bot_id, True, now)
-            await plans.set_typing_saved(
-                conn,
-                plan_id=plan.id,
-                match_id=match_id,
-                bot_id=ctx.bot_id,
-                typing=True,
-                next_part=index,
-                due_at=until,
-                indicator_at=now if table else None,
-                saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, wake),
-            )
+            # A broadcast goes first, as before; the table's indicator is in the write.
+            pending = await _indicator(conn, rules, pending, ctx.match_id, ctx.bot_id, True, now)
+            progress = Progress(PlanStatus.TYPING, due_at=until, typing=True, next_part=index)
+            pending = replace(pending, plan_id=plan.id, progress=progress)
+            await _write(conn, pending, Save(plan.epoch, ConversationStatus.REPLYING, wake))
             return StepResult(f"typing part {index}", wake_at=wake)
         case Pause(plan=plan, next_part=next_part, until=until):
-            await plans.set_typing_saved(
-                conn,
-                plan_id=plan.id,
-                match_id=match_id,
-                bot_id=ctx.bot_id,
-                typing=False,
-                next_part=next_part,
-                due_at=until,
-                indicator_at=None,
-                saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, until),
-            )
+            progress = Progress(PlanStatus.TYPING, due_at=until, typing=False, next_part=next_part)
+            pending = replace(pending, plan_id=plan.id, progress=progress)
+            await _write(conn, pending, Save(plan.epoch, ConversationStatus.REPLYING, until))
             return StepResult(f"sent part {next_part - 1}", wake_at=until)
     raise AssertionError(f"not a final action: {action!r}")
+
+
+async def _write(conn: Conn, pending: StepWrite, saved: Save) -> None:
+    """The step's one write: what waited in `pending` and the conversation's save."""
+    await step_db.write(conn, replace(pending, save=saved))
+
+
+async def _ending(
+    conn: Conn,
+    rules: Rules,
+    pending: StepWrite,
+    plan: Plan,
+    status: PlanStatus,
+    reason: str,
+    now: dt.datetime,
+) -> StepWrite:
+    """`pending` with `plan` ended (`end_plan`'s effects, written with the step's)."""
+    pending = replace(pending, plan_id=plan.id, end_status=status, end_error=reason)
+    return await _indicator(conn, rules, pending, plan.match_id, plan.bot_id, False, now)
+
+
+async def _flush(conn: Conn, pending: StepWrite) -> StepWrite:
+    """Write what waited in `pending` now, before a statement of its own that comes after it."""
+    if pending.empty:
+        return pending
+    await step_db.write(conn, pending)
+    return StepWrite(pending.match_id, pending.bot_id)
+
+
+async def _before_new_plan(conn: Conn, pending: StepWrite) -> StepWrite:
+    """A plan ended in this step is written before a new plan's statement: in one statement,
+    the unique index of active plans would still see it active."""
+    if pending.end_status is None:
+        return pending
+    await step_db.write(conn, pending)
+    return StepWrite(pending.match_id, pending.bot_id)
+
+
+async def _indicator(
+    conn: Conn,
+    rules: Rules,
+    pending: StepWrite,
+    match_id: uuid.UUID,
+    bot_id: uuid.UUID,
+    on: bool,
+    now: dt.datetime,
+) -> StepWrite:
+    """The bot's indicator on or off: in the step's write with the table, now otherwise."""
+    if rules.typing_transport == "table":
+        return replace(pending, indicator=on, indicator_at=now)
+    await set_typing(conn, rules, match_id, bot_id, on, now)
+    return pending
 
 
 # ---------------------------------------------------------------------- shared writes

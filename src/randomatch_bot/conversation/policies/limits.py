@@ -73,6 +73,55 @@ def over_budget(tokens: int, cost: float, settings: Settings) -> str | None:
     return None
 
 
+def counted(
+    settings: Settings,
+    now: dt.datetime,
+    default_timezone: str,
+    *,
+    grouping_quiet: float = 0.0,
+    grouping_cap: float = 0.0,
+) -> usage.PolicyQuery:
+    """Which counts `hold_for` needs under these settings, for a step's one read (counted once
+    a grouping may be over: see `PolicyQuery`)."""
+    return usage.PolicyQuery(
+        bot_budget=bool(settings.bot_daily_token_budget or settings.bot_daily_cost_budget),
+        person_caps=bool(settings.human_daily_cost_budget or settings.human_daily_replies),
+        match_since=now - MATCH_WINDOW if settings.match_replies_per_hour else None,
+        bot_since=now - BOT_WINDOW if settings.bot_replies_per_minute else None,
+        default_timezone=default_timezone,
+        grouping_quiet=grouping_quiet,
+        grouping_cap=grouping_cap,
+    )
+
+
+def hold_for(
+    counts: usage.PolicyUsage, settings: Settings, now: dt.datetime, timezone: str
+) -> Hold | None:
+    """The first policy that holds a new reply back now, from the counts (pure): the bot's
+    budget, the person's caps, then the match's and the bot's rate limits. An operator's
+    takeover comes first: while it lasts the persona starts nothing of her own."""
+    until = counts.taken_over_until
+    if until is not None and until > now:
+        return Hold(until, TAKEN_OVER)
+    if settings.bot_daily_token_budget or settings.bot_daily_cost_budget:
+        reason = over_budget(counts.spending.tokens, counts.spending.cost, settings)
+        if reason is not None:
+            return Hold(next_day(now, timezone), reason)
+    if settings.human_daily_cost_budget or settings.human_daily_replies:
+        reason = human_over_cap(counts.person.cost, counts.person.replies, settings)
+        if reason is not None:
+            return Hold(next_day(now, timezone), reason)
+    if settings.match_replies_per_hour:
+        recent = counts.match_replies
+        if recent.count >= settings.match_replies_per_hour and recent.oldest is not None:
+            return Hold(recent.oldest + MATCH_WINDOW, "match rate limit")
+    if settings.bot_replies_per_minute:
+        recent = counts.bot_replies
+        if recent.count >= settings.bot_replies_per_minute and recent.oldest is not None:
+            return Hold(recent.oldest + BOT_WINDOW, "bot rate limit")
+    return None
+
+
 async def check(
     conn: Conn,
     settings: Settings,
@@ -83,8 +132,9 @@ async def check(
     now: dt.datetime,
     human_id: uuid.UUID | None = None,
 ) -> Hold | None:
-    """The first policy that holds a new reply back now, or None. An operator's takeover
-    comes first: while it lasts the persona starts nothing of her own."""
+    """The first policy that holds a new reply back now, or None, counted with one statement
+    per policy that is on (a step reads the same counts with its one read: `hold_for`). An
+    operator's takeover comes first: while it lasts the persona starts nothing of her own."""
     until = await takeover.taken_over_until(conn, match_id=match_id)
     if until is not None and until > now:
         return Hold(until, TAKEN_OVER)

@@ -3,7 +3,7 @@
 
 -- name: closure_facts
 -- What a step needs to know of a conversation's closings, in one row (as the `closure_`
--- columns of `step_context`): the open `minor` closing (its id, the message that said it, its
+-- columns of `step_read`): the open `minor` closing (its id, the message that said it, its
 -- closing line's plan and when), the latest reopened `minor` closing (when, and its plan), the
 -- open `stop` record and when the latest `stop` was reopened.
 SELECT max(c.id) FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL) AS minor_id,

@@ -14,85 +14,30 @@ SELECT m.id AS match_id, m.status,
  WHERE m.id = :match_id
  LIMIT 1;
 
--- name: step_context
--- What a step reads after taking the conversation's lock, in one statement: the match, its bot
--- and its human, the conversation's active plan (plan columns NULL when there is none), the
--- bot's persona row (persona columns NULL when it uses the default persona), and the human's
--- unanswered messages as `unanswered_messages` selects them (parallel arrays, oldest first;
--- NULL when there are none), and the conversation's closings as `closure_facts` reads them
--- (`closure_` columns). Nothing when the match or a profile is gone.
-SELECT m.id AS match_id, m.status,
-       b.id AS bot_id, b.display_name AS bot_name,
-       h.id AS human_id,
-       p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
-       p.epoch AS plan_epoch, p.status AS plan_status,
-       p.trigger_message_ids AS plan_trigger_message_ids, p.read_due_at AS plan_read_due_at,
-       p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
-       p.typing AS plan_typing, p.next_due_at AS plan_next_due_at, p.retry_at AS plan_retry_at,
-       p.generation_failures AS plan_generation_failures,
-       p.failing_since AS plan_failing_since, p.error AS plan_error,
-       pr.bot_id AS persona_bot_id, pr.name AS persona_name,
-       pr.system_prompt AS persona_system_prompt, pr.card AS persona_card,
-       pr.language AS persona_language, pr.timezone AS persona_timezone,
-       pr.active_hours AS persona_active_hours, pr.typing_speed_cps AS persona_typing_speed_cps,
-       pr.min_thinking AS persona_min_thinking, pr.max_thinking AS persona_max_thinking,
-       pr.model AS persona_model, pr.temperature AS persona_temperature,
-       pr.enabled AS persona_enabled, pr.icebreaker AS persona_icebreaker,
-       pr.greetings AS persona_greetings, pr.absence_probability AS persona_absence_probability,
-       pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
-       pr.source_digest AS persona_source_digest,
-       u.ids AS unanswered_ids, u.contents AS unanswered_contents,
-       u.created_ats AS unanswered_created_ats, u.read_ats AS unanswered_read_ats,
-       cl.minor_id AS closure_minor_id, cl.minor_message_id AS closure_minor_message_id,
-       cl.minor_plan_id AS closure_minor_plan_id, cl.minor_at AS closure_minor_at,
-       cl.minor_reopened_at AS closure_minor_reopened_at,
-       cl.minor_reopened_plan_id AS closure_minor_reopened_plan_id,
-       cl.stop_id AS closure_stop_id, cl.stop_reopened_at AS closure_stop_reopened_at
-  FROM public.matches m
-  JOIN public.profiles b ON b.id IN (m.user_a, m.user_b) AND b.is_bot
-  JOIN public.profiles h ON h.id IN (m.user_a, m.user_b) AND NOT h.is_bot
-  LEFT JOIN bot.reply_plans p
-    ON p.match_id = m.id AND p.status IN ('reading', 'thinking', 'typing')
-  LEFT JOIN bot.personas pr ON pr.bot_id = b.id
-  LEFT JOIN LATERAL (
-      SELECT array_agg(msg.id ORDER BY msg.created_at, msg.id) AS ids,
-             array_agg(msg.content ORDER BY msg.created_at, msg.id) AS contents,
-             array_agg(msg.created_at ORDER BY msg.created_at, msg.id) AS created_ats,
-             array_agg(msg.read_at ORDER BY msg.created_at, msg.id) AS read_ats
-        FROM public.messages msg
-       WHERE msg.match_id = m.id
-         AND msg.sender_id = h.id
-         AND msg.created_at > coalesce(:baseline_at::timestamptz, '-infinity'::timestamptz)
-         AND msg.created_at > :since::timestamptz
-         AND NOT EXISTS (SELECT 1 FROM bot.answered_messages a WHERE a.message_id = msg.id)
-  ) u ON true
-  LEFT JOIN LATERAL (
-      SELECT max(c.id) FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL) AS minor_id,
-             (array_agg(c.message_id ORDER BY c.id DESC)
-                  FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL))[1]
-                  AS minor_message_id,
-             (array_agg(c.plan_id ORDER BY c.id DESC)
-                  FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL))[1]
-                  AS minor_plan_id,
-             max(c.closed_at) FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NULL)
-                  AS minor_at,
-             max(c.reopened_at) FILTER (WHERE c.reason = 'minor') AS minor_reopened_at,
-             (array_agg(c.plan_id ORDER BY c.reopened_at DESC)
-                  FILTER (WHERE c.reason = 'minor' AND c.reopened_at IS NOT NULL))[1]
-                  AS minor_reopened_plan_id,
-             max(c.id) FILTER (WHERE c.reason = 'stop' AND c.reopened_at IS NULL) AS stop_id,
-             max(c.reopened_at) FILTER (WHERE c.reason = 'stop') AS stop_reopened_at
-        FROM bot.conversation_closures c
-       WHERE c.match_id = m.id
-  ) cl ON true
- WHERE m.id = :match_id
- LIMIT 1;
-
 -- name: generation_context
--- What a generation reads first, in one statement: the plan (none: no row), its match with the
--- bot and the human (match columns NULL when the match or a profile is gone), and the bot's
--- persona row (persona columns NULL when it uses the default persona).
-SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
+-- What a generation reads, in one statement: the plan (none: no row), its match with the bot
+-- and the human (match columns NULL when the match or a profile is gone), the bot's persona
+-- row (persona columns NULL when it uses the default persona), and while the plan waits for
+-- its parts (`history_read`), the newest `history` messages of the match (parallel arrays,
+-- newest first, as `recent_messages`) and its stored memory (memory columns NULL: none).
+-- It takes the conversation's lock for the statement's length, like every step, so that an
+-- unmatch, a block or an erasure committed before is seen and no model is asked: `locked` is
+-- false when another transaction holds it, or when a step committed between this statement's
+-- snapshot and the lock (the caller then waits with `lock_conversation_of_plan`, in a
+-- transaction, and reads again); true too when there is no conversation row to lock.
+WITH locked AS (
+    SELECT c.match_id, c.xmin::text AS version
+      FROM bot.reply_plans lp
+      JOIN bot.conversations c ON c.match_id = lp.match_id
+     WHERE lp.id = :plan_id
+       FOR UPDATE OF c SKIP LOCKED
+)
+SELECT coalesce((SELECT l.version FROM locked l)
+                    = (SELECT x.xmin::text FROM bot.conversations x
+                        WHERE x.match_id = p.match_id),
+                NOT EXISTS (SELECT 1 FROM bot.conversations x WHERE x.match_id = p.match_id))
+         AS locked,
+       p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
        p.epoch AS plan_epoch, p.status AS plan_status,
        p.trigger_message_ids AS plan_trigger_message_ids, p.read_due_at AS plan_read_due_at,
        p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
@@ -109,7 +54,12 @@ SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
        pr.enabled AS persona_enabled, pr.icebreaker AS persona_icebreaker,
        pr.greetings AS persona_greetings, pr.absence_probability AS persona_absence_probability,
        pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
-       pr.source_digest AS persona_source_digest
+       pr.source_digest AS persona_source_digest,
+       p.status = 'thinking' AND p.parts IS NULL AS history_read,
+       hist.ids AS history_ids, hist.sender_ids AS history_sender_ids,
+       hist.contents AS history_contents, hist.created_ats AS history_created_ats,
+       mem.summary AS memory_summary, mem.facts AS memory_facts,
+       mem.covered_through AS memory_covered_through
   FROM bot.reply_plans p
   LEFT JOIN LATERAL (
       SELECT m.id AS match_id, m.status, b.id AS bot_id, b.display_name AS bot_name,
@@ -121,6 +71,20 @@ SELECT p.id AS plan_id, p.match_id AS plan_match_id, p.bot_id AS plan_bot_id,
        LIMIT 1
   ) mc ON true
   LEFT JOIN bot.personas pr ON pr.bot_id = mc.bot_id
+  LEFT JOIN LATERAL (
+      SELECT array_agg(r.id ORDER BY r.created_at DESC, r.id DESC) AS ids,
+             array_agg(r.sender_id ORDER BY r.created_at DESC, r.id DESC) AS sender_ids,
+             array_agg(r.content ORDER BY r.created_at DESC, r.id DESC) AS contents,
+             array_agg(r.created_at ORDER BY r.created_at DESC, r.id DESC) AS created_ats
+        FROM (SELECT msg.id, msg.sender_id, msg.content, msg.created_at
+                FROM public.messages msg
+               WHERE p.status = 'thinking' AND p.parts IS NULL AND mc.match_id IS NOT NULL
+                 AND msg.match_id = p.match_id
+               ORDER BY msg.created_at DESC, msg.id DESC
+               LIMIT :history) r
+  ) hist ON true
+  LEFT JOIN bot.memories mem
+    ON p.status = 'thinking' AND p.parts IS NULL AND mem.match_id = p.match_id
  WHERE p.id = :plan_id;
 
 -- name: first_sight_lock
@@ -194,86 +158,20 @@ SELECT id, match_id, bot_id, epoch, status, trigger_message_ids, read_due_at, th
   FROM bot.reply_plans
  WHERE id = :plan_id;
 
--- name: insert_plan
--- A new plan, reading its trigger messages until `read_due_at`.
-INSERT INTO bot.reply_plans (id, match_id, bot_id, epoch, status, trigger_message_ids,
-                             read_due_at, next_due_at, created_at)
-VALUES (:plan_id, :match_id, :bot_id, :epoch, 'reading', :trigger_message_ids, :read_due_at,
-        :read_due_at, :created_at);
-
--- name: plan_to_thinking
--- The messages are read: the plan thinks (its reply is generated) until `think_until`.
-UPDATE bot.reply_plans
-   SET status = 'thinking', think_until = :think_until, next_due_at = :think_until,
-       updated_at = now()
- WHERE id = :plan_id;
-
--- name: start_plan_saved
--- A new plan, reading its trigger messages until `read_due_at`, and its conversation replying
--- in the plan's epoch until `wake_at` (as `update_conversation`), in one statement.
-WITH plan AS (
-    INSERT INTO bot.reply_plans (id, match_id, bot_id, epoch, status, trigger_message_ids,
-                                 read_due_at, next_due_at, created_at)
-    VALUES (:plan_id, :match_id, :bot_id, :epoch, 'reading', :trigger_message_ids,
-            :read_due_at, :read_due_at, :created_at)
-)
-UPDATE bot.conversations
-   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
-       hold_reason = NULL, step_failures = 0, updated_at = now()
- WHERE match_id = :match_id;
-
--- name: plan_to_thinking_saved
--- The messages are read: the plan thinks until `think_until`, and its conversation is saved
--- (as `update_conversation`, no error, no hold), in one statement.
-WITH plan AS (
-    UPDATE bot.reply_plans
-       SET status = 'thinking', think_until = :think_until, next_due_at = :think_until,
-           updated_at = now()
-     WHERE id = :plan_id
-)
-UPDATE bot.conversations
-   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
-       hold_reason = NULL, step_failures = 0, updated_at = now()
- WHERE match_id = :match_id;
-
--- name: plan_typing_saved
--- The plan types part `next_part` (typing on) or pauses before it (typing off) until `due_at`,
--- the bot's indicator in the app's table is set to `typing` when `indicator` is true, and the
--- conversation is saved (as `update_conversation`, no error, no hold), in one statement.
-WITH plan AS (
-    UPDATE bot.reply_plans
-       SET status = 'typing', typing = :typing, next_part = :next_part, next_due_at = :due_at,
-           updated_at = now()
-     WHERE id = :plan_id
-), indicator AS (
-    INSERT INTO public.typing_indicators (match_id, user_id, is_typing, updated_at)
-    SELECT :match_id::uuid, :bot_id::uuid, :typing::boolean, :now::timestamptz
-     WHERE :indicator::boolean
-    ON CONFLICT (match_id, user_id)
-    DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at
-)
-UPDATE bot.conversations
-   SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
-       hold_reason = NULL, step_failures = 0, updated_at = now()
- WHERE match_id = :match_id;
-
--- name: plan_set_parts
--- The generated parts land only while the plan still waits for them: a late generation of an
--- interrupted or cancelled plan is dropped here (and returns nothing).
-UPDATE bot.reply_plans
-   SET parts = :parts, model = :model, prompt_tokens = :prompt_tokens,
-       completion_tokens = :completion_tokens, cost = :cost, updated_at = now()
- WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
-RETURNING id;
-
 -- name: plan_set_parts_saved
 -- `plan_set_parts`, and when the parts landed, the conversation replying in `epoch` until
--- `wake_at` (as `update_conversation`, no error, no hold), in one statement; whether they landed.
-WITH stored AS (
+-- `wake_at` (as `update_conversation`, no error, no hold), in one statement run on its own (its
+-- own transaction); whether they landed. The conversation's lock is taken first, as by every
+-- step (the plan's update waits for it: a step that holds it and ends the plan is never
+-- deadlocked against this statement).
+WITH locked AS (
+    SELECT 1 FROM bot.conversations WHERE match_id = :match_id FOR UPDATE
+), stored AS (
     UPDATE bot.reply_plans
        SET parts = :parts, model = :model, prompt_tokens = :prompt_tokens,
            completion_tokens = :completion_tokens, cost = :cost, updated_at = now()
      WHERE id = :plan_id AND status = 'thinking' AND parts IS NULL
+       AND EXISTS (SELECT 1 FROM locked)
     RETURNING id
 ), saved AS (
     UPDATE bot.conversations
@@ -290,45 +188,12 @@ UPDATE bot.reply_plans
        finished_at = now(), updated_at = now()
  WHERE id = :plan_id;
 
--- name: mark_read
--- The persona has read these messages (the app shows it); a message read before keeps its time.
-UPDATE public.messages SET read_at = :read_at
- WHERE id = ANY(:message_ids::uuid[]) AND read_at IS NULL;
-
 -- name: set_typing
 -- The bot's typing indicator in the app's table.
 INSERT INTO public.typing_indicators (match_id, user_id, is_typing, updated_at)
 VALUES (:match_id, :user_id, :is_typing, :updated_at)
 ON CONFLICT (match_id, user_id)
 DO UPDATE SET is_typing = EXCLUDED.is_typing, updated_at = EXCLUDED.updated_at;
-
--- name: send_part
--- A part of a reply as the bot's message, with which plan sent it as which part, in one
--- statement. The message's id is derived from the plan and its index: a redone step inserts
--- nothing. No `sent_at` means the database's clock.
-WITH message AS (
-    INSERT INTO public.messages (id, match_id, sender_id, content, created_at)
-    VALUES (:message_id, :match_id, :sender_id, :content,
-            coalesce(:sent_at::timestamptz, now()))
-    ON CONFLICT (id) DO NOTHING
-)
-INSERT INTO bot.sent_parts (message_id, plan_id, match_id, part_index, sent_at)
-VALUES (:message_id, :plan_id, :match_id, :part_index, coalesce(:sent_at::timestamptz, now()))
-ON CONFLICT (message_id) DO NOTHING;
-
-
--- name: finish_reply
--- A reply is over (its last part sent, or an emoji instead): its trigger messages are answered
--- by it (once), and the plan is done, in one statement.
-WITH answered AS (
-    INSERT INTO bot.answered_messages (message_id, match_id, plan_id)
-    SELECT unnest(:message_ids::uuid[]), :match_id, :plan_id
-    ON CONFLICT (message_id) DO NOTHING
-)
-UPDATE bot.reply_plans
-   SET status = 'done', typing = false, next_due_at = NULL, error = NULL,
-       finished_at = now(), updated_at = now()
- WHERE id = :plan_id;
 
 -- name: recent_messages
 -- The newest messages of the match, newest first; the caller trims to a token budget.
@@ -373,7 +238,3 @@ SELECT bot_id, name, system_prompt, card, language, timezone, active_hours, typi
 -- How many messages the match has, from either side.
 SELECT count(*) FROM public.messages WHERE match_id = :match_id;
 
--- name: mark_opened
--- The persona opened the match (an icebreaker planned): it never opens it again.
-UPDATE bot.conversations SET opened_at = :opened_at
- WHERE match_id = :match_id AND opened_at IS NULL;
