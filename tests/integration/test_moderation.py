@@ -4,48 +4,17 @@ moderator that cannot be reached leaves the rules alone in charge."""
 
 from __future__ import annotations
 
-import datetime as dt
-import random
-import uuid
 from typing import Any
 
 import asyncpg
 import pytest
 
 from randomatch_bot.config import Settings
-from randomatch_bot.conversation.persona.card import Persona
-from randomatch_bot.conversation.words import guard, prompt
-from randomatch_bot.conversation.words.composer import Composer, Conversation
-from randomatch_bot.conversation.words.memory import StoredMemory
-from randomatch_bot.llm import build_llm_client
+from randomatch_bot.conversation.words import guard
+from tests.integration.test_reviewer import online, reply_to
 from tests.support.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.integration
-
-BOT = uuid.UUID(int=11)
-HUMAN = uuid.UUID(int=12)
-
-
-async def reply_to(settings: Settings, pool: asyncpg.Pool, text: str) -> list[str]:
-    now = dt.datetime(2026, 6, 1, 18, 0, tzinfo=dt.UTC)
-    history = [prompt.HistoryMessage(HUMAN, text, now)]
-    async with build_llm_client(settings) as llm:
-        composition = await Composer(pool, settings).reply(
-            llm,
-            Persona.default(settings, BOT),
-            Conversation(uuid.uuid4(), BOT, None),
-            history,
-            StoredMemory(prompt.Memory(), None),
-            random.Random(1),
-        )
-    return composition.parts
-
-
-def online(make_settings: Any, server: OpenAIServer, **extra: Any) -> Settings:
-    settings: Settings = make_settings(
-        LLM_BASE_URL=server.base_url, LLM_API_KEY="sk-test-moderation", **extra
-    )
-    return settings
 
 
 async def test_moderation_endpoint_blocks_what_the_rules_miss(

@@ -356,28 +356,14 @@ class Composer:
             review = await reviewer.review(
                 text, context, self.settings, llm, allow_meetings=persona.meetings, facts=facts
             )
-            if review.completion is not None:
-                await self._record(
-                    conversation,
-                    review.completion.model,
-                    int(review.completion.latency_s * 1000),
-                    completion=review.completion,
-                    purpose="guard_review",
-                )
+            await self._record_check(conversation, review.completion, "guard_review")
             if review.block:
                 log.warning("reply.review_flagged", reasons=[r.value for r in review.block])
                 return review
         if self.settings.moderation == "off":
             return review
         verdict = await moderation.moderate(text, self.settings, llm)
-        if verdict.completion is not None:
-            await self._record(
-                conversation,
-                verdict.completion.model,
-                int(verdict.completion.latency_s * 1000),
-                completion=verdict.completion,
-                purpose="moderation",
-            )
+        await self._record_check(conversation, verdict.completion, "moderation")
         if verdict.flagged:
             log.warning("reply.moderation_flagged", categories=list(verdict.categories))
             return reviewer.Review(
@@ -433,6 +419,19 @@ class Composer:
             reasons=[r.value for r in reasons],
             stage=stage,
         )
+
+    async def _record_check(
+        self, conversation: Conversation, completion: Completion | None, purpose: str
+    ) -> None:
+        """Account the call of a check on the reply (the reviewer's, the moderator's)."""
+        if completion is not None:
+            await self._record(
+                conversation,
+                completion.model,
+                int(completion.latency_s * 1000),
+                completion=completion,
+                purpose=purpose,
+            )
 
     async def _record(
         self,
