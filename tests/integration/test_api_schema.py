@@ -97,3 +97,19 @@ def test_no_input_makes_a_server_error(api_url: str) -> None:
         call()
     assert "GET /stats" in tried
     assert "POST /dead-letters/{letter_id}/retry" in tried
+
+
+def test_an_operator_message_of_nothing_is_refused_like_any_invalid_body(api_url: str) -> None:
+    """A text that strips to nothing (spaces, control characters) is refused with the
+    validation error's documented shape, not a bare string."""
+    import httpx
+
+    response = httpx.post(
+        f"{api_url}conversations/{uuid.uuid4()}/messages",
+        json={"text": " \x1e "},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, list)
+    assert detail[0]["loc"] == ["body", "text"]

@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from randomatch_bot.api.auth import Authorised
 from randomatch_bot.api.state import State
@@ -28,6 +28,15 @@ class TakeoverIn(BaseModel):
 
 class MessageIn(BaseModel):
     text: str = Field(min_length=1, max_length=operations.MAX_TEXT)
+
+    @field_validator("text")
+    @classmethod
+    def _has_words(cls, value: str) -> str:
+        # What is sent is the text stripped: one that strips to nothing is refused here, with
+        # the validation error's usual shape, as a too long one is.
+        if not value.strip():
+            raise ValueError("the text must have something to send")
+        return value
 
 
 class TakeoverOut(BaseModel):
@@ -90,5 +99,5 @@ async def send(state: State, match_id: MatchId, body: MessageIn) -> TakeoverOut:
     except (operations.NotTakenOver, operations.StillSending) as exc:
         raise HTTPException(409, str(exc)) from exc
     except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise HTTPException(400, str(exc)) from exc
     return _out(done)
