@@ -184,14 +184,13 @@ class Composer:
         messages: list[ChatMessage],
         conversation: Conversation,
         rng: random.Random,
-        recent: list[str] | None = None,
-        context: list[tuple[str, str]] | None = None,
+        recent: list[str],
+        context: list[tuple[str, str]],
     ) -> tuple[Completion, list[str], reviewer.Review]:
         """A reply fit to send: asked for at most twice, checked by the guard (its rules on
         the raw text with the persona's recent messages, then the reviewing model), the
         leak checks and the assistant-register checks; when both are unusable, a last, short
         one in the persona's voice (`_last_try`)."""
-        recent = recent or []
         forbidden = reply_text.fragments_of(persona.system_prompt)
         leaks = _leak_check(persona, messages, forbidden)
         completion: Completion | None = None
@@ -203,13 +202,8 @@ class Composer:
         for attempt in range(2):
             completion = await self._call(llm, persona, messages, conversation)
             leaked = leaks(completion.text)
-            text = reply_text.clean_reply(
-                style.without_headers(completion.text),
-                persona_name=persona.name,
-                forbidden=forbidden,
-            )
-            review = await self._blocked(
-                completion.text, text, leaked, llm, persona, conversation, recent, context or []
+            text, review = await self._judged(
+                completion, leaked, forbidden, llm, persona, conversation, recent, context
             )
             blocked = list(review.block)
             if text and not leaked and not blocked:
@@ -217,7 +211,7 @@ class Composer:
                     text,
                     persona,
                     recent=recent,
-                    context=context or [],
+                    context=context,
                     pool=self.pool,
                     settings=self.settings,
                     llm=llm,
@@ -229,9 +223,7 @@ class Composer:
                     messages = [*messages, fix]
                     continue
                 verdict = register.assess(completion.text, persona.language)
-                parts = self._chat_parts(
-                    text, persona, rng, recent, claims_human=review.claims_human
-                )
+                parts = self._chat_parts(text, persona, rng, recent)
                 assistant = verdict.assistant or review.assistant_register
                 if reserve is not None:
                     # The second reply, after an assistant-sounding first: the better one.
@@ -273,7 +265,7 @@ class Composer:
         conversation: Conversation,
         rng: random.Random,
         recent: list[str],
-        context: list[tuple[str, str]] | None,
+        context: list[tuple[str, str]],
     ) -> tuple[Completion, list[str], reviewer.Review] | None:
         """One more, short reply in the persona's voice that fits the conversation, asked
         for when two replies could not be sent and nothing of them could be kept: a natural
@@ -290,15 +282,12 @@ class Composer:
             return None
         if _leak_check(persona, messages, forbidden)(completion.text):
             return None
-        text = reply_text.clean_reply(
-            style.without_headers(completion.text), persona_name=persona.name, forbidden=forbidden
-        )
-        review = await self._blocked(
-            completion.text, text, False, llm, persona, conversation, recent, context or []
+        text, review = await self._judged(
+            completion, False, forbidden, llm, persona, conversation, recent, context
         )
         if not text or review.block:
             return None
-        parts = self._chat_parts(text, persona, rng, recent, claims_human=review.claims_human)
+        parts = self._chat_parts(text, persona, rng, recent)
         if not parts:
             return None
         log.info("reply.last_try")
@@ -310,25 +299,40 @@ class Composer:
         persona: Persona,
         rng: random.Random,
         recent: list[str],
-        *,
-        claims_human: bool = False,
     ) -> list[str]:
         profile = style.StyleProfile(emoji=persona.emoji, habits=persona.habits)
         parts = style.chat_parts(
             text, profile=profile, max_parts=self.settings.max_parts, rng=rng, recent=recent
         )
         if self.settings.disclosure_policy is not DisclosurePolicy.PLAY and (
-            claims_human
-            or (
-                disclosure.claims_human(text) and not any(disclosure.claims_human(p) for p in parts)
-            )
+            disclosure.claims_human(text) and not any(disclosure.claims_human(p) for p in parts)
         ):
             # The style pass (a typo, the word budget) hid the claim from `disclosure.enforce`,
-            # which only sees the parts, or the reviewer read a claim the rules do not see:
-            # the claim the model made is what counts.
+            # which only sees the parts: the claim the model made is what counts. (A claim only
+            # the reviewer read reaches `enforce` as `claimed`.)
             log.info("reply.disclosure_enforced", change="replaced")
             return [disclosure.admission(persona.language)]
         return parts
+
+    async def _judged(
+        self,
+        completion: Completion,
+        leaked: bool,
+        forbidden: Sequence[str],
+        llm: LLMClient,
+        persona: Persona,
+        conversation: Conversation,
+        recent: list[str],
+        context: list[tuple[str, str]],
+    ) -> tuple[str, reviewer.Review]:
+        """A model reply cleaned for chat, and the guard's verdict on it (`_blocked`)."""
+        text = reply_text.clean_reply(
+            style.without_headers(completion.text), persona_name=persona.name, forbidden=forbidden
+        )
+        review = await self._blocked(
+            completion.text, text, leaked, llm, persona, conversation, recent, context
+        )
+        return text, review
 
     async def _blocked(
         self,
