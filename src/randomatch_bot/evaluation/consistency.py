@@ -34,6 +34,7 @@ from randomatch_bot.conversation.persona.files import LoadedPersona, bundled_per
 from randomatch_bot.conversation.plan.engine import ConversationEngine, SeededRandom
 from randomatch_bot.conversation.words.consistency import WORD as _WORD
 from randomatch_bot.conversation.words.consistency import claims, places_in
+from randomatch_bot.conversation.words.memory import json_object
 from randomatch_bot.db import session
 from randomatch_bot.db import simulation as sim_db
 from randomatch_bot.db.migrate import migrate
@@ -391,8 +392,7 @@ async def _judge(llm: LLMClient, model: str, answers: Sequence[Answer]) -> dict[
                 max_tokens=60,
                 json_mode=True,
             )
-            start, end = completion.text.find("{"), completion.text.rfind("}")
-            value = json.loads(completion.text[start : end + 1]).get("contradictions")
+            value = (json_object(completion.text) or {}).get("contradictions")
             judged[persona] = int(value) if isinstance(value, int | float) else None
         except Exception:
             judged[persona] = None

@@ -202,7 +202,7 @@ def summary_request(
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S | re.I)
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
+def json_object(text: str) -> dict[str, Any] | None:
     """The first JSON object in text, tolerating code fences and prose around it."""
     candidates = [m[1] for m in _FENCE.finditer(text)] + [text]
     decoder = json.JSONDecoder()
@@ -268,7 +268,7 @@ def _merge_facts(
 
 def parse_summary(text: str, previous: Memory) -> Memory:
     """The updated memory from the model's answer; `previous` unchanged when it is unusable."""
-    data = _json_object(text or "")
+    data = json_object(text or "")
     if data is None:
         return previous
     lowered = {_key(k): v for k, v in data.items()}
@@ -292,7 +292,7 @@ def parse_self(text: str, previous: Mapping[str, Any]) -> dict[str, Any]:
     over `previous`, bounded like the facts about the human; `previous` when there is none.
     Keys are those of her canon (persona/life.canon_key); an age is kept as its number, so
     that conversations saying "29" and "29 ans" count as one claim."""
-    data = _json_object(text or "")
+    data = json_object(text or "")
     if data is None:
         return dict(previous)
     lowered = {_key(k): v for k, v in data.items()}

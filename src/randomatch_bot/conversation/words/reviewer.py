@@ -29,6 +29,7 @@ import structlog
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.words.guard import Reason
+from randomatch_bot.conversation.words.memory import json_object
 from randomatch_bot.errors import LLMError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
 from randomatch_bot.process_metrics import METRICS
@@ -201,25 +202,23 @@ def _said(data: Mapping[str, Any]) -> tuple[str, ...] | None:
     return tuple(str(item)[:200] for item in raw if str(item).strip())[:8]
 
 
+def _answer_object(answer: str) -> dict[str, Any]:
+    """The JSON object of the reviewer's answer (code fences and prose around it tolerated,
+    as for the memory's); raises ValueError when there is none."""
+    data = json_object(answer)
+    if data is None:
+        raise ValueError("no JSON object in the reviewer's answer")
+    return data
+
+
 def parse_contradictions(answer: str) -> tuple[str, ...]:
     """Read the consistency answer; raises ValueError or TypeError when it is not one."""
-    start, end = answer.find("{"), answer.rfind("}")
-    if start < 0 or end < start:
-        raise ValueError("no JSON object in the reviewer's answer")
-    data: Any = json.loads(answer[start : end + 1])
-    if not isinstance(data, dict):
-        raise TypeError("the reviewer's answer is not a JSON object")
-    return _said(data) or ()
+    return _said(_answer_object(answer)) or ()
 
 
 def parse(answer: str, *, allow_meetings: bool = False) -> Review:
     """Read the reviewer's JSON answer; raises ValueError or TypeError when it is not one."""
-    start, end = answer.find("{"), answer.rfind("}")
-    if start < 0 or end < start:
-        raise ValueError("no JSON object in the reviewer's answer")
-    data: Any = json.loads(answer[start : end + 1])
-    if not isinstance(data, dict):
-        raise TypeError("the reviewer's answer is not a JSON object")
+    data = _answer_object(answer)
     raw = data.get("block") or []
     if isinstance(raw, str):
         raw = [raw]
@@ -316,9 +315,8 @@ async def confirm_minor(
                 max_tokens=20,
                 json_mode=True,
             )
-        start, end = completion.text.find("{"), completion.text.rfind("}")
-        verdict: Any = json.loads(completion.text[start : end + 1]).get("minor")
-    except (TimeoutError, LLMError, ValueError, AttributeError) as exc:
+        verdict: Any = _answer_object(completion.text).get("minor")
+    except (TimeoutError, LLMError, ValueError) as exc:
         log.warning("guard.minor_review_unavailable", failure=type(exc).__name__)
         return None
     return verdict if isinstance(verdict, bool) else None
