@@ -12,7 +12,7 @@ import pytest
 
 from randomatch_bot.api import create_app
 from tests.support.api_server import asgi_client
-from tests.support.databases import Couple, make_couple, say
+from tests.support.databases import Couple, make_couple, make_profile, say
 from tests.support.openai_server import OpenAIServer
 from tests.support.pipeline import eventually, running_pipeline
 from tests.support.processes import cli
@@ -157,6 +157,78 @@ async def test_takeover_mid_reply_operator_message_and_resume(
             )
             not_taken = await http.post(f"/conversations/{couple.match_id}/resume")
             assert not_taken.status_code == 409
+
+
+GREETING = "Salut ! Tu as un lac de montagne préféré ?"
+# A fixed match, so that the seeded icebreaker's delay is the same at every run (a few seconds).
+OPENED_MATCH = uuid.UUID("5d0c8a43-3b8e-4b43-9a57-0c1f1c2b7e11")
+
+
+async def test_an_icebreaker_waits_for_the_end_of_a_takeover(
+    make_settings: Any, pool: asyncpg.Pool
+) -> None:
+    """An icebreaker planned and then taken over is not written, not even when it falls due
+    during the takeover; once the conversation is resumed the persona writes it, once."""
+    settings = make_settings(TIME_SCALE=0.05)
+    async with pool.acquire() as conn:
+        bot_id = await make_profile(conn, "Camille", bot=True)
+        human_id = await make_profile(conn, "Alex", bot=False)
+        await conn.execute(
+            "INSERT INTO bot.personas (bot_id, name, system_prompt, icebreaker, greetings, "
+            "active_hours, absence_probability) "
+            "VALUES ($1, 'Camille', 'Tu es Camille.', true, $2, '00:00-24:00', 0)",
+            bot_id,
+            [GREETING],
+        )
+    couple = Couple(bot_id, human_id, OPENED_MATCH)
+    async with running_pipeline(settings) as pipeline:
+        app = create_app(settings, resources=pipeline.resources)
+        async with asgi_client(app) as http:
+            async with pool.acquire() as conn:
+                await conn.execute(
+                    "INSERT INTO public.matches (id, user_a, user_b) VALUES ($1, $2, $3)",
+                    couple.match_id,
+                    human_id,
+                    bot_id,
+                )
+            planned = await eventually(
+                lambda: plan_rows(pool, couple), bool, timeout=30, every=0.02
+            )
+            assert planned[0]["model"] == "greeting"
+            taken = await http.post(f"/conversations/{couple.match_id}/takeover")
+            assert taken.status_code == 200, taken.text
+            assert taken.json()["stopped_plan"] == str(planned[0]["id"])
+            assert await persona_messages(pool, couple) == []  # taken over before it was due
+
+            # The step woken when the icebreaker was due runs, and holds the conversation.
+            async with pool.acquire() as conn:
+                due = await conn.fetchval(
+                    "SELECT think_until FROM bot.reply_plans WHERE id = $1", planned[0]["id"]
+                )
+
+                async def held() -> asyncpg.Record:
+                    return await conn.fetchrow(
+                        "SELECT updated_at, hold_reason FROM bot.conversations WHERE match_id = $1",
+                        couple.match_id,
+                    )
+
+                row = await eventually(held, lambda r: r["updated_at"] >= due, timeout=60)
+            assert row["hold_reason"] == "taken over"
+            assert await persona_messages(pool, couple) == []
+            assert len(await plan_rows(pool, couple)) == 1
+
+            resumed = await http.post(f"/conversations/{couple.match_id}/resume")
+            assert resumed.status_code == 200, resumed.text
+            rows = await eventually(
+                lambda: plan_rows(pool, couple),
+                lambda rows: rows[-1]["status"] == "done",
+                timeout=60,
+            )
+            assert [(r["model"], r["status"]) for r in rows] == [
+                ("greeting", "cancelled"),
+                ("greeting", "done"),
+            ]
+            assert " ".join(await persona_messages(pool, couple)) == GREETING
 
 
 async def test_a_takeover_ends_by_itself(make_settings: Any, pool: asyncpg.Pool) -> None:

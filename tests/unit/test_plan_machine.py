@@ -163,6 +163,7 @@ ANSWERING = {
 NOT_TYPING = {"human_typing": TypingState(False, ago(30))}
 TYPED = plan(PlanStatus.TYPING, parts=("Salut", "ça va ?"), typing=True)
 PLAN_FACTS = {Fact.UNANSWERED: UNANSWERED_NONE, Fact.PERSONA: persona()}
+OPENING = {**QUIET, Fact.PERSONA: persona(icebreaker=True), Fact.MATCH_MESSAGES: {}}
 
 
 # Each row: the state and what just happened, the snapshot, the rules, and what is expected
@@ -255,22 +256,43 @@ CASES: list[tuple[str, Snapshot, Rules, Action | Callable[[Action], bool]]] = [
         Load(Fact.MATCH_MESSAGES),
     ),
     (
-        "fresh silent match, icebreaker persona",
+        "fresh silent match, icebreaker persona, takeover unknown",
         snapshot(
             opened_at=None,
             facts={**QUIET, Fact.PERSONA: persona(icebreaker=True), Fact.MATCH_MESSAGES: {}},
         ),
+        rules(),
+        Load(Fact.POLICY),
+    ),
+    (
+        "fresh silent match, icebreaker persona",
+        snapshot(opened_at=None, facts={**OPENING, Fact.POLICY: {}}),
         rules(),
         lambda a: (
             isinstance(a, Open) and a.epoch == 6 and a.parts == ("Salut !",) and a.start > NOW
         ),
     ),
     (
-        "fresh silent match, no greeting",
+        "fresh silent match taken over: no icebreaker until the operator hands it back",
         snapshot(
             opened_at=None,
-            facts={**QUIET, Fact.PERSONA: persona(icebreaker=True), Fact.MATCH_MESSAGES: {}},
+            facts={**OPENING, Fact.POLICY: {"policy_hold": PolicyHold(later(600), "taken over")}},
         ),
+        rules(),
+        Hold(5, later(600), "taken over"),
+    ),
+    (
+        "fresh silent match, a reply budget spent: the icebreaker costs no model call",
+        snapshot(
+            opened_at=None,
+            facts={**OPENING, Fact.POLICY: {"policy_hold": PolicyHold(later(600), "budget")}},
+        ),
+        rules(),
+        lambda a: isinstance(a, Open),
+    ),
+    (
+        "fresh silent match, no greeting",
+        snapshot(opened_at=None, facts={**OPENING, Fact.POLICY: {}}),
         rules(opener=lambda _p, _r: []),
         SkipOpener(),
     ),

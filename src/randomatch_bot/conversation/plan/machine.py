@@ -62,6 +62,7 @@ from randomatch_bot.conversation.plan.states import (
     Wait,
 )
 from randomatch_bot.conversation.policies import closing, followup
+from randomatch_bot.conversation.policies.limits import TAKEN_OVER
 from randomatch_bot.conversation.words.closing import closing_line
 from randomatch_bot.db.messages import HumanMessage
 from randomatch_bot.db.plans import Plan
@@ -255,6 +256,11 @@ def _silence(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:
         if Fact.MATCH_MESSAGES not in snap.loaded:
             return Load(Fact.MATCH_MESSAGES)
         if not snap.match_messages:
+            # Taken over, the persona writes nothing of her own, an icebreaker neither: it is
+            # written when the takeover ends, if the match is still silent then.
+            held = _taken_over(snap)
+            if held is not None:
+                return held
             return _open(snap, persona, now, rules)
     when = None
     if followup.wants_followups(persona) and not closing.followups_stopped(snap.closures):
@@ -299,6 +305,15 @@ def _policy(snap: Snapshot) -> Load | Hold | None:
         return Load(Fact.POLICY)
     hold = snap.policy_hold
     return Hold(snap.epoch, hold.until, hold.reason) if hold is not None else None
+
+
+def _taken_over(snap: Snapshot) -> Load | Hold | None:
+    """The operator's hold, if the conversation is taken over (the first of the policies);
+    the others hold a new reply and its model call, not an icebreaker."""
+    held = _policy(snap)
+    if isinstance(held, Hold) and held.reason != TAKEN_OVER:
+        return None
+    return held
 
 
 def _reply(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:
