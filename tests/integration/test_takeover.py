@@ -47,6 +47,23 @@ async def plan_rows(pool: asyncpg.Pool, couple: Couple) -> list[asyncpg.Record]:
         )
 
 
+async def held_after(pool: asyncpg.Pool, couple: Couple, message_id: uuid.UUID) -> None:
+    """Wait until a step that ran after the human's message `message_id` held the
+    conversation for the takeover: the step that would have replied has run."""
+    async with pool.acquire() as conn:
+        await eventually(
+            lambda: conn.fetchval(
+                "SELECT c.hold_reason = 'taken over' AND c.updated_at > m.created_at "
+                "FROM bot.conversations c JOIN public.messages m ON m.match_id = c.match_id "
+                "WHERE c.match_id = $1 AND m.id = $2",
+                couple.match_id,
+                message_id,
+            ),
+            bool,
+            timeout=60,
+        )
+
+
 async def test_takeover_mid_reply_operator_message_and_resume(
     make_settings: Any, pool: asyncpg.Pool, openai_server: OpenAIServer
 ) -> None:
@@ -157,6 +174,91 @@ async def test_takeover_mid_reply_operator_message_and_resume(
             )
             not_taken = await http.post(f"/conversations/{couple.match_id}/resume")
             assert not_taken.status_code == 409
+
+
+OPERATOR_TEXT = "Désolée, j'étais sur le chemin du retour du lac Blanc, pas de réseau là-haut !"
+
+
+async def test_a_human_message_does_not_drop_the_operators_message(
+    make_settings: Any, pool: asyncpg.Pool, openai_server: OpenAIServer
+) -> None:
+    """The person writes while the operator's message is being typed: it is still sent, once,
+    paced, answering what it answered; the new message waits for the operator, and the
+    persona answers it only once the conversation is handed back."""
+    openai_server.default_reply = lambda _body: "Et toi, tu es déjà allé au lac Blanc ?"
+    settings = make_settings(
+        TIME_SCALE=0.3,
+        LLM_BASE_URL=openai_server.base_url,
+        LLM_API_KEY="test-key",
+        LLM_MAX_RETRIES="0",
+        GUARD_REVIEW="off",
+    )
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn)
+    async with running_pipeline(settings) as pipeline:
+        app = create_app(settings, resources=pipeline.resources)
+        async with asgi_client(app) as http:
+            taken = await http.post(f"/conversations/{couple.match_id}/takeover")
+            assert taken.status_code == 200, taken.text
+            async with pool.acquire() as conn:
+                first = await say(conn, couple, "coucou, tu es là ?")
+            await held_after(pool, couple, first)
+            wrote = await http.post(
+                f"/conversations/{couple.match_id}/messages", json={"text": OPERATOR_TEXT}
+            )
+            assert wrote.status_code == 200, wrote.text
+            plan_id = uuid.UUID(wrote.json()["plan_id"])
+
+            async def status() -> str:
+                async with pool.acquire() as conn:
+                    value: str = await conn.fetchval(
+                        "SELECT status FROM bot.reply_plans WHERE id = $1", plan_id
+                    )
+                    return value
+
+            await eventually(status, lambda s: s == "typing", timeout=60, every=0.02)
+            async with pool.acquire() as conn:
+                meanwhile = await say(conn, couple, "allô ?")
+                # Written while the operator's message was being typed.
+                assert await conn.fetchval(
+                    "SELECT status FROM bot.reply_plans WHERE id = $1", plan_id
+                ) in ("typing", "thinking")
+            await eventually(status, lambda s: s != "typing", timeout=60)
+            await held_after(pool, couple, meanwhile)
+            async with pool.acquire() as conn:
+                plan = await conn.fetchrow(
+                    "SELECT status, error, trigger_message_ids FROM bot.reply_plans WHERE id = $1",
+                    plan_id,
+                )
+                answered = {
+                    r["message_id"]: r["plan_id"]
+                    for r in await conn.fetch(
+                        "SELECT message_id, plan_id FROM bot.answered_messages WHERE match_id = $1",
+                        couple.match_id,
+                    )
+                }
+            assert (plan["status"], plan["error"]) == ("done", None)
+            assert plan["trigger_message_ids"] == [first]
+            assert answered == {first: plan_id}  # the new message waits
+            assert await persona_messages(pool, couple) == [OPERATOR_TEXT]
+            assert len(await plan_rows(pool, couple)) == 1  # the persona started nothing
+
+            resumed = await http.post(f"/conversations/{couple.match_id}/resume")
+            assert resumed.status_code == 200, resumed.text
+            rows = await eventually(
+                lambda: plan_rows(pool, couple),
+                lambda rows: len(rows) == 2 and rows[-1]["status"] == "done",
+                timeout=60,
+            )
+            texts = await persona_messages(pool, couple)
+            assert texts.count(OPERATOR_TEXT) == 1
+            assert texts[-1] == "Et toi, tu es déjà allé au lac Blanc ?"
+            async with pool.acquire() as conn:
+                triggers = await conn.fetchval(
+                    "SELECT trigger_message_ids FROM bot.reply_plans WHERE id = $1",
+                    rows[-1]["id"],
+                )
+            assert triggers == [meanwhile]
 
 
 GREETING = "Salut ! Tu as un lac de montagne préféré ?"

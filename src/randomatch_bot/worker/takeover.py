@@ -11,7 +11,9 @@ API and the CLI alike.
 - send: the operator's text becomes a plan of one part, written already, answering the
   person's unanswered messages: the same steps read them ("Vu"), think, show "is typing…"
   for as long as the persona would take to type it, and send it through the same
-  exactly-once path (a part's id is derived from its plan).
+  exactly-once path (a part's id is derived from its plan). What the person writes meanwhile
+  does not interrupt it, as it would the persona's reply: it goes out as planned, and the new
+  messages wait for the operator (or for the persona, once she resumes).
 - resume: by hand, or by itself when the takeover ends (the conversation is woken then): the
   persona answers whatever is unanswered, with what the operator wrote in the conversation.
 """

@@ -26,7 +26,7 @@ import hashlib
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.persona import availability, timing
@@ -191,9 +191,18 @@ def decide(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:
         return RecordStop(asked.id)
     if plan is not None:
         triggers = set(plan.trigger_message_ids)
-        if any(m.id not in triggers for m in snap.unanswered):
+        if not any(m.id not in triggers for m in snap.unanswered):
+            return _plan_step(snap, plan, now, rules)
+        if not plan.operator:
             return Interrupt(plan)
-        return _plan_step(snap, plan, now, rules)
+        # An operator's message is never dropped nor answered over: it goes out as planned,
+        # and what the person wrote meanwhile waits for it, then for the operator (or for the
+        # persona, once the conversation is handed back).
+        if not snap.finished:
+            return _plan_step(snap, plan, now, rules)
+        snap = replace(
+            snap, plan=None, unanswered=tuple(m for m in snap.unanswered if m.id not in triggers)
+        )
     if not snap.unanswered:
         return _silence(snap, now, rules)
     return _reply(snap, now, rules)
