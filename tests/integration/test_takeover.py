@@ -4,6 +4,7 @@ conversation back — through the API, with the real pipeline."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -101,8 +102,8 @@ async def test_takeover_mid_reply_operator_message_and_resume(
             stopped = taken.json()
             sent_before = len(await persona_messages(pool, couple))
             async with pool.acquire() as conn:
-                await say(conn, couple, "tu es là ?")
-            await asyncio.sleep(3)  # the persona would have typed and sent by now
+                asked = await say(conn, couple, "tu es là ?")
+            await held_after(pool, couple, asked)
             assert len(await persona_messages(pool, couple)) == sent_before
             rows = await plan_rows(pool, couple)
             async with pool.acquire() as conn:
@@ -162,8 +163,8 @@ async def test_takeover_mid_reply_operator_message_and_resume(
             count = len(await persona_messages(pool, couple))
 
             async with pool.acquire() as conn:
-                await say(conn, couple, "super, et tu pars où ce week-end ?")
-            await asyncio.sleep(2)
+                asked = await say(conn, couple, "super, et tu pars où ce week-end ?")
+            await held_after(pool, couple, asked)
             assert len(await persona_messages(pool, couple)) == count  # still taken over
             resumed = await http.post(f"/conversations/{couple.match_id}/resume")
             assert resumed.status_code == 200, resumed.text
@@ -353,11 +354,24 @@ async def test_a_takeover_ends_by_itself(make_settings: Any, pool: asyncpg.Pool)
                 f"/conversations/{couple.match_id}/takeover", json={"minutes": 0.05}
             )
             assert taken.status_code == 200, taken.text
+            until = dt.datetime.fromisoformat(taken.json()["taken_over_until"])
             async with pool.acquire() as conn:
                 await say(conn, couple, "coucou !")
-            await asyncio.sleep(1.5)
-            assert await persona_messages(pool, couple) == []
             await eventually(lambda: persona_messages(pool, couple), bool, timeout=30)
+            async with pool.acquire() as conn:
+                first = await conn.fetchval(
+                    "SELECT min(created_at) FROM public.messages WHERE match_id = $1 "
+                    "AND sender_id = $2",
+                    couple.match_id,
+                    couple.bot_id,
+                )
+                planned = await conn.fetchval(
+                    "SELECT min(created_at) FROM bot.reply_plans WHERE match_id = $1",
+                    couple.match_id,
+                )
+            # Nothing was planned, let alone sent, before the takeover was over.
+            assert planned >= until
+            assert first >= until
 
 
 async def test_takeover_from_the_command_line(
