@@ -57,6 +57,19 @@ class Status:
         return data
 
 
+def migrated_past(schema_version: str | None, migration: str) -> bool:
+    """Whether a database at `schema_version` has `migration`: their numbers compared as
+    numbers ("0100_x" is after "0013_outages", "0013_outages" is "0013_outages"), not as text."""
+    if schema_version is None:
+        return False
+    return _number(schema_version) >= _number(migration)
+
+
+def _number(version: str) -> int:
+    head = version.split("_", 1)[0]
+    return int(head) if head.isdigit() else -1
+
+
 def start_of_today(settings: Settings, now: dt.datetime | None = None) -> dt.datetime:
     """Midnight of the current day in the bot's timezone, where "cost today" starts."""
     zone = ZoneInfo(settings.bot_timezone)
@@ -87,7 +100,7 @@ async def collect_status(
                 status.counts = {k: int(v) for k, v in asdict(counts).items()}
                 today = await monitoring_db.llm_usage_since(conn, since=start_of_today(settings))
                 status.llm_today = {k: float(v) for k, v in asdict(today).items()}
-            if status.schema_version is not None and status.schema_version >= HOLDS_SINCE:
+            if migrated_past(status.schema_version, HOLDS_SINCE):
                 held = await monitoring_db.held_counts(conn)
                 status.held = {h.hold_reason: h.n for h in held}
                 now = dt.datetime.now(dt.UTC)
@@ -100,7 +113,7 @@ async def collect_status(
                     }
                     for w in await waiting_conversations(conn, settings, now)
                 ]
-            if status.schema_version is not None and status.schema_version >= PAUSES_SINCE:
+            if migrated_past(status.schema_version, PAUSES_SINCE):
                 status.paused = await paused_scopes(conn)
             if status.schema_version is not None:
                 status.closed = await closures_db.open_counts(conn)

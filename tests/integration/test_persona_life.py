@@ -120,7 +120,7 @@ async def test_a_self_contradicting_model_still_sends_a_consistent_persona(
     person receives is her age, her town, her job and her Saturday, in both conversations,
     early and late: the contradicting replies were asked for again with the fact."""
     openai_server.default_reply = liar
-    openai_server.default_consistency = liar_reviewer
+    openai_server.default_review = liar_reviewer
     openai_server.default_week = liar
     counted = contradictions_counted()
     answers = await conversation_answers(pool, make_settings, openai_server, on=True)
@@ -138,8 +138,41 @@ async def test_a_self_contradicting_model_still_sends_a_consistent_persona(
     ]
     assert corrected, "the contradicting replies were asked for again with the fact"
     assert contradictions_counted() - counted >= len(corrected)
-    # The job is not a number or a place: the reviewing model caught it.
-    assert openai_server.consistency_requests
+    # The job is not a number or a place: the guard's review caught it, in its one call.
+    assert any(
+        "persona_facts" in str(r.messages[-1]["content"]) for r in openai_server.review_requests
+    )
+
+
+async def test_a_failed_review_leaves_her_facts_to_the_rules_without_a_second_call(
+    pool: asyncpg.Pool, make_settings: Any, openai_server: OpenAIServer
+) -> None:
+    """The guard's review, which also asks about her facts, fails: no second call asks about
+    them; the rules alone catch a wrong age, and the reply asked for again is her age."""
+    openai_server.default_reply = liar
+    openai_server.default_week = liar
+    openai_server.default_review = lambda _body: "Looks fine to me!"  # unreadable: a failure
+    settings = make_settings(
+        LLM_BASE_URL=openai_server.base_url,
+        LLM_API_KEY="sk-test",
+        SELF_CONSISTENCY=True,
+        TIME_SCALE=0.05,
+    )
+    clock = VirtualClock(WEDNESDAY)
+    engine = ConversationEngine(pool, settings, clock=clock)
+    llm = build_llm_client(settings)
+    try:
+        async with pool.acquire() as conn:
+            couple = await make_couple(conn)
+        answers = [await ask(pool, engine, clock, llm, couple, QUESTIONS[0]) for _ in range(3)]
+    finally:
+        await llm.aclose()
+    assert {a for text in answers for a in re.findall(r"\b(\d\d) ans\b", text)} == {"29"}
+    replies = openai_server.chat_requests
+    reviews = openai_server.review_requests
+    # One review per reply written, with her facts: none asked about them alone.
+    assert len(reviews) == len(replies)
+    assert all("persona_facts" in str(r.messages[-1]["content"]) for r in reviews)
 
 
 async def test_without_her_life_the_same_model_contradicts_itself(
@@ -147,7 +180,7 @@ async def test_without_her_life_the_same_model_contradicts_itself(
 ) -> None:
     """The comparison: SELF_CONSISTENCY off, the same model's ages and towns vary."""
     openai_server.default_reply = liar
-    openai_server.default_consistency = liar_reviewer
+    openai_server.default_review = liar_reviewer
     openai_server.default_week = liar
     answers = await conversation_answers(pool, make_settings, openai_server, on=False)
     ages = {a for text in answers for a in re.findall(r"\b(\d\d) ans\b", text)}
@@ -251,7 +284,7 @@ def test_eval_consistency_counts_contradictions_with_and_without_her_life(tmp_pa
 
     settings = Settings(_env_file=None, LLM_API_KEY=None)  # type: ignore[call-arg]
     with OpenAIServer(default_reply=liar_or_judge) as server:
-        server.default_consistency = liar_reviewer
+        server.default_review = liar_reviewer
         server.default_week = liar
         report = run_consistency(
             settings,

@@ -6,10 +6,8 @@ is exercised end to end: headers, JSON bodies, status codes, `Retry-After`, time
     POST /v1/chat/completions   scripted replies or faults, else `default_reply(body)`;
                                 a request of the guard's reviewing model (its user message
                                 holds `message_to_review`) takes its own script
-                                (`script_review`), else `default_review(body)`: nothing flagged;
-                                a request asking whether a reply contradicts the persona's facts
-                                (its user message holds `persona_facts`) takes
-                                `script_consistency`, else `default_consistency(body)`: none;
+                                (`script_review`), else `default_review(body)`: nothing flagged,
+                                no contradiction of the persona's facts;
                                 a request writing a persona's week (its system message opens
                                 with `[semaine]`) is answered by `default_week(body)`, never
                                 from a script (default: no usable day, so the week comes from
@@ -141,8 +139,11 @@ def french_echo(body: Mapping[str, Any]) -> str:
     return _TEMPLATES[zlib.crc32(last.encode()) % len(_TEMPLATES)].format(s=snippet)
 
 
-# What the reviewing model answers when nothing is scripted for it: nothing to block.
-CLEAR_REVIEW = json.dumps({"block": [], "assistant_register": False, "claims_human": False})
+# What the reviewing model answers when nothing is scripted for it: nothing to block, and
+# nothing contradicting the persona's facts (asked in the same call when she has a life).
+CLEAR_REVIEW = json.dumps(
+    {"block": [], "assistant_register": False, "claims_human": False, "contradicts": []}
+)
 
 
 def review_answer(*block: str, assistant_register: bool = False, claims_human: bool = False) -> str:
@@ -167,8 +168,6 @@ def is_review(body: Any) -> bool:
     return False
 
 
-# What the reviewing model answers about contradictions when nothing is scripted: none.
-NO_CONTRADICTION = json.dumps({"contradicts": []})
 WEEK_MARK = "[semaine]"  # words/week.WEEK_MARK
 
 
@@ -185,11 +184,6 @@ def _system_text(body: Any) -> str:
 def is_week(body: Any) -> bool:
     """Whether a chat request asks the model to write a persona's week."""
     return _system_text(body).startswith(WEEK_MARK)
-
-
-def is_consistency(body: Any) -> bool:
-    """Whether a chat request asks the reviewing model about contradictions alone."""
-    return is_review(body) and _system_text(body).startswith("You check one message")
 
 
 def reviewed_text(body: Any) -> str:
@@ -235,14 +229,10 @@ class OpenAIServer:
         self._lock = threading.Lock()
         self._script: deque[ScriptItem] = deque()
         self._review_script: deque[ScriptItem] = deque()
-        self._consistency_script: deque[ScriptItem] = deque()
         self.default_review: Callable[[Mapping[str, Any]], str] = lambda _body: CLEAR_REVIEW
         # Asked when the script is empty: a Fault while the model is down (on any clock), else
         # None for the usual answer. See `down_while`.
         self._outage: Callable[[], ScriptItem | None] | None = None
-        self.default_consistency: Callable[[Mapping[str, Any]], str] = lambda _body: (
-            NO_CONTRADICTION
-        )
         self.default_week: Callable[[Mapping[str, Any]], str] = lambda _body: '{"days": []}'
         self._requests: list[RecordedRequest] = []
         self._stopping = threading.Event()
@@ -327,9 +317,7 @@ class OpenAIServer:
         with self._lock:
             self._script.clear()
             self._review_script.clear()
-            self._consistency_script.clear()
             self.default_review = lambda _body: CLEAR_REVIEW
-            self.default_consistency = lambda _body: NO_CONTRADICTION
             self.default_week = lambda _body: '{"days": []}'
             self._requests.clear()
             self._outage = None
@@ -341,13 +329,6 @@ class OpenAIServer:
                 self.default_reply,
                 self.reply_delay,
             ) = self._defaults
-
-    def script_consistency(self, *items: ScriptItem | str) -> None:
-        """Queue answers for the next contradiction checks of the reviewing model, in order."""
-        with self._lock:
-            self._consistency_script.extend(
-                Reply(item) if isinstance(item, str) else item for item in items
-            )
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -369,23 +350,9 @@ class OpenAIServer:
 
     @property
     def review_requests(self) -> list[RecordedRequest]:
-        """The requests of the guard's reviewing model received so far (but its contradiction
-        checks: `consistency_requests`)."""
+        """The requests of the guard's reviewing model received so far."""
         return [
-            r
-            for r in self.requests
-            if r.path.endswith("/chat/completions")
-            and is_review(r.body)
-            and not is_consistency(r.body)
-        ]
-
-    @property
-    def consistency_requests(self) -> list[RecordedRequest]:
-        """The contradiction checks of the reviewing model received so far."""
-        return [
-            r
-            for r in self.requests
-            if r.path.endswith("/chat/completions") and is_consistency(r.body)
+            r for r in self.requests if r.path.endswith("/chat/completions") and is_review(r.body)
         ]
 
     @property
@@ -412,15 +379,12 @@ class OpenAIServer:
         with self._lock:
             self._requests.append(request)
 
-    def _next_item(self, *, review: bool = False, consistency: bool = False) -> ScriptItem | None:
+    def _next_item(self, *, review: bool = False) -> ScriptItem | None:
         with self._lock:
-            if consistency:
-                script = self._consistency_script
-            else:
-                script = self._review_script if review else self._script
+            script = self._review_script if review else self._script
             if script:
                 return script.popleft()
-            outage = None if (review or consistency) else self._outage
+            outage = None if review else self._outage
         return outage() if outage is not None else None
 
     def _wait(self, seconds: float) -> bool:
@@ -529,9 +493,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _chat(self, body: dict[str, Any]) -> None:
         owner = self.server.owner
         review = is_review(body)
-        consistency = is_consistency(body)
         week = is_week(body)
-        item = None if week else owner._next_item(review=review, consistency=consistency)
+        item = None if week else owner._next_item(review=review)
         if isinstance(item, Fault):
             if owner._wait(item.delay):
                 headers = dict(item.headers)
@@ -550,8 +513,6 @@ class _Handler(BaseHTTPRequestHandler):
             text = reply.text
         elif week:
             text = owner.default_week(body)
-        elif consistency:
-            text = owner.default_consistency(body)
         else:
             text = owner.default_review(body) if review else owner.default_reply(body)
         self._send_json(200, _completion_json(body, reply, text, model, owner.models))

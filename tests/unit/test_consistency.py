@@ -208,12 +208,36 @@ def test_the_reviewer_is_asked_about_contradictions_with_her_facts() -> None:
     request = reviewer.messages_for("J'ai 31 ans", [], facts=facts)
     assert '"contradicts"' in request[0].content
     assert json.loads(request[1].content)["persona_facts"]["canon"]["age"] == "29"
-    alone = reviewer.messages_for(
-        "J'ai 31 ans", [], facts=facts, policy=reviewer.CONSISTENCY_POLICY
-    )
-    assert "message_to_review" in alone[1].content
-    assert reviewer.parse_contradictions('{"contradicts": ["dit avoir 31 ans"]}') == (
+    assert reviewer.parse('{"block": [], "contradicts": ["dit avoir 31 ans"]}').contradicts == (
         "dit avoir 31 ans",
     )
     assert reviewer.parse('{"block": [], "contradicts": []}').contradicts == ()
     assert reviewer.parse('{"block": []}').contradicts is None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Talk:
+    match_id: uuid.UUID
+    bot_id: uuid.UUID
+    plan_id: uuid.UUID | None = None
+
+
+async def test_the_recheck_takes_the_reviews_answer_or_the_rules_alone() -> None:
+    """What the guard's review said the reply contradicts asks for it again; a review that
+    failed (None) leaves the rules' verdict alone: a job told differently goes, a wrong age
+    does not."""
+    camille, talk = _with_life(), _Talk(uuid.UUID(int=1), uuid.UUID(int=2))
+    job = "Je suis prof de maths."
+    caught = await consistency.recheck(
+        job, camille, recent=[], conversation=talk, reviewed=("métier : prof",)
+    )
+    assert caught is not None
+    assert "métier : prof" in caught.content
+    assert "metier : infirmière" in caught.content
+    assert await consistency.recheck(job, camille, recent=[], conversation=talk) is None
+    assert (
+        await consistency.recheck(job, camille, recent=[], conversation=talk, reviewed=()) is None
+    )
+    age = await consistency.recheck("J'ai 31 ans, et toi ?", camille, recent=[], conversation=talk)
+    assert age is not None
+    assert "tu as 29 ans" in age.content

@@ -163,6 +163,7 @@ ANSWERING = {
 NOT_TYPING = {"human_typing": TypingState(False, ago(30))}
 TYPED = plan(PlanStatus.TYPING, parts=("Salut", "ça va ?"), typing=True)
 PLAN_FACTS = {Fact.UNANSWERED: UNANSWERED_NONE, Fact.PERSONA: persona()}
+OPENING = {**QUIET, Fact.PERSONA: persona(icebreaker=True), Fact.MATCH_MESSAGES: {}}
 
 
 # Each row: the state and what just happened, the snapshot, the rules, and what is expected
@@ -255,22 +256,43 @@ CASES: list[tuple[str, Snapshot, Rules, Action | Callable[[Action], bool]]] = [
         Load(Fact.MATCH_MESSAGES),
     ),
     (
-        "fresh silent match, icebreaker persona",
+        "fresh silent match, icebreaker persona, takeover unknown",
         snapshot(
             opened_at=None,
             facts={**QUIET, Fact.PERSONA: persona(icebreaker=True), Fact.MATCH_MESSAGES: {}},
         ),
+        rules(),
+        Load(Fact.POLICY),
+    ),
+    (
+        "fresh silent match, icebreaker persona",
+        snapshot(opened_at=None, facts={**OPENING, Fact.POLICY: {}}),
         rules(),
         lambda a: (
             isinstance(a, Open) and a.epoch == 6 and a.parts == ("Salut !",) and a.start > NOW
         ),
     ),
     (
-        "fresh silent match, no greeting",
+        "fresh silent match taken over: no icebreaker until the operator hands it back",
         snapshot(
             opened_at=None,
-            facts={**QUIET, Fact.PERSONA: persona(icebreaker=True), Fact.MATCH_MESSAGES: {}},
+            facts={**OPENING, Fact.POLICY: {"policy_hold": PolicyHold(later(600), "taken over")}},
         ),
+        rules(),
+        Hold(5, later(600), "taken over"),
+    ),
+    (
+        "fresh silent match, a reply budget spent: the icebreaker costs no model call",
+        snapshot(
+            opened_at=None,
+            facts={**OPENING, Fact.POLICY: {"policy_hold": PolicyHold(later(600), "budget")}},
+        ),
+        rules(),
+        lambda a: isinstance(a, Open),
+    ),
+    (
+        "fresh silent match, no greeting",
+        snapshot(opened_at=None, facts={**OPENING, Fact.POLICY: {}}),
         rules(opener=lambda _p, _r: []),
         SkipOpener(),
     ),
@@ -758,3 +780,46 @@ def test_every_plan_state_meets_every_event(state: str, event: str) -> None:
     if isinstance(action, Wait):
         # Only a plan still waiting for its parts asks for the generation.
         assert action.generate == (PLAN if state == "thinking, no parts" else None)
+
+
+# The operator's message (a plan written already, in a conversation taken over) in each state.
+OPERATOR_STATES: dict[str, Plan] = {
+    "reading": plan(PlanStatus.READING, parts=("Coucou",), model="operator"),
+    "thinking": plan(PlanStatus.THINKING, parts=("Coucou",), model="operator"),
+    "typing": plan(PlanStatus.TYPING, parts=("Coucou",), typing=True, model="operator"),
+}
+OPERATOR_NEXT: dict[str, type] = {"reading": MarkRead, "thinking": TypePart, "typing": SendPart}
+
+
+@pytest.mark.parametrize("state", list(OPERATOR_STATES))
+def test_a_human_message_does_not_interrupt_the_operator(state: str) -> None:
+    """The person writing again does not drop an operator's message: it goes on as planned."""
+    active = OPERATOR_STATES[state]
+    snap = snapshot(
+        active=active,
+        facts={**PLAN_FACTS, Fact.UNANSWERED: {"unanswered": (message(M1, 60), message(M2, 1))}},
+    )
+    assert type(decide(snap, NOW, rules())) is OPERATOR_NEXT[state]
+    persona_plan = dataclasses.replace(active, model="gpt-4o-mini")
+    assert decide(dataclasses.replace(snap, plan=persona_plan), NOW, rules()) == Interrupt(
+        persona_plan
+    )
+
+
+def test_after_the_operator_message_the_new_messages_wait_for_their_answer() -> None:
+    """Once the operator's message is out, what the person wrote meanwhile is a new reply to
+    start (held while the conversation is taken over), not the end of a reply."""
+    sent = dataclasses.replace(OPERATOR_STATES["typing"], next_part=0)
+    facts = {
+        **ANSWERING,
+        Fact.UNANSWERED: {"unanswered": (message(M1, 60), message(M2, 30))},
+        Fact.HUMAN_TYPING: NOT_TYPING,
+        Fact.POLICY: {"policy_hold": PolicyHold(later(600), "taken over")},
+    }
+    snap = snapshot(active=sent, facts=facts, sent=True, finished=True)
+    assert decide(snap, NOW, rules()) == Hold(5, later(600), "taken over")
+    resumed = snapshot(active=sent, facts={**facts, Fact.POLICY: {}}, sent=True, finished=True)
+    action = decide(resumed, NOW, rules())
+    # A new plan answers the message written meanwhile, not the one the operator answered.
+    assert isinstance(action, StartPlan), action
+    assert action.triggers == (M2,)

@@ -60,6 +60,49 @@ def test_clean_reply_examples(raw: str, expected: str) -> None:
     assert clean_reply(raw, persona_name="Camille") == expected
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "1. le Mont Aiguille 2. la Dent de Crolles",
+            "1. le Mont Aiguille 2. la Dent de Crolles",
+        ),
+        (
+            "top 3 : 1. le Granier 2. la Dent de Crolles",
+            "top 3 : 1. le Granier 2. la Dent de Crolles",
+        ),
+        ("1) le Vercors 2) la Chartreuse", "1) le Vercors 2) la Chartreuse"),
+        (
+            "Mes préférés :\n1. le Granier\n2. le Taillefer",
+            "Mes préférés :\nle Granier\nle Taillefer",
+        ),
+        ("1) Pars tôt\n2) Prends de l'eau", "Pars tôt\nPrends de l'eau"),
+        ("- 1. le Granier", "1. le Granier"),
+    ],
+)
+def test_clean_reply_keeps_a_persons_numbering(raw: str, expected: str) -> None:
+    """The numbers of a list laid out over lines go with its markup; a person's numbering in
+    one chat line stays."""
+    assert clean_reply(raw, persona_name="Camille") == expected
+
+
+def test_items_counted_inline_are_not_cut_at_their_numbers() -> None:
+    """ "1. je dors 2. je mange 3. je repars": the numbers do not end sentences."""
+    text = (
+        "1. je dors 2. je mange 3. je repars, ma journée type en refuge, et toi tu fais comment ?"
+    )
+    for seed in range(10):
+        parts = split(text, seed=seed)
+        assert not any(p.endswith(("2.", "3.")) for p in parts), parts
+        assert words(" ".join(parts)) == words(text)
+    # Without items counted, a number may still end a sentence.
+    alone = (
+        "On est arrivés au refuge vers 19h et on s'est couchés à 22. Le lendemain réveil à 5h, "
+        "grand soleil sur le lac, franchement magique, tu aurais adoré ce coin je pense."
+    )
+    assert any(p.endswith("22.") for p in split(alone))
+
+
 def test_clean_reply_keeps_emoji_and_asides() -> None:
     """Emoji (with skin tones and ZWJ sequences) and ordinary parentheses survive cleaning."""
     raw = "Trop hâte 😍🏔️👍🏽 on y va à 2 🧑‍🤝‍🧑 (enfin, si la météo suit)"

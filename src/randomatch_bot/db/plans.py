@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from randomatch_bot.db.types import Conn
 
 
+OPERATOR_MODEL = "operator"  # the model recorded for an operator's message (queries/takeover.sql)
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """A reply plan as stored: `status` is one of `PlanStatus`'s values."""
@@ -39,6 +42,12 @@ class Plan:
     generation_failures: int
     failing_since: dt.datetime | None
     error: str | None
+    model: str | None = None  # the model that wrote it; "operator": an operator's message
+
+    @property
+    def operator(self) -> bool:
+        """Whether an operator wrote this plan's message (a conversation taken over)."""
+        return self.model == OPERATOR_MODEL
 
     @classmethod
     def from_row(cls, row: asyncpg.Record, prefix: str = "") -> Plan:
@@ -65,6 +74,7 @@ class Plan:
             generation_failures=col("generation_failures"),
             failing_since=col("failing_since"),
             error=col("error"),
+            model=col("model"),
         )
 
 

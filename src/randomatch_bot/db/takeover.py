@@ -23,6 +23,7 @@ class ActivePlan(FromRow):
     id: uuid.UUID
     typing: bool
     operator: bool
+    greeting: bool  # an icebreaker
 
 
 async def active_plan(conn: Conn, *, match_id: uuid.UUID) -> ActivePlan | None:
@@ -57,6 +58,11 @@ async def extend(
 async def end(conn: Conn, *, match_id: uuid.UUID) -> bool:
     """Clear the takeover; False when the conversation was not taken over."""
     return await session.fetchval(conn, SQL.takeover_end, match_id=match_id) is not None
+
+
+async def unopen(conn: Conn, *, match_id: uuid.UUID) -> None:
+    """The match counts as not opened: its icebreaker, stopped, is written again later."""
+    await session.execute(conn, SQL.takeover_unopen, match_id=match_id)
 
 
 async def operator_plan(

@@ -5,11 +5,15 @@ API and the CLI alike.
   ("taken over", the first policy of conversation/policies/limits.py): no reply, follow-up,
   reaction or typing of the persona's own. A reply in progress stops here, between two steps
   (this takes the conversation's row lock, which every step holds while it runs): the parts
-  sent stay, the others are dropped, the typing indicator goes off.
+  sent stay, the others are dropped, the typing indicator goes off. An icebreaker is not
+  written either, planned or due: the persona writes it when she resumes, if the match is
+  still silent then.
 - send: the operator's text becomes a plan of one part, written already, answering the
   person's unanswered messages: the same steps read them ("Vu"), think, show "is typing…"
   for as long as the persona would take to type it, and send it through the same
-  exactly-once path (a part's id is derived from its plan).
+  exactly-once path (a part's id is derived from its plan). What the person writes meanwhile
+  does not interrupt it, as it would the persona's reply: it goes out as planned, and the new
+  messages wait for the operator (or for the persona, once she resumes).
 - resume: by hand, or by itself when the takeover ends (the conversation is woken then): the
   persona answers whatever is unanswered, with what the operator wrote in the conversation.
 """
@@ -93,6 +97,9 @@ async def take_over(
         if active is not None and not active.operator:
             await plans.finish(conn, plan_id=active.id, status="cancelled", error="taken over")
             await _typing_off(conn, settings, match_id, ctx.bot_id, now)
+            if active.greeting:
+                # Written when the persona resumes, if the match is still silent then.
+                await takeover.unopen(conn, match_id=match_id)
             stopped = active.id
         if active is not None and active.operator:
             # The operator's message goes on: extend the takeover only.

@@ -26,7 +26,7 @@ import hashlib
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.persona import availability, timing
@@ -62,6 +62,7 @@ from randomatch_bot.conversation.plan.states import (
     Wait,
 )
 from randomatch_bot.conversation.policies import closing, followup
+from randomatch_bot.conversation.policies.limits import TAKEN_OVER
 from randomatch_bot.conversation.words.closing import closing_line
 from randomatch_bot.db.messages import HumanMessage
 from randomatch_bot.db.plans import Plan
@@ -190,9 +191,18 @@ def decide(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:
         return RecordStop(asked.id)
     if plan is not None:
         triggers = set(plan.trigger_message_ids)
-        if any(m.id not in triggers for m in snap.unanswered):
+        if not any(m.id not in triggers for m in snap.unanswered):
+            return _plan_step(snap, plan, now, rules)
+        if not plan.operator:
             return Interrupt(plan)
-        return _plan_step(snap, plan, now, rules)
+        # An operator's message is never dropped nor answered over: it goes out as planned,
+        # and what the person wrote meanwhile waits for it, then for the operator (or for the
+        # persona, once the conversation is handed back).
+        if not snap.finished:
+            return _plan_step(snap, plan, now, rules)
+        snap = replace(
+            snap, plan=None, unanswered=tuple(m for m in snap.unanswered if m.id not in triggers)
+        )
     if not snap.unanswered:
         return _silence(snap, now, rules)
     return _reply(snap, now, rules)
@@ -255,6 +265,11 @@ def _silence(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:
         if Fact.MATCH_MESSAGES not in snap.loaded:
             return Load(Fact.MATCH_MESSAGES)
         if not snap.match_messages:
+            # Taken over, the persona writes nothing of her own, an icebreaker neither: it is
+            # written when the takeover ends, if the match is still silent then.
+            held = _taken_over(snap)
+            if held is not None:
+                return held
             return _open(snap, persona, now, rules)
     when = None
     if followup.wants_followups(persona) and not closing.followups_stopped(snap.closures):
@@ -299,6 +314,15 @@ def _policy(snap: Snapshot) -> Load | Hold | None:
         return Load(Fact.POLICY)
     hold = snap.policy_hold
     return Hold(snap.epoch, hold.until, hold.reason) if hold is not None else None
+
+
+def _taken_over(snap: Snapshot) -> Load | Hold | None:
+    """The operator's hold, if the conversation is taken over (the first of the policies);
+    the others hold a new reply and its model call, not an icebreaker."""
+    held = _policy(snap)
+    if isinstance(held, Hold) and held.reason != TAKEN_OVER:
+        return None
+    return held
 
 
 def _reply(snap: Snapshot, now: dt.datetime, rules: Rules) -> Action:

@@ -211,10 +211,6 @@ class Composer:
                     text,
                     persona,
                     recent=recent,
-                    context=context,
-                    pool=self.pool,
-                    settings=self.settings,
-                    llm=llm,
                     conversation=conversation,
                     reviewed=review.contradicts,
                 )

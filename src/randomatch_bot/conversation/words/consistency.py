@@ -5,8 +5,10 @@ week or her own recent messages is asked for again once, with the fact in the in
 Two layers, like the guard's:
 - `check` (pure, deterministic): what has structure — her age (a number), where she lives (a
   named place), the named place of a day of her week ("samedi", "ce week-end");
-- the reviewing model, when one is configured (`reviewer.contradictions`): what has meaning —
-  a job, a family, a pet, a trip told differently. Its failure leaves the rules' verdict.
+- the reviewing model, when one is configured: what has meaning — a job, a family, a pet, a
+  trip told differently. The guard's review of the reply asks it in the same call
+  (`reviewer.review(..., facts=...)`, `Review.contradicts`); when that review fails, the
+  rules' verdict stands alone (no second call).
 
 `recheck` is the composer's one call: None when the reply may go, else the corrective system
 message to ask for it again with. Every contradiction found is counted in
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,19 +27,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import structlog
 
 from randomatch_bot.conversation.persona.life import DAY_NAMES, Day, Life, day_label
-from randomatch_bot.conversation.words import reviewer
-from randomatch_bot.db.llm_calls import record_llm_call
-from randomatch_bot.errors import LLMError
 from randomatch_bot.llm.phrases import PLACES, normalize
 from randomatch_bot.llm.types import ChatMessage
 from randomatch_bot.process_metrics import METRICS
 
 if TYPE_CHECKING:
-    import asyncpg
-
-    from randomatch_bot.config import Settings
     from randomatch_bot.conversation.persona.card import Persona
-    from randomatch_bot.llm.types import LLMClient
 
 log = structlog.get_logger(__name__)
 
@@ -279,19 +273,15 @@ async def recheck(
     persona: Persona,
     *,
     recent: Sequence[str],
-    context: Sequence[tuple[str, str]],
-    pool: asyncpg.Pool,
-    settings: Settings,
-    llm: LLMClient,
     conversation: _Conversation,
     reviewed: tuple[str, ...] | None = None,
 ) -> ChatMessage | None:
     """None when the reply may go; else the corrective system message to ask again with.
 
-    Nothing without a life (SELF_CONSISTENCY off). The rules first; the reviewing model only
-    when they find nothing and it is enabled (GUARD_REVIEW). `reviewed`: what the guard's own
-    review of this reply already said it contradicts (the facts went with it, one call for
-    both); then no call of its own. Never raises for the model.
+    Nothing without a life (SELF_CONSISTENCY off). The rules first; then `reviewed`, what the
+    guard's own review of this reply said it contradicts (the facts went with it: one call for
+    both). When that review failed or was off (None), the rules' verdict stands alone, as the
+    guard's rules do: no model call of its own.
     """
     life = persona.life
     if life is None or life.empty or not text:
@@ -301,27 +291,6 @@ async def recheck(
     said: tuple[str, ...] = ()
     if not found and reviewed is not None:
         said, layer = reviewed, "reviewer"
-        found = [Contradiction("other", claim, "", "reviewer") for claim in said]
-    elif not found and reviewer.enabled(settings, llm):
-        started = time.perf_counter()
-        facts = facts_for_review(life)
-        verdict = await reviewer.contradictions(text, context, facts, settings, llm)
-        if verdict.completion is not None or verdict.failure is not None:
-            completion = verdict.completion
-            await record_llm_call(
-                pool,
-                purpose="consistency_review",
-                bot_id=conversation.bot_id,
-                match_id=conversation.match_id,
-                plan_id=conversation.plan_id,
-                model=completion.model if completion else settings.guard_model,
-                latency_ms=int(
-                    (completion.latency_s if completion else time.perf_counter() - started) * 1000
-                ),
-                completion=completion,
-                error=None if completion else LLMError(verdict.failure or "failed"),
-            )
-        said, layer = verdict.contradicts, "reviewer"
         found = [Contradiction("other", claim, "", "reviewer") for claim in said]
     if not found:
         return None

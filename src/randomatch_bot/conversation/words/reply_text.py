@@ -45,13 +45,20 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,}).*$", re.MULTILINE)
 _HEADER = re.compile(r"^\s{0,3}#{1,6}\s+")
 _BULLET = re.compile(r"^\s*(?:[-*+•◦▪]|\d{1,2}[.)])\s+")
+_MARK = re.compile(r"^\s*[-*+•◦▪]\s+")  # a markdown bullet: always list markup
+# A line's number ("1. ", "2) "): list markup when two lines or more are numbered (a list laid
+# out, as an assistant writes one), a person's own numbering in one chat line otherwise.
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+")
+# Numbers counting items inline ("1. je dors 2. je mange"): the "2." is not a sentence's end.
+_INLINE_ITEMS = re.compile(r"(?<!\S)1[.)]\s+\S.*?(?<!\S)2[.)]\s")
+_ITEM_NUMBER = re.compile(r"^\d{1,2}[.)]$")
 # Markdown to plain text, applied in order to each line (block quotes, lists, images, links…).
 _MARKDOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
         (r"^\s*>+\s?", ""),
         (_HEADER.pattern, ""),
-        (_BULLET.pattern, ""),
+        (_MARK.pattern, ""),
         (r"!\[([^\]]*)\]\([^)]*\)", r"\1"),
         (r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)", r"\1 (\2)"),
         (r"<((?:https?|mailto):[^>\s]+)>", r"\1"),
@@ -217,7 +224,11 @@ def _drop_stage_directions(line: str) -> str:
     return _STAR_ITALIC.sub(star, line)
 
 
-def _plain_markdown(line: str) -> str:
+def _plain_markdown(line: str, *, numbered_list: bool = False) -> str:
+    """`line` without markdown; its leading number too when it is an item of a numbered list
+    laid out over several lines (`numbered_list`)."""
+    if numbered_list:
+        line = _NUMBERED.sub("", line)
     for pattern, replacement in _MARKDOWN:
         line = pattern.sub(replacement, line)
     return line
@@ -227,9 +238,11 @@ def clean_reply(text: str, *, persona_name: str, forbidden: Sequence[str] = ()) 
     """Make raw LLM output look typed by the persona; may return "" when nothing is left.
 
     Removes name prefixes ("Camille :", "**Camille** :", "Camille (souriant) :"), wrapping
-    quotes, markdown, code fences, stage directions (*sourit*, "(rires)", "[action]"), lines
-    that echo the instructions or contain a `forbidden` fragment (case-insensitive), and
-    anything after the model starts writing the human's turn. Keeps emoji; normalises spaces.
+    quotes, markdown (bullets, headers, and the numbers of a list laid out over several lines;
+    a person's numbering in one line stays: "1. le Granier 2. la Dent de Crolles"), code
+    fences, stage directions (*sourit*, "(rires)", "[action]"), lines that echo the
+    instructions or contain a `forbidden` fragment (case-insensitive), and anything after the
+    model starts writing the human's turn. Keeps emoji; normalises spaces.
     """
     names = [persona_name.strip()] if persona_name.strip() else []
     if names and " " in names[0]:
@@ -238,13 +251,15 @@ def clean_reply(text: str, *, persona_name: str, forbidden: Sequence[str] = ()) 
     text = _FENCE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _unwrap_quotes(_strip_name_prefix(text.strip(), names))
     lines: list[str] = []
-    for raw_line in text.split("\n"):
+    raw_lines = text.split("\n")
+    numbered_list = sum(1 for raw in raw_lines if _NUMBERED.match(raw)) >= 2
+    for raw_line in raw_lines:
         if _OTHER_SPEAKER.match(raw_line):
             break
         if _echoes_instructions(raw_line):
             continue
         line = _strip_name_prefix(raw_line, names)
-        line = _drop_stage_directions(_plain_markdown(line))
+        line = _drop_stage_directions(_plain_markdown(line, numbered_list=numbered_list))
         line = _unwrap_quotes(_strip_name_prefix(line, names))
         raw_norm, normalised = _normalise_for_match(raw_line), _normalise_for_match(line)
         if any(f in normalised or f in raw_norm for f in forbidden_norm):
@@ -290,11 +305,13 @@ def _units(text: str) -> tuple[list[tuple[int, int]], list[int]]:
     spans: list[tuple[int, int]] = []
     strengths: list[int] = []
     start = word_start = 0
+    counting = _INLINE_ITEMS.search(text) is not None
     for gap in _WHITESPACE_RUN.finditer(text):
         newlines = gap[0].count("\n")
         token = text[word_start : gap.start()]
         word_start = gap.end()
-        strength = 3 if newlines >= 2 else 2 if newlines == 1 else 1 if _ends_sentence(token) else 0
+        ends = _ends_sentence(token) and not (counting and _ITEM_NUMBER.match(token))
+        strength = 3 if newlines >= 2 else 2 if newlines == 1 else 1 if ends else 0
         if strength and gap.start() > start:
             spans.append((start, gap.start()))
             strengths.append(strength)

@@ -43,7 +43,7 @@ SELECT coalesce((SELECT l.version FROM locked l)
        p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
        p.typing AS plan_typing, p.next_due_at AS plan_next_due_at, p.retry_at AS plan_retry_at,
        p.generation_failures AS plan_generation_failures,
-       p.failing_since AS plan_failing_since, p.error AS plan_error,
+       p.failing_since AS plan_failing_since, p.error AS plan_error, p.model AS plan_model,
        mc.match_id, mc.status, mc.bot_id, mc.bot_name, mc.human_id,
        pr.bot_id AS persona_bot_id, pr.name AS persona_name,
        pr.system_prompt AS persona_system_prompt, pr.card AS persona_card,
@@ -146,7 +146,7 @@ SELECT msg.id, msg.content, msg.created_at, msg.read_at
 -- The plan a conversation is carrying out (at most one: a partial unique index), if any.
 SELECT id, match_id, bot_id, epoch, status, trigger_message_ids, read_due_at, think_until,
        parts, next_part, typing, next_due_at, retry_at, generation_failures, failing_since,
-       error
+       error, model
   FROM bot.reply_plans
  WHERE match_id = :match_id AND status IN ('reading', 'thinking', 'typing');
 
@@ -154,7 +154,7 @@ SELECT id, match_id, bot_id, epoch, status, trigger_message_ids, read_due_at, th
 -- One plan by id, whatever its status.
 SELECT id, match_id, bot_id, epoch, status, trigger_message_ids, read_due_at, think_until,
        parts, next_part, typing, next_due_at, retry_at, generation_failures, failing_since,
-       error
+       error, model
   FROM bot.reply_plans
  WHERE id = :plan_id;
 

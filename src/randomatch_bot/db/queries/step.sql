@@ -73,7 +73,7 @@ SELECT c.match_id AS conv_match_id, c.bot_id AS conv_bot_id, c.human_id AS conv_
        p.think_until AS plan_think_until, p.parts AS plan_parts, p.next_part AS plan_next_part,
        p.typing AS plan_typing, p.next_due_at AS plan_next_due_at, p.retry_at AS plan_retry_at,
        p.generation_failures AS plan_generation_failures,
-       p.failing_since AS plan_failing_since, p.error AS plan_error,
+       p.failing_since AS plan_failing_since, p.error AS plan_error, p.model AS plan_model,
        pr.bot_id AS persona_bot_id, pr.name AS persona_name,
        pr.system_prompt AS persona_system_prompt, pr.card AS persona_card,
        pr.language AS persona_language, pr.timezone AS persona_timezone,

@@ -48,8 +48,10 @@ UPDATE bot.conversations
 RETURNING epoch;
 
 -- name: takeover_active_plan
--- The conversation's active plan, if any, and whether an operator wrote it.
-SELECT id, typing, model IS NOT DISTINCT FROM 'operator' AS operator
+-- The conversation's active plan, if any, and whether an operator wrote it or it is an
+-- icebreaker (the persona's greetings).
+SELECT id, typing, model IS NOT DISTINCT FROM 'operator' AS operator,
+       model IS NOT DISTINCT FROM 'greeting' AS greeting
   FROM bot.reply_plans
  WHERE match_id = :match_id AND status IN ('reading', 'thinking', 'typing');
 
@@ -60,3 +62,8 @@ UPDATE bot.conversations
    SET taken_over_until = :until, taken_over_at = coalesce(taken_over_at, now()),
        takeover_reason = coalesce(:reason, takeover_reason), updated_at = now()
  WHERE match_id = :match_id;
+
+-- name: takeover_unopen
+-- An icebreaker stopped by the takeover: the match counts as not opened, so that the persona
+-- writes first when she resumes if nobody wrote meanwhile.
+UPDATE bot.conversations SET opened_at = NULL, updated_at = now() WHERE match_id = :match_id;
