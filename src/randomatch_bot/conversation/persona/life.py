@@ -433,12 +433,6 @@ def life_of(persona: Persona, read: stored.LifeRead, now: dt.datetime) -> tuple[
     return life, unwritten
 
 
-async def load_life(conn: Conn, persona: Persona, match_id: uuid.UUID, now: dt.datetime) -> Life:
-    """Her canon, what she told this match, and her agenda around today (one statement)."""
-    read = await stored.life(conn, bot_id=persona.bot_id, match_id=match_id, weeks=weeks_near(now))
-    return life_of(persona, read, now)[0]
-
-
 async def canon_report(conn: Conn, persona: Persona, now: dt.datetime) -> dict[str, Any]:
     """Her canon and this week's agenda as the operator reads them (`persona canon show
     --json`, `GET /personas/{bot_id}/canon`)."""
