@@ -351,7 +351,7 @@ class ConversationEngine:
                     stored,
                     self.rng(plan_id, "split"),
                     followup=not plan.trigger_message_ids,
-                    photos=found.photos,
+                    photo_urls=found.photos,
                 )
             except LLMRetryableError as exc:
                 return await self._generation_failed(plan, exc)

@@ -1,8 +1,8 @@
 """Composing a reply: the prompt (persona, memory, recent messages, photos), the model call,
-cleaning and splitting into chat parts. Changes no plan: the engine reads
-what it needs with the generation's one read and stores what comes out, with the model calls
-the reply made (`Composition.calls`), with its one write under the conversation's lock. A reply
-that fails writes the calls it made before the error goes on."""
+cleaning and splitting into chat parts. Changes no plan: the engine reads what it needs with
+the generation's one read and stores what comes out, and the model calls the reply made
+(`Composition.calls`), with its one write under the conversation's lock. A reply that fails
+writes the calls it made before the error goes on."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ from randomatch_bot.conversation.words import (
     guard,
     memory,
     moderation,
+    photos,
     prompt,
     register,
     reply_text,
     reviewer,
     style,
 )
-from randomatch_bot.conversation.words import photos as photo_parts
 from randomatch_bot.conversation.words.prompt import FOLLOWUP_NOTE
 from randomatch_bot.db import messages
 from randomatch_bot.db.console import record_guard_trips
@@ -103,17 +103,17 @@ class Composer:
         rng: random.Random,
         *,
         followup: bool = False,
-        photos: Sequence[str] = (),
+        photo_urls: Sequence[str] = (),
     ) -> Composition:
         """Ask the model for the next reply and shape it into chat parts; `followup`: the
-        human has been silent and the persona writes again (conversation/followup); `photos`:
+        human has been silent and the persona writes again (conversation/followup); `photo_urls`:
         the human's photos since the persona last wrote, shown to the model (not with a
         follow-up). The model calls made are in `Composition.calls`; when the reply fails,
         they are written before the error goes on."""
         conversation = replace(conversation, calls=[])
         try:
             return await self._reply(
-                llm, persona, conversation, history, stored, rng, followup, photos
+                llm, persona, conversation, history, stored, rng, followup, photo_urls
             )
         except Exception:
             await record_llm_calls(self.pool, conversation.calls)
@@ -128,7 +128,7 @@ class Composer:
         stored: memory.StoredMemory,
         rng: random.Random,
         followup: bool,
-        photos: Sequence[str],
+        photo_urls: Sequence[str],
     ) -> Composition:
         newest = sorted(history, key=lambda m: m.created_at, reverse=True)[:HISTORY_FETCH]
         messages = prompt.reply_messages(
@@ -151,15 +151,15 @@ class Composer:
             ("persona" if m.sender_id == persona.bot_id else "person", m.content)
             for m in oldest_first[-reviewer.CONTEXT_MESSAGES :]
         ]
-        urls = [] if followup else list(photos)
+        urls = [] if followup else list(photo_urls)
         if urls:
-            messages = photo_parts.with_photos(messages, urls)
+            messages = photos.with_photos(messages, urls)
         try:
             completion, parts, review = await self._usable_reply(
                 llm, persona, messages, conversation, rng, recent, context
             )
         except LLMPermanentError as exc:
-            if not urls or exc.status not in photo_parts.REFUSED_STATUSES:
+            if not urls or exc.status not in photos.REFUSED_STATUSES:
                 raise
             # The model takes no image: the same turn without it, answered in character.
             log.warning(
@@ -168,7 +168,7 @@ class Composer:
             completion, parts, review = await self._usable_reply(
                 llm,
                 persona,
-                photo_parts.without_photos(messages),
+                photos.without_photos(messages),
                 conversation,
                 rng,
                 recent,
