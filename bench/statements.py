@@ -1,5 +1,8 @@
 """SQL statements per reply, by statement: `python -m bench.statements`.
 
+Each statement is shown by its query's name in `db/queries/*.sql` (the driver's own and
+`BEGIN`/`COMMIT` by their text).
+
 Drives the conversation engine on a virtual clock (no Redis, offline responder) against a fresh
 embedded PostgreSQL: each of N matches gets one human message, and every statement the
 engine's connections send while the reply is made (steps, generation, pool resets) is counted
@@ -21,6 +24,7 @@ import asyncpg
 
 from randomatch_bot.config import Settings
 from randomatch_bot.conversation.plan.engine import ConversationEngine, SeededRandom
+from randomatch_bot.db.sql import SQL
 from randomatch_bot.infra import postgres
 from randomatch_bot.infra.embedded import EmbeddedServers
 from randomatch_bot.llm import OfflineResponder
@@ -51,10 +55,12 @@ async def count(dsn: str, replies: int, parts: int) -> tuple[collections.Counter
     """Statements sent while `replies` replies of up to `parts` parts are made, and the steps."""
     counts: collections.Counter[str] = collections.Counter()
     counting = [False]
+    names = {query.text: query.name for query in SQL.all()}
 
     def logged(record: Any) -> None:
         if counting[0]:
-            counts[" ".join(record.query.split())[:72]] += 1
+            name = names.get(record.query) or " ".join(record.query.split())[:60]
+            counts[name] += 1
 
     async def init(conn: asyncpg.Connection) -> None:
         conn.add_query_logger(logged)

@@ -18,6 +18,7 @@ from randomatch_bot.conversation.persona.card import Persona
 from randomatch_bot.conversation.words import disclosure, guard, prompt, reviewer
 from randomatch_bot.conversation.words.composer import Composer, Conversation
 from randomatch_bot.conversation.words.memory import StoredMemory
+from randomatch_bot.db.llm_calls import record_llm_calls
 from randomatch_bot.llm import build_llm_client
 from tests.support.openai_server import OpenAIServer, Reply, review_answer, reviewed_text
 
@@ -41,6 +42,8 @@ async def reply_to(
             StoredMemory(prompt.Memory(), None),
             random.Random(1),
         )
+    # The engine writes a reply's model calls with its parts; a caller of its own writes them.
+    await record_llm_calls(pool, composition.calls)
     return composition.parts
 
 

@@ -48,17 +48,20 @@ def _names(sent: list[str]) -> list[str]:
     return out
 
 
+@pytest.mark.parametrize("self_consistency", [True, False], ids=["life", "no-life"])
 async def test_each_step_of_a_reply_is_begin_read_write_commit(
-    logged: tuple[asyncpg.Pool, list[str]], make_settings: Any
+    logged: tuple[asyncpg.Pool, list[str]], make_settings: Any, self_consistency: bool
 ) -> None:
     """Every step of a two-part reply, the first one included (which creates the conversation's
-    row), is one transaction of four statements; the generation sends four, two of them the
-    composer's (the photos and the model call's record)."""
+    row), is one transaction of four statements; the generation sends two, its read (the
+    photos and the persona's life in it) and its write (the model call's record and her week,
+    written from the card at her first reply of the week, in it)."""
     pool, sent = logged
-    # The persona's life (SELF_CONSISTENCY) is read apart by the generation, with statements of
-    # its own (`week.with_life`: docs/BENCHMARKS.md); this test counts the step's.
     settings = make_settings(
-        TIME_SCALE=0.1, MAX_PARTS=2, ACTIVE_HOURS="00:00-24:00", SELF_CONSISTENCY=False
+        TIME_SCALE=0.1,
+        MAX_PARTS=2,
+        ACTIVE_HOURS="00:00-24:00",
+        SELF_CONSISTENCY=self_consistency,
     )
     clock = VirtualClock()
     engine = ConversationEngine(pool, settings, clock=clock, rng=SeededRandom(3))
@@ -88,16 +91,22 @@ async def test_each_step_of_a_reply_is_begin_read_write_commit(
     assert notes[-1] == "reply done", notes
     for note, statements in steps:
         if note == "generated":
-            assert statements == [
-                "generation_context",
-                "new_human_photos",
-                "record_llm_call",
-                "plan_set_parts_saved",
-            ], statements
+            assert statements == ["generation_context", "plan_set_parts_saved"], statements
         else:
             assert statements == ["BEGIN", "step_read", "step_write", "COMMIT"], (note, statements)
     total = sum(len(statements) for _, statements in steps)
-    assert total == 4 * len(steps)
+    assert total == 4 * (len(steps) - 1) + 2
+    async with pool.acquire() as conn:
+        calls = await conn.fetch(
+            "SELECT purpose, ok, plan_id FROM bot.llm_calls WHERE match_id = $1", couple.match_id
+        )
+        weeks = await conn.fetchval(
+            "SELECT count(*) FROM bot.persona_weeks WHERE bot_id = $1", couple.bot_id
+        )
+    # The record went out with the write, and her week with it when her life is on.
+    assert [(c["purpose"], c["ok"]) for c in calls] == [("reply", True)]
+    assert calls[0]["plan_id"] is not None
+    assert weeks == (1 if self_consistency else 0)
 
 
 async def test_a_step_that_finds_the_lock_held_waits_and_reads_again(

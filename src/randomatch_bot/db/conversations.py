@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from randomatch_bot.db import session
+from randomatch_bot.db.life import LifeRead
 from randomatch_bot.db.memory import MemoryRow
 from randomatch_bot.db.messages import Message
 from randomatch_bot.db.personas import PersonaRow
@@ -86,7 +88,8 @@ def _persona_row(row: asyncpg.Record) -> PersonaRow | None:
 @dataclass(frozen=True, slots=True)
 class GenerationContext:
     """What a generation reads in one statement: its plan, the match, the persona row and,
-    while the plan waits for its parts, the match's newest messages and its stored memory."""
+    while the plan waits for its parts, the match's newest messages, its stored memory, the
+    photos to show the model and the persona's life (when asked for)."""
 
     plan: Plan
     match: MatchContext | None  # None: the match or a profile is gone
@@ -94,14 +97,24 @@ class GenerationContext:
     history: tuple[Message, ...] | None  # newest first; None: not read (no parts awaited)
     memory: MemoryRow | None  # None: none stored (or not read)
     locked: bool = True  # False: the lock was held, or moved under the read: read again
+    photos: tuple[str, ...] = ()  # the human's photos since the persona last wrote
+    life: LifeRead | None = None  # None: not asked for (SELF_CONSISTENCY off) or not read
 
 
 async def generation_context(
-    conn: Conn, *, plan_id: uuid.UUID, history: int
+    conn: Conn, *, plan_id: uuid.UUID, history: int, life_weeks: Sequence[str] | None = None
 ) -> GenerationContext | None:
     """The plan `plan_id` with its match, the bot's persona row and, while it waits for its
-    parts, the `history` newest messages of the match and its memory; None when no such plan."""
-    row = await session.fetchrow(conn, SQL.generation_context, plan_id=plan_id, history=history)
+    parts, the `history` newest messages of the match, its memory, the human's new photos and,
+    with `life_weeks` (the ISO weeks whose agendas to read), the persona's life; None when no
+    such plan."""
+    row = await session.fetchrow(
+        conn,
+        SQL.generation_context,
+        plan_id=plan_id,
+        history=history,
+        life_weeks=list(life_weeks) if life_weeks is not None else None,
+    )
     if row is None:
         return None
     match = MatchContext.from_row(row) if row["match_id"] is not None else None
@@ -133,6 +146,8 @@ async def generation_context(
         messages,
         memory,
         bool(row["locked"]),
+        tuple(row["photo_urls"] or ()),
+        LifeRead.from_row(row),
     )
 
 

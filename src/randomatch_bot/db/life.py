@@ -1,6 +1,11 @@
 """The persona's life as stored: what she told each person about herself
 (`bot.self_memories`), her canon beyond the card (`bot.persona_canon`) and her weeks
-(`bot.persona_weeks`)."""
+(`bot.persona_weeks`).
+
+A reply reads all of it with its generation's one read (`LifeRead`, the `life_*` columns of
+`generation_context`) and stores a week it built from the card with its one write (`NewWeek`,
+`plans.set_parts_saved`); `life` reads the same columns in one statement of its own.
+"""
 
 from __future__ import annotations
 
@@ -63,9 +68,86 @@ class WeekRow:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> WeekRow:
-        days = _json(row["days"])
-        items = tuple(d for d in days if isinstance(d, dict)) if isinstance(days, list) else ()
-        return cls(row["week"], items, row["source"], row["created_at"])
+        return cls.of(row["week"], row["days"], row["source"], row["created_at"])
+
+    @classmethod
+    def of(cls, week: str, days: Any, source: str, created_at: dt.datetime) -> WeekRow:
+        """A stored agenda from its columns (`days` as jsonb, text or decoded)."""
+        value = _json(days)
+        items = tuple(d for d in value if isinstance(d, dict)) if isinstance(value, list) else ()
+        return cls(week, items, source, created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class LifeRead:
+    """Her life as one statement reads it (the `life_*` columns): her stored canon by key,
+    what she told this match ({} when nothing yet), her stored agendas of the weeks asked for."""
+
+    canon: tuple[CanonRow, ...]
+    told: dict[str, Any]
+    weeks: dict[str, WeekRow]
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> LifeRead | None:
+        """The life of a row with the `life_*` columns; None when `life_loaded` is false."""
+        if not row["life_loaded"]:
+            return None
+        canon = tuple(
+            CanonRow(key=k, value=v, source=s, conversations=n, updated_at=t)
+            for k, v, s, n, t in zip(
+                row["life_canon_keys"] or (),
+                row["life_canon_values"] or (),
+                row["life_canon_sources"] or (),
+                row["life_canon_conversations"] or (),
+                row["life_canon_updated_ats"] or (),
+                strict=True,
+            )
+        )
+        told = _json(row["life_told"])
+        weeks = {
+            w: WeekRow.of(w, days, source, created_at)
+            for w, days, source, created_at in zip(
+                row["life_weeks"] or (),
+                row["life_week_days"] or (),
+                row["life_week_sources"] or (),
+                row["life_week_created_ats"] or (),
+                strict=True,
+            )
+        }
+        return cls(canon, dict(told) if isinstance(told, dict) else {}, weeks)
+
+
+@dataclass(frozen=True, slots=True)
+class NewWeek:
+    """A week to store for a persona (the first writer wins): its ISO week, its days as
+    [{"date", "text"}], who wrote it."""
+
+    bot_id: uuid.UUID
+    week: str
+    days: tuple[Mapping[str, Any], ...]
+    source: str
+
+    def params(self) -> dict[str, Any]:
+        """The `bot_id`, `week`, `week_days` and `week_source` parameters of a write."""
+        return {
+            "bot_id": self.bot_id,
+            "week": self.week,
+            "week_days": json.dumps([dict(d) for d in self.days], ensure_ascii=False),
+            "week_source": self.source,
+        }
+
+
+async def life(
+    conn: Conn, *, bot_id: uuid.UUID, match_id: uuid.UUID, weeks: Sequence[str]
+) -> LifeRead:
+    """Her stored life for the conversation `match_id`, these weeks' agendas, in one statement."""
+    row = await session.fetchrow(
+        conn, SQL.life_read, bot_id=bot_id, match_id=match_id, weeks=list(weeks)
+    )
+    assert row is not None  # the query always returns its one row
+    found = LifeRead.from_row(row)
+    assert found is not None
+    return found
 
 
 async def self_facts(conn: Conn, *, match_id: uuid.UUID) -> dict[str, Any]:

@@ -35,13 +35,6 @@ async def recent(conn: Conn, *, match_id: uuid.UUID, limit: int) -> list[Message
     return [Message.from_row(row) for row in rows]
 
 
-async def new_human_photos(conn: Conn, *, match_id: uuid.UUID, bot_id: uuid.UUID) -> list[str]:
-    """The photo URLs of the human's messages since the bot last wrote, oldest first (none
-    where the app has no photos)."""
-    rows = await session.fetch(conn, SQL.new_human_photos, match_id=match_id, bot_id=bot_id)
-    return [row["url"] for row in rows]
-
-
 @dataclass(frozen=True, slots=True)
 class HumanMessage(FromRow):
     """A human message not yet answered."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from randomatch_bot.db import session
+from randomatch_bot.db.life import NewWeek
+from randomatch_bot.db.llm_calls import LLMCall, calls_params
 from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
 
@@ -111,6 +113,14 @@ class Saved:
     wake_at: dt.datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class PartsSaved:
+    """What the generation's write did: whether the parts landed, whether it stored the week."""
+
+    stored: bool
+    week_written: bool
+
+
 async def set_parts_saved(
     conn: Conn,
     *,
@@ -122,10 +132,13 @@ async def set_parts_saved(
     completion_tokens: int,
     cost: float | None,
     saved: Saved,
-) -> bool:
-    """`set_parts`, and the conversation's save when the parts landed, in one statement; False
-    (nothing written) when the plan no longer waits for them."""
-    stored = await session.fetchval(
+    calls: Sequence[LLMCall] = (),
+    week: NewWeek | None = None,
+) -> PartsSaved:
+    """`set_parts`, and the conversation's save when the parts landed, in one statement (not
+    `stored`, nothing of them written, when the plan no longer waits for them); with them, in
+    any case, the reply's model `calls` and her `week` to store (the first writer wins)."""
+    row = await session.fetchrow(
         conn,
         SQL.plan_set_parts_saved,
         parts=list(parts),
@@ -138,8 +151,15 @@ async def set_parts_saved(
         status=saved.status,
         wake_at=saved.wake_at,
         match_id=match_id,
+        **(
+            week.params()
+            if week is not None
+            else {"bot_id": None, "week": None, "week_days": None, "week_source": None}
+        ),
+        **calls_params(calls),
     )
-    return bool(stored)
+    assert row is not None  # the query always returns its one row
+    return PartsSaved(bool(row["stored"]), bool(row["week_written"]))
 
 
 async def finish(conn: Conn, *, plan_id: uuid.UUID, status: str, error: str | None) -> None:

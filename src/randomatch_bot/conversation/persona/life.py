@@ -15,7 +15,8 @@ stay true across all of it. Three things hold her story:
   the same in every conversation that week, and another one the next), dated in her time
   zone. The prompt shows the days from a week ago to the end of this week.
 
-Pure parts (`card_canon`, `card_week`, `agenda`, `promotable`, `iso_week`) do no I/O.
+Pure parts (`card_canon`, `card_week`, `agenda`, `promotable`, `iso_week`, `life_of`) do no
+I/O: a reply reads her life with its generation's one read and `life_of` builds it.
 """
 
 from __future__ import annotations
@@ -389,30 +390,47 @@ def days_json(days: Iterable[Day]) -> list[dict[str, str]]:
     return [{"date": d.date.isoformat(), "text": d.text} for d in days]
 
 
-async def weeks_around(conn: Conn, persona: Persona, today: dt.date) -> list[Week]:
-    """Last week and this week: stored when written, else from the card."""
+def weeks_near(now: dt.datetime) -> list[str]:
+    """The ISO weeks that may be her last week or this week at `now`, whatever her time zone
+    (her date is within a day of the UTC one): what a read of her life asks for."""
+    utc = now.astimezone(dt.UTC).date()
+    return sorted({iso_week(utc + dt.timedelta(days=d)) for d in range(-8, 2)})
+
+
+def weeks_of(
+    persona: Persona, today: dt.date, rows: Mapping[str, stored.WeekRow]
+) -> tuple[list[Week], Week | None]:
+    """Last week and this week, stored when written, else from the card; and this week when
+    it came from the card (to store: the first writer wins)."""
     weeks = [iso_week(today - dt.timedelta(days=7)), iso_week(today)]
-    rows = await stored.weeks(conn, bot_id=persona.bot_id, weeks=weeks)
-    return [
+    found = [
         week_from_row(rows[iso])
         if iso in rows
         else card_week(persona.bot_id, iso, system_prompt=persona.system_prompt, tags=persona.tags)
         for iso in weeks
     ]
+    return found, (None if weeks[1] in rows else found[1])
 
 
-async def load_life(conn: Conn, persona: Persona, match_id: uuid.UUID, now: dt.datetime) -> Life:
-    """Her canon, what she told this match, and her agenda around today."""
+async def weeks_around(conn: Conn, persona: Persona, today: dt.date) -> list[Week]:
+    """Last week and this week: stored when written, else from the card."""
+    weeks = [iso_week(today - dt.timedelta(days=7)), iso_week(today)]
+    return weeks_of(persona, today, await stored.weeks(conn, bot_id=persona.bot_id, weeks=weeks))[0]
+
+
+def life_of(persona: Persona, read: stored.LifeRead, now: dt.datetime) -> tuple[Life, Week | None]:
+    """Her canon, what she told this match and her agenda around today, from one read of her
+    life (`stored.LifeRead`); and this week when it came from the card, to store."""
     today = local_today(now, persona.timezone)
-    canon = await canon_of(conn, persona)
-    told = await stored.self_facts(conn, match_id=match_id)
-    weeks = await weeks_around(conn, persona, today)
-    return Life(
+    canon = merge_canon(persona_card_canon(persona), read.canon)
+    weeks, unwritten = weeks_of(persona, today, read.weeks)
+    life = Life(
         canon={e.key: e.value for e in canon},
-        told=told,
+        told=read.told,
         days=agenda(weeks, today),
         today=today,
     )
+    return life, unwritten
 
 
 async def canon_report(conn: Conn, persona: Persona, now: dt.datetime) -> dict[str, Any]:

@@ -56,12 +56,14 @@ from randomatch_bot.conversation.words.composer import (
     HISTORY_FETCH,
     MEMORY_LOOKAHEAD,
     Composer,
+    Composition,
     Conversation,
 )
 from randomatch_bot.conversation.words.prompt import Memory
 from randomatch_bot.db import closures, conversations, dead_letters, plans, session
 from randomatch_bot.db import steps as step_db
 from randomatch_bot.db.conversations import MatchContext
+from randomatch_bot.db.llm_calls import record_llm_calls
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMPermanentError, LLMRetryableError
@@ -281,12 +283,14 @@ class ConversationEngine:
         """
         probing = at_once = False
         history_fetch = HISTORY_FETCH + MEMORY_LOOKAHEAD
+        read_at = self.clock()
+        life_weeks = week.life_weeks(self.settings, read_at)
         async with session.connection(self.pool) as conn:
-            # The plan, its match, the persona row, the history and the memory in one statement,
-            # under the conversation's lock like every step: an unmatch, a block or an erasure
-            # committed before is seen, and no model is asked.
+            # The plan, its match, the persona row, the history, the memory, the photos and the
+            # persona's life in one statement, under the conversation's lock like every step:
+            # an unmatch, a block or an erasure committed before is seen, and no model is asked.
             found = await conversations.generation_context(
-                conn, plan_id=plan_id, history=history_fetch
+                conn, plan_id=plan_id, history=history_fetch, life_weeks=life_weeks
             )
         if found is not None and not found.locked:
             # The lock was held (a step, an erasure) or moved under the read: wait for it, then
@@ -294,7 +298,7 @@ class ConversationEngine:
             async with session.transaction(self.pool) as conn:
                 await conversations.lock_of_plan(conn, plan_id=plan_id)
                 found = await conversations.generation_context(
-                    conn, plan_id=plan_id, history=history_fetch
+                    conn, plan_id=plan_id, history=history_fetch, life_weeks=life_weeks
                 )
         plan = found.plan if found is not None else None
         if plan is None or plan.status != PlanStatus.THINKING or plan.parts is not None:
@@ -329,10 +333,9 @@ class ConversationEngine:
                         conn, match_id=ctx.match_id, plan_id=plan_id
                     )
                 )
-        # Her canon, her week and what she told this person (SELF_CONSISTENCY).
-        persona = await week.with_life(
-            self.pool, self.settings, llm, persona, ctx.match_id, self.clock()
-        )
+        # Her canon, her week and what she told this person (SELF_CONSISTENCY), from the read;
+        # her week built from the card when nobody wrote it, stored with the write.
+        persona, new_week = week.attach_life(self.settings, persona, found.life, read_at)
         with (
             structlog.contextvars.bound_contextvars(
                 match_id=str(ctx.match_id), plan_id=str(plan_id)
@@ -348,6 +351,7 @@ class ConversationEngine:
                     stored,
                     self.rng(plan_id, "split"),
                     followup=not plan.trigger_message_ids,
+                    photo_urls=found.photos,
                 )
             except LLMRetryableError as exc:
                 return await self._generation_failed(plan, exc)
@@ -362,17 +366,16 @@ class ConversationEngine:
         completion, parts = composition.completion, composition.parts
         resumed: list[uuid.UUID] = []
         if probing or call.recovered:
-            async with session.connection(self.pool) as conn:
-                if probing:
-                    resumed = await outage.lift(conn, model, self.clock())
-                if call.recovered and not resumed:
-                    resumed = await outage.recovered(conn, model, self.clock())
+            resumed = await self._model_back(
+                model, composition, probing=probing, recovered=call.recovered
+            )
         async with session.connection(self.pool) as conn:
             think_until = plan.think_until or self.clock()
             wake = max(think_until, self.clock())
             # The conversation's lock, the parts and the conversation's save in one statement,
-            # its own transaction (the save only if the parts landed).
-            stored_parts = await plans.set_parts_saved(
+            # its own transaction (the save only if the parts landed), with the model calls
+            # the reply made and her new week.
+            written = await plans.set_parts_saved(
                 conn,
                 plan_id=plan_id,
                 match_id=ctx.match_id,
@@ -382,9 +385,13 @@ class ConversationEngine:
                 completion_tokens=completion.completion_tokens,
                 cost=completion.cost,
                 saved=plans.Saved(plan.epoch, ConversationStatus.REPLYING, wake),
+                calls=composition.calls,
+                week=new_week,
             )
-            if not stored_parts:
-                return StepResult("generation dropped: plan moved on")
+        if written.week_written and new_week is not None:
+            week.log_written(new_week)
+        if not written.stored:
+            return StepResult("generation dropped: plan moved on")
         log.info("plan.composed", plan_id=str(plan_id), parts=len(parts), model=completion.model)
         return StepResult(
             "generated",
@@ -393,6 +400,24 @@ class ConversationEngine:
             remember=composition.memory_due,
             resumed=tuple(resumed),
         )
+
+    async def _model_back(
+        self, model: str, composition: Composition, *, probing: bool, recovered: bool
+    ) -> list[uuid.UUID]:
+        """The model answered after a pause (`probing`) or an open breaker: lift the pause,
+        or mark the outage over; the conversations that waited on it, to wake."""
+        try:
+            async with session.connection(self.pool) as conn:
+                resumed: list[uuid.UUID] = []
+                if probing:
+                    resumed = await outage.lift(conn, model, self.clock())
+                if recovered and not resumed:
+                    resumed = await outage.recovered(conn, model, self.clock())
+                return resumed
+        except Exception:
+            # The write that records the reply's calls is not reached: they go now.
+            await record_llm_calls(self.pool, composition.calls)
+            raise
 
     async def _generation_failed(self, plan: Plan, error: LLMRetryableError) -> StepResult:
         """The model is down for now: wait for it (rescheduled, never slept) until the outage

@@ -1,6 +1,8 @@
-"""Composing a reply: the prompt (persona, memory, recent messages), the model call, cleaning
-and splitting into chat parts. Reads the database, never changes a plan: the engine stores
-what comes out, under the conversation's lock."""
+"""Composing a reply: the prompt (persona, memory, recent messages, photos), the model call,
+cleaning and splitting into chat parts. Changes no plan: the engine reads what it needs with
+the generation's one read and stores what comes out, and the model calls the reply made
+(`Composition.calls`), with its one write under the conversation's lock. A reply that fails
+writes the calls it made before the error goes on."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import structlog
@@ -29,9 +31,9 @@ from randomatch_bot.conversation.words import (
     style,
 )
 from randomatch_bot.conversation.words.prompt import FOLLOWUP_NOTE
-from randomatch_bot.db import messages, session
+from randomatch_bot.db import messages
 from randomatch_bot.db.console import record_guard_trips
-from randomatch_bot.db.llm_calls import record_llm_call
+from randomatch_bot.db.llm_calls import LLMCall, record_llm_calls
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMError, LLMPermanentError
 from randomatch_bot.llm.types import ChatMessage, Completion, LLMClient
@@ -62,15 +64,18 @@ class Composition:
     completion: Completion
     parts: list[str]
     memory_due: bool  # the rolling summary should absorb messages the window drops
+    calls: tuple[LLMCall, ...] = ()  # the model calls made, for the caller's write to record
 
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
-    """Who talks in the match being answered."""
+    """Who talks in the match being answered, and the model calls made for the reply being
+    composed (`calls`: a new list for each reply, returned in `Composition.calls`)."""
 
     match_id: uuid.UUID
     bot_id: uuid.UUID
     plan_id: uuid.UUID | None
+    calls: list[LLMCall] = field(default_factory=list, compare=False, repr=False)
 
 
 class Composer:
@@ -98,9 +103,33 @@ class Composer:
         rng: random.Random,
         *,
         followup: bool = False,
+        photo_urls: Sequence[str] = (),
     ) -> Composition:
         """Ask the model for the next reply and shape it into chat parts; `followup`: the
-        human has been silent and the persona writes again (conversation/followup)."""
+        human has been silent and the persona writes again (conversation/followup); `photo_urls`:
+        the human's photos since the persona last wrote, shown to the model (not with a
+        follow-up). The model calls made are in `Composition.calls`; when the reply fails,
+        they are written before the error goes on."""
+        conversation = replace(conversation, calls=[])
+        try:
+            return await self._reply(
+                llm, persona, conversation, history, stored, rng, followup, photo_urls
+            )
+        except Exception:
+            await record_llm_calls(self.pool, conversation.calls)
+            raise
+
+    async def _reply(
+        self,
+        llm: LLMClient,
+        persona: Persona,
+        conversation: Conversation,
+        history: list[prompt.HistoryMessage],
+        stored: memory.StoredMemory,
+        rng: random.Random,
+        followup: bool,
+        photo_urls: Sequence[str],
+    ) -> Composition:
         newest = sorted(history, key=lambda m: m.created_at, reverse=True)[:HISTORY_FETCH]
         messages = prompt.reply_messages(
             persona,
@@ -122,7 +151,7 @@ class Composer:
             ("persona" if m.sender_id == persona.bot_id else "person", m.content)
             for m in oldest_first[-reviewer.CONTEXT_MESSAGES :]
         ]
-        urls = [] if followup else await self._new_photos(conversation)
+        urls = [] if followup else list(photo_urls)
         if urls:
             messages = photos.with_photos(messages, urls)
         try:
@@ -137,7 +166,13 @@ class Composer:
                 "reply.photo_refused", hint="answering without the photo", status=exc.status
             )
             completion, parts, review = await self._usable_reply(
-                llm, persona, photos.without_photos(messages), conversation, rng, recent, context
+                llm,
+                persona,
+                photos.without_photos(messages),
+                conversation,
+                rng,
+                recent,
+                context,
             )
         first_reply = all(m.sender_id != persona.bot_id for m in history)
         if first_reply and self.settings.disclosure_policy is DisclosurePolicy.ALWAYS:
@@ -154,14 +189,7 @@ class Composer:
         if changed is not None:
             log.info("reply.disclosure_enforced", change=changed)
         due = memory.needs_update(stored.covered_through, history, max_messages=HISTORY_FETCH)
-        return Composition(completion, parts, due)
-
-    async def _new_photos(self, conversation: Conversation) -> list[str]:
-        """The photos the human sent since the persona last wrote (none without the extension)."""
-        async with session.connection(self.pool) as conn:
-            return await messages.new_human_photos(
-                conn, match_id=conversation.match_id, bot_id=conversation.bot_id
-            )
+        return Composition(completion, parts, due, tuple(conversation.calls))
 
     def opener(self, persona: Persona, rng: random.Random) -> list[str]:
         """The first message of an icebreaker, from the persona's greetings (no model call)."""
@@ -443,16 +471,18 @@ class Composer:
         error: LLMError | None = None,
         purpose: str = "reply",
     ) -> None:
-        await record_llm_call(
-            self.pool,
-            purpose=purpose,
-            bot_id=conversation.bot_id,
-            match_id=conversation.match_id,
-            plan_id=conversation.plan_id,
-            model=model,
-            latency_ms=latency_ms,
-            completion=completion,
-            error=error,
+        """Account a call: kept with the reply, written with the generation's write."""
+        conversation.calls.append(
+            LLMCall.of(
+                purpose=purpose,
+                bot_id=conversation.bot_id,
+                match_id=conversation.match_id,
+                plan_id=conversation.plan_id,
+                model=model,
+                latency_ms=latency_ms,
+                completion=completion,
+                error=error,
+            )
         )
 
 

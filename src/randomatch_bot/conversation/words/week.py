@@ -8,7 +8,8 @@ for continuity, so that it is written before the week starts. The first writer w
 `bot.persona_weeks`, so every conversation reads the same week. A week nobody wrote ahead
 (offline, the first week, a persona without memory updates that week, a model that failed or
 answered nothing usable) is stored from the card at her first reply of it: the week is fixed
-once written, whatever happens later.
+once written, whatever happens later. A reply reads her life with its generation's one read
+and stores such a week with its one write (`attach_life`).
 """
 
 from __future__ import annotations
@@ -182,6 +183,35 @@ async def _model_week(
     return week
 
 
+def life_weeks(settings: Settings, now: dt.datetime) -> list[str] | None:
+    """The ISO weeks a generation reads her agendas of with its one read; None when
+    SELF_CONSISTENCY is off (her life is then not read)."""
+    return lives.weeks_near(now) if settings.self_consistency else None
+
+
+def attach_life(
+    settings: Settings, persona: Persona, read: stored.LifeRead | None, now: dt.datetime
+) -> tuple[Persona, stored.NewWeek | None]:
+    """The persona with her life attached for this conversation, from one read of it
+    (unchanged when SELF_CONSISTENCY is off or nothing was read); and her week of today when
+    nobody wrote it yet: built from the card (no model call on a reply's path), to store with
+    the caller's write (the first writer wins, and the card gives every conversation the same
+    week)."""
+    if not settings.self_consistency or read is None:
+        return persona, None
+    life, unwritten = lives.life_of(persona, read, now)
+    new = None
+    if unwritten is not None:
+        new = stored.NewWeek(
+            persona.bot_id, unwritten.iso, tuple(lives.days_json(unwritten.days)), unwritten.source
+        )
+    return dataclasses.replace(persona, life=life), new
+
+
+def log_written(week: stored.NewWeek) -> None:
+    log.info("week.written", bot_id=str(week.bot_id), week=week.week, source=week.source)
+
+
 async def with_life(
     pool: asyncpg.Pool,
     settings: Settings,
@@ -191,16 +221,21 @@ async def with_life(
     now: dt.datetime,
 ) -> Persona:
     """The persona with her life attached for this conversation (unchanged when
-    SELF_CONSISTENCY is off): her week written if it is not yet, then her canon, her agenda
-    and what she told this match."""
+    SELF_CONSISTENCY is off), outside a generation: one read of her life, and her week of
+    today stored from the card if nobody wrote it yet. (A generation reads the same with its
+    own read and stores the week with its write: `attach_life`.)"""
     if not settings.self_consistency:
         return persona
-    today = lives.local_today(now, persona.timezone)
-    # No model call on a reply's path: a week nobody wrote ahead comes from the card.
-    await ensure_week(pool, llm, persona, today, match_id=match_id, use_model=False)
     async with session.connection(pool) as conn:
-        life = await lives.load_life(conn, persona, match_id, now)
-    return dataclasses.replace(persona, life=life)
+        read = await stored.life(
+            conn, bot_id=persona.bot_id, match_id=match_id, weeks=lives.weeks_near(now)
+        )
+        persona, new = attach_life(settings, persona, read, now)
+        if new is not None and await stored.store_week(
+            conn, bot_id=new.bot_id, week=new.week, days=new.days, source=new.source
+        ):
+            log_written(new)
+    return persona
 
 
 async def prepare_next_week(
@@ -220,4 +255,13 @@ async def prepare_next_week(
     await ensure_week(pool, llm, persona, today + dt.timedelta(days=7), match_id=match_id)
 
 
-__all__ = ["Day", "ensure_week", "parse_week", "prepare_next_week", "week_request", "with_life"]
+__all__ = [
+    "Day",
+    "attach_life",
+    "ensure_week",
+    "life_weeks",
+    "parse_week",
+    "prepare_next_week",
+    "week_request",
+    "with_life",
+]

@@ -25,6 +25,9 @@ SELECT m.id AS match_id, m.status,
 -- false when another transaction holds it, or when a step committed between this statement's
 -- snapshot and the lock (the caller then waits with `lock_conversation_of_plan`, in a
 -- transaction, and reads again); true too when there is no conversation row to lock.
+-- While it waits for its parts, the photos the human sent since the persona last wrote (at
+-- most 4; not for a follow-up, which answers no message), and with `life_weeks` (not NULL:
+-- SELF_CONSISTENCY) the persona's life as `life_read` reads it (`life_loaded`).
 WITH locked AS (
     SELECT c.match_id, c.xmin::text AS version
       FROM bot.reply_plans lp
@@ -59,7 +62,29 @@ SELECT coalesce((SELECT l.version FROM locked l)
        hist.ids AS history_ids, hist.sender_ids AS history_sender_ids,
        hist.contents AS history_contents, hist.created_ats AS history_created_ats,
        mem.summary AS memory_summary, mem.facts AS memory_facts,
-       mem.covered_through AS memory_covered_through
+       mem.covered_through AS memory_covered_through,
+       CASE WHEN p.status = 'thinking' AND p.parts IS NULL AND mc.match_id IS NOT NULL
+                 AND cardinality(p.trigger_message_ids) > 0
+            THEN ARRAY(
+                SELECT ph.url
+                  FROM bot.message_photos(ARRAY(
+                           SELECT id FROM public.messages
+                            WHERE match_id = p.match_id AND sender_id <> mc.bot_id
+                              AND created_at > coalesce(
+                                    (SELECT max(created_at) FROM public.messages
+                                      WHERE match_id = p.match_id AND sender_id = mc.bot_id),
+                                    '-infinity'::timestamptz)
+                       )) ph
+                 LIMIT 4)
+       END AS photo_urls,
+       :life_weeks::text[] IS NOT NULL AND p.status = 'thinking' AND p.parts IS NULL
+           AND mc.match_id IS NOT NULL AS life_loaded,
+       canon.keys AS life_canon_keys, canon.vals AS life_canon_values,
+       canon.sources AS life_canon_sources, canon.conversations AS life_canon_conversations,
+       canon.updated_ats AS life_canon_updated_ats,
+       told.facts AS life_told,
+       wk.weeks AS life_weeks, wk.days AS life_week_days, wk.sources AS life_week_sources,
+       wk.created_ats AS life_week_created_ats
   FROM bot.reply_plans p
   LEFT JOIN LATERAL (
       SELECT m.id AS match_id, m.status, b.id AS bot_id, b.display_name AS bot_name,
@@ -85,6 +110,26 @@ SELECT coalesce((SELECT l.version FROM locked l)
   ) hist ON true
   LEFT JOIN bot.memories mem
     ON p.status = 'thinking' AND p.parts IS NULL AND mem.match_id = p.match_id
+  LEFT JOIN LATERAL (
+      SELECT array_agg(c.key ORDER BY c.key) AS keys, array_agg(c.value ORDER BY c.key) AS vals,
+             array_agg(c.source ORDER BY c.key) AS sources,
+             array_agg(c.conversations ORDER BY c.key) AS conversations,
+             array_agg(c.updated_at ORDER BY c.key) AS updated_ats
+        FROM bot.persona_canon c
+       WHERE :life_weeks::text[] IS NOT NULL AND p.status = 'thinking' AND p.parts IS NULL
+         AND c.bot_id = mc.bot_id
+  ) canon ON true
+  LEFT JOIN bot.self_memories told
+    ON :life_weeks::text[] IS NOT NULL AND p.status = 'thinking' AND p.parts IS NULL
+   AND told.match_id = p.match_id
+  LEFT JOIN LATERAL (
+      SELECT array_agg(w.week ORDER BY w.week) AS weeks, array_agg(w.days ORDER BY w.week) AS days,
+             array_agg(w.source ORDER BY w.week) AS sources,
+             array_agg(w.created_at ORDER BY w.week) AS created_ats
+        FROM bot.persona_weeks w
+       WHERE :life_weeks::text[] IS NOT NULL AND p.status = 'thinking' AND p.parts IS NULL
+         AND w.bot_id = mc.bot_id AND w.week = ANY(:life_weeks::text[])
+  ) wk ON true
  WHERE p.id = :plan_id;
 
 -- name: first_sight_lock
@@ -163,7 +208,10 @@ SELECT id, match_id, bot_id, epoch, status, trigger_message_ids, read_due_at, th
 -- `wake_at` (as `update_conversation`, no error, no hold), in one statement run on its own (its
 -- own transaction); whether they landed. The conversation's lock is taken first, as by every
 -- step (the plan's update waits for it: a step that holds it and ends the plan is never
--- deadlocked against this statement).
+-- deadlocked against this statement). With them, whether the parts landed or not, the model
+-- calls the reply made (the `call_*` arrays, as `record_llm_calls`) and her week when the
+-- generation built it from the card (`week` not NULL: the first writer wins, as
+-- `week_store`); `week_written` says whether this statement stored it.
 WITH locked AS (
     SELECT 1 FROM bot.conversations WHERE match_id = :match_id FOR UPDATE
 ), stored AS (
@@ -178,8 +226,34 @@ WITH locked AS (
        SET epoch = :epoch, status = :status, next_wake_at = :wake_at, last_error = NULL,
            hold_reason = NULL, step_failures = 0, updated_at = now()
      WHERE match_id = :match_id AND EXISTS (SELECT 1 FROM stored)
+), week AS (
+    INSERT INTO bot.persona_weeks (bot_id, week, days, source)
+    SELECT :bot_id, :week, :week_days::jsonb, :week_source
+     WHERE :week::text IS NOT NULL
+    ON CONFLICT (bot_id, week) DO NOTHING
+    RETURNING week
+), recorded AS (
+    INSERT INTO bot.llm_calls (bot_id, match_id, plan_id, purpose, model, ok, status, error,
+                               prompt_tokens, completion_tokens, cost, latency_ms)
+    SELECT c.bot_id, CASE WHEN c.forgotten THEN NULL ELSE c.match_id END,
+           CASE WHEN c.forgotten THEN NULL ELSE c.plan_id END, c.purpose, c.model, c.ok,
+           c.status, CASE WHEN c.forgotten THEN NULL ELSE c.error END,
+           c.prompt_tokens, c.completion_tokens, c.cost, c.latency_ms
+      FROM (SELECT u.bot_id, u.match_id, u.plan_id, u.purpose, u.model, u.ok, u.status,
+                   u.error, u.prompt_tokens, u.completion_tokens, u.cost, u.latency_ms, u.n,
+                   EXISTS (SELECT 1 FROM bot.forgotten_matches f
+                            WHERE f.match_id = u.match_id) AS forgotten
+              FROM unnest(:call_bot_ids::uuid[], :call_match_ids::uuid[],
+                          :call_plan_ids::uuid[], :call_purposes::text[], :call_models::text[],
+                          :call_oks::boolean[], :call_statuses::int[], :call_errors::text[],
+                          :call_prompt_tokens::int[], :call_completion_tokens::int[],
+                          :call_costs::float8[], :call_latencies_ms::int[])
+                   WITH ORDINALITY
+                   AS u(bot_id, match_id, plan_id, purpose, model, ok, status, error,
+                        prompt_tokens, completion_tokens, cost, latency_ms, n)) c
+     ORDER BY c.n
 )
-SELECT EXISTS (SELECT 1 FROM stored) AS stored;
+SELECT EXISTS (SELECT 1 FROM stored) AS stored, EXISTS (SELECT 1 FROM week) AS week_written;
 
 -- name: plan_finish
 -- A plan ends: done, interrupted, cancelled or failed (with why).
@@ -215,17 +289,29 @@ INSERT INTO bot.dead_letters (match_id, plan_id, task, payload, error, attempts)
 VALUES (:match_id, :plan_id, :task, :payload::jsonb, :error, :attempts)
 RETURNING id;
 
--- name: record_llm_call
--- One model call, successful or not, with its tokens, cost and latency.
--- A call that ends after its match was forgotten keeps nothing that points at the match.
+-- name: record_llm_calls
+-- Model calls, successful or not, with their tokens, cost and latency: one row per element of
+-- the `call_*` arrays, in their order. A call that ends after its match was forgotten keeps
+-- nothing that points at the match.
 INSERT INTO bot.llm_calls (bot_id, match_id, plan_id, purpose, model, ok, status, error,
                            prompt_tokens, completion_tokens, cost, latency_ms)
-SELECT :bot_id, CASE WHEN forgotten THEN NULL ELSE :match_id::uuid END,
-       CASE WHEN forgotten THEN NULL ELSE :plan_id::uuid END, :purpose, :model, :ok, :status,
-       CASE WHEN forgotten THEN NULL ELSE :error END,
-       :prompt_tokens, :completion_tokens, :cost, :latency_ms
-  FROM (SELECT EXISTS (SELECT 1 FROM bot.forgotten_matches f
-                        WHERE f.match_id = :match_id::uuid) AS forgotten) f;
+SELECT c.bot_id, CASE WHEN c.forgotten THEN NULL ELSE c.match_id END,
+       CASE WHEN c.forgotten THEN NULL ELSE c.plan_id END, c.purpose, c.model, c.ok, c.status,
+       CASE WHEN c.forgotten THEN NULL ELSE c.error END,
+       c.prompt_tokens, c.completion_tokens, c.cost, c.latency_ms
+  FROM (SELECT u.bot_id, u.match_id, u.plan_id, u.purpose, u.model, u.ok, u.status, u.error,
+               u.prompt_tokens, u.completion_tokens, u.cost, u.latency_ms, u.n,
+               EXISTS (SELECT 1 FROM bot.forgotten_matches f
+                        WHERE f.match_id = u.match_id) AS forgotten
+          FROM unnest(:call_bot_ids::uuid[], :call_match_ids::uuid[], :call_plan_ids::uuid[],
+                      :call_purposes::text[], :call_models::text[], :call_oks::boolean[],
+                      :call_statuses::int[], :call_errors::text[], :call_prompt_tokens::int[],
+                      :call_completion_tokens::int[], :call_costs::float8[],
+                      :call_latencies_ms::int[])
+               WITH ORDINALITY
+               AS u(bot_id, match_id, plan_id, purpose, model, ok, status, error,
+                    prompt_tokens, completion_tokens, cost, latency_ms, n)) c
+ ORDER BY c.n;
 
 -- name: persona
 -- A bot's persona row (none: the bot uses the default persona).

@@ -49,16 +49,3 @@ SELECT :message_id, :bot_id, :emoji
 -- name: trigger_texts
 -- The messages a plan answers, in order.
 SELECT id, content FROM public.messages WHERE id = ANY(:message_ids::uuid[]) ORDER BY created_at, id;
-
--- name: new_human_photos
--- The photos of the human's messages since the persona last wrote, oldest first.
-SELECT p.url
-  FROM bot.message_photos(ARRAY(
-           SELECT id FROM public.messages
-            WHERE match_id = :match_id AND sender_id <> :bot_id
-              AND created_at > coalesce(
-                    (SELECT max(created_at) FROM public.messages
-                      WHERE match_id = :match_id AND sender_id = :bot_id),
-                    '-infinity'::timestamptz)
-       )) p
- LIMIT 4;

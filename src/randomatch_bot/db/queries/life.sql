@@ -62,3 +62,26 @@ INSERT INTO bot.persona_weeks (bot_id, week, days, source)
 VALUES (:bot_id, :week, :days::jsonb, :source)
 ON CONFLICT (bot_id, week) DO NOTHING
 RETURNING week;
+
+-- name: life_read
+-- The persona's life for one conversation in one statement, as `generation_context` reads it:
+-- her stored canon (parallel arrays by key), what she told this match (`life_told`, NULL:
+-- nothing yet) and her stored agendas of these ISO weeks (parallel arrays by week).
+SELECT true AS life_loaded,
+       canon.keys AS life_canon_keys, canon.vals AS life_canon_values,
+       canon.sources AS life_canon_sources, canon.conversations AS life_canon_conversations,
+       canon.updated_ats AS life_canon_updated_ats,
+       (SELECT s.facts FROM bot.self_memories s WHERE s.match_id = :match_id) AS life_told,
+       wk.weeks AS life_weeks, wk.days AS life_week_days, wk.sources AS life_week_sources,
+       wk.created_ats AS life_week_created_ats
+  FROM (SELECT array_agg(c.key ORDER BY c.key) AS keys, array_agg(c.value ORDER BY c.key) AS vals,
+               array_agg(c.source ORDER BY c.key) AS sources,
+               array_agg(c.conversations ORDER BY c.key) AS conversations,
+               array_agg(c.updated_at ORDER BY c.key) AS updated_ats
+          FROM bot.persona_canon c
+         WHERE c.bot_id = :bot_id) canon,
+       (SELECT array_agg(w.week ORDER BY w.week) AS weeks, array_agg(w.days ORDER BY w.week) AS days,
+               array_agg(w.source ORDER BY w.week) AS sources,
+               array_agg(w.created_at ORDER BY w.week) AS created_ats
+          FROM bot.persona_weeks w
+         WHERE w.bot_id = :bot_id AND w.week = ANY(:weeks::text[])) wk;
