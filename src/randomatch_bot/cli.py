@@ -26,6 +26,7 @@ from randomatch_bot.commands import takeover as takeover_commands
 from randomatch_bot.commands.conversations import conversation_app
 from randomatch_bot.commands.dead_letters import dead_letters_app
 from randomatch_bot.commands.personas import persona_app
+from randomatch_bot.commands.variants import variant_app
 from randomatch_bot.config import Settings, load_settings
 from randomatch_bot.errors import ConfigurationError, RandomatchError
 from randomatch_bot.logs import configure_logging
@@ -43,6 +44,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(persona_app, name="persona")
+persona_app.add_typer(variant_app, name="variant")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.command("takeover")(takeover_commands.takeover)
 app.command("resume")(takeover_commands.resume)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from randomatch_bot.config import ActiveHours, Settings
+from randomatch_bot.conversation.persona import variants
 from randomatch_bot.conversation.persona.files import (
     CARD_EXTENSION,
     PersonaSpec,
@@ -66,6 +67,7 @@ class Persona:
     # Her canon, her week and what she told this person, when the conversation runs with them
     # (SELF_CONSISTENCY; attached by the engine before a reply, persona/life.py).
     life: Life | None = None
+    variant: str | None = None  # the variant the conversation runs (persona/variants.py)
 
     @classmethod
     def default(cls, settings: Settings, bot_id: uuid.UUID, name: str | None = None) -> Persona:
@@ -97,7 +99,11 @@ class Persona:
         )
 
     def with_row(self, row: PersonaRow) -> Persona:
-        """This persona overridden by the non-null columns of a `bot.personas` row."""
+        """This persona overridden by the non-null columns of a `bot.personas` row, then by
+        the conversation's variant the row carries, if any."""
+        return variants.applied(self._with_row(row), row.variant)
+
+    def _with_row(self, row: PersonaRow) -> Persona:
         return replace(
             self,
             name=row.name,
