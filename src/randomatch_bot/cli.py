@@ -525,11 +525,25 @@ def simulate(
     habits: Annotated[
         str, typer.Option(help="Typing habits for the bots: lowercase,slang,typos (or none).")
     ] = "",
+    variants: Annotated[
+        bool,
+        typer.Option(
+            "--variants",
+            help="Instead: write a seeded demo of a persona's two variants into the configured "
+            "database, for /engagement?by=variant and the dashboard (not for production).",
+        ),
+    ] = False,
 ) -> None:
     """Scripted humans chat with the engine on its own temporary database, in virtual time;
-    report reply delay, reading, typing, parts beside the published human figures."""
+    report reply delay, reading, typing, parts beside the published human figures. With
+    --variants, a seeded demo of two variants goes into the configured database instead."""
     # The engine logs every step; thousands of lines would bury the table.
     settings = _settings(LOG_LEVEL="WARNING")
+    if variants:
+        from randomatch_bot.commands.variants import write_demo
+
+        write_demo(settings, conversations=conversations, seed=seed)
+        return
     from pathlib import Path
 
     from randomatch_bot.simulate import SimulationOptions, write_outputs

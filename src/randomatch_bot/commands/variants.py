@@ -24,6 +24,7 @@ from randomatch_bot.commands.personas import (
 from randomatch_bot.errors import PersonaError
 
 if TYPE_CHECKING:
+    from randomatch_bot.config import Settings
     from randomatch_bot.db.variants import Variant
 
 variant_app = typer.Typer(
@@ -181,3 +182,39 @@ def stop(
     if move:
         line += f"; {stopped.moved} conversation(s) moved to the active variants"
     console.print(line, highlight=False, markup=False)
+
+
+def write_demo(settings: Settings, *, conversations: int, seed: int) -> None:
+    """`simulate --variants`: the seeded two-variant demo, into the configured database."""
+    import datetime as dt
+
+    from randomatch_bot.infra.services import refuse_demo_in_production
+    from randomatch_bot.simulate import variants_demo
+
+    refuse_demo_in_production(settings, "simulate --variants")
+
+    async def main() -> variants_demo.DemoSummary:
+        async with _connection(settings) as conn:
+            return await variants_demo.write(
+                conn, conversations=conversations, seed=seed, now=dt.datetime.now(dt.UTC)
+            )
+
+    summary = asyncio.run(main())
+    if not summary.written:
+        console.print(
+            f"the variants demo (seed {seed}) is there already: bot {summary.bot_id}",
+            highlight=False,
+        )
+        return
+    for name in sorted(summary.conversations):
+        turns, replied = summary.turns[name], summary.replied[name]
+        console.print(
+            f"variant {name}: {summary.conversations[name]} conversations, {turns} persona "
+            f"turns, {replied} answered",
+            highlight=False,
+        )
+    console.print(
+        f"written into the database for bot {summary.bot_id}: see "
+        "GET /engagement?by=variant or the dashboard (per variant)",
+        highlight=False,
+    )

@@ -134,6 +134,12 @@ async def listing(conn: Conn, *, bot_id: uuid.UUID | None = None) -> list[Varian
     return [Variant.from_row(r) for r in await session.fetch(conn, SQL.variant_list, bot_id=bot_id)]
 
 
+async def any_variant(conn: Conn) -> bool:
+    """Whether any persona has a variant."""
+    found: bool = await session.fetchval(conn, SQL.variant_any)
+    return found
+
+
 async def base_conversations(conn: Conn, *, bot_id: uuid.UUID) -> int:
     """The persona's conversations that run no variant."""
     count: int = await session.fetchval(conn, SQL.variant_base_conversations, bot_id=bot_id)

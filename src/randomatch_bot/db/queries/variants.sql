@@ -21,6 +21,10 @@ SELECT v.id, v.bot_id, v.name, v.weight, v.prompt, v.prompt_mode, v.model, v.tem
  WHERE :bot_id::uuid IS NULL OR v.bot_id = :bot_id::uuid
  ORDER BY v.bot_id, v.id;
 
+-- name: variant_any
+-- Whether any persona has a variant.
+SELECT EXISTS (SELECT 1 FROM bot.persona_variants);
+
 -- name: variant_base_conversations
 -- The persona's conversations that run no variant (the persona as she is).
 SELECT count(*)::int
