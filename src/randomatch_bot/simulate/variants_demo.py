@@ -6,7 +6,9 @@ Demo data, not a measurement: Camille's persona gets the variants `classic` and 
 (which ends her turns on an open question); each demo match is given its variant by the
 service's own rule (`bot.variant_pick`), then scripted in the past week: the persona writes,
 the human answers within 24 h with the chance of that variant (`REPLY_CHANCE`) or never, up
-to `MAX_ROUNDS` exchanges. The ids derive from the seed, so running it again adds nothing."""
+to `MAX_ROUNDS` exchanges, then says goodbye. Its messages are marked handled, so a worker
+running meanwhile answers none of them. The ids derive from the seed, so running it again
+adds nothing."""
 
 from __future__ import annotations
 
@@ -118,7 +120,7 @@ async def _conversation(
         times.append(at)
         turns += 1
         answered_at = at + dt.timedelta(minutes=min(human_minutes, 20 * 60))
-        if answer >= chance or answered_at >= now:
+        if answer >= chance or answered_at >= now - dt.timedelta(minutes=2):
             break  # the human never answers (or not yet): it ends on the persona's turn
         at = answered_at
         senders.append(human_id)
@@ -128,11 +130,10 @@ async def _conversation(
         # Her next turn, before now at the latest (then the human's answer is not yet due).
         at = min(at + dt.timedelta(minutes=persona_minutes), now - dt.timedelta(minutes=1))
     else:
-        # The last exchange answered: the persona closes it, and it stays her turn.
-        senders.append(DEMO_BOT_ID)
+        # Every turn answered: the human says goodbye (counted as handled, see the query).
+        senders.append(human_id)
         contents.append("Bonne soirée !")
         times.append(at)
-        turns += 1
     await simulation.demo_messages(
         conn,
         match_id=match_id,

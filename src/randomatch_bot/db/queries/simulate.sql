@@ -86,7 +86,14 @@ WITH m AS (
 SELECT pv.name FROM v JOIN bot.persona_variants pv ON pv.id = v.variant_id;
 
 -- name: sim_demo_messages
--- The messages of one demo conversation, at their virtual times.
-INSERT INTO public.messages (match_id, sender_id, content, created_at)
-SELECT :match_id, s, t, a
-  FROM unnest(:senders::uuid[], :contents::text[], :created_ats::timestamptz[]) AS x(s, t, a);
+-- The messages of one demo conversation, at their virtual times; all of them count as
+-- handled (`baseline_at`): a worker running meanwhile answers none of the human's.
+WITH written AS (
+    INSERT INTO public.messages (match_id, sender_id, content, created_at)
+    SELECT :match_id, s, t, a
+      FROM unnest(:senders::uuid[], :contents::text[], :created_ats::timestamptz[]) AS x(s, t, a)
+    RETURNING created_at
+)
+UPDATE bot.conversations
+   SET baseline_at = (SELECT max(created_at) FROM written)
+ WHERE match_id = :match_id;
