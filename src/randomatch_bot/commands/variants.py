@@ -1,5 +1,5 @@
 """`randomatch-bot persona variant add|list|stop`: a persona's variants, each overriding some of
-her settings for the conversations given it (conversation/persona/variants.py, D31).
+her settings for the conversations given it (conversation/persona/variants.py, D32).
 
 Every option is checked before the database is contacted: a bad one costs one line on stderr
 and writes nothing."""

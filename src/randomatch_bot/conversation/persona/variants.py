@@ -2,7 +2,7 @@
 
 The assignment rule is `bot.variant_pick` (migration 0030), applied in the step's read and
 recorded there once per conversation; `pick` is the same rule in Python, for the tests that
-check its spread and for the demo (docs/DECISIONS.md, D31). A variant only overrides: what it
+check its spread and for the demo (docs/DECISIONS.md, D32). A variant only overrides: what it
 leaves None stays the persona's."""
 
 from __future__ import annotations
