@@ -411,3 +411,33 @@ async def test_a_real_generation_uses_the_variant(
         assert "Tu finis chaque message par une question." in _system(request)
     assert plan_model == "test/bold-model"
     assert (own.model, own.variant) == (settings.llm_model, None)
+
+
+async def test_the_conversation_runs_its_variant_outside_the_reply_too(
+    pool: asyncpg.Pool, settings: Settings, make_settings: Any
+) -> None:
+    """Loaded for one conversation (memory, takeover pacing, the explainer), the persona runs
+    its variant; the explainer names it."""
+    async with pool.acquire() as conn:
+        couple = await make_couple(conn, bot_name="Camille", human_name="Alex")
+        await _persona(conn, couple)
+        await _add(conn, couple.bot_id, "slow", typing_speed_cps=2.5, model="m-slow")
+        await _step_read(conn, couple.match_id)
+        persona = await load_persona(
+            conn, settings, couple.bot_id, "Camille", match_id=couple.match_id
+        )
+        own = await load_persona(conn, settings, couple.bot_id, "Camille")
+    assert (persona.variant, persona.typing_speed_cps, persona.model) == ("slow", 2.5, "m-slow")
+    assert own.variant is None
+    app = create_app(make_settings(MONITORING_TOKEN=ADMIN))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client,
+    ):
+        explained = await client.get(
+            f"/conversations/{couple.match_id}",
+            headers={"Authorization": f"Bearer {ADMIN}", "Accept": "application/json"},
+        )
+    assert explained.status_code == 200, explained.text
+    assert explained.json()["match"]["variant"] == "slow"

@@ -134,6 +134,12 @@ async def listing(conn: Conn, *, bot_id: uuid.UUID | None = None) -> list[Varian
     return [Variant.from_row(r) for r in await session.fetch(conn, SQL.variant_list, bot_id=bot_id)]
 
 
+async def of_conversation(conn: Conn, *, match_id: uuid.UUID) -> ConversationVariant | None:
+    """The variant a conversation runs; None when none is recorded (the persona as she is)."""
+    row = await session.fetchrow(conn, SQL.variant_of_conversation, match_id=match_id)
+    return ConversationVariant.from_prefixed(row) if row is not None else None
+
+
 async def any_variant(conn: Conn) -> bool:
     """Whether any persona has a variant."""
     found: bool = await session.fetchval(conn, SQL.variant_any)

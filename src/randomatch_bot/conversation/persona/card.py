@@ -19,6 +19,7 @@ from randomatch_bot.conversation.persona.files import (
 )
 from randomatch_bot.conversation.persona.life import Life
 from randomatch_bot.db import personas
+from randomatch_bot.db import variants as variants_db
 from randomatch_bot.db.personas import PersonaListing, PersonaRow
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import PersonaError
@@ -168,10 +169,21 @@ def _ours(card: dict[str, Any] | None, key: str) -> float | None:
 
 
 async def load_persona(
-    conn: Conn, settings: Settings, bot_id: uuid.UUID, profile_name: str | None
+    conn: Conn,
+    settings: Settings,
+    bot_id: uuid.UUID,
+    profile_name: str | None,
+    match_id: uuid.UUID | None = None,
 ) -> Persona:
-    """The persona of a bot: its row in `bot.personas`, else the configured default."""
-    return persona_of(settings, bot_id, profile_name, await personas.get(conn, bot_id=bot_id))
+    """The persona of a bot: its row in `bot.personas`, else the configured default; with
+    `match_id`, as that conversation runs her (its variant, if any). A step and a generation
+    read both at once instead (db/steps.py, `generation_context`)."""
+    row = await personas.get(conn, bot_id=bot_id)
+    if row is not None and match_id is not None:
+        variant = await variants_db.of_conversation(conn, match_id=match_id)
+        if variant is not None:
+            row = replace(row, variant=variant)
+    return persona_of(settings, bot_id, profile_name, row)
 
 
 def persona_of(

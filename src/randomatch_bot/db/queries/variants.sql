@@ -21,6 +21,17 @@ SELECT v.id, v.bot_id, v.name, v.weight, v.prompt, v.prompt_mode, v.model, v.tem
  WHERE :bot_id::uuid IS NULL OR v.bot_id = :bot_id::uuid
  ORDER BY v.bot_id, v.id;
 
+-- name: variant_of_conversation
+-- The variant a conversation runs (nothing: none recorded, the persona as she is).
+SELECT v.id AS variant_id, v.name AS variant_name, v.prompt AS variant_prompt,
+       v.prompt_mode AS variant_prompt_mode, v.model AS variant_model,
+       v.temperature AS variant_temperature, v.typing_speed_cps AS variant_typing_speed_cps,
+       v.min_thinking AS variant_min_thinking, v.max_thinking AS variant_max_thinking,
+       v.habits AS variant_habits
+  FROM bot.conversation_variants cv
+  JOIN bot.persona_variants v ON v.id = cv.variant_id
+ WHERE cv.match_id = :match_id;
+
 -- name: variant_any
 -- Whether any persona has a variant.
 SELECT EXISTS (SELECT 1 FROM bot.persona_variants);
