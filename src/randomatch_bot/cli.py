@@ -26,6 +26,7 @@ from randomatch_bot.commands import takeover as takeover_commands
 from randomatch_bot.commands.conversations import conversation_app
 from randomatch_bot.commands.dead_letters import dead_letters_app
 from randomatch_bot.commands.personas import persona_app
+from randomatch_bot.commands.variants import variant_app
 from randomatch_bot.config import Settings, load_settings
 from randomatch_bot.errors import ConfigurationError, RandomatchError
 from randomatch_bot.logs import configure_logging
@@ -43,6 +44,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(persona_app, name="persona")
+persona_app.add_typer(variant_app, name="variant")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.command("takeover")(takeover_commands.takeover)
 app.command("resume")(takeover_commands.resume)
@@ -523,11 +525,25 @@ def simulate(
     habits: Annotated[
         str, typer.Option(help="Typing habits for the bots: lowercase,slang,typos (or none).")
     ] = "",
+    variants: Annotated[
+        bool,
+        typer.Option(
+            "--variants",
+            help="Instead: write a seeded demo of a persona's two variants into the configured "
+            "database, for /engagement?by=variant and the dashboard (not for production).",
+        ),
+    ] = False,
 ) -> None:
     """Scripted humans chat with the engine on its own temporary database, in virtual time;
-    report reply delay, reading, typing, parts beside the published human figures."""
+    report reply delay, reading, typing, parts beside the published human figures. With
+    --variants, a seeded demo of two variants goes into the configured database instead."""
     # The engine logs every step; thousands of lines would bury the table.
     settings = _settings(LOG_LEVEL="WARNING")
+    if variants:
+        from randomatch_bot.commands.variants import write_demo
+
+        write_demo(settings, conversations=conversations, seed=seed)
+        return
     from pathlib import Path
 
     from randomatch_bot.simulate import SimulationOptions, write_outputs

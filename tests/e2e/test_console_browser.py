@@ -3,12 +3,14 @@ engagement charts and worst conversations, and from there one conversation expla
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import asyncpg
 import pytest
 
 from randomatch_bot.api import create_app
+from randomatch_bot.simulate import variants_demo
 from tests.e2e.test_browser import CHROMIUM, browser, keep_screenshot, publish_screenshot
 from tests.integration.test_api_console import scripted_history
 from tests.support.api_server import serving
@@ -126,3 +128,36 @@ async def test_takeover_from_the_conversation_page(
     assert "a closer look" in state
     assert "on her own" in after
     publish_screenshot("takeover.png")
+
+
+async def test_engagement_split_by_variant(
+    make_settings: Any, pool: asyncpg.Pool, browser: Any
+) -> None:
+    """Per variant, the dashboard draws a bar per variant of the demo persona and its table
+    gives each variant's reply-rate interval and the verdict against the control."""
+    async with pool.acquire() as conn:
+        await variants_demo.write(conn, conversations=240, seed=3, now=dt.datetime.now(dt.UTC))
+    app = create_app(make_settings())
+    async with serving(app) as url:
+        page = await browser.new_page()
+        await page.set_viewport_size({"width": 1280, "height": 1400})
+        await page.goto(url + "dashboard")
+        await page.wait_for_selector("#eng-table tr td")
+        await page.select_option("#eng-by", "variant")
+        await page.wait_for_function(
+            "document.querySelector('#eng-table').innerText.includes('/ curious')"
+        )
+        headers = await page.locator("#eng-table th").all_inner_texts()
+        rows = await page.locator("#eng-table tr").all_inner_texts()
+        bars = await page.locator("#eng-reply rect").count()
+        await page.locator("#engagement").screenshot(
+            path=str(keep_screenshot("engagement-variants.png"))
+        )
+    assert "Reply rate 95 %" in headers
+    assert "vs control" in headers
+    classic = next(r for r in rows if "/ classic" in r)
+    curious = next(r for r in rows if "/ curious" in r)
+    assert "control" in classic
+    assert "significant: reply rate higher than classic" in curious
+    assert bars == 2
+    publish_screenshot("engagement-variants.png")

@@ -68,6 +68,9 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/conversations/{match_id}/resume"): Rule.ADMIN,
     ("GET", "/conversations"): Rule.ADMIN,
     ("GET", "/personas/{bot_id}/canon"): Rule.ADMIN,
+    ("GET", "/personas/{bot_id}/variants"): Rule.ADMIN,
+    ("POST", "/personas/{bot_id}/variants"): Rule.ADMIN,
+    ("POST", "/personas/{bot_id}/variants/{name}/stop"): Rule.ADMIN,
     ("GET", "/conversations/closed"): Rule.ADMIN,
     ("POST", "/conversations/{match_id}/reopen"): Rule.ADMIN,
     ("GET", "/dead-letters"): Rule.ADMIN,
@@ -87,6 +90,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/dead-letters/discard"): {"all": True},
     ("POST", "/chat/messages"): {"content": "Salut, tu randonnes où ?"},
     ("POST", "/conversations/{match_id}/messages"): {"text": "Coucou"},
+    ("POST", "/personas/{bot_id}/variants"): {"name": "warm", "temperature": 0.5},
+    ("POST", "/personas/{bot_id}/variants/{name}/stop"): {"move": False},
 }
 MOUNT_SAMPLES = {"/static/{path}": "/static/dashboard.js"}
 

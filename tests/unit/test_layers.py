@@ -15,6 +15,7 @@ TIERS = {
     "errors": 0,
     "config": 0,
     "logs": 0,
+    "significance": 0,
     "db": 1,
     "llm": 1,
     "infra": 1,

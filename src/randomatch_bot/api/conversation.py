@@ -130,6 +130,9 @@ class Match(BaseModel):
         description="An operator holds the conversation until then (when in the future)"
     )
     takeover_reason: str | None
+    variant: str | None = Field(
+        default=None, description="The persona's variant the conversation runs (null: none)"
+    )
 
 
 class ConversationOut(BaseModel):
@@ -307,7 +310,7 @@ async def explain(
         persona = None
         if rec.match.bot_id is not None:
             persona = await load_persona(
-                conn, settings, rec.match.bot_id, rec.match.bot_name or "persona"
+                conn, settings, rec.match.bot_id, rec.match.bot_name or "persona", match_id
             )
     m = rec.match
 
@@ -424,6 +427,7 @@ async def explain(
             closed_at=m.closed_at,
             taken_over_until=m.taken_over_until,
             takeover_reason=MASK if redact and m.takeover_reason else m.takeover_reason,
+            variant=persona.variant if persona is not None else None,
         ),
         messages=messages,
         replies=replies,

@@ -39,6 +39,26 @@ REPLY_BUCKETS = (1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 180
 LLM_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 # Hours of the engagement gauges' window (ending at the scrape; cached 30 s, api/engagement.py).
 ENGAGEMENT_HOURS = 24.0
+# The engagement gauges per variant of a persona (only while a persona has variants).
+VARIANT_GAUGES: tuple[tuple[str, str, Callable[[engagement.Group], float | None]], ...] = (
+    ("reply_rate", "Persona turns answered by the human within 24 h", lambda g: g.reply_rate),
+    (
+        "reply_rate_low",
+        "Lower end of the reply rate's 95 % Wilson interval",
+        lambda g: g.intervals.reply_rate[0] if g.intervals and g.intervals.reply_rate else None,
+    ),
+    (
+        "reply_rate_high",
+        "Upper end of the reply rate's 95 % Wilson interval",
+        lambda g: g.intervals.reply_rate[1] if g.intervals and g.intervals.reply_rate else None,
+    ),
+    ("ghost_rate", "Conversations whose latest turn went unanswered 24 h", lambda g: g.ghost_rate),
+    (
+        "reply_rate_significant",
+        "1 when the reply rate differs from the persona's control (p < 0.05), else 0",
+        lambda g: float(g.comparison.significant) if g.comparison else None,
+    ),
+)
 # The engagement gauges per persona: name, help, the figure of an `engagement.Group`.
 ENGAGEMENT_GAUGES: tuple[tuple[str, str, Callable[[engagement.Group], float | None]], ...] = (
     ("reply_rate", "Persona turns answered by the human within 24 h", lambda g: g.reply_rate),
@@ -120,6 +140,7 @@ class Snapshot:
     queue_scheduled: int = 0
     heartbeats: dict[str, float] = field(default_factory=dict)
     published: dict[SampleKey, float] = field(default_factory=dict)
+    engagement_variants: list[engagement.Group] = field(default_factory=list)
     engagement: list[engagement.Group] = field(default_factory=list)
 
 
@@ -150,6 +171,9 @@ async def gather(state: ApiState) -> Snapshot:
                 snap.llm_paused[str(pause["scope"])] = 1
         by_persona = await engagement.cached(state, ENGAGEMENT_HOURS, "persona")
         snap.engagement = by_persona.groups
+        if await engagement.has_variants(state):
+            by_variant = await engagement.cached(state, ENGAGEMENT_HOURS, "variant")
+            snap.engagement_variants = by_variant.groups
         snap.up["postgres"] = 1
     except (DatabaseUnavailable, DatabaseError):
         snap.up["postgres"] = 0
@@ -255,6 +279,13 @@ class SnapshotCollector(Collector):
                 f"{doc} (last {ENGAGEMENT_HOURS:g} h, docs/API.md)",
                 "bot_id",
                 [(key, value) for key, value in values if value is not None],
+            )
+        for name, doc, figure in VARIANT_GAUGES:
+            yield _gauge(
+                f"randomatch_engagement_variant_{name}",
+                f"{doc} (per persona variant 'bot id/name', last {ENGAGEMENT_HOURS:g} h)",
+                "variant",
+                [(g.key, v) for g in s.engagement_variants if (v := figure(g)) is not None],
             )
         yield _gauge(
             "randomatch_bridge_heartbeat_age_seconds",

@@ -79,6 +79,12 @@ class StatsOut(BaseModel):
         description="Engagement over the same window, of every persona (of `bot_id` if "
         "given); per persona and per model in /engagement",
     )
+    engagement_variants: list[EngagementGroup] = Field(
+        default_factory=list,
+        description="Engagement per variant of a persona over the same window (of `bot_id` if "
+        "given), with intervals and each variant against its persona's control; empty while "
+        "no persona has variants. As /engagement?by=variant",
+    )
 
 
 class Bucket(BaseModel):
@@ -179,6 +185,7 @@ async def stats(state: State, hours: Hours = 24.0, bot_id: BotId = None) -> Stat
     async with session.connection(state.resources.pool) as conn:
         out = await compute_stats(conn, start, end, bot_id)
     out.engagement = await engagement_api.summary(state, hours, bot_id)
+    out.engagement_variants = await engagement_api.variant_groups(state, hours, bot_id)
     return out
 
 

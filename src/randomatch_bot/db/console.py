@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
     from randomatch_bot.db.types import Conn
 
-# How engagement is grouped (each query also gives the total, key 'all'). A new grouping (a
-# persona's variant) is one more value here and one more WHEN in each engagement query.
-Grouping = Literal["persona", "model"]
+# How engagement is grouped (each query also gives the total, key 'all'); by variant the key is
+# 'bot id/variant name' ('bot id/base': no variant). A new grouping is one more value here and
+# one more WHEN in each engagement query.
+Grouping = Literal["persona", "model", "variant"]
 # Sort memory of the engagement queries (a week of a large app's messages sorts in memory).
 WORK_MEM = "64MB"
 
@@ -40,6 +41,7 @@ class TurnGroup(FromRow):
     conversations: int
     ghosted: int
     depth_mean: float | None
+    depth_stddev: float | None
     depth_median: float | None
 
 

@@ -16,6 +16,7 @@ from randomatch_bot.db.personas import PersonaRow
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
+from randomatch_bot.db.variants import ConversationVariant
 
 if TYPE_CHECKING:
     import asyncpg
@@ -76,13 +77,15 @@ async def match_context(conn: Conn, *, match_id: uuid.UUID) -> MatchContext | No
     return MatchContext.from_row(row) if row else None
 
 
-_PERSONA_COLUMNS = tuple(f.name for f in fields(PersonaRow))
+_PERSONA_COLUMNS = tuple(f.name for f in fields(PersonaRow) if f.name != "variant")
 
 
 def _persona_row(row: asyncpg.Record) -> PersonaRow | None:
     if row["persona_bot_id"] is None:
         return None
-    return PersonaRow.from_row({f: row["persona_" + f] for f in _PERSONA_COLUMNS})
+    return PersonaRow.from_row(
+        {f: row["persona_" + f] for f in _PERSONA_COLUMNS}, ConversationVariant.from_prefixed(row)
+    )
 
 
 @dataclass(frozen=True, slots=True)

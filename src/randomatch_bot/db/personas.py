@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from randomatch_bot.db import session
 from randomatch_bot.db.rows import FromRow
 from randomatch_bot.db.sql import SQL
+from randomatch_bot.db.variants import ConversationVariant
 
 if TYPE_CHECKING:
     import asyncpg
@@ -46,9 +47,15 @@ class PersonaRow:
     tags: tuple[str, ...]
     source: str | None
     source_digest: str | None
+    # The variant the conversation runs (a step's and a generation's reads; None: none).
+    variant: ConversationVariant | None = None
 
     @classmethod
-    def from_row(cls, row: asyncpg.Record | Mapping[str, Any]) -> PersonaRow:
+    def from_row(
+        cls,
+        row: asyncpg.Record | Mapping[str, Any],
+        variant: ConversationVariant | None = None,
+    ) -> PersonaRow:
         return cls(
             bot_id=row["bot_id"],
             name=row["name"],
@@ -70,6 +77,7 @@ class PersonaRow:
             tags=tuple(row["tags"] or ()),
             source=row["source"],
             source_digest=row["source_digest"],
+            variant=variant,
         )
 
 

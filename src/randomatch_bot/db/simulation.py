@@ -148,3 +148,55 @@ async def messages_since(
         conn, SQL.sim_messages_since, match_id=match_id, sender_id=sender_id, after=after
     )
     return [str(row["content"]) for row in rows]
+
+
+# --- the variants demo (`simulate --variants`, simulate/variants_demo.py) -------------------
+
+
+async def demo_profile(
+    conn: Conn, *, profile_id: uuid.UUID, display_name: str, is_bot: bool
+) -> None:
+    """A profile of the variants demo (renamed when it exists)."""
+    await session.execute(
+        conn, SQL.sim_demo_profile, id=profile_id, display_name=display_name, is_bot=is_bot
+    )
+
+
+async def demo_match(
+    conn: Conn,
+    *,
+    match_id: uuid.UUID,
+    human_id: uuid.UUID,
+    bot_id: uuid.UUID,
+    created_at: dt.datetime,
+) -> str | None:
+    """A demo match with its conversation and the variant the service's rule gives it; the
+    variant's name, or None when the match was there already."""
+    name: str | None = await session.fetchval(
+        conn,
+        SQL.sim_demo_match,
+        match_id=match_id,
+        human_id=human_id,
+        bot_id=bot_id,
+        created_at=created_at,
+    )
+    return name
+
+
+async def demo_messages(
+    conn: Conn,
+    *,
+    match_id: uuid.UUID,
+    senders: list[uuid.UUID],
+    contents: list[str],
+    created_ats: list[dt.datetime],
+) -> None:
+    """The messages of one demo conversation, at their virtual times."""
+    await session.execute(
+        conn,
+        SQL.sim_demo_messages,
+        match_id=match_id,
+        senders=senders,
+        contents=contents,
+        created_ats=created_ats,
+    )

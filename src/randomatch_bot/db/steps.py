@@ -32,6 +32,7 @@ from randomatch_bot.db.usage import (
     PolicyUsage,
     RecentReplies,
 )
+from randomatch_bot.db.variants import ConversationVariant
 
 if TYPE_CHECKING:
     import asyncpg
@@ -96,7 +97,7 @@ async def read(
 
 
 _CONVERSATION = tuple(f.name for f in fields(Conversation))
-_PERSONA = tuple(f.name for f in fields(PersonaRow))
+_PERSONA = tuple(f.name for f in fields(PersonaRow) if f.name != "variant")
 
 
 def _step_read(row: asyncpg.Record) -> StepRead:
@@ -105,7 +106,9 @@ def _step_read(row: asyncpg.Record) -> StepRead:
         conversation = Conversation(**{f: row["conv_" + f] for f in _CONVERSATION})
     persona = None
     if row["persona_bot_id"] is not None:
-        persona = PersonaRow.from_row({f: row["persona_" + f] for f in _PERSONA})
+        persona = PersonaRow.from_row(
+            {f: row["persona_" + f] for f in _PERSONA}, ConversationVariant.from_prefixed(row)
+        )
     unanswered: tuple[HumanMessage, ...] = ()
     if row["unanswered_ids"] is not None:
         unanswered = tuple(

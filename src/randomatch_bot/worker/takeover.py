@@ -161,7 +161,7 @@ async def send(
             baseline_at=conversation.baseline_at,
             since=now - dt.timedelta(seconds=settings.catchup_lookback),
         )
-        persona = await load_persona(conn, settings, ctx.bot_id, ctx.bot_name)
+        persona = await load_persona(conn, settings, ctx.bot_id, ctx.bot_name, match_id=match_id)
         profile = timing.TimingProfile.from_settings(
             settings,
             typing_speed_cps=persona.typing_speed_cps,

@@ -175,7 +175,7 @@
     document.title = `randomatch-bot — ${m.bot_name || "persona"} & ${m.human_name || "?"}`;
     $("redacted").hidden = !body.redacted;
     $("summary").replaceChildren(
-      card("Persona", m.bot_name || "—", m.match_status || "—"),
+      card("Persona", m.bot_name || "—", (m.match_status || "—") + (m.variant ? " · variant " + m.variant : "")),
       card("Person", m.human_name || "—", String(m.human_id || "").slice(0, 8)),
       card("Conversation", m.status || "unknown", m.hold_reason ? "held: " + m.hold_reason : (m.next_wake_at ? "next step " + clock(m.next_wake_at) : "")),
       card("Cost", usd(body.cost_usd), body.replies.length + " replies shown"),

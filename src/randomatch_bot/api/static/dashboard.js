@@ -258,7 +258,9 @@
       const y = i * rowH + 2;
       const name = document.createElementNS(SVG, "text");
       Object.entries({ x: L - 6, y: y + 14, "text-anchor": "end", class: "name" }).forEach(([a, b]) => name.setAttribute(a, b));
-      name.textContent = g.name.length > 16 ? g.name.slice(0, 15) + "…" : g.name;
+      // By variant the bar is named after the variant (the table names the persona too).
+      const shown = g.variant || g.name;
+      name.textContent = shown.length > 16 ? shown.slice(0, 15) + "…" : shown;
       const rect = document.createElementNS(SVG, "rect");
       const w = Math.max(1, ((W - L - R) * value(g)) / max);
       Object.entries({ x: L, y: y + 3, width: w, height: rowH - 8, rx: 2, fill: COLORS.mean }).forEach(([a, b]) => rect.setAttribute(a, b));
@@ -288,9 +290,17 @@
       seconds(g.reply_delay.p90_s), g.conversations, pct(g.ghost_rate), g.depth.mean === null ? "—" : g.depth.mean.toFixed(1),
       `${g.unmatches} (${pct(g.unmatch_rate)})`, `${g.reengaged}/${g.followups}`,
       g.guard_trips_per_100_replies === null ? "—" : g.guard_trips_per_100_replies.toFixed(1), usd(g.cost_per_conversation_usd)];
-    table("eng-table", ["", "Turns", "Reply rate", "Pending", "Delay p50", "Delay p90", "Conv.", "Ghosted", "Depth",
-      "Unmatch/block", "Follow-ups answered", "Guard /100", "Cost/conv."],
-      [...groups.map(row), ...(groups.length > 1 ? [row(Object.assign({}, eng.total, { name: "all" }))] : [])],
+    // By variant: each rate's 95 % interval, and each variant against its persona's control.
+    const byVariant = eng.by === "variant";
+    const span = (iv) => (iv ? `${(iv[0] * 100).toFixed(1)}–${(iv[1] * 100).toFixed(1)} %` : "—");
+    const verdict = (g) => (g.comparison ? g.comparison.statement : (g.variant ? "control" : ""));
+    const rowOf = (g) => (byVariant
+      ? [...row(g).slice(0, 3), span(g.intervals && g.intervals.reply_rate), verdict(g), ...row(g).slice(3)]
+      : row(g));
+    const headers = ["", "Turns", "Reply rate", "Pending", "Delay p50", "Delay p90", "Conv.", "Ghosted", "Depth",
+      "Unmatch/block", "Follow-ups answered", "Guard /100", "Cost/conv."];
+    table("eng-table", byVariant ? [...headers.slice(0, 3), "Reply rate 95 %", "vs control", ...headers.slice(3)] : headers,
+      [...groups.map(rowOf), ...(groups.length > 1 && !byVariant ? [row(Object.assign({}, eng.total, { name: "all" }))] : [])],
       "No conversation in the window.");
     table("eng-worst", ["Match", "Persona", "Ghosted", "Human turns", "Last persona turn", ""],
       eng.worst.map((w) => [link(w.url, short(w.match_id)), w.bot_name, w.ghosted ? "yes" : "no", w.depth,

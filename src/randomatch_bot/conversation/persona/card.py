@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from randomatch_bot.config import ActiveHours, Settings
+from randomatch_bot.conversation.persona import variants
 from randomatch_bot.conversation.persona.files import (
     CARD_EXTENSION,
     PersonaSpec,
@@ -18,6 +19,7 @@ from randomatch_bot.conversation.persona.files import (
 )
 from randomatch_bot.conversation.persona.life import Life
 from randomatch_bot.db import personas
+from randomatch_bot.db import variants as variants_db
 from randomatch_bot.db.personas import PersonaListing, PersonaRow
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import PersonaError
@@ -66,6 +68,7 @@ class Persona:
     # Her canon, her week and what she told this person, when the conversation runs with them
     # (SELF_CONSISTENCY; attached by the engine before a reply, persona/life.py).
     life: Life | None = None
+    variant: str | None = None  # the variant the conversation runs (persona/variants.py)
 
     @classmethod
     def default(cls, settings: Settings, bot_id: uuid.UUID, name: str | None = None) -> Persona:
@@ -97,7 +100,11 @@ class Persona:
         )
 
     def with_row(self, row: PersonaRow) -> Persona:
-        """This persona overridden by the non-null columns of a `bot.personas` row."""
+        """This persona overridden by the non-null columns of a `bot.personas` row, then by
+        the conversation's variant the row carries, if any."""
+        return variants.applied(self._with_row(row), row.variant)
+
+    def _with_row(self, row: PersonaRow) -> Persona:
         return replace(
             self,
             name=row.name,
@@ -162,10 +169,21 @@ def _ours(card: dict[str, Any] | None, key: str) -> float | None:
 
 
 async def load_persona(
-    conn: Conn, settings: Settings, bot_id: uuid.UUID, profile_name: str | None
+    conn: Conn,
+    settings: Settings,
+    bot_id: uuid.UUID,
+    profile_name: str | None,
+    match_id: uuid.UUID | None = None,
 ) -> Persona:
-    """The persona of a bot: its row in `bot.personas`, else the configured default."""
-    return persona_of(settings, bot_id, profile_name, await personas.get(conn, bot_id=bot_id))
+    """The persona of a bot: its row in `bot.personas`, else the configured default; with
+    `match_id`, as that conversation runs her (its variant, if any). A step and a generation
+    read both at once instead (db/steps.py, `generation_context`)."""
+    row = await personas.get(conn, bot_id=bot_id)
+    if row is not None and match_id is not None:
+        variant = await variants_db.of_conversation(conn, match_id=match_id)
+        if variant is not None:
+            row = replace(row, variant=variant)
+    return persona_of(settings, bot_id, profile_name, row)
 
 
 def persona_of(

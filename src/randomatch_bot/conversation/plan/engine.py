@@ -470,7 +470,9 @@ class ConversationEngine:
             ctx = await self._context(conn, match_id)
             if ctx is None:
                 return False
-            persona = await load_persona(conn, self.settings, ctx.bot_id, ctx.bot_name)
+            persona = await load_persona(
+                conn, self.settings, ctx.bot_id, ctx.bot_name, match_id=match_id
+            )
         updated = await memory.update_memory(
             self.pool,
             llm,

@@ -1,7 +1,8 @@
 -- Named queries of the operator's console (api/engagement.py, api/conversation.py): engagement
--- per persona or per model over a window, and one conversation explained. Definitions in
--- docs/API.md ("Engagement"). `:by` chooses the group: 'persona' (the bot's id) or 'model' (the
--- model that wrote the persona's message); a new grouping is one more WHEN. Each query also
+-- per persona, per model or per variant over a window, and one conversation explained.
+-- Definitions in docs/API.md ("Engagement"). `:by` chooses the group: 'persona' (the bot's id),
+-- 'model' (the model that wrote the persona's message) or 'variant' ('bot id/variant name' of
+-- the variant the conversation runs, 'bot id/base' for none); a new grouping is one more WHEN. Each query also
 -- gives the total over every group (`is_total`, key 'all') in the same pass (GROUPING SETS).
 
 -- name: engagement_work_mem
@@ -40,11 +41,17 @@ WITH msgs AS (
                 WHEN o.created_at + interval '24 hours' < :end::timestamptz
                 THEN o.created_at + interval '24 hours' END AS decided_at,
            CASE :by::text WHEN 'persona' THEN o.bot_id::text
-                          WHEN 'model' THEN coalesce(rp.model, 'unknown') END AS key
+                          WHEN 'model' THEN coalesce(rp.model, 'unknown')
+                          WHEN 'variant' THEN o.bot_id::text || '/' || coalesce(pv.name, 'base')
+           END AS key
       FROM ordered o
       -- The model only when grouping by it (a one-time filter skips the look-ups otherwise).
       LEFT JOIN bot.sent_parts sp ON sp.message_id = o.id AND :by::text = 'model'
       LEFT JOIN bot.reply_plans rp ON rp.id = sp.plan_id
+      -- The variant, likewise.
+      LEFT JOIN bot.conversation_variants cv
+        ON cv.match_id = o.match_id AND :by::text = 'variant'
+      LEFT JOIN bot.persona_variants pv ON pv.id = cv.variant_id
      WHERE o.persona AND o.next_persona IS NOT TRUE
 ), decided AS (
     SELECT match_id, bot_id, at, delay_s, replied, key
@@ -79,7 +86,7 @@ WITH msgs AS (
 ), per_conv AS (
     SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
            count(*)::int AS conversations, count(*) FILTER (WHERE ghosted)::int AS ghosted,
-           avg(depth)::float8 AS depth_mean,
+           avg(depth)::float8 AS depth_mean, stddev_samp(depth)::float8 AS depth_stddev,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY depth) AS depth_median
       FROM convs
      GROUP BY GROUPING SETS ((key), ())
@@ -88,14 +95,15 @@ WITH msgs AS (
         NULL::uuid AS match_id, NULL::uuid AS bot_id,
         t.turns, t.replied, t.pending, t.delay_median_s, t.delay_p90_s,
         coalesce(c.conversations, 0) AS conversations, coalesce(c.ghosted, 0) AS ghosted,
-        c.depth_mean, c.depth_median, NULL::int AS depth, NULL::timestamptz AS last_turn_at
+        c.depth_mean, c.depth_stddev, c.depth_median, NULL::int AS depth,
+        NULL::timestamptz AS last_turn_at
    FROM per_turn t
    LEFT JOIN per_conv c ON c.is_total = t.is_total AND c.key = t.key
   WHERE t.turns > 0 OR t.pending > 0 OR t.is_total
   ORDER BY t.is_total, t.key)
 UNION ALL
 (SELECT 'worst', key, false, match_id, bot_id, NULL, NULL, NULL, NULL, NULL, NULL,
-        ghosted::int, NULL, NULL, depth, last_turn_at
+        ghosted::int, NULL, NULL, NULL, depth, last_turn_at
    FROM convs
   ORDER BY ghosted DESC, depth, last_turn_at DESC, match_id
   LIMIT :worst);
@@ -107,7 +115,9 @@ UNION ALL
 -- else decided 24 h after; per group (:by as `engagement_turns`) and in total.
 WITH f AS (
     SELECT CASE :by::text WHEN 'persona' THEN p.bot_id::text
-                          WHEN 'model' THEN coalesce(p.model, 'unknown') END AS key,
+                          WHEN 'model' THEN coalesce(p.model, 'unknown')
+                          WHEN 'variant' THEN p.bot_id::text || '/' || coalesce(pv.name, 'base')
+           END AS key,
            sp.sent_at,
            (SELECT min(m.created_at) FROM public.messages m
              WHERE m.match_id = p.match_id AND m.sender_id = c.human_id
@@ -118,6 +128,9 @@ WITH f AS (
       JOIN bot.conversations c ON c.match_id = p.match_id
       JOIN bot.sent_parts sp
         ON sp.match_id = p.match_id AND sp.plan_id = p.id AND sp.part_index = 0
+      LEFT JOIN bot.conversation_variants cv
+        ON cv.match_id = p.match_id AND :by::text = 'variant'
+      LEFT JOIN bot.persona_variants pv ON pv.id = cv.variant_id
      WHERE cardinality(p.trigger_message_ids) = 0
        AND p.created_at >= :start::timestamptz - interval '48 hours'
        AND p.created_at < :end::timestamptz
@@ -140,7 +153,9 @@ SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
 -- of that message) and in total.
 WITH closed AS (
     SELECT CASE :by::text WHEN 'persona' THEN c.bot_id::text
-                          WHEN 'model' THEN coalesce(rp.model, 'unknown') END AS key,
+                          WHEN 'model' THEN coalesce(rp.model, 'unknown')
+                          WHEN 'variant' THEN c.bot_id::text || '/' || coalesce(pv.name, 'base')
+           END AS key,
            m.status
       FROM bot.conversations c
       JOIN public.matches m ON m.id = c.match_id AND m.status IN ('unmatched', 'blocked')
@@ -154,6 +169,9 @@ WITH closed AS (
       ) last ON last.created_at > c.closed_at - interval '24 hours'
       LEFT JOIN bot.sent_parts sp ON sp.message_id = last.id
       LEFT JOIN bot.reply_plans rp ON rp.id = sp.plan_id
+      LEFT JOIN bot.conversation_variants cv
+        ON cv.match_id = c.match_id AND :by::text = 'variant'
+      LEFT JOIN bot.persona_variants pv ON pv.id = cv.variant_id
      WHERE c.closed_at >= :start::timestamptz AND c.closed_at < :end::timestamptz
 )
 SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
@@ -169,20 +187,30 @@ SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
 -- the plans are read by that range too, and joined by hash rather than one by one.
 WITH replies AS (
     SELECT CASE :by::text WHEN 'persona' THEN rp.bot_id::text
-                          WHEN 'model' THEN coalesce(rp.model, 'unknown') END AS key,
+                          WHEN 'model' THEN coalesce(rp.model, 'unknown')
+                          WHEN 'variant' THEN rp.bot_id::text || '/' || coalesce(pv.name, 'base')
+           END AS key,
            1 AS reply, 0 AS trip
       FROM bot.sent_parts sp
       JOIN bot.reply_plans rp ON rp.id = sp.plan_id
+      LEFT JOIN bot.conversation_variants cv
+        ON cv.match_id = rp.match_id AND :by::text = 'variant'
+      LEFT JOIN bot.persona_variants pv ON pv.id = cv.variant_id
      WHERE sp.sent_at >= :start::timestamptz AND sp.sent_at < :end::timestamptz
        AND sp.part_index = 0
        AND rp.created_at >= :start::timestamptz - interval '7 days'
        AND rp.created_at < :end::timestamptz
 ), trips AS (
     SELECT CASE :by::text WHEN 'persona' THEN g.bot_id::text
-                          WHEN 'model' THEN coalesce(rp.model, 'unknown') END AS key,
+                          WHEN 'model' THEN coalesce(rp.model, 'unknown')
+                          WHEN 'variant' THEN g.bot_id::text || '/' || coalesce(pv.name, 'base')
+           END AS key,
            0 AS reply, 1 AS trip
       FROM bot.guard_trips g
       LEFT JOIN bot.reply_plans rp ON rp.id = g.plan_id
+      LEFT JOIN bot.conversation_variants cv
+        ON cv.match_id = g.match_id AND :by::text = 'variant'
+      LEFT JOIN bot.persona_variants pv ON pv.id = cv.variant_id
      WHERE g.created_at >= :start::timestamptz AND g.created_at < :end::timestamptz
 )
 SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
@@ -197,11 +225,16 @@ SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
 -- `engagement_turns`; by model, each call's own model) and in total.
 SELECT coalesce(key, 'all') AS key, GROUPING(key) = 1 AS is_total,
        coalesce(sum(cost), 0)::float8 AS cost, count(DISTINCT match_id)::int AS conversations
-  FROM (SELECT CASE :by::text WHEN 'persona' THEN bot_id::text
-                              WHEN 'model' THEN model END AS key,
-               cost, match_id
-          FROM bot.llm_calls
-         WHERE created_at >= :start::timestamptz AND created_at < :end::timestamptz) c
+  FROM (SELECT CASE :by::text WHEN 'persona' THEN l.bot_id::text
+                              WHEN 'model' THEN l.model
+                              WHEN 'variant' THEN l.bot_id::text || '/' || coalesce(pv.name, 'base')
+               END AS key,
+               l.cost, l.match_id
+          FROM bot.llm_calls l
+          LEFT JOIN bot.conversation_variants cv
+            ON cv.match_id = l.match_id AND :by::text = 'variant'
+          LEFT JOIN bot.persona_variants pv ON pv.id = cv.variant_id
+         WHERE l.created_at >= :start::timestamptz AND l.created_at < :end::timestamptz) c
  WHERE key IS NOT NULL
  GROUP BY GROUPING SETS ((key), ())
  ORDER BY 2, 1;

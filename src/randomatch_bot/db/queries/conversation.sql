@@ -17,7 +17,8 @@ SELECT m.id AS match_id, m.status,
 -- name: generation_context
 -- What a generation reads, in one statement: the plan (none: no row), its match with the bot
 -- and the human (match columns NULL when the match or a profile is gone), the bot's persona
--- row (persona columns NULL when it uses the default persona), and while the plan waits for
+-- row (persona columns NULL when it uses the default persona) with the variant the
+-- conversation runs (variant columns NULL: none), and while the plan waits for
 -- its parts (`history_read`), the newest `history` messages of the match (parallel arrays,
 -- newest first, as `recent_messages`) and its stored memory (memory columns NULL: none).
 -- It takes the conversation's lock for the statement's length, like every step, so that an
@@ -58,6 +59,11 @@ SELECT coalesce((SELECT l.version FROM locked l)
        pr.greetings AS persona_greetings, pr.absence_probability AS persona_absence_probability,
        pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
        pr.source_digest AS persona_source_digest,
+       v.id AS variant_id, v.name AS variant_name, v.prompt AS variant_prompt,
+       v.prompt_mode AS variant_prompt_mode, v.model AS variant_model,
+       v.temperature AS variant_temperature, v.typing_speed_cps AS variant_typing_speed_cps,
+       v.min_thinking AS variant_min_thinking, v.max_thinking AS variant_max_thinking,
+       v.habits AS variant_habits,
        p.status = 'thinking' AND p.parts IS NULL AS history_read,
        hist.ids AS history_ids, hist.sender_ids AS history_sender_ids,
        hist.contents AS history_contents, hist.created_ats AS history_created_ats,
@@ -96,6 +102,9 @@ SELECT coalesce((SELECT l.version FROM locked l)
        LIMIT 1
   ) mc ON true
   LEFT JOIN bot.personas pr ON pr.bot_id = mc.bot_id
+  -- The variant the conversation runs (recorded by its first step: `step_read`).
+  LEFT JOIN bot.conversation_variants cv ON pr.bot_id IS NOT NULL AND cv.match_id = p.match_id
+  LEFT JOIN bot.persona_variants v ON v.id = cv.variant_id
   LEFT JOIN LATERAL (
       SELECT array_agg(r.id ORDER BY r.created_at DESC, r.id DESC) AS ids,
              array_agg(r.sender_id ORDER BY r.created_at DESC, r.id DESC) AS sender_ids,

@@ -59,3 +59,41 @@ SELECT content
   FROM public.messages
  WHERE match_id = :match_id AND sender_id = :sender_id AND created_at >= :after
  ORDER BY created_at, id;
+
+-- name: sim_demo_profile
+-- A profile of the variants demo, renamed when it exists.
+INSERT INTO public.profiles (id, display_name, is_bot) VALUES (:id, :display_name, :is_bot)
+ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name;
+
+-- name: sim_demo_match
+-- A match of the variants demo with its conversation row and the variant `bot.variant_pick`
+-- gives it, as a first step would; nothing when the match is there already. Returns the
+-- variant's name.
+WITH m AS (
+    INSERT INTO public.matches (id, user_a, user_b, created_at)
+    VALUES (:match_id, :human_id, :bot_id, :created_at)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+), c AS (
+    INSERT INTO bot.conversations (match_id, bot_id, human_id, created_at)
+    SELECT id, :bot_id, :human_id, :created_at FROM m
+    RETURNING match_id
+), v AS (
+    INSERT INTO bot.conversation_variants (match_id, variant_id, assigned_at)
+    SELECT match_id, bot.variant_pick(match_id, :bot_id), :created_at FROM c
+    RETURNING variant_id
+)
+SELECT pv.name FROM v JOIN bot.persona_variants pv ON pv.id = v.variant_id;
+
+-- name: sim_demo_messages
+-- The messages of one demo conversation, at their virtual times; all of them count as
+-- handled (`baseline_at`): a worker running meanwhile answers none of the human's.
+WITH written AS (
+    INSERT INTO public.messages (match_id, sender_id, content, created_at)
+    SELECT :match_id, s, t, a
+      FROM unnest(:senders::uuid[], :contents::text[], :created_ats::timestamptz[]) AS x(s, t, a)
+    RETURNING created_at
+)
+UPDATE bot.conversations
+   SET baseline_at = (SELECT max(created_at) FROM written)
+ WHERE match_id = :match_id;

@@ -11,7 +11,8 @@
 -- `lock_conversation`, then reads again, so that what was committed meanwhile is seen), whether
 -- it changed between this statement's snapshot and the lock (`moved`: a step of the same
 -- conversation committed meanwhile, so the caller reads again), the match with
--- its bot and human (NULL when gone), the active plan, the persona row, the human's unanswered
+-- its bot and human (NULL when gone), the active plan, the persona row with the conversation's
+-- variant (given and recorded here at its first step: `variant`), the human's unanswered
 -- messages (parallel arrays, oldest first), and each fact a decision may ask for in this state,
 -- with a `*_loaded` flag when its gate (the states that ask for it) held. The policy counts wait
 -- until the grouping of the unanswered messages may be over: `grouping_quiet` seconds after the
@@ -56,6 +57,21 @@ WITH locked AS (
     UNION ALL
     SELECT match_id, bot_id, human_id, epoch, status, baseline_at, next_wake_at, last_error,
            opened_at, taken_over_until, version, created FROM created
+), variant AS (
+    -- The persona's variant: the one recorded for the conversation, else (before its first
+    -- reply plan) the one `bot.variant_pick` gives it, recorded now and kept from then on.
+    SELECT r.id AS recorded,
+           CASE WHEN r.id IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM bot.reply_plans vp WHERE vp.match_id = :match_id)
+                THEN (SELECT bot.variant_pick(conv.match_id, conv.bot_id) FROM conv) END
+               AS picked
+      FROM (SELECT (SELECT cv.variant_id FROM bot.conversation_variants cv
+                     WHERE cv.match_id = :match_id) AS id) r
+), assigned AS (
+    INSERT INTO bot.conversation_variants (match_id, variant_id)
+    SELECT conv.match_id, variant.picked FROM conv, variant
+     WHERE variant.picked IS NOT NULL
+    ON CONFLICT (match_id) DO NOTHING
 )
 SELECT c.match_id AS conv_match_id, c.bot_id AS conv_bot_id, c.human_id AS conv_human_id,
        c.epoch AS conv_epoch, c.status AS conv_status, c.baseline_at AS conv_baseline_at,
@@ -84,6 +100,11 @@ SELECT c.match_id AS conv_match_id, c.bot_id AS conv_bot_id, c.human_id AS conv_
        pr.greetings AS persona_greetings, pr.absence_probability AS persona_absence_probability,
        pr.emoji AS persona_emoji, pr.tags AS persona_tags, pr.source AS persona_source,
        pr.source_digest AS persona_source_digest,
+       v.id AS variant_id, v.name AS variant_name, v.prompt AS variant_prompt,
+       v.prompt_mode AS variant_prompt_mode, v.model AS variant_model,
+       v.temperature AS variant_temperature, v.typing_speed_cps AS variant_typing_speed_cps,
+       v.min_thinking AS variant_min_thinking, v.max_thinking AS variant_max_thinking,
+       v.habits AS variant_habits,
        u.ids AS unanswered_ids, u.contents AS unanswered_contents,
        u.created_ats AS unanswered_created_ats, u.read_ats AS unanswered_read_ats,
        g.letters AS letters_loaded, dl.ids AS letter_ids, dl.created_ats AS letter_created_ats,
@@ -109,6 +130,9 @@ SELECT c.match_id AS conv_match_id, c.bot_id AS conv_bot_id, c.human_id AS conv_
   LEFT JOIN bot.reply_plans p
     ON p.match_id = :match_id AND p.status IN ('reading', 'thinking', 'typing')
   LEFT JOIN bot.personas pr ON pr.bot_id = mc.bot_id
+  LEFT JOIN bot.persona_variants v
+    ON pr.bot_id IS NOT NULL
+   AND v.id = (SELECT coalesce(variant.recorded, variant.picked) FROM variant)
   LEFT JOIN LATERAL (
       SELECT array_agg(msg.id ORDER BY msg.created_at, msg.id) AS ids,
              array_agg(msg.content ORDER BY msg.created_at, msg.id) AS contents,
