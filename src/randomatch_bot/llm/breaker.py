@@ -44,6 +44,11 @@ PROBE_WAIT = 5.0  # seconds a caller waits while another one probes
 STATE_TTL = 86400  # seconds a breaker's state outlives its last failure in Redis
 PROBE_INTERVAL = 30.0  # seconds; the default of LLM_BREAKER_PROBE_INTERVAL
 REST_SHARE = 0.9  # of the probe interval at most the breaker rests; the rest is the caller's jitter
+# Seconds a worker trusts that a model's breaker is closed after Redis said so: under load the
+# check before each model call costs one Redis read per model and this many seconds instead of
+# one per call, and a breaker another worker opened is seen at most this late (a failure of this
+# worker's own is seen at once).
+CLOSED_FRESH = 0.5
 
 Clock = Callable[[], float]
 
@@ -174,6 +179,7 @@ class RedisBreaker:
         self._interval = interval
         self._token = uuid.uuid4().hex
         self._open: set[str] = set()  # models this process saw failing: success must clear them
+        self._closed_at: dict[str, float] = {}  # when Redis last said a model's breaker is closed
 
     def state_key(self, model: str) -> str:
         return self._keys.llm_breaker(model)
@@ -182,6 +188,9 @@ class RedisBreaker:
         return self._keys.llm_probe(model)
 
     async def wait_before(self, model: str, *, at_once: bool = False) -> float:
+        checked = self._closed_at.get(model)
+        if checked is not None and 0.0 <= self._clock() - checked < CLOSED_FRESH:
+            return 0.0
         try:
             return await self._wait_before(model, at_once)
         except RedisUnavailable as exc:
@@ -193,7 +202,10 @@ class RedisBreaker:
         async with self._redis() as redis:
             state = await redis.hgetall(self.state_key(model))
             if not state:
+                if model not in self._open:
+                    self._closed_at[model] = self._clock()
                 return 0.0
+            self._closed_at.pop(model, None)
             self._open.add(model)
             open_until = float(_field(state, "open_until") or 0.0)
             now = self._clock()
@@ -212,6 +224,7 @@ class RedisBreaker:
             return max(0.05, min(PROBE_WAIT, float(remaining) / 1000.0))
 
     async def failed(self, model: str, retry_after: float | None) -> float:
+        self._closed_at.pop(model, None)
         try:
             failures, delay = await self._record_failure(model, retry_after)
         except RedisUnavailable as exc:
