@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -66,22 +66,40 @@ def rest_delay(
     return delay
 
 
+AtOnce = Callable[[], Awaitable[bool]]
+
+
 @dataclass(slots=True)
 class BreakerCall:
     """What one generation tells the breaker, and learns from it."""
 
     at_once: bool = False  # probe now even while the breaker rests: a human waits on the model
     recovered: bool = False  # a call of this generation closed an open breaker
+    # Whether to probe at once, asked only when the breaker rests (a query the engine makes
+    # once; a closed breaker, the usual case, never needs it).
+    ask_at_once: AtOnce | None = None
+
+    async def wants_at_once(self) -> bool:
+        """`at_once`, asking `ask_at_once` the first time."""
+        if self.ask_at_once is not None:
+            ask, self.ask_at_once = self.ask_at_once, None
+            self.at_once = self.at_once or await ask()
+        return self.at_once
 
 
 _CALL: ContextVar[BreakerCall | None] = ContextVar("breaker_call", default=None)
 
 
 @contextmanager
-def probing_at_once(at_once: bool) -> Iterator[BreakerCall]:
-    """Within the block, model calls may probe an open breaker at once (`at_once`), and
-    whether one of them closed an open breaker is recorded in the yielded `BreakerCall`."""
-    call = BreakerCall(at_once=at_once)
+def probing_at_once(at_once: bool | AtOnce) -> Iterator[BreakerCall]:
+    """Within the block, model calls may probe an open breaker at once (`at_once`, or what it
+    answers when the breaker rests), and whether one of them closed an open breaker is recorded
+    in the yielded `BreakerCall`."""
+    call = (
+        BreakerCall(at_once=at_once)
+        if isinstance(at_once, bool)
+        else BreakerCall(ask_at_once=at_once)
+    )
     token = _CALL.set(call)
     try:
         yield call

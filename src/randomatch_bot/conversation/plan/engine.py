@@ -65,7 +65,7 @@ from randomatch_bot.db.conversations import MatchContext
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMPermanentError, LLMRetryableError
-from randomatch_bot.llm.breaker import probing_at_once
+from randomatch_bot.llm.breaker import AtOnce, probing_at_once
 from randomatch_bot.llm.types import LLMClient
 
 if TYPE_CHECKING:
@@ -316,7 +316,7 @@ class ConversationEngine:
         Raises LLMError when the model fails; the worker retries and, after the last attempt,
         calls `dead_letter`.
         """
-        probing = at_once = False
+        probing = False
         history_fetch = HISTORY_FETCH + MEMORY_LOOKAHEAD
         async with session.connection(self.pool) as conn:
             # The plan, its match, the persona row, the history and the memory in one statement,
@@ -357,15 +357,6 @@ class ConversationEngine:
                 held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())
                 if held is not None:
                     return await self._wait_for_model(plan, held, "model paused")
-                # The human wrote while their conversation waited on the model: this first try
-                # probes the shared breaker at once instead of waiting for it to rest.
-                at_once = (
-                    plan.generation_failures == 0
-                    and bool(plan.trigger_message_ids)
-                    and await plans.follows_a_model_wait(
-                        conn, match_id=ctx.match_id, plan_id=plan_id
-                    )
-                )
         # Her canon, her week and what she told this person (SELF_CONSISTENCY).
         persona = await week.with_life(
             self.pool, self.settings, llm, persona, ctx.match_id, self.clock()
@@ -374,7 +365,7 @@ class ConversationEngine:
             structlog.contextvars.bound_contextvars(
                 match_id=str(ctx.match_id), plan_id=str(plan_id)
             ),
-            probing_at_once(at_once) as call,
+            probing_at_once(self._at_once(plan, llm)) as call,
         ):
             try:
                 composition = await self.composer.reply(
@@ -430,6 +421,21 @@ class ConversationEngine:
             remember=composition.memory_due,
             resumed=tuple(resumed),
         )
+
+    def _at_once(self, plan: Plan, llm: LLMClient) -> bool | AtOnce:
+        """Whether the human wrote while their conversation waited on the model, so that this
+        first try probes the shared breaker at once instead of waiting for it to rest: a query
+        asked only when the breaker rests."""
+        if llm.offline or plan.generation_failures or not plan.trigger_message_ids:
+            return False
+
+        async def follows_a_model_wait() -> bool:
+            async with session.connection(self.pool) as conn:
+                return await plans.follows_a_model_wait(
+                    conn, match_id=plan.match_id, plan_id=plan.id
+                )
+
+        return follows_a_model_wait
 
     async def _generation_failed(self, plan: Plan, error: LLMRetryableError) -> StepResult:
         """The model is down for now: wait for it (rescheduled, never slept) until the outage
