@@ -667,8 +667,18 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
+# Texts whose contact details are kept: the guard reads the tail of the persona's recent
+# messages again for each part and each try of a reply.
+FIND_CACHE = 1024
+
+
 def find(text: str) -> list[Contact]:
     """Every contact detail in `text`, in the order phone, e-mail, link, social handle."""
+    return list(_find(text))
+
+
+@functools.lru_cache(maxsize=FIND_CACHE)
+def _find(text: str) -> tuple[Contact, ...]:
     text = undisguise_platforms(normalise(text))
     found = _phones(text)
     # Letters written one by one ("h t t p s", "e l o d i e _ 3 8") are read joined too.
@@ -682,4 +692,4 @@ def find(text: str) -> list[Contact]:
     if spoken != text:
         found += _socials(spoken)
     order = {"phone": 0, "email": 1, "url": 2, "social_handle": 3}
-    return sorted(dict.fromkeys(found), key=lambda contact: order[contact.kind])
+    return tuple(sorted(dict.fromkeys(found), key=lambda contact: order[contact.kind]))
