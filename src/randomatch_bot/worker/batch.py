@@ -69,6 +69,8 @@ class Batcher(Generic[Item, Result]):
         return [await future for future in futures]
 
     async def _lane(self) -> None:
+        # The lane started in its first caller's context: what it logs is no one caller's.
+        structlog.contextvars.unbind_contextvars("match_id", "plan_id")
         while self._waiting:
             batch, self._waiting = self._waiting[: self._size], self._waiting[self._size :]
             live = [(item, future) for item, future in batch if not future.done()]
