@@ -463,6 +463,7 @@ def test_hyphened_number_words_that_are_no_phone(text: str) -> None:
 
 def test_a_kept_result_is_a_fresh_list_each_time() -> None:
     """Results are kept per text; what a caller does with its list never changes the next."""
-    first = contacts.find("mon 06 71 28 94 05")
+    first = contacts.find_kept("mon 06 71 28 94 05")
     first.clear()
+    assert contacts.find_kept("mon 06 71 28 94 05") == [Contact("phone", "+33671289405")]
     assert contacts.find("mon 06 71 28 94 05") == [Contact("phone", "+33671289405")]

@@ -48,7 +48,7 @@ from randomatch_bot.conversation.words.deobfuscate import (
     told_pairs,
 )
 
-__all__ = ["Contact", "Kind", "find"]
+__all__ = ["Contact", "Kind", "find", "find_kept"]
 
 Kind = Literal["phone", "email", "url", "social_handle"]
 
@@ -667,8 +667,7 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
-# Texts whose contact details are kept: the guard reads the tail of the persona's recent
-# messages again for each part and each try of a reply.
+# Texts whose contact details are kept (`find_kept`).
 FIND_CACHE = 1024
 
 
@@ -677,7 +676,17 @@ def find(text: str) -> list[Contact]:
     return list(_find(text))
 
 
+def find_kept(text: str) -> list[Contact]:
+    """`find`, kept per text: for a text read again and again (the guard reads the tail of the
+    persona's recent messages for each part and each try of a reply), not for a new one."""
+    return list(_find_kept(text))
+
+
 @functools.lru_cache(maxsize=FIND_CACHE)
+def _find_kept(text: str) -> tuple[Contact, ...]:
+    return _find(text)
+
+
 def _find(text: str) -> tuple[Contact, ...]:
     text = undisguise_platforms(normalise(text))
     found = _phones(text)
