@@ -88,6 +88,7 @@ class Wave:
     cpu: dict[str, float]  # CPU seconds per process group during the wave
     redis_commands: int  # during the wave, every process's
     pg_commits: int  # transactions (single statements included) during the wave
+    by_command: dict[str, int]  # Redis commands during the wave, by name (Lua's included)
 
 
 async def wave(
@@ -103,6 +104,7 @@ async def wave(
         await wait_answered(stack.conn, warm.matches, limit)
         await asyncio.sleep(STATS_FLUSH)
         counted = await stack.counters()
+        by_command = await stack.command_counts()
         polls = POLLS[0]
         before = await stack.cpu()
         await say_all(stack.conn, couples, HUMAN_TEXT)
@@ -111,6 +113,11 @@ async def wave(
         await asyncio.sleep(STATS_FLUSH)
         commands, commits = (b - a for a, b in zip(counted, await stack.counters(), strict=True))
         commits -= POLLS[0] - polls + 1  # the bench's own polls and its counter query
+        by_command = {
+            name: calls - by_command.get(name, 0)
+            for name, calls in (await stack.command_counts()).items()
+            if calls > by_command.get(name, 0)
+        }
         times = await reply_times(stack.conn, couples)
     return Wave(
         n,
@@ -121,6 +128,7 @@ async def wave(
         after.minus(before),
         commands,
         commits,
+        by_command,
     )
 
 
@@ -172,7 +180,9 @@ async def burst(servers: StackServers, sizes: Sizes, workers: int) -> Wave:
     return result
 
 
-async def throughput(servers: StackServers, sizes: Sizes, workers: int) -> Wave:
+async def throughput(
+    servers: StackServers, sizes: Sizes, workers: int, *, commands_breakdown: bool = False
+) -> Wave:
     result = await wave(servers, f"rps_{workers}", sizes.throughput, 0.0, workers, sizes.timeout)
     rate = result.done / result.wall if result.wall > 0 else float("nan")
     print(
@@ -194,6 +204,11 @@ async def throughput(servers: StackServers, sizes: Sizes, workers: int) -> Wave:
     per = max(1, result.done)
     line("Redis commands per reply", f"{result.redis_commands / per:.1f}", "-")
     line("PostgreSQL commits per reply", f"{result.pg_commits / per:.1f}", "-")
+    if commands_breakdown:
+        ranked = sorted(result.by_command.items(), key=lambda item: -item[1])
+        print("  Redis commands per reply, by command (Lua's included):", flush=True)
+        for name, calls in ranked[:20]:
+            print(f"    {name:<28} {calls / per:6.2f}", flush=True)
     return result
 
 
@@ -380,7 +395,14 @@ async def main(args: argparse.Namespace) -> None:
             if "burst" in only:
                 runs.append(("burst", lambda w=workers: burst(servers, sizes, w)))
             if "throughput" in only:
-                runs.append(("throughput", lambda w=workers: throughput(servers, sizes, w)))
+                runs.append(
+                    (
+                        "throughput",
+                        lambda w=workers: throughput(
+                            servers, sizes, w, commands_breakdown=args.commands
+                        ),
+                    )
+                )
         if "precision" in only:
             runs.append(("precision", lambda: precision(servers, sizes)))
         if "capacity" in only:
@@ -403,6 +425,9 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--profile",
         type=lambda text: Path(text).absolute(),
         help="directory for py-spy's collapsed CPU stacks of each process (keep out of the repo)",
+    )
+    parser.add_argument(
+        "--commands", action="store_true", help="throughput: Redis commands per reply by name"
     )
     parser.add_argument("--in-flight", type=int, help="conversations of step precision (1000)")
     parser.add_argument("--latency", type=float, help="model latency in seconds (default 0.5)")

@@ -251,6 +251,11 @@ class Stack:
         )
         return int(stats["total_commands_processed"]), int(commits)
 
+    async def command_counts(self) -> dict[str, int]:
+        """Redis commands processed so far, by name (those Lua scripts called included)."""
+        stats = await self.redis.info("commandstats")
+        return {name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in stats.items()}
+
     async def close(self) -> None:
         for proc in [*self.workers, self.bridge, self.model]:
             if proc is not None:

@@ -90,6 +90,12 @@ class Metrics:
             ["layer", "fact"],
             registry=self.registry,
         )
+        self.step_batch = Histogram(
+            "randomatch_step_batch_size",
+            "Conversations whose due steps ran in one transaction",
+            buckets=(2, 4, 8, 16, 32),
+            registry=self.registry,
+        )
         self.enqueue_latency = Histogram(
             "randomatch_bridge_enqueue_seconds",
             "From message INSERT to work scheduled",

@@ -10,7 +10,7 @@ import pytest
 
 from randomatch_bot.infra.keys import Keys
 from randomatch_bot.infra.redis import open_redis
-from randomatch_bot.llm.breaker import RedisBreaker
+from randomatch_bot.llm.breaker import CLOSED_FRESH, RedisBreaker
 from randomatch_bot.process_metrics import Metrics, publish, read_published
 
 NOTIFICATIONS = ("randomatch_bridge_notifications", "randomatch_bridge_notifications_total")
@@ -92,3 +92,35 @@ async def test_the_shared_breaker_rests_briefly_probes_at_once_and_says_it_close
 def _redis_url(settings: Any) -> str:
     assert settings.redis_url is not None  # make_settings points at the test Redis
     return str(settings.redis_url.get_secret_value())
+
+
+async def test_a_closed_breaker_is_read_once_per_freshness(make_settings: Any) -> None:
+    """A worker trusts a closed breaker for CLOSED_FRESH seconds without asking Redis, so
+    another worker's opening reaches it that late at most; its own failure at once."""
+    settings = make_settings()
+    keys = Keys(f"{settings.docket_name}-fresh")
+    now = [1000.0]
+    async with open_redis(_redis_url(settings)) as redis:
+        reads = [0]
+
+        @contextlib.asynccontextmanager
+        async def source() -> AsyncIterator[Any]:
+            reads[0] += 1
+            yield redis
+
+        mine, other = (RedisBreaker(source, keys, clock=lambda: now[0]) for _ in range(2))
+        try:
+            assert await mine.wait_before("vendor/model") == 0
+            assert await mine.wait_before("vendor/model") == 0
+            assert reads[0] == 1  # the second check was not a Redis read
+            await other.failed("vendor/model", retry_after=10.0)
+            assert await mine.wait_before("vendor/model") == 0  # not seen yet
+            now[0] += CLOSED_FRESH
+            assert await mine.wait_before("vendor/model") > 0  # seen
+            await other.succeeded("vendor/model")
+            now[0] += 60.0
+            assert await mine.wait_before("vendor/model") == 0
+            await mine.failed("vendor/model", retry_after=10.0)
+            assert await mine.wait_before("vendor/model") > 0  # its own failure: at once
+        finally:
+            await redis.delete(keys.llm_breaker("vendor/model"), keys.llm_probe("vendor/model"))

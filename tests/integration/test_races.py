@@ -87,6 +87,13 @@ class FakeDocket:
 
         return schedule
 
+    def call(self, _function: Any, *, when: dt.datetime | None = None, key: str) -> Any:
+        return lambda *_args: (key, when)
+
+    async def add_many(self, calls: list[Any], *, chunk_size: int | None) -> list[Any]:
+        self.added.extend(call for call in calls if call[0] not in self.running)
+        return [type("E", (), {"schedule_exception": None})() for _ in calls]
+
 
 async def test_same_due_time_again_is_not_lost_to_the_running_key() -> None:
     """A step that asks for the due time it was scheduled for gets a key of its own, due after

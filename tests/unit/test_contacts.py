@@ -459,3 +459,11 @@ def test_english_number_words_joined_by_hyphens(text: str) -> None:
 )
 def test_hyphened_number_words_that_are_no_phone(text: str) -> None:
     assert "phone" not in _kinds(text), text
+
+
+def test_a_kept_result_is_a_fresh_list_each_time() -> None:
+    """Results are kept per text; what a caller does with its list never changes the next."""
+    first = contacts.find_kept("mon 06 71 28 94 05")
+    first.clear()
+    assert contacts.find_kept("mon 06 71 28 94 05") == [Contact("phone", "+33671289405")]
+    assert contacts.find("mon 06 71 28 94 05") == [Contact("phone", "+33671289405")]

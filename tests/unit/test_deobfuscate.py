@@ -112,3 +112,11 @@ def test_english_digits_joined_by_hyphens_are_read_one_by_one(text: str, expecte
 def test_ordinary_hyphened_english_words_stay_short(text: str) -> None:
     """A pair of words joined by a hyphen makes no number long enough to be a phone."""
     assert deobfuscate.digit_by_digit(deobfuscate.digits_view(text)) == []
+
+
+def test_only_characters_beyond_ascii_are_read_as_digits() -> None:
+    """Digits of other scripts and dingbats become ASCII digits wherever they sit among
+    accented words and emoji; letters, accents and emoji stay as they are."""
+    text = "tél ➊٣۴ puis ❶𝟕 😄 é à 06"
+    assert deobfuscate.normalise(text) == "tél 134 puis 17 😄 é à 06"
+    assert deobfuscate.normalise(text * 3) == deobfuscate.normalise(text) * 3

@@ -34,6 +34,15 @@ class FakeDocket:
 
         return schedule
 
+    def call(
+        self, function: Callable[..., Any], *, when: dt.datetime | None = None, key: str = ""
+    ) -> Callable[..., Any]:
+        return lambda *args: SimpleNamespace(function=function, key=key, when=when, args=args)
+
+    async def add_many(self, calls: list[Any], *, chunk_size: int | None) -> list[Any]:
+        self.added.extend((call.function.__name__, call.key, call.when) for call in calls)
+        return [SimpleNamespace(schedule_exception=None) for _ in calls]
+
 
 @dataclass
 class FakeEngine:
@@ -84,9 +93,12 @@ async def test_due_steps_in_a_row_are_bounded() -> None:
 
 
 async def test_memory_wish_of_an_inline_step_is_scheduled() -> None:
-    """A step run inline that asks for a memory update still gets it scheduled."""
+    """A step run inline that asks for a memory update still gets it scheduled, with the wishes
+    of the run's last step (one round trip)."""
     run, _, docket = runtime([StepResult("done")])
-    await tasks._run_due_steps(run, MATCH, StepResult("sent", wake_at=NOW, remember=True))
+    last = await tasks._run_due_steps(run, MATCH, StepResult("sent", wake_at=NOW, remember=True))
+    assert last.remember
+    await tasks.follow_up(run.schedule, MATCH, last)
     assert [(name, key) for name, key, _ in docket.added] == [("remember", tasks.memory_key(MATCH))]
 
 

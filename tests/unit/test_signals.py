@@ -249,3 +249,12 @@ def test_shorter_ways_a_minor_says_it(text: str) -> None:
 )
 def test_grades_and_birthdays_of_adults_are_not(text: str) -> None:
     assert not signals.declares_minor(text)
+
+
+def test_a_kept_verdict_still_follows_the_date() -> None:
+    """Verdicts are kept per text, and per year for a birth year: the same message read again
+    in a later year is judged for that year."""
+    text = "je suis née en 2010"
+    assert signals.declares_minor(text, today=dt.date(2026, 6, 1))
+    assert signals.declares_minor(text, today=dt.date(2026, 6, 1))
+    assert not signals.declares_minor(text, today=dt.date(2029, 6, 1))

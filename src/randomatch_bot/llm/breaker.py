@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -44,6 +44,11 @@ PROBE_WAIT = 5.0  # seconds a caller waits while another one probes
 STATE_TTL = 86400  # seconds a breaker's state outlives its last failure in Redis
 PROBE_INTERVAL = 30.0  # seconds; the default of LLM_BREAKER_PROBE_INTERVAL
 REST_SHARE = 0.9  # of the probe interval at most the breaker rests; the rest is the caller's jitter
+# Seconds a worker trusts that a model's breaker is closed after Redis said so: under load the
+# check before each model call costs one Redis read per model and this many seconds instead of
+# one per call, and a breaker another worker opened is seen at most this late (a failure of this
+# worker's own is seen at once).
+CLOSED_FRESH = 0.5
 
 Clock = Callable[[], float]
 
@@ -61,22 +66,40 @@ def rest_delay(
     return delay
 
 
+AtOnce = Callable[[], Awaitable[bool]]
+
+
 @dataclass(slots=True)
 class BreakerCall:
     """What one generation tells the breaker, and learns from it."""
 
     at_once: bool = False  # probe now even while the breaker rests: a human waits on the model
     recovered: bool = False  # a call of this generation closed an open breaker
+    # Whether to probe at once, asked only when the breaker rests (a query the engine makes
+    # once; a closed breaker, the usual case, never needs it).
+    ask_at_once: AtOnce | None = None
+
+    async def wants_at_once(self) -> bool:
+        """`at_once`, asking `ask_at_once` the first time."""
+        if self.ask_at_once is not None:
+            ask, self.ask_at_once = self.ask_at_once, None
+            self.at_once = self.at_once or await ask()
+        return self.at_once
 
 
 _CALL: ContextVar[BreakerCall | None] = ContextVar("breaker_call", default=None)
 
 
 @contextmanager
-def probing_at_once(at_once: bool) -> Iterator[BreakerCall]:
-    """Within the block, model calls may probe an open breaker at once (`at_once`), and
-    whether one of them closed an open breaker is recorded in the yielded `BreakerCall`."""
-    call = BreakerCall(at_once=at_once)
+def probing_at_once(at_once: bool | AtOnce) -> Iterator[BreakerCall]:
+    """Within the block, model calls may probe an open breaker at once (`at_once`, or what it
+    answers when the breaker rests), and whether one of them closed an open breaker is recorded
+    in the yielded `BreakerCall`."""
+    call = (
+        BreakerCall(at_once=at_once)
+        if isinstance(at_once, bool)
+        else BreakerCall(ask_at_once=at_once)
+    )
     token = _CALL.set(call)
     try:
         yield call
@@ -174,6 +197,7 @@ class RedisBreaker:
         self._interval = interval
         self._token = uuid.uuid4().hex
         self._open: set[str] = set()  # models this process saw failing: success must clear them
+        self._closed_at: dict[str, float] = {}  # when Redis last said a model's breaker is closed
 
     def state_key(self, model: str) -> str:
         return self._keys.llm_breaker(model)
@@ -182,6 +206,9 @@ class RedisBreaker:
         return self._keys.llm_probe(model)
 
     async def wait_before(self, model: str, *, at_once: bool = False) -> float:
+        checked = self._closed_at.get(model)
+        if checked is not None and 0.0 <= self._clock() - checked < CLOSED_FRESH:
+            return 0.0
         try:
             return await self._wait_before(model, at_once)
         except RedisUnavailable as exc:
@@ -193,7 +220,10 @@ class RedisBreaker:
         async with self._redis() as redis:
             state = await redis.hgetall(self.state_key(model))
             if not state:
+                if model not in self._open:
+                    self._closed_at[model] = self._clock()
                 return 0.0
+            self._closed_at.pop(model, None)
             self._open.add(model)
             open_until = float(_field(state, "open_until") or 0.0)
             now = self._clock()
@@ -212,6 +242,7 @@ class RedisBreaker:
             return max(0.05, min(PROBE_WAIT, float(remaining) / 1000.0))
 
     async def failed(self, model: str, retry_after: float | None) -> float:
+        self._closed_at.pop(model, None)
         try:
             failures, delay = await self._record_failure(model, retry_after)
         except RedisUnavailable as exc:

@@ -156,6 +156,8 @@ class OpenAICompatibleClient:
             if self._breaker is not None:
                 at_once = call is not None and call.at_once
                 wait = await self._breaker.wait_before(candidate, at_once=at_once)
+                if wait > 0 and call is not None and not at_once and await call.wants_at_once():
+                    wait = await self._breaker.wait_before(candidate, at_once=True)
                 if wait > 0:
                     waits.append(wait)
                     continue

@@ -23,12 +23,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 import structlog
-from docket import CurrentExecution, Docket, Execution
+from docket import CurrentExecution, Docket, Execution, TaskCall
 
 from randomatch_bot.conversation.plan.engine import GENERATION_WATCH
 from randomatch_bot.db import session
@@ -40,6 +40,7 @@ from randomatch_bot.errors import (
 )
 from randomatch_bot.infra.redis import map_redis_error, wraps_redis_errors
 from randomatch_bot.process_metrics import METRICS
+from randomatch_bot.worker.batch import ScheduleBatcher, StepBatcher
 
 if TYPE_CHECKING:
     from randomatch_bot.conversation.plan.engine import ConversationEngine, StepResult
@@ -62,6 +63,14 @@ class Runtime:
     engine: ConversationEngine
     llm: LLMClient
     attempts: int
+    # The steps of conversations due at once run in one transaction, and what they schedule
+    # goes to Redis in one round trip (`worker/batch.py`).
+    steps: StepBatcher = field(init=False)
+    schedule: ScheduleBatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.steps = StepBatcher(self.engine)
+        self.schedule = ScheduleBatcher(self.docket)
 
 
 # A context variable, not a global: its value belongs to the task tree of the worker that set it.
@@ -137,23 +146,45 @@ async def wake(
 
 
 async def follow_up(
-    docket: Docket,
+    docket: Docket | ScheduleBatcher,
     match_id: uuid.UUID | str,
     result: StepResult,
     *,
     running_key: str = "",
     step_clock: Callable[[], dt.datetime] | None = None,
 ) -> None:
-    """Turn a step's wishes into scheduled tasks.
+    """Turn a step's wishes into scheduled tasks, sent in one round trip (a `ScheduleBatcher`
+    joins them with those of the other steps that end at the same time).
 
     `running_key` is the key of the step asking: a step that ran before its due time (the clock
     of the host that scheduled it is ahead of this one's) asks for the same due time again, and
     docket refuses a key that is still running, so that wake-up takes a key of its own, due
     after what this host's clock (`step_clock`) says is left, instead of being lost.
     """
+    calls = follow_up_calls(docket, match_id, result, running_key, step_clock)
+    if not calls:
+        return
+    if isinstance(docket, ScheduleBatcher):
+        await docket.add(calls)
+        return
+    for execution in await docket.add_many(calls, chunk_size=None):
+        if execution.schedule_exception is not None:
+            raise execution.schedule_exception
+
+
+def follow_up_calls(
+    docket: Docket | ScheduleBatcher,
+    match_id: uuid.UUID | str,
+    result: StepResult,
+    running_key: str = "",
+    step_clock: Callable[[], dt.datetime] | None = None,
+) -> list[TaskCall]:
+    """The tasks a step's result asks for (see `follow_up`)."""
+    queue = docket.docket if isinstance(docket, ScheduleBatcher) else docket
+    calls: list[TaskCall] = []
     wake_at = result.wake_at
     if result.generate is not None:
-        await docket.add(generate, key=generate_key(result.generate))(str(result.generate))
+        calls.append(queue.call(generate, key=generate_key(result.generate))(str(result.generate)))
         if wake_at is not None and wake_at <= dt.datetime.now(dt.UTC):
             # Thinking is already over but the reply is still being composed: the generation
             # wakes the conversation when it ends, so this wake-up only watches for a lost one
@@ -165,14 +196,16 @@ async def follow_up(
             key = f"{key}:again"
             if step_clock is not None:
                 when = dt.datetime.now(dt.UTC) + (wake_at - step_clock())
-        await wake(docket, match_id, key, when)
+        calls.append(queue.call(advance, when=when, key=key)(str(match_id)))
     for other in result.resumed:
         # A paused model answered again: every reply waiting for it goes on now.
-        await wake(docket, other, f"advance:{other}:resume:{result.wake_at or ''}")
+        resume = f"advance:{other}:resume:{result.wake_at or ''}"
+        calls.append(queue.call(advance, key=resume)(str(other)))
     if result.remember:
-        await ask_to_remember(docket, match_id)
+        calls.append(queue.call(remember, key=memory_key(match_id))(str(match_id)))
     if result.review is not None:
-        await ask_to_review(docket, result.review)
+        calls.append(queue.call(review, key=review_key(result.review))(str(result.review)))
+    return calls
 
 
 async def ask_to_review(docket: Docket, closure_id: int) -> None:
@@ -227,7 +260,7 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
     with structlog.contextvars.bound_contextvars(match_id=match_id):
         try:
             with _service_errors():
-                result = await runtime.engine.advance(match)
+                result = await runtime.steps.advance(match)
         except Exception as exc:
             if not isinstance(exc, RandomatchError):
                 # The last resort, kept on purpose: a bug in a step must still count toward the
@@ -239,7 +272,7 @@ async def advance(match_id: str, execution: Execution = CurrentExecution()) -> N
         METRICS.steps.labels("advance").inc(1 + len(result.grouped))
         result = await _run_due_steps(runtime, match, result)
         await follow_up(
-            runtime.docket,
+            runtime.schedule,
             match_id,
             result,
             running_key=execution.key,
@@ -300,7 +333,7 @@ async def generate(plan_id: str, execution: Execution = CurrentExecution()) -> N
         if match is not None:
             with structlog.contextvars.bound_contextvars(match_id=str(match)):
                 result = await _run_due_steps(runtime, match, result)
-            await follow_up(runtime.docket, match, result)
+            await follow_up(runtime.schedule, match, result)
 
 
 async def _generate_failed(runtime: Runtime, plan: uuid.UUID, exc: Exception, attempt: int) -> bool:
@@ -326,20 +359,21 @@ async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult)
     wake-up is scheduled as usual, and the step runs again as a task of its own, with its own
     attempts (every step is idempotent).
     """
+    remember = False  # asked for by a step of the run: scheduled with the last one's wishes
     for _ in range(INLINE_STEPS):
         if result.generate is not None or result.wake_at is None or result.resumed:
             break
         if result.wake_at > runtime.engine.clock():
             break
         if result.remember:
-            await ask_to_remember(runtime.docket, match)
+            remember = True
             result = replace(result, remember=False)
         if result.review is not None:
             await ask_to_review(runtime.docket, result.review)
             result = replace(result, review=None)
         try:
             with _service_errors():
-                result = await runtime.engine.advance(match)
+                result = await runtime.steps.advance(match)
         except RandomatchError as exc:
             METRICS.step_errors.labels("advance").inc()
             log.warning("step.due_step_failed", hint="scheduled as a task", error=str(exc)[:200])
@@ -351,7 +385,7 @@ async def _run_due_steps(runtime: Runtime, match: uuid.UUID, result: StepResult)
             _log_bug("advance")
             break
         METRICS.steps.labels("advance").inc(1 + len(result.grouped))
-    return result
+    return replace(result, remember=True) if remember else result
 
 
 async def remember(match_id: str) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -67,7 +67,7 @@ from randomatch_bot.db.llm_calls import record_llm_calls
 from randomatch_bot.db.plans import Plan
 from randomatch_bot.db.types import Conn
 from randomatch_bot.errors import LLMCircuitOpen, LLMPermanentError, LLMRetryableError
-from randomatch_bot.llm.breaker import probing_at_once
+from randomatch_bot.llm.breaker import AtOnce, probing_at_once
 from randomatch_bot.llm.types import LLMClient
 
 if TYPE_CHECKING:
@@ -91,6 +91,10 @@ Clock = Callable[[], dt.datetime]
 READ_ATTEMPTS = 4
 # Steps due at once run in one transaction, at most this many (a reply has about seven).
 GROUPED_STEPS = 8
+
+
+class _LockHeld(Exception):
+    """A batched step found its conversation's lock held by another transaction."""
 
 
 def snapshot_of(found: step_db.StepRead) -> Snapshot:
@@ -187,20 +191,48 @@ class ConversationEngine:
         redone. The result is the last step's, with the group's earlier ones in `grouped`.
         """
         async with session.transaction(self.pool) as conn:
-            with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
+            return await self._group(conn, match_id)
+
+    async def advance_many(self, match_ids: Sequence[uuid.UUID]) -> list[StepResult | None]:
+        """Do what is due in several conversations in one transaction; each result in the order
+        of `match_ids`, None for a conversation to advance alone with `advance`.
+
+        Each conversation's steps run as in `advance`, under its own row lock, taken in the
+        order of the ids (two batches never wait on each other in a cycle). A conversation
+        whose lock another transaction holds is left out (None) rather than waited for with
+        the others' locks held. Any failure rolls the whole batch back and every conversation
+        of it is None: each then runs alone, in its own transaction, where a conversation that
+        fails every time fails by itself, counted and retried as a step of its own.
+        """
+        results: dict[uuid.UUID, StepResult | None] = {}
+        try:
+            async with session.transaction(self.pool) as conn:
+                for match_id in sorted(set(match_ids)):
+                    try:
+                        results[match_id] = await self._group(conn, match_id, wait=False)
+                    except _LockHeld:
+                        results[match_id] = None
+        except Exception as exc:  # each runs alone, where its own failure is judged
+            log.warning("step.batch_rolled_back", size=len(results), error=str(exc)[:200])
+            return [None] * len(match_ids)
+        return [results[match_id] for match_id in match_ids]
+
+    async def _group(self, conn: Conn, match_id: uuid.UUID, *, wait: bool = True) -> StepResult:
+        """The conversation's steps due at once, in the caller's transaction (`advance`)."""
+        with structlog.contextvars.bound_contextvars(match_id=str(match_id)):
+            result = await self._step(conn, match_id, wait=wait)
+            earlier: list[StepResult] = []
+            for _ in range(GROUPED_STEPS - 1):
+                wake = result.wake_at
+                if result.generate is not None or wake is None or wake > self.clock():
+                    break
+                earlier.append(result)
                 result = await self._step(conn, match_id)
-                earlier: list[StepResult] = []
-                for _ in range(GROUPED_STEPS - 1):
-                    wake = result.wake_at
-                    if result.generate is not None or wake is None or wake > self.clock():
-                        break
-                    earlier.append(result)
-                    result = await self._step(conn, match_id)
         return replace(result, grouped=tuple(earlier)) if earlier else result
 
-    async def _step(self, conn: Conn, match_id: uuid.UUID) -> StepResult:
+    async def _step(self, conn: Conn, match_id: uuid.UUID, *, wait: bool = True) -> StepResult:
         """One step in the caller's transaction: its read, its decision, its write."""
-        found, now = await self._read(conn, match_id)
+        found, now = await self._read(conn, match_id, wait=wait)
         if found.match is None:
             await self._close_missing(conn, found.plan)
             return StepResult("match gone")
@@ -213,14 +245,17 @@ class ConversationEngine:
         )
         return await plan_steps.run(conn, snapshot_of(found), now, self.rules(), prefetched)
 
-    async def _read(self, conn: Conn, match_id: uuid.UUID) -> tuple[step_db.StepRead, dt.datetime]:
+    async def _read(
+        self, conn: Conn, match_id: uuid.UUID, *, wait: bool = True
+    ) -> tuple[step_db.StepRead, dt.datetime]:
         """The step's one read, under the conversation's lock, and the time it was read at.
 
         The read takes the lock only when it is free. When another transaction holds it (a
         step of the same conversation: a rare branch), this step waits for it, then reads again,
         so that what was committed meanwhile is seen (an unmatch: no part follows it). It reads
         again too when a step committed between the statement's snapshot and the lock (`moved`)
-        or created the conversation's row meanwhile.
+        or created the conversation's row meanwhile. With `wait` false (a batch, holding other
+        conversations' locks), a held lock raises `_LockHeld` instead, before anything is written.
         """
         settings = self.settings
         scale, early = settings.time_scale, EARLY_TOLERANCE.total_seconds()
@@ -249,6 +284,8 @@ class ConversationEngine:
                 # No row to lock yet (first sight, and another first step or an erasure holds
                 # the first-sight lock), or its lock held: wait for them, create the row (none
                 # for a forgotten match), then read again (a rare branch).
+                if not wait:
+                    raise _LockHeld(match_id)
                 match = found.match
                 if not found.exists:
                     await conversations.ensure(
@@ -281,7 +318,7 @@ class ConversationEngine:
         Raises LLMError when the model fails; the worker retries and, after the last attempt,
         calls `dead_letter`.
         """
-        probing = at_once = False
+        probing = False
         history_fetch = HISTORY_FETCH + MEMORY_LOOKAHEAD
         read_at = self.clock()
         life_weeks = week.life_weeks(self.settings, read_at)
@@ -324,15 +361,6 @@ class ConversationEngine:
                 held, probing = await outage.pause_hold(conn, self.settings, model, self.clock())
                 if held is not None:
                     return await self._wait_for_model(plan, held, "model paused")
-                # The human wrote while their conversation waited on the model: this first try
-                # probes the shared breaker at once instead of waiting for it to rest.
-                at_once = (
-                    plan.generation_failures == 0
-                    and bool(plan.trigger_message_ids)
-                    and await plans.follows_a_model_wait(
-                        conn, match_id=ctx.match_id, plan_id=plan_id
-                    )
-                )
         # Her canon, her week and what she told this person (SELF_CONSISTENCY), from the read;
         # her week built from the card when nobody wrote it, stored with the write.
         persona, new_week = week.attach_life(self.settings, persona, found.life, read_at)
@@ -340,7 +368,7 @@ class ConversationEngine:
             structlog.contextvars.bound_contextvars(
                 match_id=str(ctx.match_id), plan_id=str(plan_id)
             ),
-            probing_at_once(at_once) as call,
+            probing_at_once(self._at_once(plan, llm)) as call,
         ):
             try:
                 composition = await self.composer.reply(
@@ -418,6 +446,21 @@ class ConversationEngine:
             # The write that records the reply's calls is not reached: they go now.
             await record_llm_calls(self.pool, composition.calls)
             raise
+
+    def _at_once(self, plan: Plan, llm: LLMClient) -> bool | AtOnce:
+        """Whether the human wrote while their conversation waited on the model, so that this
+        first try probes the shared breaker at once instead of waiting for it to rest: a query
+        asked only when the breaker rests."""
+        if llm.offline or plan.generation_failures or not plan.trigger_message_ids:
+            return False
+
+        async def follows_a_model_wait() -> bool:
+            async with session.connection(self.pool) as conn:
+                return await plans.follows_a_model_wait(
+                    conn, match_id=plan.match_id, plan_id=plan.id
+                )
+
+        return follows_a_model_wait
 
     async def _generation_failed(self, plan: Plan, error: LLMRetryableError) -> StepResult:
         """The model is down for now: wait for it (rescheduled, never slept) until the outage

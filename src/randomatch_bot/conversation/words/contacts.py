@@ -48,7 +48,7 @@ from randomatch_bot.conversation.words.deobfuscate import (
     told_pairs,
 )
 
-__all__ = ["Contact", "Kind", "find"]
+__all__ = ["Contact", "Kind", "find", "find_kept"]
 
 Kind = Literal["phone", "email", "url", "social_handle"]
 
@@ -667,8 +667,27 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
+# Texts whose contact details are kept (`find_kept`).
+FIND_CACHE = 1024
+
+
 def find(text: str) -> list[Contact]:
     """Every contact detail in `text`, in the order phone, e-mail, link, social handle."""
+    return list(_find(text))
+
+
+def find_kept(text: str) -> list[Contact]:
+    """`find`, kept per text: for a text read again and again (the guard reads the tail of the
+    persona's recent messages for each part and each try of a reply), not for a new one."""
+    return list(_find_kept(text))
+
+
+@functools.lru_cache(maxsize=FIND_CACHE)
+def _find_kept(text: str) -> tuple[Contact, ...]:
+    return _find(text)
+
+
+def _find(text: str) -> tuple[Contact, ...]:
     text = undisguise_platforms(normalise(text))
     found = _phones(text)
     # Letters written one by one ("h t t p s", "e l o d i e _ 3 8") are read joined too.
@@ -682,4 +701,4 @@ def find(text: str) -> list[Contact]:
     if spoken != text:
         found += _socials(spoken)
     order = {"phone": 0, "email": 1, "url": 2, "social_handle": 3}
-    return sorted(dict.fromkeys(found), key=lambda contact: order[contact.kind])
+    return tuple(sorted(dict.fromkeys(found), key=lambda contact: order[contact.kind]))

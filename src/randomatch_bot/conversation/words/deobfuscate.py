@@ -62,12 +62,23 @@ def _ascii_digit(char: str) -> str:
     return str(value) if value is not None and 0 <= value <= 9 else char
 
 
+# Runs of characters beyond ASCII (accents, emoji): only they may stand for a digit.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_digits(run: str) -> str:
+    return "".join(_ascii_digit(char) for char in run)
+
+
 def normalise(text: str) -> str:
     """NFKC, plain apostrophes, no invisible characters, ASCII digits, Latin look-alikes."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text.translate(_APOSTROPHES)).translate(_LOOKALIKES)
     if not text.isascii():
-        text = "".join(_ascii_digit(char) for char in text)
+        # Character by character only where a character may change (a long prompt is mostly
+        # ASCII, and its accented runs recur).
+        text = _NON_ASCII.sub(lambda run: _ascii_digits(run.group()), text)
     return text
 
 

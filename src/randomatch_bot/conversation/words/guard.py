@@ -586,7 +586,7 @@ def _new_contacts(text: str, context: Sequence[str]) -> list[contacts.Contact]:
         return own
     head = text if len(text) <= HEAD_CHARS else text[:HEAD_CHARS].rsplit(None, 1)[0]
     joined = collections.Counter(contacts.find(f"{tail} {head}"))
-    joined.subtract(collections.Counter(contacts.find(tail)))
+    joined.subtract(collections.Counter(contacts.find_kept(tail)))
     return [*own, *(item for item, count in joined.items() if count > 0 and item not in own)]
 
 

@@ -19,6 +19,7 @@ reopens (`docs/SAFETY.md`). Pure functions, no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -200,13 +201,21 @@ def declares_minor(text: str, *, today: dt.date | None = None) -> bool:
     """Whether the person who wrote `text` says they are under 18 (see the module docstring).
 
     `today` dates a birth year ("je suis née en 2010"); the current date by default."""
+    return _declares_minor(text, (today or dt.date.today()).year)
+
+
+# Verdicts kept per text: every step of a reply reads the same unanswered messages again.
+VERDICT_CACHE = 2048
+
+
+@functools.lru_cache(maxsize=VERDICT_CACHE)
+def _declares_minor(text: str, year: int) -> bool:
     norm = normalise(text)
     if any(p.search(norm) for p in _MINOR):
         return True
     born = _BORN.search(norm)
     if born:
-        year = int(born.group(1) or born.group(2))
-        return (today or dt.date.today()).year - year < 18
+        return year - int(born.group(1) or born.group(2)) < 18
     return False
 
 
@@ -353,6 +362,7 @@ _STOP = [
 ]
 
 
+@functools.lru_cache(maxsize=VERDICT_CACHE)
 def asks_to_stop(text: str) -> bool:
     """Whether the person who wrote `text` asks the persona to stop writing to them (see the
     module docstring)."""
