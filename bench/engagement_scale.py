@@ -6,9 +6,9 @@ Builds the database of `bench/scan_scale.py` (100,000 matches with five bots, on
 unmatched, 10 million messages over a year), then adds what the service writes for the bots'
 messages of the last `--days` days (`bench/engagement_fill.sql`: a plan, its part, a model call
 each, a follow-up in twenty, a guard trip in 200, the time each unmatch was seen). Then runs
-each engagement query for windows of 24 hours, 7 days and 30 days, grouped by persona and by
-model, several times (the first run warms the cache and is not counted), and prints the
-median of each (each gives its groups and the total in one pass) and their sum, one
+each engagement query for windows of 24 hours, 7 days and 30 days, grouped by persona, by
+model and by variant, several times (the first run warms the cache and is not counted), and
+prints the median of each (each gives its groups and the total in one pass) and their sum, one
 `/engagement` answer, with the key lines of one EXPLAIN (ANALYZE, BUFFERS) when asked.
 
 Runs on fresh embedded PostgreSQL in a temporary directory; compare runs on the same machine.
@@ -36,6 +36,8 @@ from randomatch_bot.infra.embedded import EmbeddedServers
 HERE = Path(__file__).parent
 FILL_SQL = (HERE / "engagement_fill.sql").read_text("utf-8")
 WINDOWS = (24, 24 * 7, 24 * 30)
+# By variant every conversation here runs none (`base`): the figure is the cost of its joins.
+GROUPINGS = ("persona", "model", "variant")
 QUERIES = (
     SQL.engagement_turns,
     SQL.engagement_followups,
@@ -86,7 +88,7 @@ async def _run(dsn: str, runs: int, plans: bool) -> None:
         await conn.execute(f"SET work_mem = '{WORK_MEM}'")
         for hours in WINDOWS:
             start = end - dt.timedelta(hours=hours)
-            for by in ("persona", "model"):
+            for by in GROUPINGS:
                 print(f"\n== window {hours} h, by {by}", flush=True)
                 answer = 0.0
                 for query in QUERIES:

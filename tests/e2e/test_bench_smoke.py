@@ -64,3 +64,13 @@ def test_engagement_bench_smoke_prints_every_query() -> None:
     for name in ("engagement_turns", "engagement_followups", "engagement_closures"):
         assert name in out
     assert "one /engagement answer" in out
+    assert "by variant" in out
+
+
+def test_variant_step_bench_smoke_prints_each_read() -> None:
+    """The variants' step-read benchmark runs on a few conversations and gives each of them
+    its variant at first sight."""
+    out = run_module("bench.variant_step", "--conversations", "12", "--runs", "1")
+    assert "step_read, persona without variants" in out
+    assert "step_read, variant recorded" in out
+    assert "variants given at first sight: 12 of 12" in out
