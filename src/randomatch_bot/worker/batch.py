@@ -61,7 +61,10 @@ class Batcher(Generic[Item, Result]):
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[Result]] = [loop.create_future() for _ in items]
         self._waiting.extend(zip(items, futures, strict=True))
-        if len(self._running) < self._lanes:
+        # A lane that has just ended is still in `_running` until its done-callback runs, after
+        # the callers it woke: counted, the caller that submits again at once would wait for
+        # a lane nobody starts.
+        if sum(not lane.done() for lane in self._running) < self._lanes:
             # Started as a task: the callers ready in this turn of the loop join its batch.
             lane = asyncio.create_task(self._lane(), name="batch-lane")
             self._running.add(lane)
