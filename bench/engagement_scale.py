@@ -95,7 +95,8 @@ async def keep_engagement(conn: asyncpg.Connection, days: int) -> None:
         f"{kept.added:,} turns in {kept.steps} steps",
         flush=True,
     )
-    await _timed(conn, "ANALYZE bot.engagement_turns", "ANALYZE bot.engagement_turns")
+    # As autovacuum does after many inserts: the kept turns are read from their indexes only.
+    await _timed(conn, "VACUUM ANALYZE bot.engagement_turns", "VACUUM ANALYZE bot.engagement_turns")
     later = now + dt.timedelta(seconds=KEEP_INTERVAL)
     started = time.perf_counter()
     kept = await console.keep_turns(conn, now=later, keep=dt.timedelta(days=days))

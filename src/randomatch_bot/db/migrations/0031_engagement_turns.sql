@@ -19,7 +19,12 @@ CREATE TABLE IF NOT EXISTS bot.engagement_turns (
     delay_s    double precision,
     PRIMARY KEY (match_id, message_id)
 );
-CREATE INDEX IF NOT EXISTS engagement_turns_decided_idx ON bot.engagement_turns (decided_at);
+-- A window reads the persona's turns and the human's apart, each from its own index holding
+-- every column it reads (index-only once vacuumed, as autovacuum does an insert-only table).
+CREATE INDEX IF NOT EXISTS engagement_turns_persona_idx ON bot.engagement_turns (decided_at)
+    INCLUDE (match_id, bot_id, at, replied, delay_s, model) WHERE persona;
+CREATE INDEX IF NOT EXISTS engagement_turns_human_idx ON bot.engagement_turns (decided_at)
+    INCLUDE (match_id) WHERE NOT persona;
 
 -- How far the kept turns go: every turn decided in [kept_from, kept_until) is in
 -- bot.engagement_turns; one row.
