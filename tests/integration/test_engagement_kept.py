@@ -13,6 +13,7 @@ import uuid
 import asyncpg
 import pytest
 
+from randomatch_bot.api.engagement import MAX_WINDOW_HOURS
 from randomatch_bot.db import console
 from randomatch_bot.worker.service import keep_turns_once
 from tests.integration.test_api_console import Script
@@ -163,3 +164,9 @@ async def test_a_turn_unanswered_for_a_day_stays_one(pool: asyncpg.Pool) -> None
     total = live.turns[-1]
     assert (total.turns, total.replied, total.conversations, total.ghosted) == (2, 1, 1, 0)
     assert total.delay_median_s == pytest.approx(3600)
+
+
+def test_the_kept_turns_reach_back_over_the_longest_window() -> None:
+    """The kept turns go back further than `/engagement`'s longest window, so that every
+    window reads them for its closed part."""
+    assert console.KEEP_DAYS * 24 > MAX_WINDOW_HOURS
