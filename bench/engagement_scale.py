@@ -5,7 +5,9 @@
 Builds the database of `bench/scan_scale.py` (100,000 matches with five bots, one in ten
 unmatched, 10 million messages over a year), then adds what the service writes for the bots'
 messages of the last `--days` days (`bench/engagement_fill.sql`: a plan, its part, a model call
-each, a follow-up in twenty, a guard trip in 200, the time each unmatch was seen). Then runs
+each, a follow-up in twenty, a guard trip in 200, the time each unmatch was seen), and keeps
+the engagement turns decided over those days as the worker does (D34; timed, then one
+incremental keeping a sweep's interval later, timed). Then runs
 each engagement query for windows of 24 hours, 7 days and 30 days, grouped by persona, by
 model and by variant, several times (the first run warms the cache and is not counted), and
 prints the median of each (each gives its groups and the total in one pass) and their sum, one
@@ -28,10 +30,12 @@ from pathlib import Path
 import asyncpg
 
 from bench.scan_scale import _database, _key_lines, _timed, fill
+from randomatch_bot.db import console
 from randomatch_bot.db.console import WORK_MEM
 from randomatch_bot.db.migrate import migrate
 from randomatch_bot.db.sql import SQL, Query
 from randomatch_bot.infra.embedded import EmbeddedServers
+from randomatch_bot.worker.service import KEEP_INTERVAL
 
 HERE = Path(__file__).parent
 FILL_SQL = (HERE / "engagement_fill.sql").read_text("utf-8")
@@ -80,6 +84,29 @@ async def _time(
     return statistics.median(timings), rows
 
 
+async def keep_engagement(conn: asyncpg.Connection, days: int) -> None:
+    """Keep the turns decided over the last `days` days as the worker does (D34), timed, then
+    one incremental keeping a sweep's interval later, timed."""
+    now = await conn.fetchval("SELECT now()")
+    started = time.perf_counter()
+    kept = await console.keep_turns(conn, now=now, keep=dt.timedelta(days=days))
+    print(
+        f"{time.perf_counter() - started:8.1f} s  kept the turns of {days} days: "
+        f"{kept.added:,} turns in {kept.steps} steps",
+        flush=True,
+    )
+    # As autovacuum does after many inserts: the kept turns are read from their indexes only.
+    await _timed(conn, "VACUUM ANALYZE bot.engagement_turns", "VACUUM ANALYZE bot.engagement_turns")
+    later = now + dt.timedelta(seconds=KEEP_INTERVAL)
+    started = time.perf_counter()
+    kept = await console.keep_turns(conn, now=later, keep=dt.timedelta(days=days))
+    print(
+        f"{(time.perf_counter() - started) * 1000:8.1f} ms one incremental keeping "
+        f"({KEEP_INTERVAL:.0f} s later): {kept.added:,} turns",
+        flush=True,
+    )
+
+
 async def _run(dsn: str, runs: int, plans: bool) -> None:
     conn = await asyncpg.connect(dsn)
     try:
@@ -126,6 +153,7 @@ async def bench(
             await migrate(conn, create_missing_app_tables=True)
             await fill(conn, matches, messages)
             await fill_engagement(conn, days)
+            await keep_engagement(conn, days)
             counts = await conn.fetchrow(
                 "SELECT (SELECT count(*) FROM bot.reply_plans) AS plans, "
                 "(SELECT count(*) FROM bot.conversations) AS conversations"

@@ -3,6 +3,7 @@ the service is, is for the benchmarks to print, never for a test to assert."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,8 @@ def test_pipeline_bench_smoke_runs_to_the_end() -> None:
 
 
 def test_engagement_bench_smoke_prints_every_query() -> None:
-    """The engagement benchmark runs on a small database and times every query."""
+    """The engagement benchmark runs on a small database, keeps its turns as the worker does
+    (then once more a minute later) and times every query."""
     out = run_module(
         "bench.engagement_scale", "--matches", "500", "--messages", "20000", "--runs", "1"
     )
@@ -65,6 +67,10 @@ def test_engagement_bench_smoke_prints_every_query() -> None:
         assert name in out
     assert "one /engagement answer" in out
     assert "by variant" in out
+    kept = re.search(r"kept the turns of 35 days: ([\d,]+) turns", out)
+    assert kept is not None, out
+    assert int(kept.group(1).replace(",", "")) > 0
+    assert "one incremental keeping (60 s later)" in out
 
 
 def test_variant_step_bench_smoke_prints_each_read() -> None:

@@ -157,8 +157,9 @@ async def scripted_history(conn: asyncpg.Connection) -> dict[str, Couple]:
     await s.persona(a3, 60)
     await s.persona(a3, 50, followup=True)
     await s.call(a3, 60, "m1", 0.05)  # outside the window
-    # B1 (Léa): a follow-up answered after 30 min, then a reply answered 25 h later: not
-    # within 24 h (decided 5 h ago), ghosted; two human turns.
+    # B1 (Léa): a turn unanswered for 24 h (decided 46 h ago: it stays a turn though she
+    # writes again later), a follow-up answered after 30 min, then a reply answered 25 h
+    # later: not within 24 h (decided 5 h ago), ghosted; two human turns.
     await s.persona(b1, 70)
     await s.persona(b1, 30, followup=True)
     await s.human(b1, 29.5)
@@ -211,7 +212,7 @@ async def test_engagement_per_persona_and_model_matches_the_hand_computed_figure
     assert c["cost_usd"] == pytest.approx(0.04)
     assert c["cost_per_conversation_usd"] == pytest.approx(0.02)
 
-    assert (lea["turns"], lea["replied"], lea["pending"]) == (2, 1, 0)
+    assert (lea["turns"], lea["replied"], lea["pending"]) == (3, 1, 0)
     assert lea["reply_delay"] == {"median_s": pytest.approx(1800), "p90_s": pytest.approx(1800)}
     assert (lea["conversations"], lea["ghosted"], lea["depth"]["mean"]) == (1, 1, 2.0)
     assert (lea["followups"], lea["reengaged"], lea["reengagement_rate"]) == (1, 1, 1.0)
@@ -220,7 +221,7 @@ async def test_engagement_per_persona_and_model_matches_the_hand_computed_figure
     assert lea["cost_per_conversation_usd"] == pytest.approx(0.006)
 
     total = by_persona["total"]
-    assert (total["turns"], total["replied"], total["pending"]) == (7, 4, 1)
+    assert (total["turns"], total["replied"], total["pending"]) == (8, 4, 1)
     assert total["reply_delay"]["median_s"] == pytest.approx(3600)
     assert total["reply_delay"]["p90_s"] == pytest.approx(p([1800, 3600, 3600, 7200], 0.9))
     assert (total["conversations"], total["ghosted"]) == (4, 3)
@@ -228,8 +229,8 @@ async def test_engagement_per_persona_and_model_matches_the_hand_computed_figure
     assert (total["followups"], total["reengaged"], total["unmatches"]) == (2, 1, 1)
     assert total["guard_trips_per_100_replies"] == pytest.approx(200 / 7)
     assert total["cost_per_conversation_usd"] == pytest.approx(0.046 / 3)
-    assert stats["engagement"]["turns"] == 7
-    assert stats["engagement"]["reply_rate"] == pytest.approx(4 / 7)
+    assert stats["engagement"]["turns"] == 8
+    assert stats["engagement"]["reply_rate"] == pytest.approx(4 / 8)
 
     worst = [w["match_id"] for w in by_persona["worst"]]
     expected = ["A3", "B1", "A1", "A2"]
@@ -241,7 +242,7 @@ async def test_engagement_per_persona_and_model_matches_the_hand_computed_figure
     models = {g["key"]: g for g in by_model["groups"]}
     assert set(models) == {"m1", "m2"}
     m1, m2 = models["m1"], models["m2"]
-    assert (m1["turns"], m1["replied"], m1["pending"]) == (6, 3, 0)
+    assert (m1["turns"], m1["replied"], m1["pending"]) == (7, 3, 0)
     assert (m1["conversations"], m1["ghosted"]) == (3, 3)
     assert (m1["followups"], m1["reengaged"], m1["unmatches"]) == (2, 1, 1)
     assert (m1["replies"], m1["guard_trips"]) == (5, 0)
@@ -250,7 +251,7 @@ async def test_engagement_per_persona_and_model_matches_the_hand_computed_figure
     assert m2["reply_delay"]["median_s"] == pytest.approx(3600)
     assert (m2["replies"], m2["guard_trips"], m2["guard_trips_per_100_replies"]) == (2, 2, 100)
     assert m2["cost_per_conversation_usd"] == pytest.approx(0.03)
-    assert by_model["total"]["turns"] == 7
+    assert by_model["total"]["turns"] == 8
 
 
 async def test_engagement_gauges_per_persona_in_metrics(

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from randomatch_bot.conversation.plan.engine import ConversationEngine
+from randomatch_bot.db import console
 from randomatch_bot.infra.embedded import Endpoints
 from randomatch_bot.llm import OfflineResponder
 from randomatch_bot.privacy import forget_person, purge
@@ -32,6 +33,7 @@ BY_MATCH = [
     "plan_events",
     "guard_trips",
     "conversation_closures",
+    "engagement_turns",
 ]
 
 
@@ -59,6 +61,10 @@ async def a_conversation(conn: asyncpg.Connection, settings: Any, pool: asyncpg.
         "INSERT INTO bot.conversation_closures (match_id, reason) VALUES ($1, 'stop')",
         couple.match_id,
     )
+    # The engagement turns kept of it (D34): the human's turn and the persona's, decided (from
+    # scratch: a turn kept already stays as it is).
+    await conn.execute("DELETE FROM bot.engagement_watermark")
+    await console.keep_turns(conn, now=START + dt.timedelta(days=2))
     return couple
 
 
@@ -102,7 +108,14 @@ async def test_forget_erases_everything_about_the_person(
         calls_after = await conn.fetchval("SELECT count(*) FROM bot.llm_calls")
     assert all(
         before[k] > 0
-        for k in ("memories", "reply_plans", "conversations", "llm_calls", "plan_events")
+        for k in (
+            "memories",
+            "reply_plans",
+            "conversations",
+            "llm_calls",
+            "plan_events",
+            "engagement_turns",
+        )
     )
     assert nothing(after), after
     assert erased.matches == 1
@@ -112,7 +125,10 @@ async def test_forget_erases_everything_about_the_person(
     assert erased.llm_calls_anonymised == before["llm_calls"]
     assert calls_after == calls_before  # the bots' spend is still counted
     # The other person's conversation is untouched (its reply may have had more parts).
-    assert all(others[k] > 0 for k in ("memories", "reply_plans", "conversations", "sent_parts"))
+    assert all(
+        others[k] > 0
+        for k in ("memories", "reply_plans", "conversations", "sent_parts", "engagement_turns")
+    )
     assert others["dead_letters"] == 1
 
 

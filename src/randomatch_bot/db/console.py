@@ -291,3 +291,60 @@ async def _recorded(conn: Conn, *, match_id: uuid.UUID, limit: int) -> Recorded 
         calls=[CallRow.from_row(r) for r in await session.fetch(conn, SQL.console_calls, **args)],
         trips=[TripRow.from_row(r) for r in await session.fetch(conn, SQL.console_trips, **args)],
     )
+
+
+# The kept turns (D34): as far back as the longest window (api/engagement.py, 90 days) and a
+# day; a step of keeping covers at most a day of decisions, in its own transaction; the turns
+# of the last KEEP_LAG are left to the live computation (a message written now may commit a
+# little later with an earlier time).
+KEEP_DAYS = 91
+KEEP_STEP = dt.timedelta(days=1)
+KEEP_LAG = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What one keeping did: turns added, turns dropped (older than kept), steps run, and the
+    watermark it left (None: it had nothing to do yet)."""
+
+    added: int
+    dropped: int
+    steps: int
+    kept_until: dt.datetime | None
+
+
+async def keep_turns(
+    conn: Conn,
+    *,
+    now: dt.datetime,
+    keep: dt.timedelta = dt.timedelta(days=KEEP_DAYS),
+    step: dt.timedelta = KEEP_STEP,
+    lag: dt.timedelta = KEEP_LAG,
+    max_steps: int | None = None,
+) -> Kept:
+    """Keep the turns decided up to `now - lag` in bot.engagement_turns, from the watermark on
+    (the first time, from `now - lag - keep`), a `step` at a time and at most `max_steps` steps;
+    drops those decided before `now - lag - keep`. Idempotent: a second call at the same `now`
+    adds nothing."""
+    target = now - lag
+    added = dropped = steps = 0
+    kept_until: dt.datetime | None = None
+    while max_steps is None or steps < max_steps:
+        async with conn.transaction():
+            row = await session.fetchrow(conn, SQL.engagement_watermark)
+            kept_from = target - keep
+            start = kept_from
+            if row is not None:
+                kept_from = max(row["kept_from"], kept_from)
+                start = max(row["kept_until"], kept_from)
+                kept_until = row["kept_until"]
+            end = min(start + step, target)
+            if row is not None and end <= row["kept_until"]:
+                break
+            added += await session.fetchval(conn, SQL.engagement_keep, start=start, end=end)
+            dropped += await session.fetchval(
+                conn, SQL.engagement_set_watermark, kept_from=kept_from, kept_until=end
+            )
+            steps += 1
+            kept_until = end
+    return Kept(added, dropped, steps, kept_until)

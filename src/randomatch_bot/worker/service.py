@@ -24,7 +24,7 @@ from randomatch_bot.conversation.policies import limits as policy
 from randomatch_bot.conversation.policies import outage
 from randomatch_bot.conversation.policies.closing import ConfirmMinor, MinorReview
 from randomatch_bot.conversation.words import reviewer
-from randomatch_bot.db import housekeeping, session
+from randomatch_bot.db import console, housekeeping, session
 from randomatch_bot.errors import DatabaseError, DatabaseUnavailable
 from randomatch_bot.infra.keys import Keys
 from randomatch_bot.llm import build_llm_client
@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 MAX_RETRY_DELAY = 60.0  # seconds between two attempts of a failing step, at most
+# The engagement turns are kept every KEEP_INTERVAL seconds, at most KEEP_MAX_STEPS days of
+# them at a time (D34): `/engagement` computes live what was decided since.
+KEEP_INTERVAL = 60.0
+KEEP_MAX_STEPS = 7
 
 
 def register_tasks(docket: Docket) -> None:
@@ -66,14 +70,35 @@ async def _purge_once(pool: asyncpg.Pool, settings: Settings) -> None:
         log.warning("privacy.purge_failed", error=type(exc).__name__)
 
 
+async def keep_turns_once(pool: asyncpg.Pool, *, now: dt.datetime) -> console.Kept:
+    """Keep the engagement turns decided since the last time (D34), at most KEEP_MAX_STEPS
+    days of them: a first keeping of a large database catches up over several sweeps."""
+    async with session.connection(pool) as conn:
+        kept = await console.keep_turns(conn, now=now, max_steps=KEEP_MAX_STEPS)
+    if kept.steps > 1:
+        log.info("engagement.turns_kept", added=kept.added, dropped=kept.dropped, steps=kept.steps)
+    return kept
+
+
+async def _keep_once(pool: asyncpg.Pool) -> None:
+    try:
+        await keep_turns_once(pool, now=dt.datetime.now(dt.UTC))
+    except (DatabaseUnavailable, DatabaseError) as exc:  # retried at the next interval
+        log.warning("engagement.keep_failed", error=type(exc).__name__)
+
+
 async def _sweeper(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
     # The first purge waits one interval: a starting worker has replies to send first.
     next_purge = time.monotonic() + privacy.PURGE_INTERVAL
+    next_keep = time.monotonic() + KEEP_INTERVAL
     while not stop.is_set():
         try:
             await sweep_once(pool, settings)
         except (DatabaseUnavailable, DatabaseError) as exc:
             log.warning("worker.sweep_failed", error=str(exc))
+        if time.monotonic() >= next_keep:
+            next_keep = time.monotonic() + KEEP_INTERVAL
+            await _keep_once(pool)
         if time.monotonic() >= next_purge:
             next_purge = time.monotonic() + privacy.PURGE_INTERVAL
             await _purge_once(pool, settings)

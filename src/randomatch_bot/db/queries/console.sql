@@ -11,57 +11,88 @@
 SELECT set_config('work_mem', :work_mem, true) AS work_mem;
 
 -- name: engagement_turns
--- The persona's turns (a run of its messages; the last one stands for the turn) decided in
--- [:start, :end): replied (the human wrote within 24 h; decided then) or not (decided 24 h
--- after); per group, the reply rate's counts, the human's reply delay (median, p90), the
--- turns still pending, and per conversation with a decided turn whether its latest decided
--- turn went unanswered (ghosted) and its human turns in the window (depth). Rows of kind
--- 'group' (one per group), then kind 'worst' (the :worst conversations ghosted first, then
--- the shallowest). Messages are read from [:start - 24 h, :end) by time.
-WITH msgs AS (
+-- The persona's turns (a run of her messages with no silence of more than 24 h; the last one
+-- stands for the turn) decided in [:start, :end): replied (the human wrote within 24 h;
+-- decided then) or not (decided 24 h after); per group, the reply rate's counts, the human's
+-- reply delay (median, p90), the turns still pending, and per conversation with a decided
+-- turn whether its latest decided turn went unanswered (ghosted) and its human turns in the
+-- window (depth; a human turn likewise: a run of the human's messages with no silence of more
+-- than 24 h). Rows of kind 'group' (one per group), then kind 'worst' (the :worst
+-- conversations ghosted first, then the shallowest). Turns decided before the cut (the kept
+-- turns' watermark, within the window; the window's start when the kept turns do not cover
+-- it) are read from bot.engagement_turns; the rest are computed from the messages of
+-- [cut - 24 h, :end), by time, as `engagement_keep` does.
+WITH cut AS (
+    SELECT CASE WHEN w.kept_from <= :start::timestamptz
+                THEN least(greatest(w.kept_until, :start::timestamptz), :end::timestamptz)
+                ELSE :start::timestamptz END AS at
+      FROM (SELECT NULL) one
+      LEFT JOIN bot.engagement_watermark w ON true
+), msgs AS (
     SELECT msg.match_id, msg.id, msg.created_at, msg.sender_id = c.bot_id AS persona,
            c.bot_id
       FROM public.messages msg
       JOIN bot.conversations c ON c.match_id = msg.match_id
-     WHERE msg.created_at >= :start::timestamptz - interval '24 hours'
+     WHERE msg.created_at >= (SELECT at FROM cut) - interval '24 hours'
        AND msg.created_at < :end::timestamptz
        AND msg.sender_id IN (c.bot_id, c.human_id)
 ), ordered AS (
     SELECT match_id, id, created_at, persona, bot_id,
            lead(persona) OVER w AS next_persona,
            lead(created_at) OVER w AS next_at,
-           lag(persona) OVER w AS prev_persona
+           lag(persona) OVER w AS prev_persona,
+           lag(created_at) OVER w AS prev_at
       FROM msgs
     WINDOW w AS (PARTITION BY match_id ORDER BY created_at, id)
-), turns AS (
+), live AS (
     SELECT o.match_id, o.bot_id, o.created_at AS at,
            extract(epoch FROM o.next_at - o.created_at)::float8 AS delay_s,
            coalesce(o.next_at <= o.created_at + interval '24 hours', false) AS replied,
            CASE WHEN o.next_at <= o.created_at + interval '24 hours' THEN o.next_at
                 WHEN o.created_at + interval '24 hours' < :end::timestamptz
                 THEN o.created_at + interval '24 hours' END AS decided_at,
-           CASE :by::text WHEN 'persona' THEN o.bot_id::text
-                          WHEN 'model' THEN coalesce(rp.model, 'unknown')
-                          WHEN 'variant' THEN o.bot_id::text || '/' || coalesce(pv.name, 'base')
-           END AS key
+           rp.model
       FROM ordered o
       -- The model only when grouping by it (a one-time filter skips the look-ups otherwise).
       LEFT JOIN bot.sent_parts sp ON sp.message_id = o.id AND :by::text = 'model'
       LEFT JOIN bot.reply_plans rp ON rp.id = sp.plan_id
-      -- The variant, likewise.
+     WHERE o.persona
+       AND (o.next_persona IS NOT TRUE OR o.next_at > o.created_at + interval '24 hours')
+), all_turns AS (
+    SELECT match_id, bot_id, at, delay_s, replied, decided_at, model
+      FROM live
+     WHERE decided_at IS NULL OR decided_at >= (SELECT at FROM cut)
+    UNION ALL
+    SELECT match_id, bot_id, at, delay_s, replied, decided_at, model
+      FROM bot.engagement_turns
+     WHERE persona AND decided_at >= :start::timestamptz AND decided_at < (SELECT at FROM cut)
+), turns AS (
+    SELECT t.match_id, t.bot_id, t.at, t.delay_s, t.replied, t.decided_at,
+           CASE :by::text WHEN 'persona' THEN t.bot_id::text
+                          WHEN 'model' THEN coalesce(t.model, 'unknown')
+                          WHEN 'variant' THEN t.bot_id::text || '/' || coalesce(pv.name, 'base')
+           END AS key
+      FROM all_turns t
+      -- The variant only when grouping by it, likewise.
       LEFT JOIN bot.conversation_variants cv
-        ON cv.match_id = o.match_id AND :by::text = 'variant'
+        ON cv.match_id = t.match_id AND :by::text = 'variant'
       LEFT JOIN bot.persona_variants pv ON pv.id = cv.variant_id
-     WHERE o.persona AND o.next_persona IS NOT TRUE
 ), decided AS (
     SELECT match_id, bot_id, at, delay_s, replied, key
       FROM turns
      WHERE decided_at >= :start::timestamptz AND decided_at < :end::timestamptz
-), depth AS (
-    SELECT match_id, count(*) AS human_turns
+), human_turns AS (
+    SELECT match_id
       FROM ordered
-     WHERE NOT persona AND prev_persona IS NOT FALSE AND created_at >= :start::timestamptz
-     GROUP BY match_id
+     WHERE NOT persona
+       AND (prev_persona IS NOT FALSE OR prev_at < created_at - interval '24 hours')
+       AND created_at >= greatest((SELECT at FROM cut), :start::timestamptz)
+    UNION ALL
+    SELECT match_id
+      FROM bot.engagement_turns
+     WHERE NOT persona AND decided_at >= :start::timestamptz AND decided_at < (SELECT at FROM cut)
+), depth AS (
+    SELECT match_id, count(*) AS human_turns FROM human_turns GROUP BY match_id
 ), convs AS (
     SELECT DISTINCT ON (d.match_id) d.match_id, d.bot_id, d.key, d.at AS last_turn_at,
            NOT d.replied AS ghosted, coalesce(h.human_turns, 0)::int AS depth
@@ -107,6 +138,77 @@ UNION ALL
    FROM convs
   ORDER BY ghosted DESC, depth, last_turn_at DESC, match_id
   LIMIT :worst);
+
+-- name: engagement_keep
+-- Keeps the turns decided in [:start, :end) (as `engagement_turns` computes them: the
+-- persona's, decided, and the human's, for depth) in bot.engagement_turns, reading the
+-- messages of [:start - 24 h, :end) of the matches with a message in [:start - 24 h, :end -
+-- 24 h) (a turn decided unanswered) or in [:start, :end) (a reply, a human turn). A turn
+-- already kept is left as it is. Returns how many were added.
+WITH active AS (
+    SELECT DISTINCT match_id
+      FROM public.messages
+     WHERE (created_at >= :start::timestamptz - interval '24 hours'
+            AND created_at < :end::timestamptz - interval '24 hours')
+        OR (created_at >= :start::timestamptz AND created_at < :end::timestamptz)
+), msgs AS (
+    SELECT msg.match_id, msg.id, msg.created_at, msg.sender_id = c.bot_id AS persona,
+           c.bot_id
+      FROM active a
+      JOIN bot.conversations c ON c.match_id = a.match_id
+      JOIN public.messages msg ON msg.match_id = a.match_id
+     WHERE msg.created_at >= :start::timestamptz - interval '24 hours'
+       AND msg.created_at < :end::timestamptz
+       AND msg.sender_id IN (c.bot_id, c.human_id)
+), ordered AS (
+    SELECT match_id, id, created_at, persona, bot_id,
+           lead(persona) OVER w AS next_persona,
+           lead(created_at) OVER w AS next_at,
+           lag(persona) OVER w AS prev_persona,
+           lag(created_at) OVER w AS prev_at
+      FROM msgs
+    WINDOW w AS (PARTITION BY match_id ORDER BY created_at, id)
+), turns AS (
+    SELECT o.match_id, o.id, o.bot_id, true AS persona, rp.model, o.created_at AS at,
+           CASE WHEN o.next_at <= o.created_at + interval '24 hours' THEN o.next_at
+                ELSE o.created_at + interval '24 hours' END AS decided_at,
+           coalesce(o.next_at <= o.created_at + interval '24 hours', false) AS replied,
+           CASE WHEN o.next_at <= o.created_at + interval '24 hours'
+                THEN extract(epoch FROM o.next_at - o.created_at)::float8 END AS delay_s
+      FROM ordered o
+      LEFT JOIN bot.sent_parts sp ON sp.message_id = o.id
+      LEFT JOIN bot.reply_plans rp ON rp.id = sp.plan_id
+     WHERE o.persona
+       AND (o.next_persona IS NOT TRUE OR o.next_at > o.created_at + interval '24 hours')
+    UNION ALL
+    SELECT match_id, id, bot_id, false, NULL, created_at, created_at, false, NULL
+      FROM ordered
+     WHERE NOT persona
+       AND (prev_persona IS NOT FALSE OR prev_at < created_at - interval '24 hours')
+), added AS (
+    INSERT INTO bot.engagement_turns
+           (match_id, message_id, bot_id, persona, model, at, decided_at, replied, delay_s)
+    SELECT match_id, id, bot_id, persona, model, at, decided_at, replied, delay_s
+      FROM turns
+     WHERE decided_at >= :start::timestamptz AND decided_at < :end::timestamptz
+    ON CONFLICT (match_id, message_id) DO NOTHING
+    RETURNING 1
+)
+SELECT count(*)::int AS added FROM added;
+
+-- name: engagement_watermark
+-- How far the kept turns go (locked: one keeper at a time); no row before the first keeping.
+SELECT kept_from, kept_until FROM bot.engagement_watermark FOR UPDATE;
+
+-- name: engagement_set_watermark
+-- The kept turns now cover [:kept_from, :kept_until); those decided before :kept_from go.
+WITH gone AS (
+    DELETE FROM bot.engagement_turns WHERE decided_at < :kept_from::timestamptz RETURNING 1
+)
+INSERT INTO bot.engagement_watermark (one, kept_from, kept_until)
+VALUES (true, :kept_from::timestamptz, :kept_until::timestamptz)
+ON CONFLICT (one) DO UPDATE SET kept_from = EXCLUDED.kept_from, kept_until = EXCLUDED.kept_until
+RETURNING (SELECT count(*) FROM gone)::int AS dropped;
 
 -- name: engagement_followups
 -- Follow-ups (plans with no trigger message, not an icebreaker nor an operator's message)
